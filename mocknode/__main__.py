@@ -1,0 +1,7 @@
+"""``python -m mocknode`` runs the dev server."""
+
+import sys
+
+from mocknode.cli import main
+
+sys.exit(main())

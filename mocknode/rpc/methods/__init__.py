@@ -1,0 +1,8 @@
+"""JSON-RPC methods, one typed function each, grouped by what they touch.
+
+Importing this package registers every method on :data:`mocknode.rpc.registry.registry`.
+"""
+
+from mocknode.rpc.methods import blocks, dev, info, logs, send, state
+
+__all__ = ["blocks", "dev", "info", "logs", "send", "state"]
