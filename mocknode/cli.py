@@ -42,20 +42,35 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mocknode",
         description="A mock Ethereum node: one in-memory chain over HTTP, WebSocket and IPC.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument(
-        "--port", type=int, default=8545,
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=8545,
         help="HTTP and WebSocket port; 0 takes a free port (default: %(default)s)",
     )
     ipc = parser.add_mutually_exclusive_group()
-    ipc.add_argument("--ipc-path", default=None, help=f"IPC socket path (default: {default_ipc_path()})")
-    ipc.add_argument("--no-ipc", action="store_true", help="do not serve IPC")
-    parser.add_argument("--chain-id", type=_positive, default=31337, help="chain id (default: %(default)s)")
-    parser.add_argument("--accounts", type=_positive, default=10, help="dev accounts (default: %(default)s)")
-    parser.add_argument(
-        "--balance", type=_ether, default=10_000 * ETHER, help="ether per dev account (default: 10000)"
+    ipc.add_argument(
+        "--ipc-path", default=None, help=f"IPC socket path (default: {default_ipc_path()})"
     )
-    parser.add_argument("--mnemonic", default=DEFAULT_MNEMONIC, help="mnemonic for the dev accounts")
+    ipc.add_argument("--no-ipc", action="store_true", help="do not serve IPC")
+    parser.add_argument(
+        "--chain-id", type=_positive, default=31337, help="chain id (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--accounts", type=_positive, default=10, help="dev accounts (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--balance",
+        type=_ether,
+        default=10_000 * ETHER,
+        help="ether per dev account (default: 10000)",
+    )
+    parser.add_argument(
+        "--mnemonic", default=DEFAULT_MNEMONIC, help="mnemonic for the dev accounts"
+    )
     return parser
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from functools import partial
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 
 import trio
 
@@ -63,9 +63,7 @@ class RpcSession:
     """One connection's view of the node: its context and its subscriptions."""
 
     def __init__(self, node: Node, transport: Transport, push: Push | None) -> None:
-        self._subscriptions = (
-            Subscriptions(node.chain, push) if push is not None else None
-        )
+        self._subscriptions = Subscriptions(node.chain, push) if push is not None else None
         self.context = Context(
             chain=node.chain,
             filters=node.filters,
@@ -95,7 +93,9 @@ class Node:
     def session(self, transport: Transport, push: Push | None) -> Session:
         return RpcSession(self, transport, push)
 
-    async def serve(self, *, task_status: trio.TaskStatus[Endpoints] = trio.TASK_STATUS_IGNORED) -> None:
+    async def serve(
+        self, *, task_status: trio.TaskStatus[Endpoints] = trio.TASK_STATUS_IGNORED
+    ) -> None:
         """Listen on every configured transport until cancelled; report the endpoints."""
         config = self.config
         async with trio.open_nursery() as nursery:

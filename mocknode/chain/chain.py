@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 
 from mocknode.chain import engine, trie
 from mocknode.chain.clock import Clock, WallClock
-from mocknode.chain.errors import BlockNotFound, ExecutionFailed, InvalidTxArgs, TxRejected, UnknownAccount
+from mocknode.chain.errors import (
+    BlockNotFound,
+    ExecutionFailed,
+    InvalidTxArgs,
+    TxRejected,
+    UnknownAccount,
+)
 from mocknode.chain.hashing import BLANK_ROOT, EMPTY_LIST_HASH, keccak, rlp_int
 from mocknode.chain.journal import JournalAccounts
 from mocknode.chain.keys import DEFAULT_MNEMONIC, DevAccount, derive_accounts
@@ -425,7 +431,9 @@ class Chain:
         for n in range(number - 1, max(-1, number - 257), -1):
             yield self.blocks[n].hash
 
-    def mine_block(self, max_transactions: int | None = None, timestamp: int | None = None) -> Block:
+    def mine_block(
+        self, max_transactions: int | None = None, timestamp: int | None = None
+    ) -> Block:
         """Build, execute and append one block from the pool's executable transactions."""
         parent = self.head.header
         if timestamp is None:
@@ -499,7 +507,9 @@ class Chain:
             listener(block, False)
         return block
 
-    def _system_writes(self, journal: JournalAccounts, env: engine.BlockEnv, parent: Header) -> None:
+    def _system_writes(
+        self, journal: JournalAccounts, env: engine.BlockEnv, parent: Header
+    ) -> None:
         """EIP-4788 beacon root and EIP-2935 parent hash, written before any transaction."""
         (beacon, _), (history, _) = engine.system_contracts()
         slot = env.timestamp % engine.BEACON_ROOTS_BUFFER
@@ -512,7 +522,9 @@ class Chain:
         )
         journal.lock_changes()
 
-    def _next_executable(self, journal: JournalAccounts, env: engine.BlockEnv, gas_left: int) -> Tx | None:
+    def _next_executable(
+        self, journal: JournalAccounts, env: engine.BlockEnv, gas_left: int
+    ) -> Tx | None:
         nonces = {sender: journal.get_nonce(sender) for sender in self.pool.senders()}
         for tx in self.pool.executable(nonces):
             if tx.gas > gas_left or tx.max_fee_per_gas < env.base_fee:
@@ -525,7 +537,9 @@ class Chain:
 
     # -- calls --------------------------------------------------------------------
 
-    def _call_request(self, args: TxArgs, block: Block, gas_cap: int | None = None) -> tuple[engine.CallRequest, engine.BlockEnv]:
+    def _call_request(
+        self, args: TxArgs, block: Block, gas_cap: int | None = None
+    ) -> tuple[engine.CallRequest, engine.BlockEnv]:
         header = block.header
         fees_given = (
             args.gas_price is not None
@@ -566,7 +580,9 @@ class Chain:
         )
         return call, env
 
-    def _run_call(self, call: engine.CallRequest, env: engine.BlockEnv, reader: StateReader) -> engine.Outcome:
+    def _run_call(
+        self, call: engine.CallRequest, env: engine.BlockEnv, reader: StateReader
+    ) -> engine.Outcome:
         journal = JournalAccounts(reader)
         cost = call.gas * call.max_fee_per_gas + call.value
         balance = journal.get_balance(call.sender)
@@ -645,7 +661,9 @@ class Chain:
         snap_id = self._next_snapshot
         self._next_snapshot += 1
         head = self.head
-        self._snapshots[snap_id] = _Snapshot(head.number, head.hash, self.pool.copy(), self.automine)
+        self._snapshots[snap_id] = _Snapshot(
+            head.number, head.hash, self.pool.copy(), self.automine
+        )
         return snap_id
 
     def revert(self, snap_id: int) -> bool:
@@ -675,8 +693,14 @@ class Chain:
 
 def _with_gas(call: engine.CallRequest, gas: int) -> engine.CallRequest:
     return engine.CallRequest(
-        call.sender, call.to, gas, call.value, call.data,
-        call.max_fee_per_gas, call.max_priority_fee_per_gas, call.access_list,
+        call.sender,
+        call.to,
+        gas,
+        call.value,
+        call.data,
+        call.max_fee_per_gas,
+        call.max_priority_fee_per_gas,
+        call.access_list,
     )
 
 

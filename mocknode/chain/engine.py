@@ -24,7 +24,6 @@ from eth.exceptions import (
     OutOfGas,
     Revert,
     StackDepthLimit,
-    VMError,
     WriteProtection,
 )
 from eth.vm.execution_context import ExecutionContext
@@ -119,10 +118,11 @@ def _outcome(computation: Any, gas_used: int) -> Outcome:
 
 
 def _gas_used(transaction: Any, computation: Any) -> int:
-    remaining = computation.get_gas_remaining()
-    used = transaction.gas - remaining
-    refund = min(computation.get_gas_refund(), used // 5)
-    return used - refund + getattr(computation, "data_floor_gas", 0)
+    remaining: int = computation.get_gas_remaining()
+    used: int = transaction.gas - remaining
+    refund = min(int(computation.get_gas_refund()), used // 5)
+    floor: int = getattr(computation, "data_floor_gas", 0)
+    return used - refund + floor
 
 
 def apply_transaction(accounts: JournalAccounts, env: BlockEnv, tx: Tx) -> Outcome:
@@ -276,7 +276,14 @@ def sign_transaction(
         )
         return unsigned_sc.as_signed_transaction(key)
     unsigned_df = _BUILDER.new_unsigned_dynamic_fee_transaction(
-        chain_id, nonce, max_priority_fee_per_gas, max_fee_per_gas, gas, target, value, data,
+        chain_id,
+        nonce,
+        max_priority_fee_per_gas,
+        max_fee_per_gas,
+        gas,
+        target,
+        value,
+        data,
         list(access_list),
     )
     return unsigned_df.as_signed_transaction(key)
@@ -335,7 +342,8 @@ def to_record(evm_tx: Any) -> Tx:
 
 
 def intrinsic_gas(tx: Tx) -> int:
-    return int(tx.evm.intrinsic_gas)
+    gas: int = tx.evm.intrinsic_gas
+    return gas
 
 
 def system_contracts() -> list[tuple[Address, bytes]]:

@@ -18,7 +18,8 @@ _keccak_256 = sha3.keccak_256
 
 
 def keccak(data: bytes) -> bytes:
-    return _keccak_256(data).digest()
+    digest: bytes = _keccak_256(data).digest()
+    return digest
 
 
 def _length_prefix(length: int, offset: int) -> bytes:

@@ -58,10 +58,7 @@ class LogFilter:
 
 def _in_bloom(bloom: int, item: bytes) -> bool:
     h = keccak(item)
-    for i in (0, 2, 4):
-        if not bloom >> (((h[i] << 8) | h[i + 1]) & 2047) & 1:
-            return False
-    return True
+    return all(bloom >> (((h[i] << 8) | h[i + 1]) & 2047) & 1 for i in (0, 2, 4))
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,9 @@ class ParamError(Exception):
 
 def _hex_body(value: Any) -> str:
     if not isinstance(value, str):
-        raise ParamError(f"json: cannot unmarshal {_json_type(value)} into Go value of type hexutil")
+        raise ParamError(
+            f"json: cannot unmarshal {_json_type(value)} into Go value of type hexutil"
+        )
     if not (value.startswith("0x") or value.startswith("0X")):
         raise ParamError("hex string without 0x prefix")
     return value[2:]
@@ -48,11 +50,15 @@ def _json_type(value: Any) -> str:
     return "string"
 
 
+def _unmarshal_error(value: Any, go_type: str) -> str:
+    return f"json: cannot unmarshal {_json_type(value)} into Go value of type {go_type}"
+
+
 def quantity(value: Any) -> int:
     """A QUANTITY: 0x-prefixed hex, no leading zeros (geth's hexutil.Big rules)."""
     body = _hex_body(value)
     if not body:
-        raise ParamError("hex string \"0x\"")
+        raise ParamError('hex string "0x"')
     if len(body) > 1 and body[0] == "0":
         raise ParamError("hex number with leading zero digits")
     if len(body) > 64:
@@ -160,9 +166,7 @@ def _access_list(value: Any) -> tuple[tuple[Address, tuple[int, ...]], ...]:
 def tx_args(value: Any) -> TxArgs:
     """A TransactionArgs object (eth_sendTransaction, eth_call, eth_estimateGas)."""
     if not isinstance(value, dict):
-        raise ParamError(
-            f"json: cannot unmarshal {_json_type(value)} into Go value of type ethapi.TransactionArgs"
-        )
+        raise ParamError(_unmarshal_error(value, "ethapi.TransactionArgs"))
     input_data = value.get("input")
     legacy_data = value.get("data")
     payload = None
@@ -268,7 +272,11 @@ def tx_json(tx: Tx, block: Block | None, index: int | None, base_fee: int | None
     """geth's RPCTransaction: struct order; pending when ``block`` is None."""
     mined = block is not None
     if tx.type >= 2:
-        gas_price = tx.effective_gas_price(base_fee) if mined and base_fee is not None else tx.max_fee_per_gas
+        gas_price = (
+            tx.effective_gas_price(base_fee)
+            if mined and base_fee is not None
+            else tx.max_fee_per_gas
+        )
     else:
         gas_price = tx.gas_price or 0
     out: dict[str, Any] = {
@@ -315,7 +323,9 @@ def tx_json(tx: Tx, block: Block | None, index: int | None, base_fee: int | None
     return out
 
 
-def log_json(log: Log, block: Block, tx_index: int, log_index: int, removed: bool = False) -> dict[str, Any]:
+def log_json(
+    log: Log, block: Block, tx_index: int, log_index: int, removed: bool = False
+) -> dict[str, Any]:
     return {
         "address": "0x" + log.address.hex(),
         "topics": ["0x" + t.hex() for t in log.topics],
@@ -369,14 +379,14 @@ def log_filter(value: Any) -> LogFilter:
     if value is None:
         return LogFilter()
     if not isinstance(value, dict):
-        raise ParamError(
-            f"json: cannot unmarshal {_json_type(value)} into Go value of type filters.FilterCriteria"
-        )
+        raise ParamError(_unmarshal_error(value, "filters.FilterCriteria"))
     block_hash = value.get("blockHash")
     from_block = value.get("fromBlock")
     to_block = value.get("toBlock")
     if block_hash is not None and (from_block is not None or to_block is not None):
-        raise ParamError("cannot specify both BlockHash and FromBlock/ToBlock, choose one or the other")
+        raise ParamError(
+            "cannot specify both BlockHash and FromBlock/ToBlock, choose one or the other"
+        )
     raw_address = value.get("address")
     if raw_address is None:
         addresses: tuple[Address, ...] = ()

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from mocknode.chain.chain import Chain
 
 if TYPE_CHECKING:
-    from mocknode.rpc.filters import Filters, Subscriptions
+    from mocknode.chain.logs import Filters
+    from mocknode.rpc.subscriptions import Subscriptions
 
 CLIENT_VERSION = "mocknode/v0.1.0/python"
 

@@ -59,7 +59,9 @@ class Subscriptions:
         return sub_id
 
     def unsubscribe(self, sub_id: str) -> bool:
-        found = any(sub_id in kind for kind in (self._heads, self._logs, self._pending, self._syncing))
+        found = any(
+            sub_id in kind for kind in (self._heads, self._logs, self._pending, self._syncing)
+        )
         self._syncing.discard(sub_id)
         self._heads.discard(sub_id)
         self._logs.pop(sub_id, None)
@@ -90,4 +92,6 @@ class Subscriptions:
 
     def _on_pending(self, tx: Tx) -> None:
         for sub_id, full in list(self._pending.items()):
-            self._notify(sub_id, codec.tx_json(tx, None, None, None) if full else codec.hex_data(tx.hash))
+            self._notify(
+                sub_id, codec.tx_json(tx, None, None, None) if full else codec.hex_data(tx.hash)
+            )

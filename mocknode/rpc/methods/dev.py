@@ -48,7 +48,9 @@ def evm_mine(ctx: Context, options: tuple[int, int | None]) -> str:
 
 
 @method(
-    "anvil_mine", optional(codec.quantity, 1), optional(codec.quantity, None),
+    "anvil_mine",
+    optional(codec.quantity, 1),
+    optional(codec.quantity, None),
     aliases=("hardhat_mine",),
 )
 def anvil_mine(ctx: Context, blocks: int, interval: int | None) -> None:

@@ -80,7 +80,7 @@ def eth_subscribe(ctx: Context, kind: str, options: Any) -> str:
     if kind == "syncing":
         # A dev chain never syncs: the subscription lives and never fires.
         return subs.subscribe_syncing()
-    raise RpcError(INVALID_PARAMS, f"no \"{kind}\" subscription in eth namespace")
+    raise RpcError(INVALID_PARAMS, f'no "{kind}" subscription in eth namespace')
 
 
 @method("eth_unsubscribe", _filter_id)

@@ -1,0 +1,31 @@
+"""Shared fixtures: one node per test session, served on free ports."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mocknode.embedded import MockNode
+from mocknode.node import NodeConfig
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockNode]:
+    ipc = tmp_path_factory.mktemp("ipc") / "node.ipc"
+    with MockNode(NodeConfig(port=0, ipc_path=str(ipc))) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def greeter_artifact() -> dict[str, object]:
+    return json.loads((FIXTURES / "artifacts" / "Greeter.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def token_artifact() -> dict[str, object]:
+    return json.loads((FIXTURES / "artifacts" / "Token.json").read_text())
