@@ -10,11 +10,14 @@ client did not ask for (subscription notifications) on WebSocket and IPC; over H
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Literal, Protocol
 
 Transport = Literal["http", "ws", "ipc"]
-Push = Callable[[bytes], Awaitable[None]]
+# Non-blocking: it queues the bytes for the connection's writer and returns at once
+# (a client too slow to drain its queue is disconnected, alone). It is a plain call so
+# the synchronous chain can announce a block to subscribers without awaiting anything.
+Push = Callable[[bytes], None]
 
 
 class Session(Protocol):

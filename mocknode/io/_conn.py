@@ -1,0 +1,189 @@
+"""Per-connection plumbing shared by the TCP and unix-socket servers.
+
+Every accepted stream gets one :class:`Connection`: the reading task (the transport
+loop) and a single writer task joined by a bounded queue of ready-to-send bytes.
+
+Why a queue and one writer, not a lock around ``send_all``: the session's ``push`` is
+called from other tasks (the miner announcing a block to every subscriber). With a lock
+a client that stops reading would block that caller inside ``send_all`` and stall the
+notifications of every other client. Here ``push`` only enqueues, never waits; when a
+client lets the queue fill up it is too slow and its connection is closed, alone.
+Replies wait for queue space, which is plain back-pressure on that client's own reads.
+Bytes are produced by the sans-io objects synchronously at enqueue time, so the order
+on the wire is the order of the calls, as a lock would give.
+
+Failures stay inside their connection: :func:`run_connection` logs any exception and
+closes that stream; the listener never sees it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+import trio
+
+from mocknode.io.session import Push, Session
+from mocknode.wire.events import Closed, Garbage, Message, NeedData
+
+log = logging.getLogger("mocknode.io")
+
+RECEIVE_SIZE = 65536
+DEFAULT_MAX_QUEUED = 4096
+FLUSH_TIMEOUT = 5.0
+LINGER_TIMEOUT = 0.5
+SESSION_CLOSE_TIMEOUT = 1.0
+
+
+class MessageProtocol(Protocol):
+    """What :func:`serve_messages` needs from a sans-io WebSocket or IPC connection."""
+
+    def receive_data(self, data: bytes) -> None: ...
+
+    def next_event(self) -> Message | Garbage | NeedData | Closed: ...
+
+    def send_message(self, payload: bytes) -> None: ...
+
+    def data_to_send(self) -> bytes: ...
+
+
+class Connection:
+    """One accepted stream: ``receive`` for the reading task, ``put`` for every writer."""
+
+    def __init__(
+        self, stream: trio.abc.HalfCloseableStream, scope: trio.CancelScope, max_queued: int
+    ) -> None:
+        self._stream = stream
+        self._scope = scope
+        self._send, self._recv = trio.open_memory_channel[bytes](max_queued)
+        self._writer_scope = trio.CancelScope()
+        self.closed = False
+
+    async def receive(self) -> bytes:
+        """Next chunk from the peer; ``b""`` for EOF or a reset (both just end reading)."""
+        try:
+            return bytes(await self._stream.receive_some(RECEIVE_SIZE))
+        except trio.BrokenResourceError:
+            return b""
+
+    async def put(self, data: bytes) -> None:
+        """Queue bytes for the writer, waiting for room (replies from the reading task)."""
+        if data:
+            try:
+                await self._send.send(data)
+            except (trio.BrokenResourceError, trio.ClosedResourceError):
+                self.abort()
+
+    def put_nowait(self, data: bytes) -> bool:
+        """Queue bytes without waiting (pushes from other tasks); False if no room."""
+        if not data or self.closed:
+            return True
+        try:
+            self._send.send_nowait(data)
+        except trio.WouldBlock:
+            return False
+        except (trio.BrokenResourceError, trio.ClosedResourceError):
+            pass
+        return True
+
+    def make_push(self, proto: MessageProtocol) -> Push:
+        """The ``push`` handed to a WS or IPC session."""
+
+        def push(payload: bytes) -> None:
+            if self.closed:
+                return  # the session learns of the end through close()
+            proto.send_message(payload)
+            if not self.put_nowait(proto.data_to_send()):
+                log.warning("client is not reading; %d messages queued: closing it", self.queued)
+                self.abort()
+
+        return push
+
+    @property
+    def queued(self) -> int:
+        return self._send.statistics().current_buffer_used
+
+    def abort(self) -> None:
+        """Drop the connection now (from any task): cancels reader and writer."""
+        self.closed = True
+        self._scope.cancel()
+
+    def finish(self) -> None:
+        """The reader is done: let the writer flush what is queued, then close."""
+        self.closed = True
+        self._send.close()
+        self._writer_scope.deadline = min(
+            self._writer_scope.deadline, trio.current_time() + FLUSH_TIMEOUT
+        )
+
+    async def write_loop(self) -> None:
+        """The only task that writes to the stream."""
+        with self._writer_scope:
+            try:
+                async with self._recv:
+                    async for data in self._recv:
+                        await self._stream.send_all(data)
+                await self._linger()
+            except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
+                log.debug("peer went away while writing: %r", exc)
+                self.abort()
+
+    async def _linger(self) -> None:
+        """Half-close, then read until the peer closes (briefly), as Go's server does:
+        closing with unread request bytes in our buffer sends a reset that can destroy
+        the answer we just wrote (a 413 for a body we never read)."""
+        await self._stream.send_eof()
+        with trio.move_on_after(LINGER_TIMEOUT):
+            while await self._stream.receive_some(RECEIVE_SIZE):
+                pass
+
+
+async def run_connection(
+    stream: trio.abc.HalfCloseableStream,
+    body: Callable[[Connection], Awaitable[None]],
+    *,
+    max_queued: int = DEFAULT_MAX_QUEUED,
+) -> None:
+    """Run one connection's reading ``body`` beside its writer; contain every failure."""
+    try:
+        async with trio.open_nursery() as nursery:
+            conn = Connection(stream, nursery.cancel_scope, max_queued)
+            nursery.start_soon(conn.write_loop)
+            try:
+                await body(conn)
+            finally:
+                conn.finish()
+    except Exception:
+        log.exception("connection failed; closing it")
+
+
+async def serve_messages(conn: Connection, proto: MessageProtocol, session: Session) -> None:
+    """Feed a message-oriented connection (WS, IPC) to its session, in order, until
+    the peer or the protocol ends it. Garbage gets its one answer, then we hang up."""
+    while True:
+        event = proto.next_event()
+        await conn.put(proto.data_to_send())
+        if isinstance(event, NeedData):
+            proto.receive_data(await conn.receive())
+            continue
+        if isinstance(event, Closed):
+            log.debug("connection closed: %s", event.reason)
+            return
+        reply = await session.handle(event.payload)
+        if reply is not None:
+            proto.send_message(reply)
+            await conn.put(proto.data_to_send())
+        if isinstance(event, Garbage):
+            log.debug("unframeable input; answered and closing")
+            return
+
+
+async def close_session(session: Session) -> None:
+    """Tell the session its connection ended, even while being cancelled (shutdown)."""
+    with trio.CancelScope(shield=True) as scope:
+        scope.deadline = trio.current_time() + SESSION_CLOSE_TIMEOUT
+        try:
+            await session.close()
+        except Exception:
+            log.exception("session.close() failed")

@@ -1,0 +1,149 @@
+"""The geth-style IPC endpoint: a unix socket speaking :mod:`mocknode.wire.ipc` framing.
+
+Path handling, as a user expects from a dev node (anvil removes a stale socket too):
+
+- nothing at the path: bind there;
+- a socket nobody listens on (a crashed earlier run): replace it;
+- a socket somebody listens on, or anything that is not a socket (regular file,
+  directory, symlink): refuse with :class:`IpcPathError`, never delete user data or steal
+  a live node's endpoint;
+- the socket file is made mode 0600 right after ``bind``. Until then it has the umask's
+  mode; connecting needs write permission, which the usual 022 umask does not give to
+  others, and changing the process-wide umask instead would race other threads (the
+  sync ``MockNode`` runs trio in a background thread);
+- on shutdown (cancellation) the file is removed, but only if it is still ours (same
+  inode): another node may have replaced it meanwhile.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import socket
+import stat
+from functools import partial
+
+import trio
+
+from mocknode.io._conn import (
+    DEFAULT_MAX_QUEUED,
+    Connection,
+    close_session,
+    run_connection,
+    serve_messages,
+)
+from mocknode.io.session import SessionFactory
+from mocknode.wire.ipc import DEFAULT_MAX_MESSAGE, IpcConnection
+
+log = logging.getLogger("mocknode.io")
+
+__all__ = ["IpcPathError", "serve_ipc"]
+
+
+class IpcPathError(Exception):
+    """The IPC path is taken by something we must not replace."""
+
+    def __init__(self, path: str, what: str) -> None:
+        super().__init__(f"cannot serve IPC at {path}: {what}")
+        self.path = path
+        self.what = what
+
+
+async def serve_ipc(
+    session_factory: SessionFactory,
+    path: str | os.PathLike[str],
+    *,
+    max_message: int = DEFAULT_MAX_MESSAGE,
+    max_queued: int = DEFAULT_MAX_QUEUED,
+    task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Serve IPC JSON-RPC on a unix socket at ``path`` until cancelled.
+
+    ``task_status.started(path)`` once listening. Raises :class:`IpcPathError` before
+    binding if the path is in use (see the module docstring).
+    """
+    path = os.fspath(path)
+    await _clear_stale_socket(path)
+    sock = trio.socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        try:
+            await sock.bind(path)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise IpcPathError(path, "another process took the path while we started") from exc
+        inode = os.stat(path).st_ino
+        os.chmod(path, 0o600)
+        sock.listen()
+    except BaseException:
+        sock.close()
+        raise
+    try:
+        listener = trio.SocketListener(sock)
+        handler = partial(_handle_stream, session_factory, max_message, max_queued)
+        async with trio.open_nursery() as nursery:
+            task_status.started(path)
+            await trio.serve_listeners(handler, [listener], handler_nursery=nursery)
+    finally:
+        sock.close()
+        _remove_if_ours(path, inode)
+
+
+async def _clear_stale_socket(path: str) -> None:
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISSOCK(st.st_mode):
+        raise IpcPathError(path, f"{_describe(st.st_mode)} is there, not a socket")
+    probe = trio.socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        with trio.fail_after(2):
+            await probe.connect(path)
+    except ConnectionRefusedError:
+        log.info("removing stale IPC socket %s", path)
+        os.unlink(path)
+        return
+    except (OSError, trio.TooSlowError) as exc:
+        if isinstance(exc, OSError) and exc.errno == errno.ENOENT:
+            return  # vanished meanwhile
+        raise IpcPathError(path, f"the socket there cannot be probed ({exc!r})") from exc
+    finally:
+        probe.close()
+    raise IpcPathError(path, "another process is listening on that socket")
+
+
+def _describe(mode: int) -> str:
+    if stat.S_ISREG(mode):
+        return "a regular file"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    return "a special file"
+
+
+def _remove_if_ours(path: str, inode: int) -> None:
+    try:
+        if os.lstat(path).st_ino == inode:
+            os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        log.warning("could not remove IPC socket %s: %r", path, exc)
+
+
+async def _handle_stream(
+    factory: SessionFactory, max_message: int, max_queued: int, stream: trio.SocketStream
+) -> None:
+    await run_connection(stream, partial(_serve_ipc, factory, max_message), max_queued=max_queued)
+
+
+async def _serve_ipc(factory: SessionFactory, max_message: int, conn: Connection) -> None:
+    ipc = IpcConnection(max_message=max_message)
+    session = factory("ipc", conn.make_push(ipc))
+    try:
+        await serve_messages(conn, ipc, session)
+    finally:
+        await close_session(session)

@@ -1,0 +1,342 @@
+"""Server side of one HTTP/1.1 connection carrying JSON-RPC, sans-io, on h11.
+
+:class:`HttpConnection` turns request bytes into :class:`~mocknode.wire.events.Message`
+events (one per JSON-RPC POST body) and answers everything else itself, the way geth's
+``rpc/http.go`` does, so clients see the statuses and texts they already handle:
+
+==========================================  ===============================================
+request                                     answer
+==========================================  ===============================================
+path not under ``path_prefix``              404 ``404 page not found``
+GET + ``Upgrade: websocket`` (+ Connection  :class:`Upgraded`: the connection becomes a
+contains ``upgrade``)                       :class:`~mocknode.wire.ws.WsConnection`
+GET without body or query string; HEAD      200, empty body (geth's health check)
+OPTIONS                                     200 CORS preflight answer, empty body
+any method but GET/HEAD/POST/OPTIONS        405 ``method not allowed``
+``Content-Length`` > ``max_body``           413 ``content length too large (N>M)``, close
+chunked body growing past ``max_body``      413 ``request body too large``, close
+content type not JSON                       415 ``invalid content type, only
+                                            application/json is supported``
+POST (or GET with a body) with JSON type    :class:`Message`; :meth:`respond` sends 200
+                                            ``application/json`` (empty body for ``None``)
+bytes that are not HTTP                     400 ``400 Bad Request``, close
+==========================================  ===============================================
+
+Choices where geth and anvil differ (and why):
+
+- Methods: geth only refuses PUT and DELETE (405) and lets e.g. PATCH fall through to
+  the content-type check; we answer 405 for every method we do not serve, with an
+  ``Allow`` header, since no client sends PATCH on purpose and 405 names the mistake.
+- Path: ``path_prefix`` defaults to ``/``, which (as geth's prefix check does for
+  ``--http.rpcprefix /``) accepts every path. A dev node that answers
+  ``http://127.0.0.1:8545/anything`` saves users debugging copied provider URLs.
+- Body limit: geth's default (5 MiB), not anvil's 2 MB. For a chunked body that outgrows
+  it, geth answers a JSON-RPC error with status 200; we answer 413 like for a declared
+  length, because retrying clients read the status, not the body.
+- CORS: anvil's default, ``Access-Control-Allow-Origin: *`` on every response; with a
+  list of origins only a listed ``Origin`` is echoed (with ``Vary: Origin``); an empty
+  tuple disables CORS headers like geth without ``--http.corsdomain``.
+- Error answers copy Go's ``http.Error``: ``text/plain; charset=utf-8``, ``nosniff``, and
+  the text followed by a newline.
+
+Keep-alive and pipelining come from h11: one request is answered before the next is
+parsed. A rejected request's body is read and dropped to keep the connection usable,
+unless the client waits for ``100 Continue`` or the body is too large; then we close.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from http import HTTPStatus
+
+import h11
+
+from mocknode.wire.events import NEED_DATA, Closed, Message, NeedData
+from mocknode.wire.ws import DEFAULT_MAX_MESSAGE, WsConnection, WsHandshakeError, accept_upgrade
+
+DEFAULT_MAX_BODY = 5 * 1024 * 1024
+ACCEPTED_CONTENT_TYPES = frozenset(
+    {b"application/json", b"application/json-rpc", b"application/jsonrequest"}
+)
+SERVED_METHODS = (b"GET", b"HEAD", b"POST", b"OPTIONS")
+_REASONS = {int(s): s.phrase.encode() for s in HTTPStatus}
+TEXT_415 = "invalid content type, only application/json is supported"
+
+__all__ = ["HttpConnection", "HttpOptions", "Upgraded"]
+
+
+@dataclass(frozen=True, slots=True)
+class HttpOptions:
+    """What the HTTP port accepts; every field is a user-visible knob of the node."""
+
+    max_body: int = DEFAULT_MAX_BODY
+    max_ws_message: int = DEFAULT_MAX_MESSAGE
+    cors_origins: tuple[str, ...] = ("*",)
+    path_prefix: str = "/"
+    max_header_bytes: int = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Upgraded:
+    """The request was a WebSocket upgrade: continue with ``ws`` (its ``data_to_send()``
+    holds the ``101`` and it has been fed any bytes that followed the request)."""
+
+    ws: WsConnection
+    target: bytes = field(default=b"/")
+
+
+class HttpConnection:
+    """One keep-alive HTTP/1.1 server connection.
+
+    Drive it like h11: ``receive_data(bytes)`` (``b""`` for EOF), ``next_event()``, and
+    write ``data_to_send()`` after every call. After a :class:`Message`, call
+    :meth:`respond` (or :meth:`fail`) before asking for the next event.
+    """
+
+    def __init__(self, options: HttpOptions | None = None) -> None:
+        self._opts = options or HttpOptions()
+        self._h11 = h11.Connection(
+            h11.SERVER, max_incomplete_event_size=self._opts.max_header_bytes
+        )
+        self._out: list[bytes] = []
+        self._closed: Closed | None = None
+        self._awaiting_reply = False
+        self._mode = "idle"  # idle | body | discard | upgrade
+        self._body: list[bytes] = []
+        self._body_size = 0
+        self._request: h11.Request | None = None
+
+    def receive_data(self, data: bytes) -> None:
+        """Feed bytes from the socket; ``b""`` means the peer closed its side."""
+        if self._closed is None:
+            self._h11.receive_data(data)
+
+    def data_to_send(self) -> bytes:
+        """Bytes queued for the socket since the last call."""
+        out = b"".join(self._out)
+        self._out.clear()
+        return out
+
+    def next_event(self) -> Message | Upgraded | NeedData | Closed:
+        """Advance until something needs the driver: a message, more data, or the end."""
+        if self._awaiting_reply:
+            raise RuntimeError("respond() to the current message before next_event()")
+        while self._closed is None:
+            if self._h11.our_state in (h11.MUST_CLOSE, h11.CLOSED):
+                return self._finish("connection close")
+            if self._h11.our_state is h11.DONE and self._h11.their_state is h11.DONE:
+                self._h11.start_next_cycle()
+                self._mode = "idle"
+            try:
+                event = self._h11.next_event()
+            except h11.RemoteProtocolError as exc:
+                return self._bad_request(exc)
+            if event is h11.NEED_DATA:
+                return NEED_DATA
+            if isinstance(event, h11.ConnectionClosed):
+                return self._finish("eof")
+            if isinstance(event, h11.Request):
+                self._on_request(event)
+            elif isinstance(event, h11.Data):
+                self._on_data(event.data)
+            elif isinstance(event, h11.EndOfMessage):
+                result = self._on_end()
+                if result is not None:
+                    return result
+            else:  # PAUSED with no reply owed cannot happen; refuse to spin.
+                raise RuntimeError(f"unexpected h11 event {event!r} in mode {self._mode}")
+        return self._closed
+
+    def respond(self, reply: bytes | None) -> None:
+        """Answer the current :class:`Message`: 200, ``application/json``, ``reply``."""
+        self._require_reply()
+        headers = [(b"Content-Type", b"application/json"), *self._cors()]
+        self._send(200, reply or b"", headers)
+
+    def fail(self, status: int = 500, text: str = "internal server error") -> None:
+        """Answer the current :class:`Message` with an error status and close, for when
+        the session itself failed."""
+        self._require_reply()
+        self._send_error(status, text, close=True)
+
+    # -- request handling ------------------------------------------------------------
+
+    def _on_request(self, req: h11.Request) -> None:
+        self._request = req
+        self._body.clear()
+        self._body_size = 0
+        method = req.method.upper()
+        path, _, query = req.target.partition(b"?")
+        if not path.decode("latin-1").startswith(self._opts.path_prefix):
+            return self._reject(404, "404 page not found")
+        if method == b"GET" and _is_websocket(req):
+            self._mode = "upgrade"
+            return None
+        if method not in SERVED_METHODS:
+            return self._reject(405, "method not allowed", [(b"Allow", b"GET, POST, OPTIONS")])
+        length = _content_length(req)
+        chunked = _header(req, b"transfer-encoding") is not None
+        if method == b"HEAD" or (method == b"GET" and not length and not chunked and not query):
+            return self._early_answer(200, b"", self._cors())
+        if length is not None and length > self._opts.max_body:
+            text = f"content length too large ({length}>{self._opts.max_body})"
+            self._send_error(413, text, close=True)
+            return None
+        if method == b"OPTIONS":
+            return self._early_answer(200, b"", self._preflight_headers())
+        ctype = (_header(req, b"content-type") or b"").split(b";", 1)[0].strip().lower()
+        if ctype not in ACCEPTED_CONTENT_TYPES:
+            return self._reject(415, TEXT_415)
+        self._mode = "body"
+        if self._h11.they_are_waiting_for_100_continue:
+            go_on = h11.InformationalResponse(status_code=100, headers=[], reason=b"Continue")
+            self._out.append(self._h11.send(go_on))
+        return None
+
+    def _on_data(self, data: bytes) -> None:
+        self._body_size += len(data)
+        if self._body_size > self._opts.max_body:
+            if self._mode == "body":
+                self._body.clear()
+                self._send_error(413, "request body too large", close=True)
+            else:
+                self._finish("discarded body too large")
+            return
+        if self._mode == "body":
+            self._body.append(data)
+
+    def _on_end(self) -> Message | Upgraded | Closed | None:
+        if self._mode == "body":
+            self._awaiting_reply = True
+            payload = b"".join(self._body)
+            self._body.clear()
+            return Message(payload)
+        if self._mode == "upgrade":
+            return self._upgrade()
+        return None  # discard: the answer is already out; loop starts the next cycle
+
+    def _upgrade(self) -> Upgraded | Closed:
+        req = self._request
+        assert req is not None
+        try:
+            ws = accept_upgrade(req.headers, req.target, max_message=self._opts.max_ws_message)
+        except WsHandshakeError as exc:
+            self._send_error(exc.status, exc.text, close=True)
+            return self._finish("bad websocket upgrade")
+        trailing, _ = self._h11.trailing_data
+        if trailing:
+            ws.receive_data(trailing)
+        self._closed = Closed("upgraded to websocket")
+        return Upgraded(ws, req.target)
+
+    # -- answers -----------------------------------------------------------------------
+
+    def _reject(
+        self, status: int, text: str, extra: list[tuple[bytes, bytes]] | None = None
+    ) -> None:
+        close = self._h11.they_are_waiting_for_100_continue
+        self._send_error(status, text, extra, close=close)
+
+    def _early_answer(self, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+        close = self._h11.they_are_waiting_for_100_continue
+        self._send(status, body, headers + ([(b"Connection", b"close")] if close else []))
+
+    def _send_error(
+        self,
+        status: int,
+        text: str,
+        extra: list[tuple[bytes, bytes]] | None = None,
+        *,
+        close: bool = False,
+    ) -> None:
+        headers = [
+            (b"Content-Type", b"text/plain; charset=utf-8"),
+            (b"X-Content-Type-Options", b"nosniff"),
+            *self._cors(),
+            *(extra or []),
+        ]
+        if close:
+            headers.append((b"Connection", b"close"))
+        self._send(status, (text + "\n").encode(), headers)
+
+    def _send(self, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+        """Write a whole response; afterwards drop the rest of the request body."""
+        self._awaiting_reply = False
+        req = self._request
+        if req is not None and req.method.upper() == b"HEAD":
+            body = b""
+        headers = [*headers, (b"Content-Length", str(len(body)).encode())]
+        reason = _REASONS.get(status, b"")
+        response = h11.Response(status_code=status, headers=headers, reason=reason)
+        self._out.append(self._h11.send(response))
+        if body:
+            self._out.append(self._h11.send(h11.Data(data=body)))
+        self._out.append(self._h11.send(h11.EndOfMessage()))
+        self._mode = "discard"
+
+    def _bad_request(self, exc: h11.RemoteProtocolError) -> Closed:
+        if self._h11.our_state in (h11.IDLE, h11.SEND_RESPONSE):
+            status = exc.error_status_hint
+            phrase = _REASONS.get(status, b"").decode()
+            try:
+                self._request = None
+                self._send_error(status, f"{status} {phrase}".strip(), close=True)
+            except h11.LocalProtocolError:  # pragma: no cover - state allowed it above
+                pass
+        return self._finish(f"bad request: {exc}")
+
+    def _require_reply(self) -> None:
+        if not self._awaiting_reply:
+            raise RuntimeError("no message is waiting for a reply")
+
+    def _finish(self, reason: str) -> Closed:
+        self._mode = "closed"
+        if self._closed is None:
+            self._closed = Closed(reason)
+        return self._closed
+
+    # -- CORS --------------------------------------------------------------------------
+
+    def _cors(self) -> list[tuple[bytes, bytes]]:
+        allowed = self._opts.cors_origins
+        if not allowed:
+            return []
+        if "*" in allowed:
+            return [(b"Access-Control-Allow-Origin", b"*")]
+        origin = _header(self._request, b"origin") if self._request else None
+        if origin is not None and origin.decode("latin-1") in allowed:
+            return [(b"Access-Control-Allow-Origin", origin), (b"Vary", b"Origin")]
+        return [(b"Vary", b"Origin")]
+
+    def _preflight_headers(self) -> list[tuple[bytes, bytes]]:
+        headers = self._cors()
+        if not any(name == b"Access-Control-Allow-Origin" for name, _ in headers):
+            return headers
+        req = self._request
+        asked = _header(req, b"access-control-request-headers") if req else None
+        return [
+            *headers,
+            (b"Access-Control-Allow-Methods", b"GET, POST, OPTIONS"),
+            (b"Access-Control-Allow-Headers", asked or b"Content-Type"),
+            (b"Access-Control-Max-Age", b"600"),
+        ]
+
+
+def _header(req: h11.Request, name: bytes) -> bytes | None:
+    """First value of a header; h11 already lower-cases names."""
+    for key, value in req.headers:
+        if key == name:
+            return bytes(value)
+    return None
+
+
+def _content_length(req: h11.Request) -> int | None:
+    value = _header(req, b"content-length")
+    return int(value) if value is not None else None  # h11 validated the digits
+
+
+def _is_websocket(req: h11.Request) -> bool:
+    """geth's ``isWebsocket``: ``Upgrade: websocket`` and ``Connection`` names upgrade."""
+    upgrade = (_header(req, b"upgrade") or b"").strip().lower()
+    connection = (_header(req, b"connection") or b"").lower()
+    return upgrade == b"websocket" and b"upgrade" in connection

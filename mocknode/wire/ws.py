@@ -1,0 +1,183 @@
+"""WebSocket framing for JSON-RPC, sans-io, on wsproto.
+
+A :class:`WsConnection` starts from an HTTP upgrade request that
+:class:`~mocknode.wire.http.HttpConnection` already parsed (WebSocket shares the HTTP
+port, as anvil does), so the handshake is :func:`accept_upgrade`, not a second HTTP parser.
+
+Behaviour, chosen to match what geth's ``rpc/websocket.go`` gives clients:
+
+- inbound text *and* binary messages are messages (web3.py sends binary by default);
+  fragments are reassembled; a message larger than ``max_message`` (geth's read limit,
+  32 MiB) closes the connection with 1009 "message too big";
+- every outbound message is exactly one **text** frame (a payload that is not valid UTF-8
+  cannot be a text frame; it goes out as one binary frame rather than being mangled);
+- pings are answered with pongs, the close handshake is completed, and a protocol error
+  from the peer closes with the code wsproto chose (1002/1007).
+
+No extensions (permessage-deflate) are negotiated: frames then carry no cross-message
+state, so the order in which independent messages are encoded never matters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from wsproto import ConnectionState
+from wsproto.connection import Connection, ConnectionType
+from wsproto.events import (
+    AcceptConnection,
+    BytesMessage,
+    CloseConnection,
+    Ping,
+    Request,
+    TextMessage,
+)
+from wsproto.handshake import H11Handshake
+from wsproto.utilities import RemoteProtocolError
+
+from mocknode.wire.events import NEED_DATA, Closed, Message, NeedData
+
+DEFAULT_MAX_MESSAGE = 32 * 1024 * 1024
+CLOSE_NORMAL = 1000
+CLOSE_TOO_BIG = 1009
+
+__all__ = [
+    "DEFAULT_MAX_MESSAGE",
+    "WsConnection",
+    "WsHandshakeError",
+    "accept_upgrade",
+]
+
+
+class WsHandshakeError(Exception):
+    """The request asked for a WebSocket upgrade but is not a valid one.
+
+    ``status`` (400, or 426 for a wrong ``Sec-WebSocket-Version``) and ``text`` are what
+    the HTTP layer answers before closing.
+    """
+
+    def __init__(self, status: int, text: str) -> None:
+        super().__init__(f"{status} {text}")
+        self.status = status
+        self.text = text
+
+
+def accept_upgrade(
+    headers: Iterable[tuple[bytes, bytes]],
+    target: bytes,
+    *,
+    max_message: int = DEFAULT_MAX_MESSAGE,
+) -> WsConnection:
+    """Accept an upgrade request already parsed by h11; the ``101`` is queued in
+    ``data_to_send()`` of the returned connection. Raises :class:`WsHandshakeError`."""
+    handshake = H11Handshake(ConnectionType.SERVER)
+    try:
+        handshake.initiate_upgrade_connection(list(headers), target)
+        requests = [ev for ev in handshake.events() if isinstance(ev, Request)]
+    except RemoteProtocolError as exc:
+        hint = exc.event_hint
+        status = getattr(hint, "status_code", 400)
+        raise WsHandshakeError(int(status), str(exc)) from exc
+    if not requests:  # pragma: no cover - wsproto always yields the Request or raises
+        raise WsHandshakeError(400, "Bad WebSocket upgrade request")
+    accept_bytes = handshake.send(AcceptConnection())
+    conn = handshake.connection
+    assert conn is not None
+    ws = WsConnection(conn, max_message=max_message)
+    ws._out.append(accept_bytes)
+    return ws
+
+
+class WsConnection:
+    """One server-side WebSocket connection: bytes in, :class:`Message`/:class:`Closed` out.
+
+    Drive it like h11: ``receive_data(bytes)`` (``b""`` for EOF), ``next_event()`` until
+    :data:`NEED_DATA`, and write ``data_to_send()`` after each call. Outbound messages
+    go through :meth:`send_message`.
+    """
+
+    def __init__(self, conn: Connection, *, max_message: int = DEFAULT_MAX_MESSAGE) -> None:
+        self._conn = conn
+        self._max_message = max_message
+        self._out: list[bytes] = []
+        self._parts: list[bytes] = []
+        self._size = 0
+        self._closed: Closed | None = None
+
+    @property
+    def closed(self) -> bool:
+        """True once :class:`Closed` has been (or is about to be) reported."""
+        return self._closed is not None
+
+    def receive_data(self, data: bytes) -> None:
+        """Feed bytes from the socket; ``b""`` means the peer closed the stream."""
+        if self._closed is not None or self._conn.state is ConnectionState.CLOSED:
+            return
+        self._conn.receive_data(data if data else None)
+
+    def next_event(self) -> Message | NeedData | Closed:
+        """The next complete message, :data:`NEED_DATA`, or :class:`Closed` (sticky)."""
+        if self._closed is not None:
+            return self._closed
+        for event in self._conn.events():
+            if isinstance(event, TextMessage | BytesMessage):
+                chunk = event.data.encode("utf-8") if isinstance(event, TextMessage) else event.data
+                self._size += len(chunk)
+                if self._size > self._max_message:
+                    return self._close(CLOSE_TOO_BIG, "message too big", "message too large")
+                self._parts.append(bytes(chunk))
+                if event.message_finished:
+                    payload = b"".join(self._parts)
+                    self._parts.clear()
+                    self._size = 0
+                    return Message(payload)
+            elif isinstance(event, Ping):
+                self._out.append(self._conn.send(event.response()))
+            elif isinstance(event, CloseConnection):
+                return self._on_close(event)
+            # Pong: nothing to do, we never ping first.
+        return NEED_DATA
+
+    def send_message(self, payload: bytes) -> None:
+        """Queue one outbound message as a single text frame; dropped once closing."""
+        if self._closed is not None or self._conn.state is not ConnectionState.OPEN:
+            return
+        try:
+            frame = self._conn.send(TextMessage(data=payload.decode("utf-8")))
+        except UnicodeDecodeError:
+            frame = self._conn.send(BytesMessage(data=payload))
+        self._out.append(frame)
+
+    def close(self, code: int = CLOSE_NORMAL, reason: str = "") -> Closed:
+        """Start a server-side close (shutdown): queue the close frame, report Closed."""
+        if self._closed is not None:
+            return self._closed
+        return self._close(code, reason, "server closing")
+
+    def data_to_send(self) -> bytes:
+        """Bytes queued for the socket since the last call."""
+        out = b"".join(self._out)
+        self._out.clear()
+        return out
+
+    def _on_close(self, event: CloseConnection) -> Closed:
+        state = self._conn.state
+        if state is ConnectionState.REMOTE_CLOSING:
+            # Peer started the close handshake: echo its code, then we are done.
+            self._out.append(self._conn.send(event.response()))
+            self._closed = Closed(f"peer closed ({event.code})")
+        elif state is ConnectionState.OPEN:
+            # wsproto reports a peer protocol error as a CloseConnection while still open.
+            self._out.append(self._conn.send(CloseConnection(event.code, event.reason)))
+            self._closed = Closed(f"protocol error ({event.code}: {event.reason})")
+        else:
+            # EOF (1006), or the answer to a close we sent.
+            self._closed = Closed(f"closed ({event.code})")
+        return self._closed
+
+    def _close(self, code: int, reason: str, why: str) -> Closed:
+        if self._conn.state in (ConnectionState.OPEN, ConnectionState.REMOTE_CLOSING):
+            self._out.append(self._conn.send(CloseConnection(code=code, reason=reason)))
+        self._parts.clear()
+        self._closed = Closed(why)
+        return self._closed

@@ -1,0 +1,152 @@
+"""IPC stream splitting: concatenated JSON values split anywhere, garbage, limits."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mocknode.wire.events import NEED_DATA, Closed, Garbage, Message
+from mocknode.wire.ipc import IpcConnection
+
+
+def feed(conn: IpcConnection, *pieces: bytes) -> list[object]:
+    events: list[object] = []
+    for piece in pieces:
+        conn.receive_data(piece)
+        while True:
+            ev = conn.next_event()
+            if ev is NEED_DATA:
+                break
+            events.append(ev)
+            if isinstance(ev, Closed | Garbage):
+                return events
+    return events
+
+
+def payloads(events: list[object]) -> list[bytes]:
+    return [e.payload for e in events if isinstance(e, Message)]
+
+
+REQ = b'{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}'
+TRICKY = rb'{"s":"}{][\"\\","a":[{"b":"]"}],"u":"\u00e9\\"}'
+
+
+def test_single_message() -> None:
+    assert payloads(feed(IpcConnection(), REQ)) == [REQ]
+
+
+def test_several_values_in_one_read_with_and_without_whitespace() -> None:
+    data = REQ + REQ + b"\n" + b"[" + REQ + b"]" + b" \t\r\n " + TRICKY
+    assert payloads(feed(IpcConnection(), data)) == [REQ, REQ, b"[" + REQ + b"]", TRICKY]
+
+
+def test_every_split_point_of_a_stream() -> None:
+    data = TRICKY + b"\n" + REQ + b"[1,[2,{}]]"
+    expected = [TRICKY, REQ, b"[1,[2,{}]]"]
+    for cut in range(1, len(data)):
+        assert payloads(feed(IpcConnection(), data[:cut], data[cut:])) == expected, cut
+
+
+def test_byte_by_byte() -> None:
+    data = TRICKY + REQ
+    got = payloads(feed(IpcConnection(), *[data[i : i + 1] for i in range(len(data))]))
+    assert got == [TRICKY, REQ]
+
+
+def test_backslash_at_the_end_of_a_read() -> None:
+    first, second = b'{"a":"x\\', b'"y"}'
+    assert payloads(feed(IpcConnection(), first, second)) == [first + second]
+
+
+def test_top_level_garbage_is_reported_with_the_buffered_bytes() -> None:
+    conn = IpcConnection()
+    events = feed(conn, REQ + b"hello" + REQ)
+    assert events == [Message(REQ), Garbage(b"hello" + REQ)]
+    assert conn.next_event() == Closed("garbage")
+
+
+def test_scalars_and_closers_at_top_level_are_garbage() -> None:
+    for data in (b"1", b'"str"', b"}", b"]", b"null"):
+        assert feed(IpcConnection(), data) == [Garbage(data)], data
+
+
+def test_syntax_error_inside_a_value_is_garbage() -> None:
+    assert feed(IpcConnection(), b"{]") == [Garbage(b"{]")]
+    assert feed(IpcConnection(), b'{"a":nope} ' + REQ) == [Garbage(b'{"a":nope} ' + REQ)]
+
+
+def test_garbage_reply_can_still_be_sent() -> None:
+    conn = IpcConnection()
+    feed(conn, b"xx")
+    conn.send_message(b'{"error":1}')
+    assert conn.data_to_send() == b'{"error":1}\n'
+
+
+def test_oversized_value_closes() -> None:
+    conn = IpcConnection(max_message=10)
+    assert feed(conn, b'{"a":"0123', b"456789") == [Closed("message too large")]
+
+
+def test_complete_value_over_limit_closes() -> None:
+    assert feed(IpcConnection(max_message=4), b"[1,2,3]") == [Closed("message too large")]
+
+
+def test_value_at_limit_is_accepted() -> None:
+    assert payloads(feed(IpcConnection(max_message=7), b"[1,2,3]")) == [b"[1,2,3]"]
+
+
+def test_eof() -> None:
+    assert feed(IpcConnection(), REQ + b"\n", b"") == [Message(REQ), Closed("eof")]
+    assert feed(IpcConnection(), b'{"a":', b"") == [Closed("eof inside a message")]
+
+
+def test_outbound_messages_end_with_newline() -> None:
+    conn = IpcConnection()
+    conn.send_message(b"[1]")
+    conn.send_message(b"{}")
+    assert conn.data_to_send() == b"[1]\n{}\n"
+    assert conn.data_to_send() == b""
+
+
+# -- property: any concatenation, split anywhere, gives back the values -----------------
+
+scalars = st.none() | st.booleans() | st.integers() | st.text() | st.floats(allow_nan=False)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+containers = st.lists(values, max_size=4) | st.dictionaries(st.text(), values, max_size=4)
+whitespace = st.text(alphabet=" \t\r\n", max_size=3)
+
+
+@st.composite
+def stream(draw: st.DrawFn) -> tuple[list[Any], bytes, list[int]]:
+    docs = draw(st.lists(containers, min_size=1, max_size=5))
+    data = b""
+    for doc in docs:
+        text = json.dumps(
+            doc,
+            ensure_ascii=draw(st.booleans()),
+            indent=draw(st.none() | st.integers(0, 2)),
+        )
+        data += draw(whitespace).encode() + text.encode()
+    data += draw(whitespace).encode()
+    cuts = sorted(draw(st.lists(st.integers(0, len(data)), max_size=8)))
+    return docs, data, cuts
+
+
+@settings(max_examples=300, deadline=None)
+@given(stream())
+def test_concatenated_values_split_anywhere(case: tuple[list[Any], bytes, list[int]]) -> None:
+    docs, data, cuts = case
+    bounds = [0, *cuts, len(data)]
+    # b"" would mean EOF to the connection, so empty pieces are left out.
+    pieces = [data[a:b] for a, b in itertools.pairwise(bounds) if b > a]
+    events = feed(IpcConnection(), *pieces)
+    assert not any(isinstance(e, Garbage | Closed) for e in events)
+    assert [json.loads(p) for p in payloads(events)] == docs
