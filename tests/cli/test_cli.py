@@ -57,7 +57,9 @@ def start(*args: str) -> Server:
         if match:
             return Server(proc, banner, match)
     proc.kill()
-    raise AssertionError(f"no Listening line; stdout={banner} stderr={proc.stderr.read() if proc.stderr else ''}")
+    raise AssertionError(
+        f"no Listening line; stdout={banner} stderr={proc.stderr.read() if proc.stderr else ''}"
+    )
 
 
 @pytest.fixture
@@ -88,7 +90,9 @@ def test_all_three_transports_then_sigterm(server: Server, tmp_path: Path) -> No
 
     with socket.socket(socket.AF_UNIX) as sock:
         sock.connect(server.ipc_path)
-        sock.sendall(b'{"jsonrpc":"2.0","id":1,"method":"net_version"}{"jsonrpc":"2.0","id":2,"method":"eth_accounts"}')
+        sock.sendall(
+            b'{"jsonrpc":"2.0","id":1,"method":"net_version"}{"jsonrpc":"2.0","id":2,"method":"eth_accounts"}'
+        )
         data = b""
         while data.count(b"\n") < 2:
             data += sock.recv(65536)
@@ -146,7 +150,9 @@ def test_regular_file_at_ipc_path_is_refused(tmp_path: Path) -> None:
     path.write_text("precious")
     proc = subprocess.run(
         [sys.executable, "-m", "mocknode", "--port", "0", "--ipc-path", str(path)],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert proc.returncode == 1
     assert str(path) in proc.stderr
