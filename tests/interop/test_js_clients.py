@@ -1,0 +1,51 @@
+"""ethers v6 and viem, over HTTP, WebSocket and IPC, against a ``mocknode`` process.
+
+Runs ``interop/check.mjs`` (see interop/README.md for its 99 checks). ``scripts/test``
+installs its npm dependencies; without Node.js or them this test fails and says so,
+rather than passing without having run.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+INTEROP = ROOT / "interop"
+
+
+def test_ethers_and_viem_over_every_transport(tmp_path: Path) -> None:
+    node_bin = shutil.which("node")
+    if node_bin is None or not (INTEROP / "node_modules" / "viem").is_dir():
+        pytest.fail("Node.js and interop/node_modules are required: run scripts/test to set up")
+    ipc = tmp_path / "node.ipc"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mocknode", "--port", "0", "--ipc-path", str(ipc)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = ""
+        for line in proc.stdout:
+            if line.startswith("Listening on"):
+                break
+        http_url, ws_url, _ = line.split()[2:5]
+        result = subprocess.run(
+            [node_bin, "check.mjs", "--http", http_url, "--ws", ws_url, "--ipc", str(ipc)],
+            cwd=INTEROP,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        failures = [row for row in result.stdout.splitlines() if row.startswith("FAIL")]
+        assert result.returncode == 0 and not failures, result.stdout + result.stderr
+        assert "PASSED: 99 ok, 0 failed" in result.stdout
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
