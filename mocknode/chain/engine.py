@@ -12,11 +12,10 @@ which is where most of eth-tester's time goes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from eth.abc import SignedTransactionAPI
 from eth.exceptions import (
     InsufficientFunds,
     InvalidInstruction,
@@ -28,13 +27,12 @@ from eth.exceptions import (
 )
 from eth.vm.execution_context import ExecutionContext
 from eth.vm.forks.prague.state import PragueState
-from eth.vm.forks.prague.transactions import PragueTransactionBuilder
+from eth_utils import get_extended_debug_logger
 
+from mocknode.chain import txcodec
 from mocknode.chain.journal import JournalAccounts
 from mocknode.chain.records import Authorization, Log, Tx
 from mocknode.types import Address, Hash32
-
-_BUILDER = PragueTransactionBuilder
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +64,9 @@ class Outcome:
 
 class _State(PragueState):  # type: ignore[misc]
     """PragueState over our journal, built without py-evm's database plumbing."""
+
+    # py-evm builds a new logger object on every ``logger`` access (twice per transaction).
+    logger = get_extended_debug_logger("eth.vm.state.PragueState")
 
     def __init__(self, accounts: JournalAccounts, env: BlockEnv) -> None:
         self._db = None
@@ -129,56 +130,75 @@ def apply_transaction(accounts: JournalAccounts, env: BlockEnv, tx: Tx) -> Outco
     """Execute a signed transaction; the caller checked it is valid for this state."""
     state = _State(accounts, env)
     accounts.lock_changes()
-    evm_tx = tx.evm
-    computation = state.apply_transaction(evm_tx)
-    gas_used = _gas_used(evm_tx, computation)
+    exec_tx = _ExecTx(tx)
+    computation = state.apply_transaction(exec_tx)
+    gas_used = _gas_used(exec_tx, computation)
     accounts.lock_changes()
     return _outcome(computation, gas_used)
 
 
-class _CallTx:
-    """The transaction-shaped object py-evm's executor reads during a call.
+class _ExecTx:
+    """The transaction-shaped object py-evm's executor reads.
 
-    ``eth_call`` has no signature and may name any sender; py-evm only needs these
-    attributes, so a tiny object beats wrapping a real unsigned transaction.
+    py-evm only reads these attributes; building them from our own :class:`Tx` record
+    (or from a call's arguments, which have no signature and may name any sender)
+    avoids py-evm's RLP-backed transaction classes entirely.
     """
 
-    def __init__(
-        self,
-        sender: Address,
-        nonce: int,
-        gas: int,
-        to: Address | None,
-        value: int,
-        data: bytes,
-        max_fee_per_gas: int,
-        max_priority_fee_per_gas: int,
-        access_list: Sequence[tuple[Address, Sequence[int]]],
-        authorization_list: Sequence[Any],
-    ) -> None:
-        self.sender = sender
-        self.nonce = nonce
-        self.gas = gas
-        self.to = to if to is not None else b""
-        self.value = value
-        self.data = data
-        self.max_fee_per_gas = max_fee_per_gas
-        self.max_priority_fee_per_gas = max_priority_fee_per_gas
-        self.gas_price = max_fee_per_gas
-        self.access_list = access_list
-        self.authorization_list = authorization_list
-        self.type_id = 4 if authorization_list else 2
+    __slots__ = (
+        "access_list",
+        "authorization_list",
+        "blob_versioned_hashes",
+        "data",
+        "gas",
+        "gas_price",
+        "intrinsic_gas",
+        "max_fee_per_blob_gas",
+        "max_fee_per_gas",
+        "max_priority_fee_per_gas",
+        "nonce",
+        "r",
+        "s",
+        "sender",
+        "to",
+        "type_id",
+        "value",
+        "y_parity",
+    )
+
+    def __init__(self, tx: Tx) -> None:
+        self.sender = tx.sender
+        self.nonce = tx.nonce
+        self.gas = tx.gas
+        self.to = tx.to if tx.to is not None else b""
+        self.value = tx.value
+        self.data = tx.data
+        self.max_fee_per_gas = tx.max_fee_per_gas
+        self.max_priority_fee_per_gas = tx.max_priority_fee_per_gas
+        self.gas_price = tx.gas_price if tx.gas_price is not None else tx.max_fee_per_gas
+        self.access_list = [
+            (address, [int.from_bytes(k, "big") for k in keys]) for address, keys in tx.access_list
+        ]
+        self.authorization_list = [_evm_authorization(a) for a in tx.authorization_list]
+        self.type_id = tx.type if tx.type else None
         self.blob_versioned_hashes: tuple[Hash32, ...] = ()
         self.max_fee_per_blob_gas = 0
-        probe = _BUILDER.new_unsigned_dynamic_fee_transaction(
-            1, nonce, 0, 0, gas, self.to, value, data, access_list
-        )
-        self.intrinsic_gas = probe.intrinsic_gas + (
-            25000 * len(authorization_list) if authorization_list else 0
-        )
+        self.intrinsic_gas = txcodec.intrinsic_gas(tx)
+        self.y_parity = tx.v if tx.type else tx.v % 2
+        self.r = tx.r
+        self.s = tx.s
+
+    def validate(self) -> None:
+        """Checked when decoded (:mod:`mocknode.chain.txcodec`)."""
 
     def get_sender(self) -> Address:
         return self.sender
+
+
+def _evm_authorization(auth: Authorization) -> Any:
+    from eth.vm.forks.prague.transactions import Authorization as EvmAuthorization
+
+    return EvmAuthorization(auth.chain_id, auth.address, auth.nonce, auth.y_parity, auth.r, auth.s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,25 +212,34 @@ class CallRequest:
     data: bytes
     max_fee_per_gas: int
     max_priority_fee_per_gas: int
-    access_list: tuple[tuple[Address, tuple[int, ...]], ...] = ()
+    access_list: tuple[tuple[Address, tuple[Hash32, ...]], ...] = ()
 
 
 def apply_call(accounts: JournalAccounts, env: BlockEnv, call: CallRequest) -> Outcome:
     """Run a call on ``accounts``; the caller throws the journal away afterwards."""
     state = _State(accounts, env)
     accounts.lock_changes()
-    nonce = accounts.get_nonce(call.sender)
-    tx = _CallTx(
-        call.sender,
-        nonce,
-        call.gas,
-        call.to,
-        call.value,
-        call.data,
-        call.max_fee_per_gas,
-        call.max_priority_fee_per_gas,
-        call.access_list,
-        (),
+    tx = _ExecTx(
+        Tx(
+            hash=Hash32(b""),
+            type=2,
+            sender=call.sender,
+            nonce=accounts.get_nonce(call.sender),
+            gas=call.gas,
+            to=call.to,
+            value=call.value,
+            data=call.data,
+            chain_id=env.chain_id,
+            gas_price=None,
+            max_fee_per_gas=call.max_fee_per_gas,
+            max_priority_fee_per_gas=call.max_priority_fee_per_gas,
+            access_list=call.access_list,
+            authorization_list=(),
+            v=0,
+            r=0,
+            s=0,
+            raw=b"",
+        )
     )
     if tx.intrinsic_gas > call.gas:
         return Outcome(False, call.gas, b"", (), "intrinsic gas too low", False)
@@ -220,130 +249,6 @@ def apply_call(accounts: JournalAccounts, env: BlockEnv, call: CallRequest) -> O
     computation = executor.finalize_computation(tx, computation)
     state.clear_transient_storage()
     return _outcome(computation, _gas_used(tx, computation))
-
-
-# -- transactions -------------------------------------------------------------
-
-
-def decode_transaction(raw: bytes) -> SignedTransactionAPI:
-    """Decode a raw signed transaction (any type py-evm's Prague builder knows)."""
-    return _BUILDER.decode(raw)
-
-
-def sign_transaction(
-    *,
-    private_key: bytes,
-    chain_id: int,
-    tx_type: int,
-    nonce: int,
-    gas: int,
-    to: Address | None,
-    value: int,
-    data: bytes,
-    gas_price: int = 0,
-    max_fee_per_gas: int = 0,
-    max_priority_fee_per_gas: int = 0,
-    access_list: Sequence[tuple[Address, Sequence[int]]] = (),
-    authorization_list: Sequence[Any] = (),
-) -> SignedTransactionAPI:
-    """Build and sign a transaction for an account whose key the node holds."""
-    from eth_keys import keys
-
-    key = keys.PrivateKey(private_key)
-    target = to if to is not None else b""
-    if tx_type == 0:
-        legacy = _BUILDER.create_unsigned_transaction(
-            nonce=nonce, gas_price=gas_price, gas=gas, to=target, value=value, data=data
-        )
-        return legacy.as_signed_transaction(key, chain_id=chain_id)
-    if tx_type == 1:
-        unsigned_al = _BUILDER.new_unsigned_access_list_transaction(
-            chain_id, nonce, gas_price, gas, target, value, data, list(access_list)
-        )
-        return unsigned_al.as_signed_transaction(key)
-    if tx_type == 4:
-        unsigned_sc = _BUILDER.new_unsigned_set_code_transaction(
-            chain_id,
-            nonce,
-            max_priority_fee_per_gas,
-            max_fee_per_gas,
-            gas,
-            target,
-            value,
-            data,
-            list(access_list),
-            list(authorization_list),
-        )
-        return unsigned_sc.as_signed_transaction(key)
-    unsigned_df = _BUILDER.new_unsigned_dynamic_fee_transaction(
-        chain_id,
-        nonce,
-        max_priority_fee_per_gas,
-        max_fee_per_gas,
-        gas,
-        target,
-        value,
-        data,
-        list(access_list),
-    )
-    return unsigned_df.as_signed_transaction(key)
-
-
-def to_record(evm_tx: Any) -> Tx:
-    """Typed record of a py-evm signed transaction (recovers the sender once)."""
-    tx_type = 0 if not hasattr(evm_tx, "type_id") or evm_tx.type_id is None else evm_tx.type_id
-    inner = evm_tx if tx_type == 0 else evm_tx._inner
-    to = Address(bytes(evm_tx.to)) if evm_tx.to else None
-    access_list = tuple(
-        (Address(bytes(addr)), tuple(Hash32(int(k).to_bytes(32, "big")) for k in keys))
-        for addr, keys in getattr(evm_tx, "access_list", ())
-    )
-    authorizations = tuple(
-        Authorization(a.chain_id, Address(bytes(a.address)), a.nonce, a.y_parity, a.r, a.s)
-        for a in (inner.authorization_list if tx_type == 4 else ())
-    )
-    if tx_type == 0:
-        raw = evm_tx.encode()
-        v = evm_tx.v
-        chain_id = evm_tx.chain_id
-        gas_price: int | None = evm_tx.gas_price
-        max_fee = max_tip = evm_tx.gas_price
-    else:
-        raw = evm_tx.encode()
-        v = evm_tx.y_parity
-        chain_id = evm_tx.chain_id
-        if tx_type == 1:
-            gas_price = max_fee = max_tip = evm_tx.gas_price
-        else:
-            gas_price = None
-            max_fee = evm_tx.max_fee_per_gas
-            max_tip = evm_tx.max_priority_fee_per_gas
-    return Tx(
-        hash=Hash32(bytes(evm_tx.hash)),
-        type=tx_type,
-        sender=Address(bytes(evm_tx.sender)),
-        nonce=evm_tx.nonce,
-        gas=evm_tx.gas,
-        to=to,
-        value=evm_tx.value,
-        data=bytes(evm_tx.data),
-        chain_id=chain_id,
-        gas_price=gas_price,
-        max_fee_per_gas=max_fee,
-        max_priority_fee_per_gas=max_tip,
-        access_list=access_list,
-        authorization_list=authorizations,
-        v=v,
-        r=evm_tx.r,
-        s=evm_tx.s,
-        raw=raw,
-        evm=evm_tx,
-    )
-
-
-def intrinsic_gas(tx: Tx) -> int:
-    gas: int = tx.evm.intrinsic_gas
-    return gas
 
 
 def system_contracts() -> list[tuple[Address, bytes]]:

@@ -1,16 +1,14 @@
 """Frozen records of what the chain holds: transactions, logs, receipts, blocks.
 
-These are what the RPC layer renders. They carry typed values only (bytes, ints);
-``Tx.evm`` keeps py-evm's decoded transaction so it can be executed without decoding
-the raw bytes again, but nothing outside :mod:`mocknode.chain.engine` looks inside it.
+These are what the RPC layer renders. They carry typed values only (bytes, ints).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from mocknode.chain.hashing import keccak, rlp_bytes, rlp_int, rlp_list
+from mocknode.chain import rlp
+from mocknode.chain.hashing import keccak
 from mocknode.types import Address, Hash32
 
 
@@ -46,7 +44,6 @@ class Tx:
     r: int
     s: int
     raw: bytes  # the canonical encoding (typed: type byte + payload)
-    evm: Any = field(compare=False, repr=False)
 
     @property
     def y_parity(self) -> int | None:
@@ -63,11 +60,11 @@ class Log:
     data: bytes
 
     def encode(self) -> bytes:
-        return rlp_list(
+        return rlp.encode_list(
             (
-                rlp_bytes(self.address),
-                rlp_list(rlp_bytes(t) for t in self.topics),
-                rlp_bytes(self.data),
+                rlp.encode_bytes(self.address),
+                rlp.encode_list(rlp.encode_bytes(t) for t in self.topics),
+                rlp.encode_bytes(self.data),
             )
         )
 
@@ -85,12 +82,12 @@ class Receipt:
     first_log_index: int  # position of this receipt's first log in the block
 
     def encode(self) -> bytes:
-        body = rlp_list(
+        body = rlp.encode_list(
             (
-                rlp_int(1 if self.success else 0),
-                rlp_int(self.cumulative_gas_used),
-                rlp_bytes(self.bloom),
-                rlp_list(log.encode() for log in self.logs),
+                rlp.encode_int(1 if self.success else 0),
+                rlp.encode_int(self.cumulative_gas_used),
+                rlp.encode_bytes(self.bloom),
+                rlp.encode_list(log.encode() for log in self.logs),
             )
         )
         return body if self.tx_type == 0 else bytes((self.tx_type,)) + body
@@ -121,29 +118,29 @@ class Header:
     requests_hash: Hash32
 
     def encode(self) -> bytes:
-        return rlp_list(
+        return rlp.encode_list(
             (
-                rlp_bytes(self.parent_hash),
-                rlp_bytes(self.ommers_hash),
-                rlp_bytes(self.coinbase),
-                rlp_bytes(self.state_root),
-                rlp_bytes(self.transactions_root),
-                rlp_bytes(self.receipts_root),
-                rlp_bytes(self.logs_bloom),
-                rlp_int(self.difficulty),
-                rlp_int(self.number),
-                rlp_int(self.gas_limit),
-                rlp_int(self.gas_used),
-                rlp_int(self.timestamp),
-                rlp_bytes(self.extra_data),
-                rlp_bytes(self.mix_hash),
-                rlp_bytes(self.nonce),
-                rlp_int(self.base_fee_per_gas),
-                rlp_bytes(self.withdrawals_root),
-                rlp_int(self.blob_gas_used),
-                rlp_int(self.excess_blob_gas),
-                rlp_bytes(self.parent_beacon_block_root),
-                rlp_bytes(self.requests_hash),
+                rlp.encode_bytes(self.parent_hash),
+                rlp.encode_bytes(self.ommers_hash),
+                rlp.encode_bytes(self.coinbase),
+                rlp.encode_bytes(self.state_root),
+                rlp.encode_bytes(self.transactions_root),
+                rlp.encode_bytes(self.receipts_root),
+                rlp.encode_bytes(self.logs_bloom),
+                rlp.encode_int(self.difficulty),
+                rlp.encode_int(self.number),
+                rlp.encode_int(self.gas_limit),
+                rlp.encode_int(self.gas_used),
+                rlp.encode_int(self.timestamp),
+                rlp.encode_bytes(self.extra_data),
+                rlp.encode_bytes(self.mix_hash),
+                rlp.encode_bytes(self.nonce),
+                rlp.encode_int(self.base_fee_per_gas),
+                rlp.encode_bytes(self.withdrawals_root),
+                rlp.encode_int(self.blob_gas_used),
+                rlp.encode_int(self.excess_blob_gas),
+                rlp.encode_bytes(self.parent_beacon_block_root),
+                rlp.encode_bytes(self.requests_hash),
             )
         )
 

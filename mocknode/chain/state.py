@@ -1,14 +1,18 @@
 """World state with its whole history, in plain Python structures.
 
-The head state is what nearly every request reads, so it is a dict lookup away: each
-account and each storage slot keeps a short list of ``(block_number, value)``
-versions, newest last. Reading at the head takes the last version; reading at an
-older block bisects. Each committed block records which keys it changed, so going
-back to block ``n`` (snapshot revert, reorg) pops exactly the versions written after
-``n``: the cost is the number of changes undone, never the chain length.
+The state advances by *commits*: one per mined block, and one per direct edit a dev
+tool makes between blocks (``anvil_setBalance`` and friends). Commits are numbered
+``0, 1, 2 ...``; the chain remembers which commit each block ended on.
 
-State roots come from persistent tries (:mod:`mocknode.chain.trie`) updated with the
-block's changes only. Trie roots are kept per block, so proofs at past blocks work.
+The latest state is what nearly every request reads, so it is a dict lookup away:
+each account and each storage slot keeps a short list of ``(commit, value)``
+versions, newest last. Reading the latest state takes the last version; reading an
+older commit bisects. Each commit records which keys it changed, so going back to
+commit ``n`` (snapshot revert, reorg) pops exactly the versions written after ``n``:
+the cost is the number of changes undone, never the chain length.
+
+State roots come from persistent tries (:mod:`mocknode.chain.trie`) updated with each
+commit's changes only; old roots stay valid, so proofs at past blocks work.
 """
 
 from __future__ import annotations
@@ -17,9 +21,9 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from mocknode.chain import trie
-from mocknode.chain.hashing import BLANK_ROOT, EMPTY_CODE_HASH, keccak, rlp_bytes, rlp_int, rlp_list
-from mocknode.types import Address, BlockNumber
+from mocknode.chain import rlp, trie
+from mocknode.chain.hashing import BLANK_ROOT, EMPTY_CODE_HASH, keccak
+from mocknode.types import Address
 
 
 class Account(NamedTuple):
@@ -40,7 +44,7 @@ def _first(item: tuple[int, object]) -> int:
 
 @dataclass(slots=True)
 class _BlockChanges:
-    """What block ``n`` wrote, so it can be taken back."""
+    """What commit ``n`` wrote, so it can be taken back."""
 
     accounts: list[Address] = field(default_factory=list)
     slots: list[tuple[Address, int]] = field(default_factory=list)
@@ -58,13 +62,13 @@ class BlockDiff:
 
 
 class StateReader:
-    """Read-only view of the state as of the end of one block."""
+    """Read-only view of the state as of one commit."""
 
     __slots__ = ("_state", "block")
 
-    def __init__(self, state: WorldState, block: BlockNumber) -> None:
+    def __init__(self, state: WorldState, commit: int) -> None:
         self._state = state
-        self.block = block
+        self.block = commit
 
     def account(self, address: Address) -> Account | None:
         versions = self._state._accounts.get(address)
@@ -108,13 +112,13 @@ class WorldState:
         self._changes: list[_BlockChanges] = []
         self._account_trie: trie.Node | None = None
         self._storage_tries: dict[Address, trie.Node | None] = {}
-        self.head: BlockNumber = -1
+        self.head = -1  # the latest commit
 
-    def reader(self, block: BlockNumber | None = None) -> StateReader:
-        return StateReader(self, self.head if block is None else block)
+    def reader(self, commit: int | None = None) -> StateReader:
+        return StateReader(self, self.head if commit is None else commit)
 
-    def commit_block(self, diff: BlockDiff) -> bytes:
-        """Apply ``diff`` as block ``head + 1``; return the new state root."""
+    def commit(self, diff: BlockDiff) -> bytes:
+        """Apply ``diff`` as commit ``head + 1``; return the new state root."""
         number = self.head + 1
         record = _BlockChanges(account_trie=self._account_trie)
         self._codes.update(diff.codes)
@@ -132,7 +136,7 @@ class WorldState:
                 record.slots.append((address, slot))
                 path = trie.to_nibbles(keccak(slot.to_bytes(32, "big")))
                 if value:
-                    node = trie.put(node, path, rlp_int(value))
+                    node = trie.put(node, path, rlp.encode_int(value))
                 else:
                     node = trie.delete(node, path)
             self._storage_tries[address] = node
@@ -157,9 +161,9 @@ class WorldState:
         self.head = number
         return trie.root_hash(node)
 
-    def revert_to(self, block: BlockNumber) -> None:
-        """Forget every block after ``block``."""
-        while self.head > block:
+    def revert_to(self, commit: int) -> None:
+        """Forget every commit after ``commit``."""
+        while self.head > commit:
             record = self._changes.pop()
             for address in reversed(record.accounts):
                 versions = self._accounts[address]
@@ -184,11 +188,11 @@ class WorldState:
 
 
 def encode_account(account: Account, storage_root: bytes = BLANK_ROOT) -> bytes:
-    return rlp_list(
+    return rlp.encode_list(
         (
-            rlp_int(account.nonce),
-            rlp_int(account.balance),
-            rlp_bytes(storage_root),
-            rlp_bytes(account.code_hash),
+            rlp.encode_int(account.nonce),
+            rlp.encode_int(account.balance),
+            rlp.encode_bytes(storage_root),
+            rlp.encode_bytes(account.code_hash),
         )
     )

@@ -14,23 +14,28 @@ Keys are nibble strings: ``bytes`` where every byte is 0..15.
 
 from __future__ import annotations
 
-from mocknode.chain.hashing import BLANK_ROOT, EMPTY_RLP, keccak, rlp_bytes, rlp_list
+from mocknode.chain import rlp
+from mocknode.chain.hashing import BLANK_ROOT, EMPTY_RLP, keccak
+
+_NIBBLES = bytes.maketrans(b"0123456789abcdef", bytes(range(16)))
 
 
 def to_nibbles(key: bytes) -> bytes:
-    out = bytearray(len(key) * 2)
-    out[0::2] = bytes(b >> 4 for b in key)
-    out[1::2] = bytes(b & 0x0F for b in key)
-    return bytes(out)
+    """One byte per nibble; hex() and translate() keep it in C (~0.3 µs for 32 bytes)."""
+    return key.hex().encode().translate(_NIBBLES)
+
+
+_TO_HEX = bytes.maketrans(bytes(range(16)), b"0123456789abcdef")
 
 
 def _hex_prefix(nibbles: bytes, leaf: bool) -> bytes:
+    """Compact (hex-prefix) encoding of a nibble path, flagged leaf or extension."""
     flag = 2 if leaf else 0
     if len(nibbles) % 2:
-        nibbles = bytes((flag + 1,)) + nibbles
+        prefixed = bytes((flag + 1,)) + nibbles
     else:
-        nibbles = bytes((flag, 0)) + nibbles
-    return bytes((nibbles[i] << 4) | nibbles[i + 1] for i in range(0, len(nibbles), 2))
+        prefixed = bytes((flag, 0)) + nibbles
+    return bytes.fromhex(prefixed.translate(_TO_HEX).decode())
 
 
 class Node:
@@ -67,7 +72,9 @@ class Leaf(Node):
         self.value = value
 
     def _encode(self) -> bytes:
-        return rlp_list((rlp_bytes(_hex_prefix(self.path, True)), rlp_bytes(self.value)))
+        return rlp.encode_list(
+            (rlp.encode_bytes(_hex_prefix(self.path, True)), rlp.encode_bytes(self.value))
+        )
 
 
 class Extension(Node):
@@ -79,7 +86,9 @@ class Extension(Node):
         self.child = child
 
     def _encode(self) -> bytes:
-        return rlp_list((rlp_bytes(_hex_prefix(self.path, False)), self.child.reference()))
+        return rlp.encode_list(
+            (rlp.encode_bytes(_hex_prefix(self.path, False)), self.child.reference())
+        )
 
 
 class Branch(Node):
@@ -92,8 +101,8 @@ class Branch(Node):
 
     def _encode(self) -> bytes:
         items = [EMPTY_RLP if c is None else c.reference() for c in self.children]
-        items.append(EMPTY_RLP if self.value is None else rlp_bytes(self.value))
-        return rlp_list(items)
+        items.append(EMPTY_RLP if self.value is None else rlp.encode_bytes(self.value))
+        return rlp.encode_list(items)
 
 
 _EMPTY_CHILDREN: tuple[Node | None, ...] = (None,) * 16

@@ -26,13 +26,19 @@ class ParamError(Exception):
 # -- decoding ---------------------------------------------------------------------
 
 
-def _hex_body(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ParamError(
-            f"json: cannot unmarshal {_json_type(value)} into Go value of type hexutil"
-        )
+class _DecodeError(ParamError):
+    """A hexutil decode error; geth reports it wrapped in a json type error naming the
+    Go type (and struct field) it was decoding into."""
+
+
+def _go_type_error(problem: str, go_type: str, field: str | None) -> ParamError:
+    where = f"Go struct field TransactionArgs.{field}" if field else "Go value"
+    return ParamError(f"json: cannot unmarshal {problem} into {where} of type {go_type}")
+
+
+def _hex_body(value: str) -> str:
     if not (value.startswith("0x") or value.startswith("0X")):
-        raise ParamError("hex string without 0x prefix")
+        raise _DecodeError("hex string without 0x prefix")
     return value[2:]
 
 
@@ -54,52 +60,75 @@ def _unmarshal_error(value: Any, go_type: str) -> str:
     return f"json: cannot unmarshal {_json_type(value)} into Go value of type {go_type}"
 
 
-def quantity(value: Any) -> int:
-    """A QUANTITY: 0x-prefixed hex, no leading zeros (geth's hexutil.Big rules)."""
-    body = _hex_body(value)
+def _parse_quantity(text: str, bits: int) -> int:
+    body = _hex_body(text)
     if not body:
-        raise ParamError('hex string "0x"')
+        raise _DecodeError('hex string "0x"')
     if len(body) > 1 and body[0] == "0":
-        raise ParamError("hex number with leading zero digits")
-    if len(body) > 64:
-        raise ParamError("hex number > 256 bits")
+        raise _DecodeError("hex number with leading zero digits")
+    if len(body) * 4 > bits and int(body, 16).bit_length() > bits:
+        raise _DecodeError("hex number > 256 bits" if bits == 256 else "hex number > 64 bits")
     try:
         return int(body, 16)
     except ValueError:
-        raise ParamError("invalid hex string") from None
+        raise _DecodeError("invalid hex string") from None
 
 
-def data(value: Any) -> bytes:
-    """DATA: 0x-prefixed, even-length hex."""
-    body = _hex_body(value)
+def _parse_data(text: str) -> bytes:
+    body = _hex_body(text)
     if len(body) % 2:
-        raise ParamError("hex string of odd length")
+        raise _DecodeError("hex string of odd length")
     try:
         return bytes.fromhex(body)
     except ValueError:
-        raise ParamError("invalid hex string") from None
+        raise _DecodeError("invalid hex string") from None
 
 
-def address(value: Any) -> Address:
+def _typed(value: Any, go_type: str, field: str | None, parse: Any) -> Any:
+    """geth's hexutil decoding of one JSON value into ``go_type``, errors included."""
     if not isinstance(value, str):
-        raise ParamError(
-            f"json: cannot unmarshal {_json_type(value)} into Go value of type common.Address"
-        )
-    raw = data(value)
-    if len(raw) != 20:
-        raise ParamError(f"hex string has length {len(raw) * 2}, want 40 for common.Address")
-    return Address(raw)
+        raise _go_type_error("non-string", go_type, field)
+    try:
+        return parse(value)
+    except _DecodeError as exc:
+        raise _go_type_error(str(exc), go_type, field) from None
+
+
+def quantity(value: Any, field: str | None = None) -> int:
+    """A QUANTITY decoded as geth's ``*hexutil.Big`` (up to 256 bits)."""
+    return int(_typed(value, "*hexutil.Big", field, lambda t: _parse_quantity(t, 256)))
+
+
+def uint64(value: Any, field: str | None = None) -> int:
+    """A QUANTITY decoded as geth's ``hexutil.Uint64``."""
+    return int(_typed(value, "*hexutil.Uint64", field, lambda t: _parse_quantity(t, 64)))
+
+
+def uint(value: Any) -> int:
+    """A QUANTITY decoded as geth's ``hexutil.Uint`` (indexes)."""
+    return int(_typed(value, "hexutil.Uint", None, lambda t: _parse_quantity(t, 64)))
+
+
+def data(value: Any, field: str | None = None) -> bytes:
+    """DATA decoded as geth's ``hexutil.Bytes``."""
+    raw: bytes = _typed(value, "hexutil.Bytes", field, _parse_data)
+    return raw
+
+
+def _fixed(value: Any, size: int, go_type: str, field: str | None) -> bytes:
+    raw: bytes = _typed(value, go_type, field, _parse_data)
+    if len(raw) != size:
+        # not a hexutil decError: geth reports it bare
+        raise ParamError(f"hex string has length {len(raw) * 2}, want {size * 2} for {go_type}")
+    return raw
+
+
+def address(value: Any, field: str | None = None) -> Address:
+    return Address(_fixed(value, 20, "common.Address", field))
 
 
 def hash32(value: Any) -> Hash32:
-    if not isinstance(value, str):
-        raise ParamError(
-            f"json: cannot unmarshal {_json_type(value)} into Go value of type common.Hash"
-        )
-    raw = data(value)
-    if len(raw) != 32:
-        raise ParamError(f"hex string has length {len(raw) * 2}, want 64 for common.Hash")
-    return Hash32(raw)
+    return Hash32(_fixed(value, 32, "common.Hash", None))
 
 
 def boolean(value: Any) -> bool:
@@ -109,13 +138,21 @@ def boolean(value: Any) -> bool:
 
 
 def block_number(value: Any) -> BlockRef:
-    """A block number or tag (``eth_getBlockByNumber``): no hashes."""
+    """A block number or tag (rpc.BlockNumber): errors come back unwrapped."""
     if isinstance(value, str) and value in _TAGS:
         return BlockRef(tag=value)  # type: ignore[arg-type]
-    number = quantity(value)
+    text = value if isinstance(value, str) else json_text(value)
+    number = _parse_quantity(text, 64)
     if number > 2**63 - 1:
         raise ParamError("block number larger than int64")
     return BlockRef(number=number)
+
+
+def json_text(value: Any) -> str:
+    """How a non-string JSON value reads when geth parses its raw text as hex."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "null" if value is None else str(value)
 
 
 def block_ref(value: Any) -> BlockRef:
@@ -151,14 +188,14 @@ def storage_key(value: Any) -> int:
         raise ParamError(f'invalid hex in storage key: "{value}"') from None
 
 
-def _access_list(value: Any) -> tuple[tuple[Address, tuple[int, ...]], ...]:
+def _access_list(value: Any) -> tuple[tuple[Address, tuple[Hash32, ...]], ...]:
     if not isinstance(value, list):
         raise ParamError("json: cannot unmarshal into Go value of type types.AccessList")
     out = []
     for item in value:
         if not isinstance(item, dict):
             raise ParamError("json: cannot unmarshal into Go value of type types.AccessTuple")
-        keys = tuple(int.from_bytes(hash32(k), "big") for k in item.get("storageKeys") or ())
+        keys = tuple(hash32(k) for k in item.get("storageKeys") or ())
         out.append((address(item.get("address")), keys))
     return tuple(out)
 
@@ -171,32 +208,32 @@ def tx_args(value: Any) -> TxArgs:
     legacy_data = value.get("data")
     payload = None
     if input_data is not None:
-        payload = data(input_data)
-        if legacy_data is not None and data(legacy_data) != payload:
+        payload = data(input_data, "input")
+        if legacy_data is not None and data(legacy_data, "data") != payload:
             raise ParamError(
                 'both "data" and "input" are set and not equal. '
                 'Please use "input" to pass transaction call data'
             )
     elif legacy_data is not None:
-        payload = data(legacy_data)
+        payload = data(legacy_data, "data")
 
     def opt(name: str, decode: Any) -> Any:
         item = value.get(name)
-        return None if item is None else decode(item)
+        return None if item is None else decode(item, name)
 
     return TxArgs(
         sender=opt("from", address),
         to=opt("to", address),
-        gas=opt("gas", quantity),
+        gas=opt("gas", uint64),
         gas_price=opt("gasPrice", quantity),
         max_fee_per_gas=opt("maxFeePerGas", quantity),
         max_priority_fee_per_gas=opt("maxPriorityFeePerGas", quantity),
         value=opt("value", quantity),
         data=payload,
-        nonce=opt("nonce", quantity),
+        nonce=opt("nonce", uint64),
         chain_id=opt("chainId", quantity),
-        access_list=opt("accessList", _access_list),
-        type=opt("type", quantity),
+        access_list=opt("accessList", lambda v, _field: _access_list(v)),
+        type=opt("type", uint64),
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import rlp
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
+from web3.exceptions import Web3RPCError
 
 CHAIN_ID = 31337
 ETHER = 10**18
@@ -52,6 +53,27 @@ async def raw_result(w3: Any, method: str, params: list[Any]) -> Any:
     response = await raw(w3, method, params)
     assert "error" not in response, response
     return response["result"]
+
+
+async def raw_error(w3: Any, method: str, params: list[Any]) -> dict[str, Any]:
+    """The JSON-RPC ``error`` member the node answered ``method`` with.
+
+    Goes through the request manager with no error formatters, so web3 raises its
+    generic ``Web3RPCError`` carrying the response. Persistent providers need
+    ``socket_request``: it registers the request before sending, whereas an error
+    answering a bare ``provider.make_request`` is treated as stray by web3's listener.
+    """
+    try:
+        if w3.provider.has_persistent_connection:
+            result = await w3.manager.socket_request(method, params)
+        elif is_async(w3):
+            result = await w3.manager.coro_request(method, params)
+        else:
+            result = w3.manager.request_blocking(method, params)
+    except Web3RPCError as exc:
+        assert exc.rpc_response is not None
+        return dict(exc.rpc_response["error"])
+    raise AssertionError(f"{method} succeeded with {result!r}; expected an error")
 
 
 async def run_batch(w3: Any, build: Callable[[Any], None]) -> list[Any]:

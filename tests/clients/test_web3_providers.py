@@ -28,6 +28,7 @@ from client_helpers import (
     deploy_greeter,
     encode_revert_string,
     raw,
+    raw_error,
     raw_result,
     run_batch,
     selector,
@@ -376,8 +377,10 @@ async def test_revert_with_reason_string(w3: Any, greeter_artifact: dict[str, An
     assert info.value.message == "execution reverted: Greeter: always fails"
     assert info.value.data == data
 
-    response = await raw(w3, "eth_call", [{"to": contract.address, "data": calldata("fail()")}])
-    assert response["error"] == {
+    error = await raw_error(
+        w3, "eth_call", [{"to": contract.address, "data": calldata("fail()")}]
+    )
+    assert error == {
         "code": 3,
         "message": "execution reverted: Greeter: always fails",
         "data": data,
@@ -394,13 +397,13 @@ async def test_revert_with_custom_error(w3: Any, greeter_artifact: dict[str, Any
     assert data[:10] == CUSTOM_SELECTOR
     assert decode(["uint256", "string"], bytes.fromhex(data[10:])) == (424242, "custom failure")
 
-    response = await raw(
+    error = await raw_error(
         w3,
         "eth_call",
         [{"to": contract.address, "data": calldata("failCustom(uint256)", ["uint256"], [424242])}],
     )
     # geth cannot decode a custom error: bare message, code 3, the bytes in data.
-    assert response["error"] == {"code": 3, "message": "execution reverted", "data": data}
+    assert error == {"code": 3, "message": "execution reverted", "data": data}
 
 
 async def test_revert_with_panic(w3: Any, greeter_artifact: dict[str, Any]) -> None:
@@ -411,10 +414,10 @@ async def test_revert_with_panic(w3: Any, greeter_artifact: dict[str, Any]) -> N
     assert info.value.message == "Panic error 0x12: Division by zero."
     assert info.value.data == data
 
-    response = await raw(
+    error = await raw_error(
         w3, "eth_call", [{"to": contract.address, "data": calldata("failPanic()")}, "latest"]
     )
-    assert response["error"] == {
+    assert error == {
         "code": 3,
         "message": "execution reverted: division or modulo by zero",
         "data": data,
@@ -428,9 +431,11 @@ async def test_revert_without_data(w3: Any, greeter_artifact: dict[str, Any]) ->
     assert type(info.value) is ContractLogicError
     assert info.value.message == "execution reverted"
 
-    response = await raw(w3, "eth_call", [{"to": contract.address, "data": calldata("failEmpty()")}])
+    error = await raw_error(
+        w3, "eth_call", [{"to": contract.address, "data": calldata("failEmpty()")}]
+    )
     # Empty revert: geth returns -32000 with no data member.
-    assert response["error"] == {"code": -32000, "message": "execution reverted"}
+    assert error == {"code": -32000, "message": "execution reverted"}
 
 
 async def test_estimate_gas_of_reverting_transactions(
@@ -449,10 +454,10 @@ async def test_estimate_gas_of_reverting_transactions(
         5, "custom failure",
     )
 
-    response = await raw(
+    error = await raw_error(
         w3, "eth_estimateGas", [{"from": DEV[0], "to": contract.address, "data": calldata("fail()")}]
     )
-    assert response["error"] == {
+    assert error == {
         "code": 3,
         "message": "execution reverted: Greeter: always fails",
         "data": encode_revert_string("Greeter: always fails"),

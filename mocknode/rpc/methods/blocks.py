@@ -71,14 +71,14 @@ def _tx_in_block(block: Block | None, index: int) -> dict[str, Any] | None:
     return codec.tx_json(block.transactions[index], block, index, block.header.base_fee_per_gas)
 
 
-@method("eth_getTransactionByBlockHashAndIndex", codec.hash32, codec.quantity)
+@method("eth_getTransactionByBlockHashAndIndex", codec.hash32, codec.uint)
 def eth_getTransactionByBlockHashAndIndex(
     ctx: Context, block_hash: Hash32, index: int
 ) -> dict[str, Any] | None:
     return _tx_in_block(ctx.chain.block_by_hash(block_hash), index)
 
 
-@method("eth_getTransactionByBlockNumberAndIndex", codec.block_number, codec.quantity)
+@method("eth_getTransactionByBlockNumberAndIndex", codec.block_number, codec.uint)
 def eth_getTransactionByBlockNumberAndIndex(
     ctx: Context, ref: BlockRef, index: int
 ) -> dict[str, Any] | None:
