@@ -20,6 +20,7 @@ import trio
 from mocknode.chain.chain import Chain, ChainConfig
 from mocknode.chain.keys import DevAccount
 from mocknode.node import Endpoints, Node, NodeConfig
+from mocknode.types import Address
 
 T = TypeVar("T")
 
@@ -141,15 +142,68 @@ class MockNode:
     def block_number(self) -> int:
         return int(self.run(lambda: self._require_node().chain.head.number))
 
-    def mine(self, blocks: int = 1) -> None:
-        self._chain_call("mine", blocks)
+    def mine(self, blocks: int = 1, timestamp: int | None = None) -> None:
+        """Mine ``blocks`` blocks now (with pending transactions), optionally at ``timestamp``."""
+        self._chain_call("mine", blocks, timestamp)
 
-    def snapshot(self) -> int:
-        return int(self._chain_call("snapshot"))
+    def snapshot(self, name: str | None = None) -> int:
+        """Take a snapshot; it survives reverting to it, so it can be reused."""
+        return int(self._chain_call("snapshot", name))
 
-    def revert(self, snapshot_id: int) -> bool:
-        return bool(self._chain_call("revert", snapshot_id))
+    def revert(self, snapshot: int | str) -> bool:
+        """Back to a snapshot, by id or name. False if it no longer exists."""
+        return bool(self._chain_call("revert", snapshot))
+
+    def set_balance(self, address: str | bytes, wei: int) -> None:
+        self._chain_call("set_balance", _address(address), wei)
+
+    def set_nonce(self, address: str | bytes, nonce: int) -> None:
+        self._chain_call("set_nonce", _address(address), nonce)
+
+    def set_code(self, address: str | bytes, code: bytes) -> None:
+        self._chain_call("set_code", _address(address), code)
+
+    def set_storage(self, address: str | bytes, slot: int, value: int) -> None:
+        self._chain_call("set_storage", _address(address), slot, value)
+
+    def increase_time(self, seconds: int) -> int:
+        """Move the clock forward for the next blocks; returns the total offset."""
+        return int(self.run(lambda: self._require_node().chain.time.increase(seconds)))
+
+    def set_next_block_timestamp(self, timestamp: int) -> None:
+        self._chain_call("set_next_timestamp", timestamp)
+
+    def set_automine(self, enabled: bool) -> None:
+        self._chain_call("set_automine", enabled)
+
+    def set_interval_mining(self, seconds: float | None) -> None:
+        """Mine every ``seconds`` (None or 0 turns it off)."""
+        self._chain_call("set_interval", seconds)
 
     def with_chain(self, fn: Callable[[Chain], T]) -> T:
         """Run ``fn(chain)`` in the node's thread: for anything the methods above lack."""
         return self.run(lambda: fn(self._require_node().chain))
+
+    # -- asyncio ------------------------------------------------------------------------
+
+    async def __aenter__(self) -> MockNode:
+        """``async with MockNode()`` from asyncio: start-up runs off the event loop."""
+        import asyncio
+
+        await asyncio.to_thread(self.start)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        import asyncio
+
+        await asyncio.to_thread(self.close)
+
+
+def _address(value: str | bytes) -> Address:
+    if isinstance(value, str):
+        raw = bytes.fromhex(value[2:] if value[:2] in ("0x", "0X") else value)
+    else:
+        raw = bytes(value)
+    if len(raw) != 20:
+        raise ValueError(f"not a 20-byte address: {value!r}")
+    return Address(raw)

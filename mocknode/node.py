@@ -105,9 +105,36 @@ class Node:
             ipc_path = None
             if config.ipc_path is not None:
                 ipc_path = await nursery.start(serve_ipc, self.session, config.ipc_path)
+            nursery.start_soon(self._interval_miner)
             host = config.host if ":" not in config.host else f"[{config.host}]"
             self.endpoints = Endpoints(f"http://{host}:{port}", f"ws://{host}:{port}", ipc_path)
             task_status.started(self.endpoints)
+
+
+    async def _interval_miner(self) -> None:
+        """Mine every ``chain.interval`` seconds of trio's clock (so tests on trio's
+        ``autojump_clock`` wait for nothing); restart the wait whenever the mining
+        mode changes."""
+        changed = trio.Event()
+
+        def on_change() -> None:
+            changed.set()
+
+        self.chain.mining_listeners.append(on_change)
+        try:
+            while True:
+                interval = self.chain.interval
+                if interval is None:
+                    await changed.wait()
+                else:
+                    with trio.move_on_after(interval):
+                        await changed.wait()
+                if changed.is_set():
+                    changed = trio.Event()
+                    continue
+                self.chain.mine_block()
+        finally:
+            self.chain.mining_listeners.remove(on_change)
 
 
 @asynccontextmanager

@@ -115,6 +115,7 @@ class Chain:
         self._tx_index: dict[Hash32, tuple[int, int]] = {}
         self._snapshots: dict[int, _Snapshot] = {}
         self._next_snapshot = 0
+        self._snapshot_names: dict[str, int] = {}
         # Called with (block, removed) for each block added to or taken off the chain,
         # and with each transaction accepted into the pool.
         self.block_listeners: list[Callable[[Block, bool], None]] = []
@@ -395,6 +396,15 @@ class Chain:
             listener(block, False)
         return block
 
+    def set_next_timestamp(self, timestamp: int) -> None:
+        """The next block gets exactly ``timestamp``; later ones continue from it."""
+        if timestamp <= self.head.header.timestamp:
+            raise InvalidTxArgs(
+                f"timestamp {timestamp} is not after the latest block's "
+                f"{self.head.header.timestamp}"
+            )
+        self.time.set_next_timestamp(timestamp)
+
     def set_automine(self, enabled: bool) -> None:
         self.automine = enabled
         self._mining_changed()
@@ -449,10 +459,17 @@ class Chain:
 
     # -- snapshots ----------------------------------------------------------------
 
-    def snapshot(self) -> int:
-        """Remember the whole chain as it is now; reverting keeps the snapshot usable."""
+    def snapshot(self, name: str | None = None) -> int:
+        """Remember the whole chain as it is now; reverting keeps the snapshot usable.
+
+        What is remembered: blocks, state (dev edits included), the pool, mining mode,
+        time travel, and whatever registered a snapshot hook (the node's filters).
+        ``name`` makes it reachable by that name too (``revert("clean")``).
+        """
         snap_id = self._next_snapshot
         self._next_snapshot += 1
+        if name is not None:
+            self._snapshot_names[name] = snap_id
         head = self.head
         self._snapshots[snap_id] = _Snapshot(
             number=head.number,
@@ -466,8 +483,9 @@ class Chain:
         )
         return snap_id
 
-    def revert(self, snap_id: int) -> bool:
-        """Go back to snapshot ``snap_id``; it and earlier snapshots stay usable."""
+    def revert(self, target: int | str) -> bool:
+        """Go back to a snapshot (by id or name); it and earlier snapshots stay usable."""
+        snap_id = self._snapshot_names.get(target, -1) if isinstance(target, str) else target
         snap = self._snapshots.get(snap_id)
         if snap is None:
             return False
@@ -486,6 +504,9 @@ class Chain:
         for other, kept in list(self._snapshots.items()):
             if kept.commit > snap.commit:
                 del self._snapshots[other]
+        for name, other in list(self._snapshot_names.items()):
+            if other not in self._snapshots:
+                del self._snapshot_names[name]
         self._mining_changed()
         return True
 

@@ -119,6 +119,7 @@ class Filters:
         self._ids = count(1)
         chain.block_listeners.append(self._on_block)
         chain.pending_listeners.append(self._on_pending)
+        chain.snapshot_hooks.append(self)
 
     def _new_id(self) -> str:
         return hex(next(self._ids))
@@ -164,3 +165,18 @@ class Filters:
 
     def clear(self) -> None:
         self._filters.clear()
+
+    # A snapshot takes the installed filters and what each has not yet delivered, so a
+    # test that installs filters and reverts leaves nothing behind for the next test.
+    def capture(self) -> object:
+        return {
+            fid: _Filter(f.kind, f.criteria, list(f.blocks), list(f.logs), list(f.txs))
+            for fid, f in self._filters.items()
+        }
+
+    def restore(self, token: object) -> None:
+        assert isinstance(token, dict)
+        self._filters = {
+            fid: _Filter(f.kind, f.criteria, list(f.blocks), list(f.logs), list(f.txs))
+            for fid, f in token.items()
+        }

@@ -12,6 +12,7 @@ from typing import Any
 from mocknode.rpc import codec
 from mocknode.rpc.context import Context
 from mocknode.rpc.registry import method, optional
+from mocknode.types import Address, Hash32
 
 
 def _snapshot_id(value: Any) -> int:
@@ -55,3 +56,77 @@ def evm_mine(ctx: Context, options: tuple[int, int | None]) -> str:
 )
 def anvil_mine(ctx: Context, blocks: int, interval: int | None) -> None:
     ctx.chain.mine(blocks, interval=interval)
+
+
+# -- mining mode -------------------------------------------------------------------------
+
+
+@method("evm_setAutomine", codec.boolean, aliases=("anvil_setAutomine",))
+def evm_setAutomine(ctx: Context, enabled: bool) -> None:
+    ctx.chain.set_automine(enabled)
+
+
+@method("anvil_getAutomine", aliases=("hardhat_getAutomine",))
+def anvil_getAutomine(ctx: Context) -> bool:
+    return ctx.chain.automine
+
+
+@method("evm_setIntervalMining", codec.uint64)
+def evm_setIntervalMining(ctx: Context, milliseconds: int) -> None:
+    """hardhat's form: milliseconds, 0 turns interval mining off."""
+    ctx.chain.set_interval(milliseconds / 1000 if milliseconds else None)
+
+
+def _seconds(value: Any) -> int:
+    # anvil takes a plain JSON number of seconds here; accept a hex quantity too.
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return codec.uint64(value)
+
+
+@method("anvil_setIntervalMining", _seconds)
+def anvil_setIntervalMining(ctx: Context, seconds: int) -> None:
+    ctx.chain.set_interval(float(seconds) if seconds else None)
+
+
+# -- time --------------------------------------------------------------------------------
+
+
+@method("evm_increaseTime", _seconds, result=codec.hex_quantity, aliases=("anvil_increaseTime",))
+def evm_increaseTime(ctx: Context, seconds: int) -> int:
+    return ctx.chain.time.increase(seconds)
+
+
+@method("evm_setNextBlockTimestamp", _seconds, aliases=("anvil_setNextBlockTimestamp",))
+def evm_setNextBlockTimestamp(ctx: Context, timestamp: int) -> None:
+    ctx.chain.set_next_timestamp(timestamp)
+
+
+# -- state edits ---------------------------------------------------------------------------
+
+
+@method("anvil_setBalance", codec.address, codec.quantity, aliases=("hardhat_setBalance",))
+def anvil_setBalance(ctx: Context, address: Address, balance: int) -> None:
+    ctx.chain.set_balance(address, balance)
+
+
+@method("anvil_setNonce", codec.address, codec.uint64, aliases=("hardhat_setNonce",))
+def anvil_setNonce(ctx: Context, address: Address, nonce: int) -> None:
+    ctx.chain.set_nonce(address, nonce)
+
+
+@method("anvil_setCode", codec.address, codec.data, aliases=("hardhat_setCode",))
+def anvil_setCode(ctx: Context, address: Address, code: bytes) -> None:
+    ctx.chain.set_code(address, code)
+
+
+@method(
+    "anvil_setStorageAt",
+    codec.address,
+    codec.storage_key,
+    codec.hash32,
+    aliases=("hardhat_setStorageAt",),
+)
+def anvil_setStorageAt(ctx: Context, address: Address, slot: int, value: Hash32) -> bool:
+    ctx.chain.set_storage(address, slot, int.from_bytes(value, "big"))
+    return True
