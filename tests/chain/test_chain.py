@@ -31,7 +31,7 @@ def full_state_root(state: WorldState) -> bytes:
     """The state root recomputed from scratch with py-trie, from the flat latest state."""
     reader = state.reader()
     accounts = HexaryTrie({})
-    for address, versions in state._accounts.items():
+    for address in state._accounts:
         account = reader.account(address)
         if account is None:
             continue
@@ -182,7 +182,7 @@ def test_later_snapshots_die_with_their_blocks() -> None:
 def test_history_reads_see_the_past() -> None:
     chain = fixed_chain()
     alice, bob = addresses(chain)
-    for i in range(5):
+    for _ in range(5):
         chain.send_transaction(TxArgs(sender=alice, to=bob, value=10**18))
     for n in range(6):
         assert chain.balance(bob, BlockRef(number=n)) == (10_000 + n) * 10**18
