@@ -17,6 +17,7 @@ Semantics mirrored from py-evm's AccountDB where the EVM depends on them:
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from mocknode.chain.hashing import EMPTY_CODE_HASH, keccak
@@ -24,6 +25,12 @@ from mocknode.chain.state import EMPTY_ACCOUNT, Account, BlockDiff, StateReader
 from mocknode.types import Address
 
 _MISSING = object()
+
+# Checkpoint ids are shared with py-evm's own journals: CancunState records the same id
+# in its transient-storage journal, which already holds an id drawn from py-evm's
+# process-wide counter (small numbers early in a process). Ours come from a disjoint,
+# process-wide range so the two can never collide.
+_checkpoint_ids = itertools.count(1 << 62)
 
 # undo log entry kinds
 _ACCOUNT, _SLOT, _WARM_ADDRESS, _WARM_SLOT, _WIPE = range(5)
@@ -38,7 +45,6 @@ class JournalAccounts:
         self._wiped: set[Address] = set()
         self._undo: list[tuple[Any, ...]] = []
         self._checkpoints: dict[int, int] = {}
-        self._next_checkpoint = 1
         self._original: dict[tuple[Address, int], int] = {}
         self._warm_addresses: set[bytes] = set()
         self._warm_slots: set[tuple[bytes, int]] = set()
@@ -172,8 +178,7 @@ class JournalAccounts:
     # -- checkpoints ----------------------------------------------------------
 
     def record(self) -> int:
-        checkpoint = self._next_checkpoint
-        self._next_checkpoint += 1
+        checkpoint = next(_checkpoint_ids)
         self._checkpoints[checkpoint] = len(self._undo)
         return checkpoint
 

@@ -18,9 +18,7 @@ DEV_BALANCE = 10_000 * ETHER
 MNEMONIC = "test test test test test test test test test test test junk"
 
 Account.enable_unaudited_hdwallet_features()
-DEV_KEYS = [
-    Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}") for i in range(10)
-]
+DEV_KEYS = [Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}") for i in range(10)]
 DEV = [acct.address for acct in DEV_KEYS]
 assert DEV[0] == "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 assert DEV_KEYS[0].key.hex().removeprefix("0x") == (

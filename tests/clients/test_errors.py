@@ -168,7 +168,9 @@ def test_already_known_while_pending(node: MockNode, start_block: int) -> None:
 
     # Pending: no receipt (null, not an error); the transaction has no block yet.
     assert rpc(node, "eth_getTransactionReceipt", [tx_hash]) == {
-        "jsonrpc": "2.0", "id": 1, "result": None,
+        "jsonrpc": "2.0",
+        "id": 1,
+        "result": None,
     }
     pending = rpc_result(node, "eth_getTransactionByHash", [tx_hash])
     assert pending["blockHash"] is None
@@ -405,4 +407,3 @@ def test_empty_batch(node: MockNode) -> None:
         "id": None,
         "error": {"code": -32600, "message": "empty batch"},
     }
-

@@ -48,34 +48,93 @@ pytestmark = pytest.mark.asyncio
 # geth's key set for a mined transaction object, per type (fields.md §2.1/§2.2;
 # geth 1.16: no blockTimestamp on transactions).
 TX_COMMON = {
-    "blockHash", "blockNumber", "from", "gas", "gasPrice", "hash", "input", "nonce", "to",
-    "transactionIndex", "value", "type", "v", "r", "s",
+    "blockHash",
+    "blockNumber",
+    "from",
+    "gas",
+    "gasPrice",
+    "hash",
+    "input",
+    "nonce",
+    "to",
+    "transactionIndex",
+    "value",
+    "type",
+    "v",
+    "r",
+    "s",
 }
 TX_KEYS = {
     0: TX_COMMON | {"chainId"},  # EIP-155 protected legacy
     1: TX_COMMON | {"accessList", "chainId", "yParity"},
     2: TX_COMMON | {"maxFeePerGas", "maxPriorityFeePerGas", "accessList", "chainId", "yParity"},
     4: TX_COMMON
-    | {"maxFeePerGas", "maxPriorityFeePerGas", "accessList", "chainId", "authorizationList",
-       "yParity"},
+    | {
+        "maxFeePerGas",
+        "maxPriorityFeePerGas",
+        "accessList",
+        "chainId",
+        "authorizationList",
+        "yParity",
+    },
 }
 # geth's receipt keys for a non-blob transaction (fields.md §3.1).
 RECEIPT_KEYS = {
-    "blockHash", "blockNumber", "contractAddress", "cumulativeGasUsed", "effectiveGasPrice",
-    "from", "gasUsed", "logs", "logsBloom", "status", "to", "transactionHash",
-    "transactionIndex", "type",
+    "blockHash",
+    "blockNumber",
+    "contractAddress",
+    "cumulativeGasUsed",
+    "effectiveGasPrice",
+    "from",
+    "gasUsed",
+    "logs",
+    "logsBloom",
+    "status",
+    "to",
+    "transactionHash",
+    "transactionIndex",
+    "type",
 }
 # geth's block keys for a Prague block (fields.md §1.3), no totalDifficulty.
 BLOCK_KEYS = {
-    "baseFeePerGas", "blobGasUsed", "difficulty", "excessBlobGas", "extraData", "gasLimit",
-    "gasUsed", "hash", "logsBloom", "miner", "mixHash", "nonce", "number",
-    "parentBeaconBlockRoot", "parentHash", "receiptsRoot", "requestsHash", "sha3Uncles",
-    "size", "stateRoot", "timestamp", "transactions", "transactionsRoot", "uncles",
-    "withdrawals", "withdrawalsRoot",
+    "baseFeePerGas",
+    "blobGasUsed",
+    "difficulty",
+    "excessBlobGas",
+    "extraData",
+    "gasLimit",
+    "gasUsed",
+    "hash",
+    "logsBloom",
+    "miner",
+    "mixHash",
+    "nonce",
+    "number",
+    "parentBeaconBlockRoot",
+    "parentHash",
+    "receiptsRoot",
+    "requestsHash",
+    "sha3Uncles",
+    "size",
+    "stateRoot",
+    "timestamp",
+    "transactions",
+    "transactionsRoot",
+    "uncles",
+    "withdrawals",
+    "withdrawalsRoot",
 }
 LOG_KEYS = [
-    "address", "topics", "data", "blockNumber", "transactionHash", "transactionIndex",
-    "blockHash", "blockTimestamp", "logIndex", "removed",
+    "address",
+    "topics",
+    "data",
+    "blockNumber",
+    "transactionHash",
+    "transactionIndex",
+    "blockHash",
+    "blockTimestamp",
+    "logIndex",
+    "removed",
 ]
 
 CUSTOM_SELECTOR = "0xf988f737"  # Custom(uint256,string)
@@ -219,9 +278,7 @@ async def test_get_block_with_full_transactions(w3: Any, start_block: int) -> No
 
 
 async def test_transaction_by_hash_shape_type2(w3: Any, start_block: int) -> None:
-    tx_hash, receipt = await send(
-        w3, {"from": DEV[0], "to": DEV[1], "value": 7, "data": "0x1234"}
-    )
+    tx_hash, receipt = await send(w3, {"from": DEV[0], "to": DEV[1], "value": 7, "data": "0x1234"})
     block = await aw(w3.eth.get_block(start_block + 1))
     tx = await raw_result(w3, "eth_getTransactionByHash", [tx_hash.to_0x_hex()])
     assert set(tx) == TX_KEYS[2], sorted(set(tx) ^ TX_KEYS[2])
@@ -377,9 +434,7 @@ async def test_revert_with_reason_string(w3: Any, greeter_artifact: dict[str, An
     assert info.value.message == "execution reverted: Greeter: always fails"
     assert info.value.data == data
 
-    error = await raw_error(
-        w3, "eth_call", [{"to": contract.address, "data": calldata("fail()")}]
-    )
+    error = await raw_error(w3, "eth_call", [{"to": contract.address, "data": calldata("fail()")}])
     assert error == {
         "code": 3,
         "message": "execution reverted: Greeter: always fails",
@@ -451,11 +506,14 @@ async def test_estimate_gas_of_reverting_transactions(
     with pytest.raises(ContractCustomError) as custom:
         await aw(contract.functions.failCustom(5).estimate_gas({"from": DEV[0]}))
     assert decode(["uint256", "string"], bytes.fromhex(custom.value.data[10:])) == (
-        5, "custom failure",
+        5,
+        "custom failure",
     )
 
     error = await raw_error(
-        w3, "eth_estimateGas", [{"from": DEV[0], "to": contract.address, "data": calldata("fail()")}]
+        w3,
+        "eth_estimateGas",
+        [{"from": DEV[0], "to": contract.address, "data": calldata("fail()")}],
     )
     assert error == {
         "code": 3,
@@ -648,7 +706,12 @@ async def test_send_raw_set_code_transaction(
         }
     ]
     assert list(tx_json["authorizationList"][0]) == [
-        "chainId", "address", "nonce", "yParity", "r", "s",
+        "chainId",
+        "address",
+        "nonce",
+        "yParity",
+        "r",
+        "s",
     ]
     # Before the tx's block the authority had no code.
     assert bytes(await aw(w3.eth.get_code(authority.address, start_block + 1))) == b""
