@@ -1,1 +1,782 @@
-"""pytest plugin (placeholder while the plugin is written; see the issue on the plugin)."""
+"""pytest plugin: a served mock node for every test, in sync, asyncio and trio tests alike.
+
+Installed through the ``pytest11`` entry point, so installing mocknode enables it. Importing
+it is cheap on purpose (py-evm, trio and web3 load only when a test asks for a node): it is
+loaded by *every* pytest run in the environment, most of which never touch a node.
+
+Fixtures
+--------
+::
+
+    _mocknode_cache (session)          nodes by config, started on first use, closed at session end
+    ├── mocknode_session (session)     the default-config node, shared and never reset
+    └── mocknode (function)            the test's node, on a clean chain
+        ├── mocknode_http_url, mocknode_ws_url, mocknode_ipc_path, mocknode_accounts
+        ├── w3                         web3 ``Web3`` over HTTP (when web3 is installed)
+        └── async_w3                   web3 ``AsyncWeb3`` over WebSocket (asyncio tests)
+
+Everything hangs off ``mocknode``, so a test that asks only for ``w3`` gets the same
+isolation as one that asks for ``mocknode`` itself. ``@pytest.mark.mocknode(**config)``
+(any :class:`ChainConfig` field, plus ``interval``) picks the chain; command-line and ini
+options (``--mocknode-chain-id``, ``mocknode_chain_id``, ...) set the defaults under it.
+
+Sync and asyncio tests: a threaded node, reset by snapshot
+-----------------------------------------------------------
+They get a :class:`~mocknode.embedded.MockNode` (trio in a background thread) from a
+session-wide cache keyed by the resolved config: tests with equal config share one node, a
+test whose marker differs gets its own, started once and kept. Isolation is a snapshot at
+setup and a revert at teardown. The chain's snapshot covers blocks, state, the pool (pending
+transactions), filters, automine, interval mining and time travel, so none of those leak.
+What it cannot cover are connections (and the subscriptions living on them), so the web3
+fixtures are per test and close their connections at teardown. Snapshotting at each test's
+setup (rather than reverting to one taken at genesis) keeps whatever a session fixture
+deployed on ``mocknode_session`` before the test.
+
+Trio tests: the node runs inside the test's own trio run
+--------------------------------------------------------
+``autojump_clock`` can only skip time for deadlines of the run it is the clock of; the
+threaded node's interval miner sleeps in *another* run on a real clock, so a trio test
+waiting two minutes for twelve-second blocks would really wait two minutes. A trio test
+therefore gets a fresh node started with :func:`~mocknode.node.open_mocknode` inside its own
+run (genesis takes milliseconds; no snapshot is needed as the node dies with the test).
+
+How one fixture name resolves two ways: pytest-trio (0.8) sets up a trio test's async
+fixtures inside the test's run by intercepting ``pytest_fixture_setup``: for a fixture it
+must run in trio it returns a placeholder (``TrioFixture``) instead of a value, and when the
+run starts it resolves every placeholder found among the arguments of the test and of other
+such fixtures; a fixture that receives a placeholder becomes one itself. ``mocknode`` is a
+plain sync fixture that, for an item marked ``trio`` (by hand or by ``trio_mode``), yields
+``request.getfixturevalue("_mocknode_in_trio")``. That fixture carries pytest-trio's
+``_force_trio_fixture`` flag (what ``pytest_trio.trio_fixture`` sets), so its value *is* such
+a placeholder; the test then receives the :class:`TrioMockNode`, and ``w3``,
+``mocknode_http_url`` and friends, which take ``mocknode`` as an argument, are run inside the
+run after the node is up. Sync and asyncio items never request ``_mocknode_in_trio``.
+``_mocknode_in_trio`` is a sync function returning an async generator (pytest-trio accepts
+both) rather than an ``async def``, so that pytest-asyncio in ``auto`` mode, which claims
+every ``async def`` fixture, leaves it alone.
+
+The object a test gets
+----------------------
+The same methods in every style (:class:`NodeControls`): endpoints, ``accounts``,
+``block_number()``, ``mine()``, ``snapshot()``/``revert()``, ``set_balance()``,
+``set_nonce()``, ``set_code()``, ``set_storage()``, ``increase_time()``,
+``set_next_block_timestamp()``, ``set_automine()``, ``set_interval_mining()``,
+``with_chain()``. They are plain (not awaitable) calls everywhere. In a trio test they run
+directly on the chain, which lives on the test's own thread, so each is atomic and costs no
+checkpoint (the interval miner notices a mode change at the test's next ``await``); called
+from a worker thread (``trio.to_thread``) they cross into the run with ``trio.from_thread``.
+The trio handle adds ``await mocknode.request(method, *params)``: JSON-RPC through the
+node's real JSON-RPC layer without a socket, the one way to query the chain that never
+leaves the run (see the autojump caveat in ``docs/testing.md``).
+
+Parallel runs
+-------------
+Each pytest-xdist worker is its own session, so it has its own cache and nodes: TCP on port
+0, IPC sockets in a per-process directory named after the worker. Unix socket paths are
+limited to about 104-107 bytes and pytest's ``tmp_path`` can be longer, so that directory
+is made under a short temp root instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import itertools
+import json
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeVar
+
+import pytest
+
+if TYPE_CHECKING:
+    from mocknode.chain.chain import Chain, ChainConfig
+    from mocknode.chain.keys import DevAccount
+    from mocknode.embedded import MockNode
+    from mocknode.io.session import Session
+    from mocknode.node import Node, NodeConfig
+
+T = TypeVar("T")
+
+HAVE_WEB3 = importlib.util.find_spec("web3") is not None
+HAVE_PYTEST_ASYNCIO = importlib.util.find_spec("pytest_asyncio") is not None
+
+MARKER = "mocknode"
+_MARKER_HELP = (
+    "mocknode(**config): run the test on a node with this config: any ChainConfig field "
+    "(chain_id, accounts, balance, mnemonic, gas_limit, base_fee, priority_fee, coinbase, "
+    "extra_alloc, automine, clock) plus interval (seconds between interval-mined blocks). "
+    "Tests with equal config share a node."
+)
+# The marker's keyword for interval mining; the rest are ChainConfig's fields.
+_INTERVAL = "interval"
+_DESCRIBE = pytest.StashKey["Callable[[], str]"]()
+_DEFAULTS = pytest.StashKey["dict[str, Any]"]()
+
+
+# -- options ---------------------------------------------------------------------------------
+
+# (option suffix, ini type, help). Each is --mocknode-<name> on the command line and
+# mocknode_<name> in the ini file; the command line wins.
+_INT_INI = "int" if pytest.version_tuple >= (8, 4) else "string"
+_OPTIONS: tuple[tuple[str, str, str], ...] = (
+    ("chain-id", _INT_INI, "chain id of the test nodes (default 31337)"),
+    ("accounts", _INT_INI, "number of funded dev accounts (default 10)"),
+    ("balance", "string", "ETH in each dev account, decimals allowed (default 10000)"),
+    ("mnemonic", "string", "BIP-39 mnemonic the dev accounts derive from (default: test...junk)"),
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mocknode", "mocknode test nodes")
+    for name, ini_type, help_text in _OPTIONS:
+        ini = "mocknode_" + name.replace("-", "_")
+        group.addoption(f"--mocknode-{name}", dest=ini, default=None, help=help_text)
+        parser.addini(ini, help_text, type=ini_type, default=None)  # type: ignore[arg-type]
+    help_clock = (
+        "deterministic block times: genesis at 1700000000, each block 1 s after its parent "
+        "(FixedClock) instead of the wall clock, so block hashes repeat from run to run"
+    )
+    group.addoption(
+        "--mocknode-fixed-clock",
+        dest="mocknode_fixed_clock",
+        action="store_const",
+        const=True,
+        default=None,
+        help=help_clock,
+    )
+    parser.addini("mocknode_fixed_clock", help_clock, type="bool", default=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", _MARKER_HELP)
+    config.stash[_DEFAULTS] = _read_defaults(config)
+
+
+def _read_defaults(config: pytest.Config) -> dict[str, Any]:
+    """ChainConfig overrides from the command line and the ini file (the command line wins)."""
+
+    def value(name: str) -> Any:
+        key = "mocknode_" + name
+        given = config.getoption(key)
+        return given if given is not None else config.getini(key)
+
+    defaults: dict[str, Any] = {}
+    for name, parse in (("chain_id", _positive_int), ("accounts", _positive_int)):
+        raw = value(name)
+        if raw not in (None, ""):
+            defaults[name] = parse(raw, f"mocknode {name}")
+    balance = value("balance")
+    if balance not in (None, ""):
+        defaults["balance"] = _ether(balance)
+    mnemonic = value("mnemonic")
+    if mnemonic:
+        defaults["mnemonic"] = str(mnemonic)
+    if value("fixed_clock"):
+        defaults["clock"] = "fixed"
+    return defaults
+
+
+def _defaults(config: pytest.Config) -> dict[str, Any]:
+    return config.stash[_DEFAULTS].copy() if _DEFAULTS in config.stash else {}
+
+
+def _positive_int(raw: object, what: str) -> int:
+    try:
+        number = int(str(raw))
+    except ValueError:
+        raise pytest.UsageError(f"{what}: expected an integer, got {raw!r}") from None
+    if number < 1:
+        raise pytest.UsageError(f"{what}: expected a positive integer, got {number}")
+    return number
+
+
+def _ether(raw: object) -> int:
+    try:
+        wei = Decimal(str(raw)) * 10**18
+    except InvalidOperation:
+        raise pytest.UsageError(f"mocknode balance: expected ETH, got {raw!r}") from None
+    if wei < 0 or wei != wei.to_integral_value():
+        raise pytest.UsageError(f"mocknode balance: not a whole number of wei: {raw!r}")
+    return int(wei)
+
+
+# -- config per test -------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class NodeSettings:
+    """A test's resolved node config; ``key`` says which tests may share a node."""
+
+    chain: ChainConfig
+    interval: float | None
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        # Clocks have no value equality; two FixedClocks with the same start and step are
+        # the same config, so that equal markers share a node.
+        from mocknode.chain.clock import FixedClock, WallClock
+
+        clock = self.chain.clock
+        if type(clock) is WallClock:
+            clock_key: tuple[object, ...] = ("wall",)
+        elif type(clock) is FixedClock:
+            clock_key = ("fixed", clock.start, clock.step)
+        else:
+            clock_key = ("clock", clock)
+        values = tuple(
+            getattr(self.chain, f.name) for f in dataclasses.fields(self.chain) if f.name != "clock"
+        )
+        return (*values, clock_key, self.interval)
+
+    def node_config(self, ipc_path: str) -> NodeConfig:
+        from mocknode.node import NodeConfig
+
+        return NodeConfig(host="127.0.0.1", port=0, ipc_path=ipc_path, chain=self.chain)
+
+
+def _settings(item: pytest.Item) -> NodeSettings:
+    """Defaults from options, then ``mocknode`` markers from the farthest to the closest."""
+    options = _defaults(item.config)
+    for mark in reversed(list(item.iter_markers(MARKER))):
+        if mark.args:
+            raise pytest.UsageError(
+                f"{item.nodeid}: @pytest.mark.mocknode takes keyword arguments only, "
+                f"got {mark.args!r}"
+            )
+        options.update(mark.kwargs)
+    return _resolve(options, item.nodeid)
+
+
+def _resolve(options: dict[str, Any], where: str) -> NodeSettings:
+    from mocknode.chain.chain import ChainConfig
+
+    valid = {f.name for f in dataclasses.fields(ChainConfig)} | {_INTERVAL}
+    unknown = sorted(set(options) - valid)
+    if unknown:
+        raise pytest.UsageError(
+            f"{where}: unknown @pytest.mark.mocknode option(s) {', '.join(unknown)}; "
+            f"valid: {', '.join(sorted(valid))}"
+        )
+    interval = options.pop(_INTERVAL, None)
+    if interval is not None:
+        interval = float(interval) or None
+    try:
+        chain_args = {name: _normalise(name, value) for name, value in options.items()}
+        chain = ChainConfig(**chain_args)
+    except (TypeError, ValueError) as exc:
+        raise pytest.UsageError(f"{where}: bad mocknode config: {exc}") from exc
+    settings = NodeSettings(chain, interval)
+    try:
+        hash(settings.key)
+    except TypeError as exc:
+        raise pytest.UsageError(f"{where}: mocknode config must be hashable: {exc}") from exc
+    return settings
+
+
+def _normalise(name: str, value: Any) -> Any:
+    """Marker conveniences: hex addresses, a dict for ``extra_alloc``, clock by name."""
+    from mocknode.chain.clock import FixedClock, WallClock
+
+    if name == "clock" and isinstance(value, str):
+        if value not in ("wall", "fixed"):
+            raise ValueError(f"clock must be 'wall', 'fixed' or a Clock, not {value!r}")
+        return WallClock() if value == "wall" else FixedClock()
+    if name == "coinbase":
+        return _address(value)
+    if name == "extra_alloc":
+        pairs: Iterable[tuple[Any, Any]] = value.items() if isinstance(value, Mapping) else value
+        return tuple(sorted((_address(address), int(wei)) for address, wei in pairs))
+    return value
+
+
+def _address(value: str | bytes) -> Any:
+    from mocknode.types import Address
+
+    raw = bytes.fromhex(value.removeprefix("0x")) if isinstance(value, str) else bytes(value)
+    if len(raw) != 20:
+        raise ValueError(f"not a 20-byte address: {value!r}")
+    return Address(raw)
+
+
+# -- what a test gets ------------------------------------------------------------------------
+
+
+class NodeControls(Protocol):
+    """What ``mocknode`` offers in every test style (:class:`MockNode` or :class:`TrioMockNode`).
+
+    Annotate with it when one helper serves sync, asyncio and trio tests.
+    """
+
+    @property
+    def http_url(self) -> str: ...
+    @property
+    def ws_url(self) -> str: ...
+    @property
+    def ipc_path(self) -> str | None: ...
+    @property
+    def chain_config(self) -> ChainConfig: ...
+    @property
+    def accounts(self) -> tuple[DevAccount, ...]: ...
+    def run(self, fn: Callable[..., T], *args: Any) -> T: ...
+    def block_number(self) -> int: ...
+    def mine(self, blocks: int = 1, timestamp: int | None = None) -> None: ...
+    def snapshot(self, name: str | None = None) -> int: ...
+    def revert(self, snapshot: int | str) -> bool: ...
+    def set_balance(self, address: str | bytes, wei: int) -> None: ...
+    def set_nonce(self, address: str | bytes, nonce: int) -> None: ...
+    def set_code(self, address: str | bytes, code: bytes) -> None: ...
+    def set_storage(self, address: str | bytes, slot: int, value: int) -> None: ...
+    def increase_time(self, seconds: int) -> int: ...
+    def set_next_block_timestamp(self, timestamp: int) -> None: ...
+    def set_automine(self, enabled: bool) -> None: ...
+    def set_interval_mining(self, seconds: float | None) -> None: ...
+    def with_chain(self, fn: Callable[[Chain], T]) -> T: ...
+
+
+class NodeAccount(NamedTuple):
+    """A funded dev account: checksummed address and private key, both ``0x`` hex."""
+
+    address: str
+    private_key: str
+
+
+class RPCError(Exception):
+    """A JSON-RPC error answer to :meth:`TrioMockNode.request`, with geth's code and data."""
+
+    def __init__(self, code: int, message: str, data: object = None) -> None:
+        super().__init__(f"{message} (code {code})")
+        self.code = code
+        self.message = message
+        self.data = data
+
+
+class TrioMockNode:
+    """A trio test's node, served inside the test's own trio run.
+
+    Same methods as :class:`~mocknode.embedded.MockNode`, as plain calls: on the run's thread
+    they act on the chain directly (atomic, no checkpoint); from another thread they cross
+    into the run with ``trio.from_thread``. ``node`` is the underlying :class:`Node`.
+    """
+
+    def __init__(self, node: Node) -> None:
+        import trio
+
+        self.node = node
+        self._token = trio.lowlevel.current_trio_token()
+        self._thread = threading.get_ident()
+        self._session: Session | None = None
+
+    def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` where the chain lives (the run's thread) and return its result."""
+        if threading.get_ident() == self._thread:
+            return fn(*args)
+        import trio
+
+        return trio.from_thread.run_sync(fn, *args, trio_token=self._token)
+
+    def _chain_call(self, name: str, *args: Any) -> Any:
+        return self.run(lambda: getattr(self.node.chain, name)(*args))
+
+    async def request(self, method: str, *params: object) -> Any:
+        """Answer one JSON-RPC call through the node's JSON-RPC layer, without a socket.
+
+        Returns the decoded ``result``; raises :class:`RPCError` for an error answer.
+        Nothing leaves the run, so ``autojump_clock`` cannot move while it is answered.
+        """
+        if self._session is None:
+            self._session = self.node.session("http", None)
+        body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
+        raw = await self._session.handle(json.dumps(body).encode())
+        assert raw is not None
+        answer = json.loads(raw)
+        error = answer.get("error")
+        if error is not None:
+            raise RPCError(error["code"], error["message"], error.get("data"))
+        return answer["result"]
+
+    @property
+    def _endpoints(self) -> Any:
+        if self.node.endpoints is None:
+            raise RuntimeError("the node is not serving")
+        return self.node.endpoints
+
+    @property
+    def http_url(self) -> str:
+        return str(self._endpoints.http_url)
+
+    @property
+    def ws_url(self) -> str:
+        return str(self._endpoints.ws_url)
+
+    @property
+    def ipc_path(self) -> str | None:
+        path: str | None = self._endpoints.ipc_path
+        return path
+
+    @property
+    def chain_config(self) -> ChainConfig:
+        return self.node.config.chain
+
+    @property
+    def accounts(self) -> tuple[DevAccount, ...]:
+        return self.node.chain.accounts
+
+    def block_number(self) -> int:
+        return int(self.run(lambda: self.node.chain.head.number))
+
+    def mine(self, blocks: int = 1, timestamp: int | None = None) -> None:
+        self._chain_call("mine", blocks, timestamp)
+
+    def snapshot(self, name: str | None = None) -> int:
+        return int(self._chain_call("snapshot", name))
+
+    def revert(self, snapshot: int | str) -> bool:
+        return bool(self._chain_call("revert", snapshot))
+
+    def set_balance(self, address: str | bytes, wei: int) -> None:
+        self._chain_call("set_balance", _address(address), wei)
+
+    def set_nonce(self, address: str | bytes, nonce: int) -> None:
+        self._chain_call("set_nonce", _address(address), nonce)
+
+    def set_code(self, address: str | bytes, code: bytes) -> None:
+        self._chain_call("set_code", _address(address), code)
+
+    def set_storage(self, address: str | bytes, slot: int, value: int) -> None:
+        self._chain_call("set_storage", _address(address), slot, value)
+
+    def increase_time(self, seconds: int) -> int:
+        return int(self.run(lambda: self.node.chain.time.increase(seconds)))
+
+    def set_next_block_timestamp(self, timestamp: int) -> None:
+        self._chain_call("set_next_timestamp", timestamp)
+
+    def set_automine(self, enabled: bool) -> None:
+        self._chain_call("set_automine", enabled)
+
+    def set_interval_mining(self, seconds: float | None) -> None:
+        """Mine every ``seconds`` of the run's clock (None or 0 turns it off)."""
+        self._chain_call("set_interval", seconds)
+
+    def with_chain(self, fn: Callable[[Chain], T]) -> T:
+        return self.run(lambda: fn(self.node.chain))
+
+
+def _describe(node: NodeControls, note: str = "") -> str:
+    """The node's endpoints and chain state, for the report of a failed test."""
+
+    def summary(chain: Chain) -> str:
+        head = chain.head
+        interval = "off" if chain.interval is None else f"every {chain.interval:g} s"
+        return (
+            f"chain id {chain.config.chain_id}, head block {head.number} "
+            f"(0x{bytes(head.hash).hex()}), {len(chain.pool)} pending tx, "
+            f"automine {'on' if chain.automine else 'off'}, interval mining {interval}, "
+            f"time offset {chain.time.offset:+d} s"
+        )
+
+    try:
+        endpoints = f"{node.http_url} {node.ws_url} ipc:{node.ipc_path}"
+        state = node.with_chain(summary)
+    except Exception as exc:  # a report must not fail because the node did
+        return f"node state unavailable: {exc!r}"
+    return f"{endpoints}{note}\n{state}"
+
+
+# -- the nodes -------------------------------------------------------------------------------
+
+
+def _short_temp_root() -> str:
+    """A temp root short enough for unix socket paths (about 104-107 bytes in all)."""
+    root = tempfile.gettempdir()
+    if len(root) > 40 and os.path.isdir("/tmp"):
+        return "/tmp"
+    return root
+
+
+class _NodeCache:
+    """One threaded node per distinct config, started on first use, all closed at the end."""
+
+    def __init__(self) -> None:
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        prefix = f"mocknode-{worker}-" if worker else "mocknode-"
+        self.ipc_dir = tempfile.mkdtemp(prefix=prefix, dir=_short_temp_root())
+        self._nodes: dict[tuple[object, ...], MockNode] = {}
+        self._serial = itertools.count()
+
+    def ipc_path(self, kind: str) -> str:
+        return os.path.join(self.ipc_dir, f"{kind}{next(self._serial)}.ipc")
+
+    def node_for(self, settings: NodeSettings) -> MockNode:
+        node = self._nodes.get(settings.key)
+        if node is None:
+            from mocknode.embedded import MockNode
+
+            node = MockNode(settings.node_config(self.ipc_path("n"))).start()
+            try:
+                if settings.interval is not None:
+                    node.set_interval_mining(settings.interval)
+            except BaseException:
+                node.close()
+                raise
+            self._nodes[settings.key] = node
+        return node
+
+    def close(self) -> None:
+        nodes, self._nodes = list(self._nodes.values()), {}
+        try:
+            for node in nodes:
+                node.close()
+        finally:
+            shutil.rmtree(self.ipc_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def _mocknode_cache() -> Iterator[_NodeCache]:
+    cache = _NodeCache()
+    try:
+        yield cache
+    finally:
+        cache.close()
+
+
+@pytest.fixture(scope="session")
+def mocknode_session(request: pytest.FixtureRequest, _mocknode_cache: _NodeCache) -> MockNode:
+    """The session's shared node with the default config; never reset between tests.
+
+    For state you build once per session: a session fixture that deploys contracts here
+    runs before any test's ``mocknode`` snapshot, so every test starts from it. Tests on
+    the default config get this same node from ``mocknode``, reset after each test; tests
+    with a ``mocknode`` marker run on other nodes, without it.
+    """
+    return _mocknode_cache.node_for(_resolve(_defaults(request.config), "mocknode options"))
+
+
+def _is_trio_test(item: pytest.Item) -> bool:
+    # The rule pytest-trio itself applies (trio_mode marks every async test at collection).
+    return item.get_closest_marker("trio") is not None
+
+
+@pytest.fixture
+def mocknode(request: pytest.FixtureRequest, _mocknode_cache: _NodeCache) -> Iterator[Any]:
+    """The test's node, on a clean chain: whatever the test does is undone after it.
+
+    Sync and asyncio tests get a ``MockNode`` (served from a background thread) shared
+    with tests of the same config and reset by snapshot/revert; trio tests get a
+    ``TrioMockNode`` served inside their own trio run (so ``autojump_clock`` drives interval
+    mining). Both offer the same plain admin methods: ``mine``, ``snapshot``, ``revert``,
+    ``set_balance``, ``increase_time``, ``set_automine``, ``set_interval_mining``, ...
+    Configure with ``@pytest.mark.mocknode(chain_id=..., accounts=..., automine=...)``.
+    """
+    item = request.node
+    if _is_trio_test(item):
+        # pytest-trio's placeholder: the test receives the TrioMockNode (module docstring).
+        yield request.getfixturevalue("_mocknode_in_trio")
+        return
+    node = _mocknode_cache.node_for(_settings(item))
+    snapshot = node.snapshot()
+    item.stash[_DESCRIBE] = lambda: _describe(node)
+    yield node
+    if not node.revert(snapshot):
+        pytest.fail(
+            f"mocknode could not reset the chain: snapshot {snapshot}, taken before the test, "
+            "is gone (the test reverted to an earlier snapshot); later tests may see its state",
+            pytrace=False,
+        )
+
+
+def _trio_fixture(fn: Callable[..., T]) -> Callable[..., T]:
+    """Flag ``fn`` the way ``pytest_trio.trio_fixture`` does, without importing pytest-trio."""
+    fn.__dict__["_force_trio_fixture"] = True
+    return fn
+
+
+@pytest.fixture(name="_mocknode_in_trio")
+@_trio_fixture
+def _mocknode_in_trio_fixture(
+    request: pytest.FixtureRequest, _mocknode_cache: _NodeCache
+) -> AsyncIterator[TrioMockNode]:
+    item = request.node
+    settings = _settings(item)
+    return _serve_in_run(item, settings.node_config(_mocknode_cache.ipc_path("t")), settings)
+
+
+async def _serve_in_run(
+    item: pytest.Item, config: NodeConfig, settings: NodeSettings
+) -> AsyncIterator[TrioMockNode]:
+    from mocknode.node import open_mocknode
+
+    async with open_mocknode(config) as node:
+        handle = TrioMockNode(node)
+        if settings.interval is not None:
+            handle.set_interval_mining(settings.interval)
+        # Reported after the run: the chain outlives it, and the report runs on this thread.
+        item.stash[_DESCRIBE] = lambda: _describe(handle, " (served in the test's trio run)")
+        yield handle
+
+
+@pytest.fixture
+def mocknode_http_url(mocknode: NodeControls) -> str:
+    """HTTP JSON-RPC URL of the test's node (``http://127.0.0.1:<port>``), clean chain."""
+    return mocknode.http_url
+
+
+@pytest.fixture
+def mocknode_ws_url(mocknode: NodeControls) -> str:
+    """WebSocket URL of the test's node (same port as HTTP), clean chain."""
+    return mocknode.ws_url
+
+
+@pytest.fixture
+def mocknode_ipc_path(mocknode: NodeControls) -> str:
+    """Path of the test's node's IPC socket (a short per-process temp dir), clean chain."""
+    path = mocknode.ipc_path
+    assert path is not None, "mocknode nodes always serve IPC"
+    return path
+
+
+@pytest.fixture
+def mocknode_accounts(mocknode: NodeControls) -> tuple[NodeAccount, ...]:
+    """The funded dev accounts of the test's node, as ``NodeAccount(address, private_key)``.
+
+    Addresses are checksummed, ready for web3's ``"from"``; the node signs for them.
+    """
+    from mocknode.chain.calls import checksum
+
+    return tuple(
+        NodeAccount(checksum(account.address), "0x" + bytes(account.private_key).hex())
+        for account in mocknode.accounts
+    )
+
+
+# -- web3 ------------------------------------------------------------------------------------
+
+_TRIO_WEB3_HINT = (
+    "in a trio test the node runs in the test's own trio run, and web3's sync calls block "
+    "that run's thread: call w3 from a worker thread "
+    "(await trio.to_thread.run_sync(lambda: w3.eth.block_number)), "
+    "or use await mocknode.request('eth_blockNumber')"
+)
+
+
+def _refuse_on_trio_thread() -> None:
+    import sys
+
+    if "trio" in sys.modules and sys.modules["trio"].lowlevel.in_trio_run():
+        raise RuntimeError("sync web3 call on a trio thread would deadlock: " + _TRIO_WEB3_HINT)
+
+
+if HAVE_WEB3:
+
+    @pytest.fixture
+    def w3(mocknode: NodeControls) -> Iterator[Any]:
+        """web3 ``Web3`` over HTTP to the test's node, on its clean chain.
+
+        Its HTTP connections are closed after the test. In trio tests, call it from a
+        worker thread (``trio.to_thread.run_sync``): a call on the run's own thread
+        raises at once instead of deadlocking.
+        """
+        import requests  # type: ignore[import-untyped]
+        from web3 import HTTPProvider, Web3
+        from web3.types import RPCEndpoint, RPCResponse
+
+        class TrioSafeHTTPProvider(HTTPProvider):
+            def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
+                _refuse_on_trio_thread()
+                return super().make_request(method, params)
+
+            def make_batch_request(
+                self, batch_requests: list[tuple[RPCEndpoint, Any]]
+            ) -> list[RPCResponse] | RPCResponse:
+                _refuse_on_trio_thread()
+                return super().make_batch_request(batch_requests)
+
+        session = requests.Session()
+        provider = TrioSafeHTTPProvider(
+            mocknode.http_url, session=session, request_kwargs={"timeout": 30}
+        )
+        try:
+            yield Web3(provider)
+        finally:
+            session.close()
+
+    @pytest.fixture
+    def async_w3(request: pytest.FixtureRequest) -> Any:
+        """web3 ``AsyncWeb3`` over WebSocket to the test's node, connected (asyncio tests).
+
+        WebSocket rather than async HTTP so that ``eth_subscribe`` works; the connection,
+        and every subscription on it, is closed after the test. It runs on the test's own
+        asyncio loop (whatever its ``loop_scope``). Needs pytest-asyncio.
+        """
+        item = request.node
+        if _is_trio_test(item):
+            pytest.fail(
+                "async_w3 is asyncio-only (web3's async providers need asyncio); "
+                + _TRIO_WEB3_HINT,
+                pytrace=False,
+            )
+        if not HAVE_PYTEST_ASYNCIO:
+            pytest.fail("async_w3 needs pytest-asyncio", pytrace=False)
+        import pytest_asyncio
+
+        if not pytest_asyncio.is_async_test(item):
+            pytest.fail(
+                "async_w3 is for asyncio tests (async def, run by pytest-asyncio); "
+                "a sync test can use w3",
+                pytrace=False,
+            )
+        marker = item.get_closest_marker("asyncio")
+        kwargs = marker.kwargs if marker is not None else {}
+        scope = (
+            kwargs.get("loop_scope")
+            or kwargs.get("scope")
+            or item.config.getini("asyncio_default_test_loop_scope")
+            or "function"
+        )
+        return request.getfixturevalue(f"_mocknode_async_w3_{scope}")
+
+
+if HAVE_WEB3 and HAVE_PYTEST_ASYNCIO:
+    _LoopScope = Literal["function", "class", "module", "package", "session"]
+
+    def _async_w3_for(scope: _LoopScope) -> object:
+        """``async_w3``'s asyncio half, bound to the loop of one ``loop_scope``.
+
+        pytest-asyncio fixes a fixture's loop when the fixture is defined, but the
+        connection must live on the loop the test runs on; so there is one per scope and
+        ``async_w3`` picks the test's.
+        """
+        import pytest_asyncio
+
+        async def connect(mocknode: NodeControls) -> AsyncIterator[Any]:
+            from web3 import AsyncWeb3, WebSocketProvider
+
+            async with AsyncWeb3(WebSocketProvider(mocknode.ws_url, request_timeout=30)) as aw3:
+                yield aw3
+
+        return pytest_asyncio.fixture(connect, loop_scope=scope, name=f"_mocknode_async_w3_{scope}")
+
+    _SCOPES: tuple[_LoopScope, ...] = ("function", "class", "module", "package", "session")
+    for _scope in _SCOPES:
+        globals()[f"_mocknode_async_w3_{_scope}"] = _async_w3_for(_scope)
+
+
+# -- reports ---------------------------------------------------------------------------------
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test's report gets a "mocknode" section: endpoints and chain state."""
+    report = yield
+    if report.when == "call" and report.failed:
+        describe = item.stash.get(_DESCRIBE, None)
+        if describe is not None:
+            report.sections.append(("mocknode", describe()))
+    return report

@@ -14,6 +14,12 @@ bad input: it writes one parse-error answer and hangs up. Checking syntax here c
 second parse of each message, which we accept to keep that behaviour exact (a bracket
 count alone would pass ``{]`` along and keep the connection).
 
+Fast path: when the buffer is ASCII and shallow, one C-level ``raw_decode`` finds the
+first value's end and checks its syntax at once; only partial values, non-ASCII text
+and errors go through the scanner. Nesting deeper than :data:`MAX_NESTING` is garbage
+before any parser sees it: py-evm raises the interpreter's recursion limit at import,
+and Python's C JSON scanner would then overflow the C stack on ``[[[[...``.
+
 A value that grows past ``max_message`` without ending closes the connection (no reply:
 there is no message to answer). Outbound, :meth:`IpcConnection.send_message` appends the
 ``\\n`` that web3.py's ``AsyncIPCProvider`` and ethers' ``IpcSocketProvider`` split on.
@@ -27,6 +33,8 @@ import re
 from mocknode.wire.events import NEED_DATA, Closed, Garbage, Message, NeedData
 
 DEFAULT_MAX_MESSAGE = 32 * 1024 * 1024
+MAX_NESTING = 512
+_DECODER = json.JSONDecoder()
 
 _WHITESPACE = b" \t\r\n"
 _OPENERS = b"{["
@@ -55,6 +63,7 @@ class IpcConnection:
         # value arriving in many pieces is scanned once in total.
         self._pos = 0
         self._depth = 0
+        self._max_depth = 0
         self._in_string = False
 
     def receive_data(self, data: bytes) -> None:
@@ -76,6 +85,9 @@ class IpcConnection:
                 return self._finish("eof") if self._eof else NEED_DATA
             if self._buf[0] not in _OPENERS:
                 return self._garbage()
+            fast = self._decode_first()
+            if fast is not None:
+                return fast
         end = self._scan()
         if end is None:
             if len(self._buf) > self._max:
@@ -83,6 +95,8 @@ class IpcConnection:
             return self._finish("eof inside a message") if self._eof else NEED_DATA
         if end > self._max:
             return self._finish("message too large")
+        if self._max_depth > MAX_NESTING:
+            return self._garbage()
         payload = bytes(self._buf[:end])
         try:
             json.loads(payload)
@@ -90,6 +104,22 @@ class IpcConnection:
             return self._garbage()
         del self._buf[:end]
         self._pos = 0
+        self._max_depth = 0
+        return Message(payload)
+
+    def _decode_first(self) -> Message | None:
+        """The first value in one C-level parse, when that is safe and it is complete."""
+        buf = self._buf
+        if self._pos or not buf.isascii() or buf.count(b"[") + buf.count(b"{") > MAX_NESTING:
+            return None
+        try:
+            _, end = _DECODER.raw_decode(buf.decode("ascii"))
+        except ValueError:
+            return None  # incomplete or invalid: the scanner decides which
+        if end > self._max:
+            return None
+        payload = bytes(buf[:end])
+        del buf[:end]
         return Message(payload)
 
     def send_message(self, payload: bytes) -> None:
@@ -142,6 +172,8 @@ class IpcConnection:
                 self._in_string = True
             elif byte in _OPENERS:
                 self._depth += 1
+                if self._depth > self._max_depth:
+                    self._max_depth = self._depth
             else:
                 self._depth -= 1
                 if self._depth == 0:
