@@ -20,6 +20,7 @@ from functools import partial
 
 import trio
 
+from mocknode.chain import engine
 from mocknode.chain.chain import Chain, ChainConfig
 from mocknode.chain.logs import Filters
 from mocknode.io.ipc import serve_ipc
@@ -106,10 +107,14 @@ class Node:
             if config.ipc_path is not None:
                 ipc_path = await nursery.start(serve_ipc, self.session, config.ipc_path)
             nursery.start_soon(self._interval_miner)
+            # Load the EVM off the event loop once listening: reads are served at once,
+            # and the first transaction rarely waits for py-evm's ~0.8 s import.
+            nursery.start_soon(
+                partial(trio.to_thread.run_sync, engine.warm_up, abandon_on_cancel=True)
+            )
             host = config.host if ":" not in config.host else f"[{config.host}]"
             self.endpoints = Endpoints(f"http://{host}:{port}", f"ws://{host}:{port}", ipc_path)
             task_status.started(self.endpoints)
-
 
     async def _interval_miner(self) -> None:
         """Mine every ``chain.interval`` seconds of trio's clock (so tests on trio's

@@ -80,6 +80,7 @@ is made under a short temp root instead.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.util
 import itertools
 import json
@@ -120,22 +121,24 @@ _DEFAULTS = pytest.StashKey["dict[str, Any]"]()
 
 # -- options ---------------------------------------------------------------------------------
 
-# (option suffix, ini type, help). Each is --mocknode-<name> on the command line and
+# (option suffix, ini type, metavar, help). Each is --mocknode-<name> on the command line and
 # mocknode_<name> in the ini file; the command line wins.
 _INT_INI = "int" if pytest.version_tuple >= (8, 4) else "string"
-_OPTIONS: tuple[tuple[str, str, str], ...] = (
-    ("chain-id", _INT_INI, "chain id of the test nodes (default 31337)"),
-    ("accounts", _INT_INI, "number of funded dev accounts (default 10)"),
-    ("balance", "string", "ETH in each dev account, decimals allowed (default 10000)"),
-    ("mnemonic", "string", "BIP-39 mnemonic the dev accounts derive from (default: test...junk)"),
+_OPTIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("chain-id", _INT_INI, "N", "chain id of the test nodes (default 31337)"),
+    ("accounts", _INT_INI, "N", "number of funded dev accounts (default 10)"),
+    ("balance", "string", "ETH", "ETH in each dev account, decimals allowed (default 10000)"),
+    ("mnemonic", "string", "WORDS", "BIP-39 mnemonic of the dev accounts (default: test...junk)"),
 )
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mocknode", "mocknode test nodes")
-    for name, ini_type, help_text in _OPTIONS:
+    for name, ini_type, metavar, help_text in _OPTIONS:
         ini = "mocknode_" + name.replace("-", "_")
-        group.addoption(f"--mocknode-{name}", dest=ini, default=None, help=help_text)
+        group.addoption(
+            f"--mocknode-{name}", dest=ini, default=None, metavar=metavar, help=help_text
+        )
         parser.addini(ini, help_text, type=ini_type, default=None)  # type: ignore[arg-type]
     help_clock = (
         "deterministic block times: genesis at 1700000000, each block 1 s after its parent "
@@ -671,6 +674,29 @@ def _refuse_on_trio_thread() -> None:
         raise RuntimeError("sync web3 call on a trio thread would deadlock: " + _TRIO_WEB3_HINT)
 
 
+@functools.cache
+def _trio_safe(http_provider: type[Any]) -> type[Any]:
+    """web3's ``HTTPProvider``, refusing to block a trio run's thread.
+
+    Built on first use, so that only runs that use ``w3`` import web3; keyed by the base
+    class, in case web3 is imported afresh (as pytester's in-process runs do).
+    """
+    from web3.types import RPCEndpoint, RPCResponse
+
+    class TrioSafeHTTPProvider(http_provider):  # type: ignore[misc,valid-type]
+        def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
+            _refuse_on_trio_thread()
+            return super().make_request(method, params)
+
+        def make_batch_request(
+            self, batch_requests: list[tuple[RPCEndpoint, Any]]
+        ) -> list[RPCResponse] | RPCResponse:
+            _refuse_on_trio_thread()
+            return super().make_batch_request(batch_requests)
+
+    return TrioSafeHTTPProvider
+
+
 if HAVE_WEB3:
 
     @pytest.fixture
@@ -683,21 +709,9 @@ if HAVE_WEB3:
         """
         import requests  # type: ignore[import-untyped]
         from web3 import HTTPProvider, Web3
-        from web3.types import RPCEndpoint, RPCResponse
-
-        class TrioSafeHTTPProvider(HTTPProvider):
-            def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
-                _refuse_on_trio_thread()
-                return super().make_request(method, params)
-
-            def make_batch_request(
-                self, batch_requests: list[tuple[RPCEndpoint, Any]]
-            ) -> list[RPCResponse] | RPCResponse:
-                _refuse_on_trio_thread()
-                return super().make_batch_request(batch_requests)
 
         session = requests.Session()
-        provider = TrioSafeHTTPProvider(
+        provider = _trio_safe(HTTPProvider)(
             mocknode.http_url, session=session, request_kwargs={"timeout": 30}
         )
         try:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from mocknode.chain import calls, engine, mining, txcodec
+from mocknode.chain import calls, mining, system, txcodec
 from mocknode.chain.clock import Clock, TimeTravel, WallClock
 from mocknode.chain.errors import (
     BlockNotFound,
@@ -131,7 +131,7 @@ class Chain:
     def _genesis(self) -> None:
         accounts: dict[Address, Account | None] = {}
         codes: dict[bytes, bytes] = {}
-        for address, code in engine.system_contracts():
+        for address, code in system.PREDEPLOYS:
             code_hash = keccak(code)
             codes[code_hash] = code
             accounts[address] = Account(1, 0, code_hash)

@@ -8,26 +8,20 @@ EVM could replace py-evm behind these few functions.
 py-evm is driven at the level of its ``PragueState`` and transaction executor: its
 ``Chain``/``VM`` classes, header validation and database layers are not used at all,
 which is where most of eth-tester's time goes.
+
+py-evm is imported lazily (:func:`_evm`): importing it takes ~0.8 s, longer than the
+whole start-up budget of the node. A node that only answers reads never pays it; the
+node calls :func:`warm_up` in a worker thread once it is listening, so the first
+transaction normally finds py-evm loaded.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
-
-from eth.exceptions import (
-    InsufficientFunds,
-    InvalidInstruction,
-    InvalidJumpDestination,
-    OutOfGas,
-    Revert,
-    StackDepthLimit,
-    WriteProtection,
-)
-from eth.vm.execution_context import ExecutionContext
-from eth.vm.forks.prague.state import PragueState
-from eth_utils import get_extended_debug_logger
 
 from mocknode.chain import txcodec
 from mocknode.chain.journal import JournalAccounts
@@ -62,47 +56,79 @@ class Outcome:
     reverted: bool
 
 
-class _State(PragueState):  # type: ignore[misc]
-    """PragueState over our journal, built without py-evm's database plumbing."""
+_lock = threading.Lock()
+_loaded: SimpleNamespace | None = None
 
-    # py-evm builds a new logger object on every ``logger`` access (twice per transaction).
-    logger = get_extended_debug_logger("eth.vm.state.PragueState")
 
-    def __init__(self, accounts: JournalAccounts, env: BlockEnv) -> None:
-        self._db = None
-        self._account_db = accounts
-        self.execution_context = ExecutionContext(
-            coinbase=env.coinbase,
-            timestamp=env.timestamp,
-            block_number=env.number,
-            difficulty=0,
-            mix_hash=env.prev_randao,
-            gas_limit=env.gas_limit,
-            prev_hashes=env.ancestor_hashes(),
-            chain_id=env.chain_id,
-            base_fee_per_gas=env.base_fee,
-            excess_blob_gas=env.excess_blob_gas,
-        )
+def _evm() -> SimpleNamespace:
+    """py-evm's classes, imported on first use (thread-safe, once)."""
+    global _loaded
+    if _loaded is not None:
+        return _loaded
+    with _lock:
+        if _loaded is None:
+            _loaded = _import_evm()
+    return _loaded
+
+
+def warm_up() -> None:
+    """Import py-evm now (from a worker thread) so no request waits for it later."""
+    _evm()
+
+
+def _import_evm() -> SimpleNamespace:
+    from eth import exceptions as vm_errors
+    from eth.vm.execution_context import ExecutionContext
+    from eth.vm.forks.prague.state import PragueState
+    from eth.vm.forks.prague.transactions import Authorization as EvmAuthorization
+    from eth_utils import get_extended_debug_logger
+
+    class State(PragueState):  # type: ignore[misc]
+        """PragueState over our journal, built without py-evm's database plumbing."""
+
+        # py-evm builds a new logger object on every ``logger`` access (twice per tx).
+        logger = get_extended_debug_logger("eth.vm.state.PragueState")
+
+        def __init__(self, accounts: JournalAccounts, env: BlockEnv) -> None:
+            self._db = None
+            self._account_db = accounts
+            self.execution_context = ExecutionContext(
+                coinbase=env.coinbase,
+                timestamp=env.timestamp,
+                block_number=env.number,
+                difficulty=0,
+                mix_hash=env.prev_randao,
+                gas_limit=env.gas_limit,
+                prev_hashes=env.ancestor_hashes(),
+                chain_id=env.chain_id,
+                base_fee_per_gas=env.base_fee,
+                excess_blob_gas=env.excess_blob_gas,
+            )
+
+    # geth's texts for EVM failures (core/vm/errors.go), most specific first.
+    messages = (
+        (vm_errors.Revert, "execution reverted"),
+        (vm_errors.OutOfGas, "out of gas"),
+        (vm_errors.InvalidJumpDestination, "invalid jump destination"),
+        (vm_errors.InvalidInstruction, "invalid opcode: INVALID"),
+        (vm_errors.StackDepthLimit, "max call depth exceeded"),
+        (vm_errors.WriteProtection, "write protection"),
+        (vm_errors.InsufficientFunds, "insufficient balance for transfer"),
+    )
+    return SimpleNamespace(
+        State=State,
+        Revert=vm_errors.Revert,
+        messages=messages,
+        Authorization=EvmAuthorization,
+    )
 
 
 def _vm_error_message(error: Exception) -> str:
-    """geth's text for an EVM failure (core/vm/errors.go)."""
-    if isinstance(error, Revert):
-        return "execution reverted"
-    if isinstance(error, OutOfGas):
-        return "out of gas"
-    if isinstance(error, InvalidJumpDestination):
-        return "invalid jump destination"
-    if isinstance(error, InvalidInstruction):
-        return "invalid opcode: INVALID"
-    if isinstance(error, StackDepthLimit):
-        return "max call depth exceeded"
-    if isinstance(error, WriteProtection):
-        return "write protection"
-    if isinstance(error, InsufficientFunds):
-        return "insufficient balance for transfer"
+    for kind, message in _evm().messages:
+        if isinstance(error, kind):
+            return str(message)
     text = str(error) or type(error).__name__
-    return text[0].lower() + text[1:] if text else "execution failed"
+    return text[0].lower() + text[1:]
 
 
 def _outcome(computation: Any, gas_used: int) -> Outcome:
@@ -112,7 +138,7 @@ def _outcome(computation: Any, gas_used: int) -> Outcome:
     )
     if computation.is_error:
         error = computation.error
-        reverted = isinstance(error, Revert)
+        reverted = isinstance(error, _evm().Revert)
         output = bytes(error.args[0]) if reverted and error.args else b""
         return Outcome(False, gas_used, output, (), _vm_error_message(error), reverted)
     return Outcome(True, gas_used, bytes(computation.output), logs, None, False)
@@ -128,7 +154,7 @@ def _gas_used(transaction: Any, computation: Any) -> int:
 
 def apply_transaction(accounts: JournalAccounts, env: BlockEnv, tx: Tx) -> Outcome:
     """Execute a signed transaction; the caller checked it is valid for this state."""
-    state = _State(accounts, env)
+    state = _evm().State(accounts, env)
     accounts.lock_changes()
     exec_tx = _ExecTx(tx)
     computation = state.apply_transaction(exec_tx)
@@ -196,9 +222,9 @@ class _ExecTx:
 
 
 def _evm_authorization(auth: Authorization) -> Any:
-    from eth.vm.forks.prague.transactions import Authorization as EvmAuthorization
-
-    return EvmAuthorization(auth.chain_id, auth.address, auth.nonce, auth.y_parity, auth.r, auth.s)
+    return _evm().Authorization(
+        auth.chain_id, auth.address, auth.nonce, auth.y_parity, auth.r, auth.s
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +243,7 @@ class CallRequest:
 
 def apply_call(accounts: JournalAccounts, env: BlockEnv, call: CallRequest) -> Outcome:
     """Run a call on ``accounts``; the caller throws the journal away afterwards."""
-    state = _State(accounts, env)
+    state = _evm().State(accounts, env)
     accounts.lock_changes()
     tx = _ExecTx(
         Tx(
@@ -249,18 +275,3 @@ def apply_call(accounts: JournalAccounts, env: BlockEnv, call: CallRequest) -> O
     computation = executor.finalize_computation(tx, computation)
     state.clear_transient_storage()
     return _outcome(computation, _gas_used(tx, computation))
-
-
-def system_contracts() -> list[tuple[Address, bytes]]:
-    """Prague's predeploys that block processing writes to (EIP-4788, EIP-2935)."""
-    from eth.vm.forks.cancun.constants import BEACON_ROOTS_ADDRESS, BEACON_ROOTS_CONTRACT_CODE
-    from eth.vm.forks.prague.constants import HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CONTRACT_CODE
-
-    return [
-        (Address(bytes(BEACON_ROOTS_ADDRESS)), bytes(BEACON_ROOTS_CONTRACT_CODE)),
-        (Address(bytes(HISTORY_STORAGE_ADDRESS)), bytes(HISTORY_STORAGE_CONTRACT_CODE)),
-    ]
-
-
-BEACON_ROOTS_BUFFER = 8191  # EIP-4788 HISTORY_BUFFER_LENGTH
-HISTORY_SERVE_WINDOW = 8191  # EIP-2935

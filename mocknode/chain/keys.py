@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import coincurve
-from eth_hash.auto import keccak
 
+from mocknode.chain.hashing import keccak
 from mocknode.types import Address
 
 DEFAULT_MNEMONIC = "test test test test test test test test test test test junk"

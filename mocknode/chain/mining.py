@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING
 
-from mocknode.chain import engine, rlp, trie
+from mocknode.chain import engine, rlp, system, trie
 from mocknode.chain.hashing import BLANK_ROOT, EMPTY_LIST_HASH, keccak
 from mocknode.chain.journal import JournalAccounts
 from mocknode.chain.records import Block, Header, Receipt, Tx, bloom_bytes, logs_bloom
@@ -63,12 +63,13 @@ def block_env(chain: Chain, parent: Block, timestamp: int) -> engine.BlockEnv:
 
 def _system_writes(journal: JournalAccounts, env: engine.BlockEnv, parent: Block) -> None:
     """EIP-4788 beacon root and EIP-2935 parent hash, written before any transaction."""
-    (beacon, _), (history, _) = engine.system_contracts()
-    slot = env.timestamp % engine.BEACON_ROOTS_BUFFER
-    journal.set_storage(beacon, slot, env.timestamp)
-    journal.set_storage(beacon, slot + engine.BEACON_ROOTS_BUFFER, 0)
+    slot = env.timestamp % system.BEACON_ROOTS_BUFFER
+    journal.set_storage(system.BEACON_ROOTS_ADDRESS, slot, env.timestamp)
+    journal.set_storage(system.BEACON_ROOTS_ADDRESS, slot + system.BEACON_ROOTS_BUFFER, 0)
     journal.set_storage(
-        history, parent.number % engine.HISTORY_SERVE_WINDOW, int.from_bytes(parent.hash, "big")
+        system.HISTORY_STORAGE_ADDRESS,
+        parent.number % system.HISTORY_SERVE_WINDOW,
+        int.from_bytes(parent.hash, "big"),
     )
     journal.lock_changes()
 
