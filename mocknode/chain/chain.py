@@ -22,6 +22,7 @@ from mocknode.chain.errors import (
 )
 from mocknode.chain.hashing import BLANK_ROOT, EMPTY_LIST_HASH, keccak
 from mocknode.chain.keys import DEFAULT_MNEMONIC, DevAccount, derive_accounts
+from mocknode.chain.logindex import LogIndex
 from mocknode.chain.pool import PRICE_BUMP_PERCENT, Pool
 from mocknode.chain.records import Block, Header, Receipt, Tx
 from mocknode.chain.state import EMPTY_ACCOUNT, Account, BlockDiff, StateReader, WorldState
@@ -124,6 +125,7 @@ class Chain:
         self.mining_listeners: list[Callable[[], None]] = []
         self.snapshot_hooks: list[SnapshotHook] = []
         self._block_commits: list[int] = []  # the state commit each block ended on
+        self.log_index = LogIndex()
         self._genesis()
 
     # -- genesis ----------------------------------------------------------------
@@ -166,6 +168,7 @@ class Chain:
         self._append(mining.make_block(header, (), ()))
 
     def _append(self, block: Block) -> None:
+        self.log_index.add(block)
         self.blocks.append(block)
         self._block_commits.append(self.state.head)
         self._by_hash[block.hash] = block
@@ -501,16 +504,22 @@ class Chain:
         self.time.restore(snap.time)
         for hook, token in zip(self.snapshot_hooks, snap.hooks, strict=False):
             hook.restore(token)
-        for other, kept in list(self._snapshots.items()):
-            if kept.commit > snap.commit:
-                del self._snapshots[other]
-        for name, other in list(self._snapshot_names.items()):
-            if other not in self._snapshots:
-                del self._snapshot_names[name]
+        # Live snapshots, in creation order, have non-decreasing commits: the ones taken
+        # after this state are at the end, so dropping them costs what they number.
+        while self._snapshots:
+            last_id = next(reversed(self._snapshots))
+            if self._snapshots[last_id].commit <= snap.commit:
+                break
+            del self._snapshots[last_id]
+        if self._snapshot_names:
+            for name, other in list(self._snapshot_names.items()):
+                if other not in self._snapshots:
+                    del self._snapshot_names[name]
         self._mining_changed()
         return True
 
     def _truncate(self, number: int) -> None:
+        self.log_index.truncate(number)
         while len(self.blocks) > number + 1:
             block = self.blocks.pop()
             self._block_commits.pop()

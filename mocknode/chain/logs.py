@@ -86,15 +86,23 @@ def query_logs(chain: Chain, filt: LogFilter) -> list[LogEntry]:
             raise ChainError("unknown block")
         return list(block_logs(block, filt))
     head = chain.head.number
-    start = chain.resolve(filt.from_block).number if filt.from_block else head
-    end = chain.resolve(filt.to_block).number if filt.to_block else head
     if filt.from_block and filt.from_block.number is not None and filt.from_block.number > head:
-        return []
+        return []  # nothing there yet (geth answers an empty list too)
+    start = chain.resolve(filt.from_block).number if filt.from_block else head
+    if filt.to_block and filt.to_block.number is not None and filt.to_block.number > head:
+        end = head
+    else:
+        end = chain.resolve(filt.to_block).number if filt.to_block else head
     if start > end:
         raise ChainError("invalid block range params")
     out: list[LogEntry] = []
-    for number in range(start, end + 1):
-        out.extend(block_logs(chain.blocks[number], filt))
+    blocks = chain.blocks
+    for number, tx_index, i in chain.log_index.candidates(filt.addresses, filt.topics, start, end):
+        block = blocks[number]
+        receipt = block.receipts[tx_index]
+        log = receipt.logs[i]
+        if filt.matches(log):
+            out.append(LogEntry(block, tx_index, receipt.first_log_index + i, log))
     return out
 
 

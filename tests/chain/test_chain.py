@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 import rlp as rlp_ref
+from chain_helpers import deploy_greeter
 from trie import HexaryTrie
 
 from mocknode.chain.chain import GWEI, Chain, ChainConfig, TxArgs
@@ -44,18 +44,6 @@ def full_state_root(state: WorldState) -> bytes:
             [account.nonce, account.balance, storage.root_hash, account.code_hash]
         )
     return accounts.root_hash
-
-
-def deploy_greeter(chain: Chain) -> Address:
-    artifact = json.loads((ARTIFACTS / "Greeter.json").read_text())
-    from eth_abi import encode
-
-    code = bytes.fromhex(artifact["bytecode"][2:]) + encode(["string"], ["hello"])
-    tx_hash = chain.send_transaction(TxArgs(sender=chain.accounts[0].address, data=code))
-    location = chain.receipt(tx_hash)
-    assert location is not None and location.receipt.success
-    assert location.receipt.contract_address is not None
-    return location.receipt.contract_address
 
 
 def test_genesis_is_funded_and_deterministic() -> None:
