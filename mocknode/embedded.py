@@ -17,15 +17,13 @@ from typing import Any, TypeVar
 
 import trio
 
-from mocknode.chain.chain import Chain, ChainConfig
-from mocknode.chain.keys import DevAccount
-from mocknode.node import Endpoints, Node, NodeConfig
-from mocknode.types import Address
+from mocknode.controls import NodeControls
+from mocknode.node import Node, NodeConfig
 
 T = TypeVar("T")
 
 
-class MockNode:
+class MockNode(NodeControls):
     """A served node owned by the calling (non-trio) thread.
 
     >>> with MockNode(NodeConfig(port=0, ipc_path=None)) as node:
@@ -43,7 +41,6 @@ class MockNode:
         self._cancel: trio.CancelScope | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
-        self.endpoints: Endpoints | None = None
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -72,7 +69,7 @@ class MockNode:
         self._node = Node(self.config)
         async with trio.open_nursery() as nursery:
             self._cancel = nursery.cancel_scope
-            self.endpoints = await nursery.start(self._node.serve)
+            await nursery.start(self._node.serve)
             self._ready.set()
 
     def close(self) -> None:
@@ -99,90 +96,10 @@ class MockNode:
             raise RuntimeError("MockNode is not running")
         return trio.from_thread.run_sync(fn, *args, trio_token=self._token)
 
-    def _chain_call(self, name: str, *args: Any) -> Any:
-        def call() -> Any:
-            assert self._node is not None
-            return getattr(self._node.chain, name)(*args)
-
-        return self.run(call)
-
-    # -- what users ask for ---------------------------------------------------------
-
-    @property
-    def _endpoints(self) -> Endpoints:
-        if self.endpoints is None:
-            raise RuntimeError("MockNode is not running")
-        return self.endpoints
-
-    @property
-    def http_url(self) -> str:
-        return self._endpoints.http_url
-
-    @property
-    def ws_url(self) -> str:
-        return self._endpoints.ws_url
-
-    @property
-    def ipc_path(self) -> str | None:
-        return self._endpoints.ipc_path
-
-    @property
-    def chain_config(self) -> ChainConfig:
-        return self.config.chain
-
-    @property
-    def accounts(self) -> tuple[DevAccount, ...]:
-        return self.run(lambda: self._require_node().chain.accounts)
-
-    def _require_node(self) -> Node:
-        if self._node is None:
+    def _served(self) -> Node:
+        if self._node is None or self._thread is None:
             raise RuntimeError("MockNode is not running")
         return self._node
-
-    def block_number(self) -> int:
-        return int(self.run(lambda: self._require_node().chain.head.number))
-
-    def mine(self, blocks: int = 1, timestamp: int | None = None) -> None:
-        """Mine ``blocks`` blocks now (with pending transactions), optionally at ``timestamp``."""
-        self._chain_call("mine", blocks, timestamp)
-
-    def snapshot(self, name: str | None = None) -> int:
-        """Take a snapshot; it survives reverting to it, so it can be reused."""
-        return int(self._chain_call("snapshot", name))
-
-    def revert(self, snapshot: int | str) -> bool:
-        """Back to a snapshot, by id or name. False if it no longer exists."""
-        return bool(self._chain_call("revert", snapshot))
-
-    def set_balance(self, address: str | bytes, wei: int) -> None:
-        self._chain_call("set_balance", _address(address), wei)
-
-    def set_nonce(self, address: str | bytes, nonce: int) -> None:
-        self._chain_call("set_nonce", _address(address), nonce)
-
-    def set_code(self, address: str | bytes, code: bytes) -> None:
-        self._chain_call("set_code", _address(address), code)
-
-    def set_storage(self, address: str | bytes, slot: int, value: int) -> None:
-        self._chain_call("set_storage", _address(address), slot, value)
-
-    def increase_time(self, seconds: int) -> int:
-        """Move the clock forward for the next blocks; returns the total offset."""
-        return int(self.run(lambda: self._require_node().chain.time.increase(seconds)))
-
-    def set_next_block_timestamp(self, timestamp: int) -> None:
-        self._chain_call("set_next_timestamp", timestamp)
-
-    def set_automine(self, enabled: bool) -> None:
-        self._chain_call("set_automine", enabled)
-
-    def set_interval_mining(self, seconds: float | None) -> None:
-        """Mine every ``seconds`` (None or 0 turns it off)."""
-        self._chain_call("set_interval", seconds)
-
-    def with_chain(self, fn: Callable[[Chain], T]) -> T:
-        """Run ``fn(chain)`` in the node's thread: for anything the methods above lack."""
-        return self.run(lambda: fn(self._require_node().chain))
 
     # -- asyncio ------------------------------------------------------------------------
 
@@ -198,12 +115,3 @@ class MockNode:
 
         await asyncio.to_thread(self.close)
 
-
-def _address(value: str | bytes) -> Address:
-    if isinstance(value, str):
-        raw = bytes.fromhex(value[2:] if value[:2] in ("0x", "0X") else value)
-    else:
-        raw = bytes(value)
-    if len(raw) != 20:
-        raise ValueError(f"not a 20-byte address: {value!r}")
-    return Address(raw)

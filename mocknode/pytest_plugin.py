@@ -23,8 +23,9 @@ options (``--mocknode-chain-id``, ``mocknode_chain_id``, ...) set the defaults u
 Sync and asyncio tests: a threaded node, reset by snapshot
 -----------------------------------------------------------
 They get a :class:`~mocknode.embedded.MockNode` (trio in a background thread) from a
-session-wide cache keyed by the resolved config: tests with equal config share one node, a
-test whose marker differs gets its own, started once and kept. Isolation is a snapshot at
+session-wide cache keyed by the resolved chain config: tests with equal config share one
+node, a test whose marker differs gets its own, started once and kept. (Interval mining is
+the exception: it is switched on per test, after the snapshot.) Isolation is a snapshot at
 setup and a revert at teardown. The chain's snapshot covers blocks, state, the pool (pending
 transactions), filters, automine, interval mining and time travel, so none of those leak.
 What it cannot cover are connections (and the subscriptions living on them), so the web3
@@ -69,6 +70,13 @@ The trio handle adds ``await mocknode.request(method, *params)``: JSON-RPC throu
 node's real JSON-RPC layer without a socket, the one way to query the chain that never
 leaves the run (see the autojump caveat in ``docs/testing.md``).
 
+Failure reports
+---------------
+A failed test that used a node gets a "mocknode" report section (endpoints, head, pending
+count, mining mode, time offset). pytest-trio 0.8 on trio 0.25+ delivers every trio test
+failure as an exception group of one, which hides pytest's assertion details; for trio tests
+using the node, ``pytest_runtest_call`` unwraps such a group into its one exception.
+
 Parallel runs
 -------------
 Each pytest-xdist worker is its own session, so it has its own cache and nodes: TCP on port
@@ -83,23 +91,21 @@ import dataclasses
 import functools
 import importlib.util
 import itertools
-import json
 import os
 import shutil
 import tempfile
-import threading
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
 
 import pytest
 
 if TYPE_CHECKING:
     from mocknode.chain.chain import Chain, ChainConfig
-    from mocknode.chain.keys import DevAccount
+    from mocknode.controls import NodeControls
     from mocknode.embedded import MockNode
-    from mocknode.io.session import Session
-    from mocknode.node import Node, NodeConfig
+    from mocknode.node import NodeConfig
+    from mocknode.testing import TrioMockNode
 
 T = TypeVar("T")
 
@@ -213,7 +219,12 @@ def _ether(raw: object) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class NodeSettings:
-    """A test's resolved node config; ``key`` says which tests may share a node."""
+    """A test's resolved node config; ``key`` says which tests may share a node.
+
+    ``interval`` is not part of the key: it is switched on for each test after its
+    snapshot (and so switched off by the revert), since a shared node mining on a timer
+    between tests would hand the next test an arbitrary head.
+    """
 
     chain: ChainConfig
     interval: float | None
@@ -234,7 +245,7 @@ class NodeSettings:
         values = tuple(
             getattr(self.chain, f.name) for f in dataclasses.fields(self.chain) if f.name != "clock"
         )
-        return (*values, clock_key, self.interval)
+        return (*values, clock_key)
 
     def node_config(self, ipc_path: str) -> NodeConfig:
         from mocknode.node import NodeConfig
@@ -298,47 +309,12 @@ def _normalise(name: str, value: Any) -> Any:
 
 
 def _address(value: str | bytes) -> Any:
-    from mocknode.types import Address
+    from mocknode.controls import parse_address
 
-    raw = bytes.fromhex(value.removeprefix("0x")) if isinstance(value, str) else bytes(value)
-    if len(raw) != 20:
-        raise ValueError(f"not a 20-byte address: {value!r}")
-    return Address(raw)
+    return parse_address(value)
 
 
 # -- what a test gets ------------------------------------------------------------------------
-
-
-class NodeControls(Protocol):
-    """What ``mocknode`` offers in every test style (:class:`MockNode` or :class:`TrioMockNode`).
-
-    Annotate with it when one helper serves sync, asyncio and trio tests.
-    """
-
-    @property
-    def http_url(self) -> str: ...
-    @property
-    def ws_url(self) -> str: ...
-    @property
-    def ipc_path(self) -> str | None: ...
-    @property
-    def chain_config(self) -> ChainConfig: ...
-    @property
-    def accounts(self) -> tuple[DevAccount, ...]: ...
-    def run(self, fn: Callable[..., T], *args: Any) -> T: ...
-    def block_number(self) -> int: ...
-    def mine(self, blocks: int = 1, timestamp: int | None = None) -> None: ...
-    def snapshot(self, name: str | None = None) -> int: ...
-    def revert(self, snapshot: int | str) -> bool: ...
-    def set_balance(self, address: str | bytes, wei: int) -> None: ...
-    def set_nonce(self, address: str | bytes, nonce: int) -> None: ...
-    def set_code(self, address: str | bytes, code: bytes) -> None: ...
-    def set_storage(self, address: str | bytes, slot: int, value: int) -> None: ...
-    def increase_time(self, seconds: int) -> int: ...
-    def set_next_block_timestamp(self, timestamp: int) -> None: ...
-    def set_automine(self, enabled: bool) -> None: ...
-    def set_interval_mining(self, seconds: float | None) -> None: ...
-    def with_chain(self, fn: Callable[[Chain], T]) -> T: ...
 
 
 class NodeAccount(NamedTuple):
@@ -346,128 +322,6 @@ class NodeAccount(NamedTuple):
 
     address: str
     private_key: str
-
-
-class RPCError(Exception):
-    """A JSON-RPC error answer to :meth:`TrioMockNode.request`, with geth's code and data."""
-
-    def __init__(self, code: int, message: str, data: object = None) -> None:
-        super().__init__(f"{message} (code {code})")
-        self.code = code
-        self.message = message
-        self.data = data
-
-
-class TrioMockNode:
-    """A trio test's node, served inside the test's own trio run.
-
-    Same methods as :class:`~mocknode.embedded.MockNode`, as plain calls: on the run's thread
-    they act on the chain directly (atomic, no checkpoint); from another thread they cross
-    into the run with ``trio.from_thread``. ``node`` is the underlying :class:`Node`.
-    """
-
-    def __init__(self, node: Node) -> None:
-        import trio
-
-        self.node = node
-        self._token = trio.lowlevel.current_trio_token()
-        self._thread = threading.get_ident()
-        self._session: Session | None = None
-
-    def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(*args)`` where the chain lives (the run's thread) and return its result."""
-        if threading.get_ident() == self._thread:
-            return fn(*args)
-        import trio
-
-        return trio.from_thread.run_sync(fn, *args, trio_token=self._token)
-
-    def _chain_call(self, name: str, *args: Any) -> Any:
-        return self.run(lambda: getattr(self.node.chain, name)(*args))
-
-    async def request(self, method: str, *params: object) -> Any:
-        """Answer one JSON-RPC call through the node's JSON-RPC layer, without a socket.
-
-        Returns the decoded ``result``; raises :class:`RPCError` for an error answer.
-        Nothing leaves the run, so ``autojump_clock`` cannot move while it is answered.
-        """
-        if self._session is None:
-            self._session = self.node.session("http", None)
-        body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
-        raw = await self._session.handle(json.dumps(body).encode())
-        assert raw is not None
-        answer = json.loads(raw)
-        error = answer.get("error")
-        if error is not None:
-            raise RPCError(error["code"], error["message"], error.get("data"))
-        return answer["result"]
-
-    @property
-    def _endpoints(self) -> Any:
-        if self.node.endpoints is None:
-            raise RuntimeError("the node is not serving")
-        return self.node.endpoints
-
-    @property
-    def http_url(self) -> str:
-        return str(self._endpoints.http_url)
-
-    @property
-    def ws_url(self) -> str:
-        return str(self._endpoints.ws_url)
-
-    @property
-    def ipc_path(self) -> str | None:
-        path: str | None = self._endpoints.ipc_path
-        return path
-
-    @property
-    def chain_config(self) -> ChainConfig:
-        return self.node.config.chain
-
-    @property
-    def accounts(self) -> tuple[DevAccount, ...]:
-        return self.node.chain.accounts
-
-    def block_number(self) -> int:
-        return int(self.run(lambda: self.node.chain.head.number))
-
-    def mine(self, blocks: int = 1, timestamp: int | None = None) -> None:
-        self._chain_call("mine", blocks, timestamp)
-
-    def snapshot(self, name: str | None = None) -> int:
-        return int(self._chain_call("snapshot", name))
-
-    def revert(self, snapshot: int | str) -> bool:
-        return bool(self._chain_call("revert", snapshot))
-
-    def set_balance(self, address: str | bytes, wei: int) -> None:
-        self._chain_call("set_balance", _address(address), wei)
-
-    def set_nonce(self, address: str | bytes, nonce: int) -> None:
-        self._chain_call("set_nonce", _address(address), nonce)
-
-    def set_code(self, address: str | bytes, code: bytes) -> None:
-        self._chain_call("set_code", _address(address), code)
-
-    def set_storage(self, address: str | bytes, slot: int, value: int) -> None:
-        self._chain_call("set_storage", _address(address), slot, value)
-
-    def increase_time(self, seconds: int) -> int:
-        return int(self.run(lambda: self.node.chain.time.increase(seconds)))
-
-    def set_next_block_timestamp(self, timestamp: int) -> None:
-        self._chain_call("set_next_timestamp", timestamp)
-
-    def set_automine(self, enabled: bool) -> None:
-        self._chain_call("set_automine", enabled)
-
-    def set_interval_mining(self, seconds: float | None) -> None:
-        """Mine every ``seconds`` of the run's clock (None or 0 turns it off)."""
-        self._chain_call("set_interval", seconds)
-
-    def with_chain(self, fn: Callable[[Chain], T]) -> T:
-        return self.run(lambda: fn(self.node.chain))
 
 
 def _describe(node: NodeControls, note: str = "") -> str:
@@ -521,12 +375,6 @@ class _NodeCache:
             from mocknode.embedded import MockNode
 
             node = MockNode(settings.node_config(self.ipc_path("n"))).start()
-            try:
-                if settings.interval is not None:
-                    node.set_interval_mining(settings.interval)
-            except BaseException:
-                node.close()
-                raise
             self._nodes[settings.key] = node
         return node
 
@@ -561,8 +409,11 @@ def mocknode_session(request: pytest.FixtureRequest, _mocknode_cache: _NodeCache
 
 
 def _is_trio_test(item: pytest.Item) -> bool:
-    # The rule pytest-trio itself applies (trio_mode marks every async test at collection).
-    return item.get_closest_marker("trio") is not None
+    # The rule pytest-trio itself applies (trio_mode marks every async test at collection);
+    # without pytest-trio a stray ``trio`` marker means nothing.
+    return item.get_closest_marker("trio") is not None and item.config.pluginmanager.hasplugin(
+        "trio"
+    )
 
 
 @pytest.fixture
@@ -581,9 +432,12 @@ def mocknode(request: pytest.FixtureRequest, _mocknode_cache: _NodeCache) -> Ite
         # pytest-trio's placeholder: the test receives the TrioMockNode (module docstring).
         yield request.getfixturevalue("_mocknode_in_trio")
         return
-    node = _mocknode_cache.node_for(_settings(item))
+    settings = _settings(item)
+    node = _mocknode_cache.node_for(settings)
     snapshot = node.snapshot()
     item.stash[_DESCRIBE] = lambda: _describe(node)
+    if settings.interval is not None:
+        node.set_interval_mining(settings.interval)
     yield node
     if not node.revert(snapshot):
         pytest.fail(
@@ -613,6 +467,7 @@ async def _serve_in_run(
     item: pytest.Item, config: NodeConfig, settings: NodeSettings
 ) -> AsyncIterator[TrioMockNode]:
     from mocknode.node import open_mocknode
+    from mocknode.testing import TrioMockNode
 
     async with open_mocknode(config) as node:
         handle = TrioMockNode(node)
@@ -686,13 +541,15 @@ def _trio_safe(http_provider: type[Any]) -> type[Any]:
     class TrioSafeHTTPProvider(http_provider):  # type: ignore[misc,valid-type]
         def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
             _refuse_on_trio_thread()
-            return super().make_request(method, params)
+            response: RPCResponse = super().make_request(method, params)
+            return response
 
         def make_batch_request(
             self, batch_requests: list[tuple[RPCEndpoint, Any]]
         ) -> list[RPCResponse] | RPCResponse:
             _refuse_on_trio_thread()
-            return super().make_batch_request(batch_requests)
+            responses: list[RPCResponse] | RPCResponse = super().make_batch_request(batch_requests)
+            return responses
 
     return TrioSafeHTTPProvider
 
@@ -781,6 +638,38 @@ if HAVE_WEB3 and HAVE_PYTEST_ASYNCIO:
 
 
 # -- reports ---------------------------------------------------------------------------------
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """A trio test on the node fails with its own error, not a group of one.
+
+    pytest-trio 0.8 runs the test in a nursery, and trio (0.25+) wraps whatever escapes a
+    nursery in an ``ExceptionGroup``; pytest then prints the group's traceback instead of
+    its usual report (no ``E`` lines, no assertion details). For trio tests using the
+    node, a group holding exactly one exception is replaced by that exception; real
+    multi-error groups are left alone. Raised outside the ``except`` block so the group
+    does not become its context.
+    """
+    if not (_is_trio_test(item) and "mocknode" in getattr(item, "fixturenames", ())):
+        return (yield)
+    single: BaseException | None = None
+    try:
+        return (yield)
+    except BaseExceptionGroup as group:
+        single = _only_exception(group)
+        if single is None:
+            raise
+    raise single
+
+
+def _only_exception(group: BaseExceptionGroup[BaseException]) -> BaseException | None:
+    while len(group.exceptions) == 1:
+        inner = group.exceptions[0]
+        if not isinstance(inner, BaseExceptionGroup):
+            return inner
+        group = inner
+    return None
 
 
 @pytest.hookimpl(wrapper=True)

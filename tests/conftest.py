@@ -13,6 +13,9 @@ from mocknode.node import NodeConfig
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
+# pytester drives the plugin's own tests (tests/plugin); pytest only reads this here.
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture(scope="session")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockNode]:
