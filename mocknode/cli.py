@@ -18,7 +18,7 @@ import trio
 from mocknode.chain.chain import ETHER, ChainConfig
 from mocknode.chain.keys import DEFAULT_MNEMONIC
 from mocknode.io.ipc import IpcPathError
-from mocknode.node import Node, NodeConfig, default_ipc_path
+from mocknode.node import Node, NodeConfig, default_ipc_path, startup_error
 
 
 def _ether(text: str) -> int:
@@ -108,26 +108,14 @@ async def _run(config: NodeConfig) -> None:
                 break
 
 
-def _startup_error(exc: BaseException) -> BaseException | None:
-    """The user-facing cause of a failed start (port taken, bad IPC path), if that is it."""
-    if isinstance(exc, (IpcPathError, OSError)):
-        return exc
-    if isinstance(exc, BaseExceptionGroup):
-        for inner in exc.exceptions:
-            found = _startup_error(inner)
-            if found is not None:
-                return found
-    return None
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     config = config_from_args(args)
     try:
         trio.run(_run, config)
     except BaseException as exc:
-        cause = _startup_error(exc)
-        if cause is None:
+        cause = startup_error(exc)
+        if not isinstance(cause, (IpcPathError, OSError)):
             raise
         print(f"mocknode: {cause}", file=sys.stderr)
         return 1

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import trio
 
 from mocknode.controls import NodeControls
-from mocknode.node import Node, NodeConfig
+from mocknode.node import Node, NodeConfig, startup_error
 
 T = TypeVar("T")
 
@@ -52,7 +52,8 @@ class MockNode(NodeControls):
         self._ready.wait()
         if self._error is not None:
             self._thread.join()
-            raise self._error
+            self._thread = None
+            raise startup_error(self._error) from None
         return self
 
     def _thread_main(self) -> None:
@@ -81,6 +82,8 @@ class MockNode(NodeControls):
                 trio.from_thread.run_sync(cancel.cancel, trio_token=self._token)
         self._thread.join()
         self._thread = None
+        if self._node is not None:
+            self._node.join_warm_up()
 
     def __enter__(self) -> MockNode:
         return self.start()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -32,6 +33,17 @@ from mocknode.rpc.jsonrpc import handle_payload
 from mocknode.rpc.registry import registry
 from mocknode.rpc.subscriptions import Subscriptions
 from mocknode.wire.http import HttpOptions
+
+
+def startup_error(exc: BaseException) -> BaseException:
+    """The one error behind a failed start (port taken, bad IPC path ...).
+
+    trio reports failures from a nursery as exception groups; a user starting a node
+    should see ``OSError: [Errno 98] Address already in use``, not a group of one.
+    """
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    return exc
 
 
 def default_ipc_path() -> str:
@@ -90,6 +102,7 @@ class Node:
         self.chain = Chain(self.config.chain)
         self.filters = Filters(self.chain)
         self.endpoints: Endpoints | None = None
+        self._warm_up: threading.Thread | None = None
 
     def session(self, transport: Transport, push: Push | None) -> Session:
         return RpcSession(self, transport, push)
@@ -107,14 +120,25 @@ class Node:
             if config.ipc_path is not None:
                 ipc_path = await nursery.start(serve_ipc, self.session, config.ipc_path)
             nursery.start_soon(self._interval_miner)
-            # Load the EVM off the event loop once listening: reads are served at once,
-            # and the first transaction rarely waits for py-evm's ~0.8 s import.
-            nursery.start_soon(
-                partial(trio.to_thread.run_sync, engine.warm_up, abandon_on_cancel=True)
-            )
+            self._start_warm_up()
             host = config.host if ":" not in config.host else f"[{config.host}]"
             self.endpoints = Endpoints(f"http://{host}:{port}", f"ws://{host}:{port}", ipc_path)
             task_status.started(self.endpoints)
+
+    def _start_warm_up(self) -> None:
+        """Load the EVM in a daemon thread once listening: reads are served at once, and
+        the first transaction rarely waits for py-evm's ~0.8 s import. A plain thread
+        rather than trio's worker cache, so whoever closes the node can wait for it
+        (:meth:`join_warm_up`) and leave no thread behind."""
+        if self._warm_up is None:
+            self._warm_up = threading.Thread(
+                target=engine.warm_up, name="mocknode-evm-import", daemon=True
+            )
+            self._warm_up.start()
+
+    def join_warm_up(self) -> None:
+        if self._warm_up is not None:
+            self._warm_up.join()
 
     async def _interval_miner(self) -> None:
         """Mine every ``chain.interval`` seconds of trio's clock (so tests on trio's

@@ -65,20 +65,25 @@ async def serve_ipc(
     """
     path = os.fspath(path)
     await _clear_stale_socket(path)
-    sock = trio.socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    # Bound synchronously: trio binds unix sockets in a worker thread (the path is on a
+    # filesystem), and that thread then idles in trio's cache for seconds after the node
+    # is closed. Binding a local socket file takes microseconds.
+    std = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         try:
-            await sock.bind(path)
+            std.bind(path)
         except OSError as exc:
             if exc.errno != errno.EADDRINUSE:
                 raise
             raise IpcPathError(path, "another process took the path while we started") from exc
         inode = os.stat(path).st_ino
         os.chmod(path, 0o600)
-        sock.listen()
+        std.listen()
+        std.setblocking(False)
     except BaseException:
-        sock.close()
+        std.close()
         raise
+    sock = trio.socket.from_stdlib_socket(std)
     try:
         listener = trio.SocketListener(sock)
         handler = partial(_handle_stream, session_factory, max_message, max_queued)
