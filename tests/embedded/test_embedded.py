@@ -62,9 +62,9 @@ def test_not_running_is_a_clear_error() -> None:
 
 def test_async_with_from_asyncio() -> None:
     async def main() -> int:
-        async with MockNode(NodeConfig(port=0, ipc_path=None)) as node:
-            async with AsyncWeb3(WebSocketProvider(node.ws_url)) as w3:
-                return await w3.eth.chain_id
+        node = MockNode(NodeConfig(port=0, ipc_path=None))
+        async with node, AsyncWeb3(WebSocketProvider(node.ws_url)) as w3:
+            return await w3.eth.chain_id
 
     assert asyncio.run(main()) == 31337
 
