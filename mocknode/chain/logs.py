@@ -97,11 +97,18 @@ def query_logs(chain: Chain, filt: LogFilter) -> list[LogEntry]:
         raise ChainError("invalid block range params")
     out: list[LogEntry] = []
     blocks = chain.blocks
+    # With one constraint and no wildcard positions after it, the index's candidates are
+    # exactly the matches (a trailing wildcard still demands that many topics).
+    constrained = [i for i, wanted in enumerate(filt.topics) if wanted]
+    check = (
+        bool(filt.addresses) + len(constrained) > 1
+        or len(filt.topics) != (constrained[-1] + 1 if constrained else 0)
+    )
     for number, tx_index, i in chain.log_index.candidates(filt.addresses, filt.topics, start, end):
         block = blocks[number]
         receipt = block.receipts[tx_index]
         log = receipt.logs[i]
-        if filt.matches(log):
+        if not check or filt.matches(log):
             out.append(LogEntry(block, tx_index, receipt.first_log_index + i, log))
     return out
 

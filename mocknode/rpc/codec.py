@@ -9,11 +9,13 @@ keep declaration order).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from mocknode.chain.chain import TxArgs, TxLocation
 from mocknode.chain.logs import LogEntry, LogFilter
 from mocknode.chain.records import Block, Log, Tx
+from mocknode.rpc.jsonrpc import RawJson
 from mocknode.types import Address, BlockRef, Hash32
 
 _TAGS = ("latest", "earliest", "pending", "safe", "finalized")
@@ -449,8 +451,32 @@ def log_entry_json(entry: LogEntry) -> dict[str, Any]:
     return log_json(entry.log, entry.block, entry.tx_index, entry.log_index, entry.removed)
 
 
-def log_entries_json(entries: list[LogEntry]) -> list[dict[str, Any]]:
-    return [log_entry_json(e) for e in entries]
+# Rendered logs of mined blocks, by (block hash, log index): a mined log never changes,
+# and indexers ask for the same ranges again and again. Bounded; cleared when full.
+_LOG_TEXT: dict[tuple[bytes, int], str] = {}
+_LOG_TEXT_LIMIT = 200_000
+
+
+def _log_text(entry: LogEntry) -> str:
+    key = (entry.block.hash, entry.log_index)
+    text = _LOG_TEXT.get(key)
+    if text is None:
+        if len(_LOG_TEXT) >= _LOG_TEXT_LIMIT:
+            _LOG_TEXT.clear()
+        text = _LOG_TEXT[key] = json.dumps(log_entry_json(entry), separators=(",", ":"))
+    return text
+
+
+def log_entries_json(entries: list[LogEntry]) -> RawJson:
+    """A JSON array of logs, each rendered once per block and reused."""
+    return RawJson(
+        "["
+        + ",".join(
+            _log_text(e) if not e.removed else json.dumps(log_entry_json(e), separators=(",", ":"))
+            for e in entries
+        )
+        + "]"
+    )
 
 
 def header_json(block: Block) -> dict[str, Any]:

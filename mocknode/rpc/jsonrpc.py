@@ -320,6 +320,17 @@ def _rpc_error_str(id_text: str | None, err: RpcError) -> str:
     return _error_str(id_text, _error_json(err.code, err.message, err.data))
 
 
+class RawJson(str):
+    """A result already encoded as compact JSON, spliced into the response as is.
+
+    For large results built from immutable pieces (logs): the codec renders each piece
+    once and caches it, instead of rebuilding and re-encoding hundreds of objects per
+    request. The producer guarantees valid, Go-escaped JSON (hex strings need none).
+    """
+
+    __slots__ = ()
+
+
 def _encode(out: str) -> bytes:
     try:
         return out.encode()
@@ -399,7 +410,7 @@ def _call(msg: _Msg, id_text: str, dispatch: Dispatch) -> tuple[str, int]:
         message = f"method handler crashed: {exc!r}"
         return _error_str(id_text, _error_json(INTERNAL_ERROR, message)), 0
     try:
-        encoded = _go_escape(_dumps(result))
+        encoded = result if type(result) is RawJson else _go_escape(_dumps(result))
     except (TypeError, ValueError, RecursionError) as exc:
         # geth json.go response(): a marshal error becomes -32603 with Go's message.
         message = f"json: cannot encode result: {exc}"

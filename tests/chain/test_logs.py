@@ -52,6 +52,8 @@ def test_index_matches_a_full_scan_for_every_kind_of_filter() -> None:
         LogFilter(topics=(None, (by[1],))),
         LogFilter(addresses=(greeters[1],), topics=((DEPOSITED,), (by[0], by[2]))),
         LogFilter(addresses=(Address(b"\x01" * 20),)),
+        LogFilter(topics=((DEPOSITED,), None)),  # a trailing wildcard demands two topics
+        LogFilter(addresses=(greeters[0],), topics=(None, None, None)),
     ]
     for filt, (start, end) in itertools.product(filters, [(0, head), (3, 9), (5, 5), (head, head)]):
         ranged = LogFilter(
