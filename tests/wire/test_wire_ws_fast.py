@@ -1,0 +1,111 @@
+"""The WebSocket fast path: plain frames parsed by hand, anything else handed to wsproto.
+
+Each test checks the observable result against what a real client (wsproto's client
+side) decodes, and that the connection still behaves after the hand-over.
+"""
+
+from __future__ import annotations
+
+import os
+
+from test_wire_ws import client_events, connected, pump
+from wsproto.events import BytesMessage, CloseConnection, Ping, Pong, TextMessage
+
+from mocknode.wire.events import Closed, Message
+
+
+def masked_frame(opcode: int, payload: bytes, *, fin: bool = True, rsv: int = 0) -> bytes:
+    """A client frame built by hand (wsproto's client never builds the odd ones)."""
+    mask = os.urandom(4)
+    head = bytes(((0x80 if fin else 0) | rsv | opcode,))
+    n = len(payload)
+    if n < 126:
+        head += bytes((0x80 | n,))
+    elif n < 65536:
+        head += bytes((0x80 | 126,)) + n.to_bytes(2, "big")
+    else:
+        head += bytes((0x80 | 127,)) + n.to_bytes(8, "big")
+    body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return head + mask + body
+
+
+def test_all_three_length_encodings_and_both_data_opcodes() -> None:
+    client, ws = connected()
+    small = b'{"id":1}'
+    medium = b'{"x":"' + b"a" * 1000 + b'"}'
+    large = b'{"x":"' + b"b" * 70000 + b'"}'
+    data = masked_frame(1, small) + masked_frame(2, medium) + masked_frame(1, large)
+    assert pump(ws, data) == [Message(small), Message(medium), Message(large)]
+    assert ws._fast
+
+
+def test_replies_are_single_text_frames_a_client_decodes() -> None:
+    client, ws = connected()
+    for size in (10, 300, 70000):
+        ws.send_message(b'"' + b"z" * size + b'"')
+        events = client_events(client, ws.data_to_send())
+        assert len(events) == 1
+        assert isinstance(events[0], TextMessage) and len(events[0].data) == size + 2
+    ws.send_message(b"\xff\xfe")  # not UTF-8: one binary frame, not a mangled text one
+    (event,) = client_events(client, ws.data_to_send())
+    assert isinstance(event, BytesMessage) and event.data == b"\xff\xfe"
+
+
+def test_ping_is_answered_without_leaving_the_fast_path() -> None:
+    client, ws = connected()
+    assert pump(ws, client.send(Ping(b"hi")) + masked_frame(1, b"[1]")) == [Message(b"[1]")]
+    assert client_events(client, ws.data_to_send()) == [Pong(b"hi")]
+    assert ws._fast
+
+
+def test_fragmented_message_hands_over_to_wsproto_and_keeps_working() -> None:
+    client, ws = connected()
+    data = client.send(TextMessage(data='{"a":', message_finished=False))
+    data += client.send(TextMessage(data="1}", message_finished=True))
+    data += masked_frame(1, b"[2]")
+    assert pump(ws, data) == [Message(b'{"a":1}'), Message(b"[2]")]
+    assert not ws._fast
+    ws.send_message(b"[3]")
+    (event,) = client_events(client, ws.data_to_send())
+    assert isinstance(event, TextMessage) and event.data == "[3]"
+
+
+def test_invalid_utf8_text_closes_with_1007() -> None:
+    client, ws = connected()
+    events = pump(ws, masked_frame(1, b"\xc3\x28"))
+    assert isinstance(events[-1], Closed)
+    (close,) = client_events(client, ws.data_to_send())
+    assert isinstance(close, CloseConnection) and close.code == 1007
+
+
+def test_unmasked_client_frame_is_a_protocol_error() -> None:
+    client, ws = connected()
+    events = pump(ws, b"\x81\x03[1]")
+    assert isinstance(events[-1], Closed)
+    (close,) = client_events(client, ws.data_to_send())
+    assert isinstance(close, CloseConnection) and close.code == 1002
+
+
+def test_reserved_bits_are_a_protocol_error() -> None:
+    client, ws = connected()
+    events = pump(ws, masked_frame(1, b"[1]", rsv=0x40))
+    assert isinstance(events[-1], Closed)
+    (close,) = client_events(client, ws.data_to_send())
+    assert isinstance(close, CloseConnection) and close.code == 1002
+
+
+def test_oversized_frame_closes_with_1009() -> None:
+    client, ws = connected(max_message=100)
+    events = pump(ws, masked_frame(2, b"x" * 101))
+    assert isinstance(events[-1], Closed)
+    (close,) = client_events(client, ws.data_to_send())
+    assert isinstance(close, CloseConnection) and close.code == 1009
+
+
+def test_close_handshake_from_the_client() -> None:
+    client, ws = connected()
+    events = pump(ws, masked_frame(1, b"[1]") + client.send(CloseConnection(code=1000)))
+    assert events[0] == Message(b"[1]")
+    assert isinstance(events[-1], Closed)
+    (close,) = client_events(client, ws.data_to_send())
+    assert isinstance(close, CloseConnection) and close.code == 1000
