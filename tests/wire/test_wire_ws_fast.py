@@ -30,7 +30,7 @@ def masked_frame(opcode: int, payload: bytes, *, fin: bool = True, rsv: int = 0)
 
 
 def test_all_three_length_encodings_and_both_data_opcodes() -> None:
-    client, ws = connected()
+    _, ws = connected()
     small = b'{"id":1}'
     medium = b'{"x":"' + b"a" * 1000 + b'"}'
     large = b'{"x":"' + b"b" * 70000 + b'"}'
