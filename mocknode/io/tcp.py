@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from typing import TYPE_CHECKING
 
 import trio
 
@@ -27,7 +28,9 @@ from mocknode.io._conn import (
 from mocknode.io.session import Session, SessionFactory
 from mocknode.wire.events import Closed, NeedData
 from mocknode.wire.http import HttpConnection, HttpOptions, Upgraded
-from mocknode.wire.ws import WsConnection
+
+if TYPE_CHECKING:
+    from mocknode.wire.ws import WsConnection
 
 log = logging.getLogger("mocknode.io")
 

@@ -16,6 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+# geth's read limit for WebSocket and IPC messages (32 MiB); both transports default to it.
+DEFAULT_MAX_MESSAGE: Final = 32 * 1024 * 1024
+
 
 @dataclass(frozen=True, slots=True)
 class NeedData:

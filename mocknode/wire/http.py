@@ -60,11 +60,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from typing import TYPE_CHECKING
 
-import h11
+from mocknode.wire._lazy import LazyModule
+from mocknode.wire.events import DEFAULT_MAX_MESSAGE, NEED_DATA, Closed, Message, NeedData
 
-from mocknode.wire.events import NEED_DATA, Closed, Message, NeedData
-from mocknode.wire.ws import DEFAULT_MAX_MESSAGE, WsConnection, WsHandshakeError, accept_upgrade
+if TYPE_CHECKING:
+    import h11
+
+    from mocknode.wire.ws import WsConnection
+else:  # imported on the first request the fast path hands over
+    h11 = LazyModule("h11")
 
 DEFAULT_MAX_BODY = 5 * 1024 * 1024
 ACCEPTED_CONTENT_TYPES = frozenset(
@@ -153,9 +159,7 @@ class HttpConnection:
 
     def __init__(self, options: HttpOptions | None = None) -> None:
         self._opts = options or HttpOptions()
-        self._h11 = h11.Connection(
-            h11.SERVER, max_incomplete_event_size=self._opts.max_header_bytes
-        )
+        self._h11_conn: h11.Connection | None = None
         self._out: list[bytes] = []
         self._closed: Closed | None = None
         self._awaiting_reply = False
@@ -168,6 +172,16 @@ class HttpConnection:
         self._buffer = bytearray()
         self._eof = False
         self._fast_origin: bytes | None = None
+
+    @property
+    def _h11(self) -> h11.Connection:
+        """h11's connection, made when the first unusual request needs it."""
+        conn = self._h11_conn
+        if conn is None:
+            conn = self._h11_conn = h11.Connection(
+                h11.SERVER, max_incomplete_event_size=self._opts.max_header_bytes
+            )
+        return conn
 
     def receive_data(self, data: bytes) -> None:
         """Feed bytes from the socket; ``b""`` means the peer closed its side."""
@@ -356,6 +370,8 @@ class HttpConnection:
         return None  # discard: the answer is already out; loop starts the next cycle
 
     def _upgrade(self) -> Upgraded | Closed:
+        from mocknode.wire.ws import WsHandshakeError, accept_upgrade
+
         req = self._request
         assert req is not None
         try:

@@ -30,9 +30,8 @@ from __future__ import annotations
 import json
 import re
 
-from mocknode.wire.events import NEED_DATA, Closed, Garbage, Message, NeedData
+from mocknode.wire.events import DEFAULT_MAX_MESSAGE, NEED_DATA, Closed, Garbage, Message, NeedData
 
-DEFAULT_MAX_MESSAGE = 32 * 1024 * 1024
 MAX_NESTING = 512
 _DECODER = json.JSONDecoder()
 

@@ -44,9 +44,8 @@ from wsproto.events import (
 from wsproto.handshake import H11Handshake
 from wsproto.utilities import RemoteProtocolError
 
-from mocknode.wire.events import NEED_DATA, Closed, Message, NeedData
+from mocknode.wire.events import DEFAULT_MAX_MESSAGE, NEED_DATA, Closed, Message, NeedData
 
-DEFAULT_MAX_MESSAGE = 32 * 1024 * 1024
 CLOSE_NORMAL = 1000
 CLOSE_TOO_BIG = 1009
 
