@@ -24,6 +24,7 @@ from mocknode.chain.hashing import BLANK_ROOT, EMPTY_LIST_HASH, keccak
 from mocknode.chain.keys import DEFAULT_MNEMONIC, DevAccount, derive_accounts
 from mocknode.chain.logindex import LogIndex
 from mocknode.chain.pool import PRICE_BUMP_PERCENT, Pool
+from mocknode.chain.proofs import AccountProof, prove
 from mocknode.chain.records import Block, Header, Receipt, Tx
 from mocknode.chain.state import EMPTY_ACCOUNT, Account, BlockDiff, StateReader, WorldState
 from mocknode.chain.validation import validate_for_pool
@@ -235,6 +236,16 @@ class Chain:
 
     def storage(self, address: Address, slot: int, ref: BlockRef) -> int:
         return self.reader(ref).storage(address, slot)
+
+    def proof(self, address: Address, slots: list[int], ref: BlockRef) -> AccountProof:
+        """eth_getProof: account and storage proofs against the block's state root."""
+        block = self.resolve(ref)
+        commit = (
+            self.state.head
+            if block.number == len(self.blocks) - 1
+            else self._block_commits[block.number]
+        )
+        return prove(self.state, self.state_at(block), commit, address, slots)
 
     def transaction(self, tx_hash: Hash32) -> TxLocation | Tx | None:
         """A mined transaction's location, a pooled transaction, or None."""

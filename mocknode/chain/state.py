@@ -183,6 +183,22 @@ class WorldState:
     def state_root(self) -> bytes:
         return trie.root_hash(self._account_trie)
 
+    def tries_at(self, commit: int, address: Address) -> tuple[trie.Node | None, trie.Node | None]:
+        """(account trie, storage trie of ``address``) as of ``commit``, for proofs.
+
+        Each commit's record holds the tries as they were before it, so the state after
+        ``commit`` is what commit ``commit + 1`` recorded; walking back costs the number
+        of later commits (proofs are rare; nothing else pays for keeping this).
+        """
+        if commit >= self.head:
+            return self._account_trie, self._storage_tries.get(address)
+        account_trie = self._changes[commit + 1].account_trie
+        storage = self._storage_tries.get(address)
+        for record in reversed(self._changes[commit + 1 :]):
+            if address in record.storage_tries:
+                storage = record.storage_tries[address]
+        return account_trie, storage
+
     def storage_root(self, address: Address) -> bytes:
         return trie.root_hash(self._storage_tries.get(address))
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from mocknode.chain.chain import TxArgs, TxLocation
 from mocknode.chain.logs import LogEntry, LogFilter
+from mocknode.chain.proofs import AccountProof
 from mocknode.chain.records import Block, Log, Tx
 from mocknode.rpc.jsonrpc import RawJson
 from mocknode.types import Address, BlockRef, Hash32
@@ -485,3 +486,29 @@ def header_json(block: Block) -> dict[str, Any]:
     for key in ("size", "transactions", "uncles", "withdrawals"):
         del out[key]
     return out
+
+
+def storage_keys(value: Any) -> list[int]:
+    if not isinstance(value, list):
+        raise ParamError(_unmarshal_error(value, "[]string"))
+    return [storage_key(v) for v in value]
+
+
+def proof_json(proof: AccountProof) -> dict[str, Any]:
+    """geth's AccountResult (struct order)."""
+    return {
+        "address": "0x" + proof.address.hex(),
+        "accountProof": ["0x" + node.hex() for node in proof.account_proof],
+        "balance": hex(proof.balance),
+        "codeHash": "0x" + proof.code_hash.hex(),
+        "nonce": hex(proof.nonce),
+        "storageHash": "0x" + proof.storage_hash.hex(),
+        "storageProof": [
+            {
+                "key": "0x" + p.key.to_bytes(32, "big").hex(),
+                "value": hex(p.value),
+                "proof": ["0x" + node.hex() for node in p.proof],
+            }
+            for p in proof.storage_proof
+        ],
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mocknode.chain.proofs import AccountProof
 from mocknode.rpc import codec
 from mocknode.rpc.context import Context
 from mocknode.rpc.registry import method
@@ -33,3 +34,8 @@ def eth_getCode(ctx: Context, address: Address, block: BlockRef) -> bytes:
 )
 def eth_getStorageAt(ctx: Context, address: Address, slot: int, block: BlockRef) -> int:
     return ctx.chain.storage(address, slot, block)
+
+
+@method("eth_getProof", codec.address, codec.storage_keys, codec.block_ref, result=codec.proof_json)
+def eth_getProof(ctx: Context, address: Address, slots: list[int], block: BlockRef) -> AccountProof:
+    return ctx.chain.proof(address, slots, block)
