@@ -78,13 +78,39 @@ def warm_up() -> None:
 
 def _import_evm() -> SimpleNamespace:
     from eth import exceptions as vm_errors
+    from eth.vm.code_stream import CodeStream
     from eth.vm.execution_context import ExecutionContext
+    from eth.vm.forks.prague.computation import PragueComputation
     from eth.vm.forks.prague.state import PragueState
     from eth.vm.forks.prague.transactions import Authorization as EvmAuthorization
     from eth_utils import get_extended_debug_logger
 
+    # Which code positions are valid jump targets depends on the code alone, yet py-evm
+    # works it out again for every message (~10% of an ERC20 balanceOf call). The
+    # analysis is shared by every stream over the same code bytes instead.
+    analyses: dict[bytes, tuple[set[int], set[int]]] = {}
+
+    class SharedAnalysisCodeStream(CodeStream):  # type: ignore[misc]
+        __slots__ = ()
+
+        def __init__(self, code_bytes: bytes) -> None:
+            super().__init__(code_bytes)
+            sets = analyses.get(code_bytes)
+            if sets is None:
+                if len(analyses) >= 4096:
+                    analyses.clear()
+                sets = analyses[code_bytes] = (set(), set())
+            self.valid_positions, self.invalid_positions = sets  # type: ignore[misc]
+
+    class Computation(PragueComputation):  # type: ignore[misc]
+        def __init__(self, state: Any, message: Any, transaction_context: Any) -> None:
+            super().__init__(state, message, transaction_context)
+            self.code = SharedAnalysisCodeStream(message.code)
+
     class State(PragueState):  # type: ignore[misc]
         """PragueState over our journal, built without py-evm's database plumbing."""
+
+        computation_class = Computation
 
         # py-evm builds a new logger object on every ``logger`` access (twice per tx).
         logger = get_extended_debug_logger("eth.vm.state.PragueState")
