@@ -126,8 +126,20 @@ def _fixed(value: Any, size: int, go_type: str, field: str | None) -> bytes:
     return raw
 
 
+# Clients send the same few addresses over and over; decoding one costs more than a lookup.
+_ADDRESSES: dict[str, Address] = {}
+
+
 def address(value: Any, field: str | None = None) -> Address:
-    return Address(_fixed(value, 20, "common.Address", field))
+    if type(value) is str:
+        known = _ADDRESSES.get(value)
+        if known is not None:
+            return known
+    decoded = Address(_fixed(value, 20, "common.Address", field))
+    if len(_ADDRESSES) >= 4096:
+        _ADDRESSES.clear()
+    _ADDRESSES[value] = decoded
+    return decoded
 
 
 def hash32(value: Any) -> Hash32:
@@ -140,10 +152,15 @@ def boolean(value: Any) -> bool:
     return value
 
 
+_TAG_REFS = {tag: BlockRef(tag=tag) for tag in _TAGS}  # type: ignore[arg-type]
+
+
 def block_number(value: Any) -> BlockRef:
     """A block number or tag (rpc.BlockNumber): errors come back unwrapped."""
-    if isinstance(value, str) and value in _TAGS:
-        return BlockRef(tag=value)  # type: ignore[arg-type]
+    if isinstance(value, str):
+        tagged = _TAG_REFS.get(value)
+        if tagged is not None:
+            return tagged
     text = value if isinstance(value, str) else json_text(value)
     number = _parse_quantity(text, 64)
     if number > 2**63 - 1:
