@@ -469,20 +469,34 @@ def log_entry_json(entry: LogEntry) -> dict[str, Any]:
     return log_json(entry.log, entry.block, entry.tx_index, entry.log_index, entry.removed)
 
 
-# Rendered logs of mined blocks, by (block hash, log index): a mined log never changes,
-# and indexers ask for the same ranges again and again. Bounded; cleared when full.
-_LOG_TEXT: dict[tuple[bytes, int], str] = {}
-_LOG_TEXT_LIMIT = 200_000
+# Rendered JSON of mined data, keyed by block hash: a mined block, receipt or log never
+# changes (a reverted block's hash is never reused), and clients ask for the same ones
+# again and again (indexers re-read ranges, wallets poll the head and their receipts).
+# Bounded; cleared when full.
+_RENDERED: dict[tuple[Any, ...], str] = {}
+_RENDERED_LIMIT = 200_000
+
+
+def _rendered(key: tuple[Any, ...], render: Any) -> str:
+    text = _RENDERED.get(key)
+    if text is None:
+        if len(_RENDERED) >= _RENDERED_LIMIT:
+            _RENDERED.clear()
+        text = _RENDERED[key] = json.dumps(render(), separators=(",", ":"))
+    return text
 
 
 def _log_text(entry: LogEntry) -> str:
-    key = (entry.block.hash, entry.log_index)
-    text = _LOG_TEXT.get(key)
-    if text is None:
-        if len(_LOG_TEXT) >= _LOG_TEXT_LIMIT:
-            _LOG_TEXT.clear()
-        text = _LOG_TEXT[key] = json.dumps(log_entry_json(entry), separators=(",", ":"))
-    return text
+    return _rendered(("log", entry.block.hash, entry.log_index), lambda: log_entry_json(entry))
+
+
+def block_text(block: Block, full: bool) -> RawJson:
+    return RawJson(_rendered(("block", block.hash, full), lambda: block_json(block, full)))
+
+
+def receipt_text(location: TxLocation) -> RawJson:
+    key = ("receipt", location.block.hash, location.index)
+    return RawJson(_rendered(key, lambda: receipt_json(location)))
 
 
 def log_entries_json(entries: list[LogEntry]) -> RawJson:

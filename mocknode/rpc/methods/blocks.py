@@ -9,6 +9,7 @@ from mocknode.chain.errors import BlockNotFound
 from mocknode.chain.records import Block
 from mocknode.rpc import codec
 from mocknode.rpc.context import Context
+from mocknode.rpc.jsonrpc import RawJson
 from mocknode.rpc.registry import method
 from mocknode.types import BlockRef, Hash32
 
@@ -21,15 +22,15 @@ def _block_or_none(ctx: Context, ref: BlockRef) -> Block | None:
 
 
 @method("eth_getBlockByNumber", codec.block_number, codec.boolean)
-def eth_getBlockByNumber(ctx: Context, ref: BlockRef, full: bool) -> dict[str, Any] | None:
+def eth_getBlockByNumber(ctx: Context, ref: BlockRef, full: bool) -> RawJson | None:
     block = _block_or_none(ctx, ref)
-    return None if block is None else codec.block_json(block, full)
+    return None if block is None else codec.block_text(block, full)
 
 
 @method("eth_getBlockByHash", codec.hash32, codec.boolean)
-def eth_getBlockByHash(ctx: Context, block_hash: Hash32, full: bool) -> dict[str, Any] | None:
+def eth_getBlockByHash(ctx: Context, block_hash: Hash32, full: bool) -> RawJson | None:
     block = ctx.chain.block_by_hash(block_hash)
-    return None if block is None else codec.block_json(block, full)
+    return None if block is None else codec.block_text(block, full)
 
 
 @method("eth_getBlockTransactionCountByNumber", codec.block_number)
@@ -95,9 +96,9 @@ def eth_getRawTransactionByHash(ctx: Context, tx_hash: Hash32) -> str | None:
 
 
 @method("eth_getTransactionReceipt", codec.hash32)
-def eth_getTransactionReceipt(ctx: Context, tx_hash: Hash32) -> dict[str, Any] | None:
+def eth_getTransactionReceipt(ctx: Context, tx_hash: Hash32) -> RawJson | None:
     location = ctx.chain.receipt(tx_hash)
-    return None if location is None else codec.receipt_json(location)
+    return None if location is None else codec.receipt_text(location)
 
 
 @method("eth_getBlockReceipts", codec.block_ref)
