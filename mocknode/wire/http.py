@@ -64,6 +64,7 @@ from typing import TYPE_CHECKING
 
 from mocknode.wire._lazy import LazyModule
 from mocknode.wire.events import DEFAULT_MAX_MESSAGE, NEED_DATA, Closed, Message, NeedData
+from mocknode.wire.fastpath import FastPathBuffer
 
 if TYPE_CHECKING:
     import h11
@@ -168,9 +169,7 @@ class HttpConnection:
         self._body_size = 0
         self._request: h11.Request | None = None
         # Fast path state: bytes not yet parsed, and the Origin of the request owed a reply.
-        self._fast = True
-        self._buffer = bytearray()
-        self._eof = False
+        self._pending = FastPathBuffer()
         self._fast_origin: bytes | None = None
 
     @property
@@ -187,29 +186,26 @@ class HttpConnection:
         """Feed bytes from the socket; ``b""`` means the peer closed its side."""
         if self._closed is not None:
             return
-        if self._fast:
-            if data:
-                self._buffer += data
-            else:
-                self._eof = True
+        if self._pending.active:
+            self._pending.feed(data)
         else:
             self._h11.receive_data(data)
 
+    @property
+    def _fast(self) -> bool:
+        return self._pending.active
+
     def _to_h11(self) -> None:
         """Give up the fast path: h11 gets every byte not parsed yet, and keeps them."""
-        self._fast = False
-        if self._buffer:
-            self._h11.receive_data(bytes(self._buffer))
-            self._buffer.clear()
-        if self._eof:
-            self._h11.receive_data(b"")
+        self._pending.hand_over(self._h11.receive_data, lambda: self._h11.receive_data(b""))
 
     def _fast_event(self) -> Message | NeedData | None:
         """The next plain JSON POST from the buffer, NEED_DATA, or None to use h11."""
-        buffer = self._buffer
+        buffer = self._pending.buffer
+        eof = self._pending.eof
         end = buffer.find(b"\r\n\r\n")
         if end < 0:
-            if self._eof or len(buffer) > self._opts.max_header_bytes:
+            if eof or len(buffer) > self._opts.max_header_bytes:
                 return None
             return NEED_DATA
         parsed = _simple_request(bytes(buffer[:end]))
@@ -224,7 +220,7 @@ class HttpConnection:
             return None
         start = end + 4
         if len(buffer) < start + length:
-            return None if self._eof else NEED_DATA
+            return None if eof else NEED_DATA
         payload = bytes(buffer[start : start + length])
         del buffer[: start + length]
         self._fast_origin = origin
@@ -242,7 +238,7 @@ class HttpConnection:
         if self._awaiting_reply:
             raise RuntimeError("respond() to the current message before next_event()")
         if self._fast and self._closed is None:
-            if self._eof and not self._buffer:
+            if self._pending.eof and not self._pending.buffer:
                 return self._finish("eof")
             fast = self._fast_event()
             if fast is not None:

@@ -45,6 +45,7 @@ from wsproto.handshake import H11Handshake
 from wsproto.utilities import RemoteProtocolError
 
 from mocknode.wire.events import DEFAULT_MAX_MESSAGE, NEED_DATA, Closed, Message, NeedData
+from mocknode.wire.fastpath import FastPathBuffer
 
 CLOSE_NORMAL = 1000
 CLOSE_TOO_BIG = 1009
@@ -111,9 +112,7 @@ class WsConnection:
         self._parts: list[bytes] = []
         self._size = 0
         self._closed: Closed | None = None
-        self._fast = True
-        self._buffer = bytearray()
-        self._eof = False
+        self._pending = FastPathBuffer()
 
     @property
     def closed(self) -> bool:
@@ -124,29 +123,26 @@ class WsConnection:
         """Feed bytes from the socket; ``b""`` means the peer closed the stream."""
         if self._closed is not None or self._conn.state is ConnectionState.CLOSED:
             return
-        if self._fast:
-            if data:
-                self._buffer += data
-            else:
-                self._eof = True
+        if self._pending.active:
+            self._pending.feed(data)
             return
         self._conn.receive_data(data if data else None)
 
+    @property
+    def _fast(self) -> bool:
+        return self._pending.active
+
     def _to_wsproto(self) -> None:
         """Leave the fast path: wsproto gets every unparsed byte and keeps the stream."""
-        self._fast = False
-        if self._buffer:
-            self._conn.receive_data(bytes(self._buffer))
-            self._buffer.clear()
-        if self._eof:
-            self._conn.receive_data(None)
+        self._pending.hand_over(self._conn.receive_data, lambda: self._conn.receive_data(None))
 
     def _fast_event(self) -> Message | NeedData | None:
         """The next data frame as a message, NEED_DATA, or None to hand over to wsproto."""
-        buffer = self._buffer
+        buffer = self._pending.buffer
+        eof = self._pending.eof
         while True:
             if len(buffer) < 2:
-                return None if self._eof or buffer else NEED_DATA
+                return None if eof else NEED_DATA
             first, second = buffer[0], buffer[1]
             # FIN set, no reserved bits, masked (a client must mask): else wsproto decides.
             if first & 0xF0 != 0x80 or not second & 0x80:
@@ -157,14 +153,14 @@ class WsConnection:
             if length == 126:
                 start = 4
                 if len(buffer) < start:
-                    return None if self._eof else NEED_DATA
+                    return None if eof else NEED_DATA
                 length = int.from_bytes(buffer[2:4], "big")
                 if length < 126:
                     return None
             elif length == 127:
                 start = 10
                 if len(buffer) < start:
-                    return None if self._eof else NEED_DATA
+                    return None if eof else NEED_DATA
                 length = int.from_bytes(buffer[2:10], "big")
                 if length < 65536 or length >> 63:
                     return None
@@ -172,7 +168,7 @@ class WsConnection:
                 return None
             end = start + 4 + length
             if len(buffer) < end:
-                return None if self._eof else NEED_DATA
+                return None if eof else NEED_DATA
             if opcode not in (1, 2, 9, 10):
                 return None  # close, continuation, reserved: wsproto's business
             payload = _unmask(bytes(buffer[start + 4 : end]), bytes(buffer[start : start + 4]))
