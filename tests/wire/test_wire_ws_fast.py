@@ -109,3 +109,12 @@ def test_close_handshake_from_the_client() -> None:
     assert isinstance(events[-1], Closed)
     (close,) = client_events(client, ws.data_to_send())
     assert isinstance(close, CloseConnection) and close.code == 1000
+
+
+def test_a_frame_split_anywhere_stays_on_the_fast_path() -> None:
+    payload = b'{"jsonrpc":"2.0","id":7,"method":"eth_chainId"}'
+    frame = masked_frame(1, payload)
+    for cut in range(1, len(frame)):
+        _, ws = connected()
+        assert pump(ws, frame[:cut], frame[cut:]) == [Message(payload)]
+        assert ws._fast, cut
