@@ -229,3 +229,18 @@ def test_block_building_is_atomic_when_execution_raises(monkeypatch: pytest.Monk
     monkeypatch.undo()
     chain.send_transaction(TxArgs(sender=alice, to=bob, value=1, gas=21000))
     assert chain.head.number == 1
+
+
+def test_built_in_default_accounts_are_what_derivation_gives() -> None:
+    from mocknode.chain.keys import (
+        DEFAULT_MNEMONIC,
+        DEFAULT_PATH_PREFIX,
+        _derive_accounts,
+        derive_accounts,
+    )
+
+    assert derive_accounts(DEFAULT_MNEMONIC, 20) == _derive_accounts(
+        DEFAULT_MNEMONIC, 20, DEFAULT_PATH_PREFIX
+    )
+    assert derive_accounts(DEFAULT_MNEMONIC, 21)[:20] == derive_accounts(DEFAULT_MNEMONIC, 20)
+    assert derive_accounts()[0].address.hex() == "f39fd6e51aad88f6f4ce6ab8827279cfffb92266"
