@@ -8,6 +8,8 @@ RLP lives in :mod:`mocknode.chain.rlp`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sha3
 
 _keccak_256 = sha3.keccak_256
@@ -22,3 +24,11 @@ EMPTY_RLP = b"\x80"
 BLANK_ROOT = keccak(EMPTY_RLP)
 EMPTY_CODE_HASH = keccak(b"")
 EMPTY_LIST_HASH = keccak(b"\xc0")
+
+
+def secp256k1() -> Any:
+    """coincurve, imported on first use: a node that only answers reads never needs the
+    curve, and loading its C library costs ~11 ms and ~1 MB at start-up."""
+    import coincurve
+
+    return coincurve

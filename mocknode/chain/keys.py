@@ -13,9 +13,8 @@ import hmac
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
-from mocknode.chain.hashing import keccak
+from mocknode.chain.hashing import keccak, secp256k1
 from mocknode.types import Address
 
 DEFAULT_MNEMONIC = "test test test test test test test test test test test junk"
@@ -32,16 +31,8 @@ class DevAccount:
     private_key: bytes
 
 
-def _curve() -> Any:
-    """coincurve, imported on first use: a node that only answers reads never needs
-    secp256k1, and loading its C library costs ~11 ms and ~1 MB at start-up."""
-    import coincurve
-
-    return coincurve
-
-
 def address_of_key(private_key: bytes) -> Address:
-    public = _curve().PublicKey.from_secret(private_key).format(compressed=False)[1:]
+    public = secp256k1().PublicKey.from_secret(private_key).format(compressed=False)[1:]
     return Address(keccak(public)[12:])
 
 
@@ -70,7 +61,7 @@ def _derive(seed: bytes, indices: list[int]) -> bytes:
         if index & _HARDENED:
             data = b"\x00" + key + index.to_bytes(4, "big")
         else:
-            data = _curve().PublicKey.from_secret(key).format(compressed=True)
+            data = secp256k1().PublicKey.from_secret(key).format(compressed=True)
             data += index.to_bytes(4, "big")
         digest = hmac.new(chain_code, data, hashlib.sha512).digest()
         child = (int.from_bytes(digest[:32], "big") + int.from_bytes(key, "big")) % _CURVE_ORDER

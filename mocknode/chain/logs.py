@@ -100,9 +100,8 @@ def query_logs(chain: Chain, filt: LogFilter) -> list[LogEntry]:
     # With one constraint and no wildcard positions after it, the index's candidates are
     # exactly the matches (a trailing wildcard still demands that many topics).
     constrained = [i for i, wanted in enumerate(filt.topics) if wanted]
-    check = (
-        bool(filt.addresses) + len(constrained) > 1
-        or len(filt.topics) != (constrained[-1] + 1 if constrained else 0)
+    check = bool(filt.addresses) + len(constrained) > 1 or len(filt.topics) != (
+        constrained[-1] + 1 if constrained else 0
     )
     for number, tx_index, i in chain.log_index.candidates(filt.addresses, filt.topics, start, end):
         block = blocks[number]

@@ -59,4 +59,3 @@ def prove(
         storage_hash=trie.root_hash(storage_trie),
         storage_proof=tuple(storage_proofs),
     )
-

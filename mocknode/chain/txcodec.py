@@ -14,23 +14,14 @@ Error texts follow geth's decoder (``rlp: ...``, ``transaction type not supporte
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from mocknode.chain import rlp
-from mocknode.chain.hashing import keccak
+from mocknode.chain.hashing import keccak, secp256k1
 from mocknode.chain.records import Authorization, Tx
 from mocknode.types import Address, Hash32
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 _U64 = 64
-
-
-def _curve() -> Any:
-    """coincurve, imported on first use: a node that only answers reads never needs
-    secp256k1, and loading its C library costs ~11 ms and ~1 MB at start-up."""
-    import coincurve
-
-    return coincurve
 
 
 class TxDecodeError(ValueError):
@@ -116,7 +107,7 @@ def recover_address(msg_hash: bytes, y_parity: int, r: int, s: int) -> Address:
         raise TxDecodeError("invalid sender")
     signature = r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes((y_parity,))
     try:
-        public = _curve().PublicKey.from_signature_and_message(signature, msg_hash, hasher=None)
+        public = secp256k1().PublicKey.from_signature_and_message(signature, msg_hash, hasher=None)
     except Exception:
         raise TxDecodeError("invalid sender") from None
     return Address(keccak(public.format(compressed=False)[1:])[12:])
@@ -124,7 +115,7 @@ def recover_address(msg_hash: bytes, y_parity: int, r: int, s: int) -> Address:
 
 def sign_hash(private_key: bytes, msg_hash: bytes) -> tuple[int, int, int]:
     """(y_parity, r, s) of a recoverable, low-s secp256k1 signature (RFC 6979)."""
-    signature = _curve().PrivateKey(private_key).sign_recoverable(msg_hash, hasher=None)
+    signature = secp256k1().PrivateKey(private_key).sign_recoverable(msg_hash, hasher=None)
     r = int.from_bytes(signature[:32], "big")
     s = int.from_bytes(signature[32:64], "big")
     return signature[64], r, s
