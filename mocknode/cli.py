@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-from decimal import Decimal, InvalidOperation
 
 import trio
 
@@ -22,6 +21,8 @@ from mocknode.node import Node, NodeConfig, default_ipc_path, startup_error
 
 
 def _ether(text: str) -> int:
+    from decimal import Decimal, InvalidOperation
+
     try:
         value = Decimal(text)
     except InvalidOperation:
@@ -86,6 +87,8 @@ def config_from_args(args: argparse.Namespace) -> NodeConfig:
 def _banner(node: Node) -> str:
     lines = ["mocknode", "", "Available Accounts", "=================="]
     balance = node.config.chain.balance
+    from decimal import Decimal
+
     ether = Decimal(balance) / ETHER
     for i, account in enumerate(node.chain.accounts):
         lines.append(f"({i}) 0x{account.address.hex()} ({ether:f} ETH)")

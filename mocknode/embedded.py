@@ -117,4 +117,3 @@ class MockNode(NodeControls):
         import asyncio
 
         await asyncio.to_thread(self.close)
-

@@ -21,7 +21,6 @@ from functools import partial
 
 import trio
 
-from mocknode.chain import engine
 from mocknode.chain.chain import Chain, ChainConfig
 from mocknode.chain.logs import Filters
 from mocknode.io.ipc import serve_ipc
@@ -44,6 +43,12 @@ def startup_error(exc: BaseException) -> BaseException:
     while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
         exc = exc.exceptions[0]
     return exc
+
+
+def _load_evm() -> None:
+    from mocknode.chain import engine
+
+    engine.warm_up()
 
 
 def default_ipc_path() -> str:
@@ -132,7 +137,7 @@ class Node:
         (:meth:`join_warm_up`) and leave no thread behind."""
         if self._warm_up is None:
             self._warm_up = threading.Thread(
-                target=engine.warm_up, name="mocknode-evm-import", daemon=True
+                target=_load_evm, name="mocknode-evm-import", daemon=True
             )
             self._warm_up.start()
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from mocknode.chain import calls, mining, system, txcodec
+from mocknode.chain import mining, system
 from mocknode.chain.clock import Clock, TimeTravel, WallClock
 from mocknode.chain.errors import (
     BlockNotFound,
@@ -24,11 +24,16 @@ from mocknode.chain.hashing import BLANK_ROOT, EMPTY_LIST_HASH, keccak
 from mocknode.chain.keys import DEFAULT_MNEMONIC, DevAccount, derive_accounts
 from mocknode.chain.logindex import LogIndex
 from mocknode.chain.pool import PRICE_BUMP_PERCENT, Pool
-from mocknode.chain.proofs import AccountProof, prove
 from mocknode.chain.records import Block, Header, Receipt, Tx
 from mocknode.chain.state import EMPTY_ACCOUNT, Account, BlockDiff, StateReader, WorldState
-from mocknode.chain.validation import validate_for_pool
 from mocknode.types import ZERO_ADDRESS, ZERO_HASH, Address, BlockRef, Hash32
+
+if TYPE_CHECKING:
+    from mocknode.chain.proofs import AccountProof
+
+# Transaction decoding, validation, execution and proofs are imported on first use (and
+# by the node's warm-up thread right after it starts listening): none is needed to build
+# genesis and answer reads, and together they are a noticeable part of start-up.
 
 GWEI = 10**9
 ETHER = 10**18
@@ -245,6 +250,8 @@ class Chain:
             if block.number == len(self.blocks) - 1
             else self._block_commits[block.number]
         )
+        from mocknode.chain.proofs import prove
+
         return prove(self.state, self.state_at(block), commit, address, slots)
 
     def transaction(self, tx_hash: Hash32) -> TxLocation | Tx | None:
@@ -270,6 +277,8 @@ class Chain:
     # -- submitting -----------------------------------------------------------------
 
     def send_raw_transaction(self, raw: bytes) -> Hash32:
+        from mocknode.chain import txcodec
+
         try:
             tx = txcodec.decode(raw)
         except txcodec.TxDecodeError as exc:
@@ -295,6 +304,8 @@ class Chain:
         gas = args.gas
         if gas is None:
             gas = self.estimate_gas(args, BlockRef(tag="latest"))
+        from mocknode.chain import txcodec
+
         tx = txcodec.sign(
             private_key=key,
             sender=sender,
@@ -337,6 +348,8 @@ class Chain:
         # geth's pool knows only pooled hashes: a mined one fails the nonce check instead.
         if self.pool.get(tx.hash) is not None:
             raise TxRejected("already known")
+        from mocknode.chain.validation import validate_for_pool
+
         validate_for_pool(self, tx)
         existing = self.pool.existing(tx.sender, tx.nonce)
         if existing is not None:
@@ -437,9 +450,13 @@ class Chain:
     # -- calls --------------------------------------------------------------------
 
     def call(self, args: TxArgs, ref: BlockRef) -> bytes:
+        from mocknode.chain import calls
+
         return calls.call(self, args, ref)
 
     def estimate_gas(self, args: TxArgs, ref: BlockRef) -> int:
+        from mocknode.chain import calls
+
         return calls.estimate_gas(self, args, ref)
 
     # -- dev edits ------------------------------------------------------------------

@@ -72,8 +72,10 @@ def _evm() -> SimpleNamespace:
 
 
 def warm_up() -> None:
-    """Import py-evm now (from a worker thread) so no request waits for it later."""
+    """Import py-evm and the chain's execution modules now (from a worker thread), so no
+    request waits for them later."""
     _evm()
+    from mocknode.chain import calls, proofs, validation  # noqa: F401
 
 
 def _import_evm() -> SimpleNamespace:

@@ -10,14 +10,15 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING
 
-from mocknode.chain import engine, rlp, system, trie
+from mocknode.chain import rlp, system, trie
 from mocknode.chain.hashing import BLANK_ROOT, EMPTY_LIST_HASH, keccak
-from mocknode.chain.journal import JournalAccounts
 from mocknode.chain.records import Block, Header, Receipt, Tx, bloom_bytes, logs_bloom
 from mocknode.types import ZERO_HASH, Address, Hash32
 
 if TYPE_CHECKING:
+    from mocknode.chain import engine
     from mocknode.chain.chain import Chain
+    from mocknode.chain.journal import JournalAccounts
 
 EMPTY_REQUESTS_HASH = Hash32(hashlib.sha256(b"").digest())
 
@@ -47,6 +48,8 @@ def create_address(sender: Address, nonce: int) -> Address:
 
 
 def block_env(chain: Chain, parent: Block, timestamp: int) -> engine.BlockEnv:
+    from mocknode.chain import engine  # the EVM adapter loads on first use (see chain.py)
+
     number = parent.number + 1
     return engine.BlockEnv(
         number=number,
@@ -91,6 +94,9 @@ def _next_executable(
 
 def build_block(chain: Chain, timestamp: int, max_transactions: int | None) -> Block:
     """Execute the pool's executable transactions into a new block and commit its state."""
+    from mocknode.chain import engine
+    from mocknode.chain.journal import JournalAccounts
+
     parent = chain.head
     env = block_env(chain, parent, timestamp)
     journal = JournalAccounts(chain.state.reader())
