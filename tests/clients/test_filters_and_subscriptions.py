@@ -104,3 +104,31 @@ def test_subscribe_over_http_is_refused(node: MockNode) -> None:
         timeout=5,
     ).json()
     assert answer["error"] == {"code": -32601, "message": "notifications not supported"}
+
+
+def test_log_subscription_sees_only_matching_logs(node: MockNode) -> None:
+    snap = node.snapshot()
+    try:
+        sync = Web3(HTTPProvider(node.http_url))
+        greeter, other = deploy(sync), deploy(sync)
+        changed = greeter.events.GreetingChanged().topic
+
+        async def main() -> list[Any]:
+            async with AsyncWeb3(WebSocketProvider(node.ws_url)) as w3:
+                await w3.eth.subscribe("logs", {"address": greeter.address, "topics": [changed]})
+                sender = sync.eth.accounts[2]
+                other.functions.setGreeting("elsewhere").transact({"from": sender})
+                greeter.functions.deposit().transact({"from": sender, "value": 5})
+                greeter.functions.setGreeting("here").transact({"from": sender})
+                async with asyncio.timeout(5):
+                    async for message in w3.socket.process_subscriptions():
+                        return [message["result"]]
+            return []
+
+        (log,) = asyncio.run(main())
+        decoded = greeter.events.GreetingChanged().process_log(log)
+        assert decoded["args"]["greeting"] == "here"
+        assert log["address"] == greeter.address
+        assert log["removed"] is False
+    finally:
+        node.revert(snap)
