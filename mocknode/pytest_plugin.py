@@ -504,10 +504,10 @@ def mocknode_accounts(mocknode: NodeControls) -> tuple[NodeAccount, ...]:
 
     Addresses are checksummed, ready for web3's ``"from"``; the node signs for them.
     """
-    from mocknode.chain.calls import checksum
+    from mocknode.chain.hashing import checksum_address
 
     return tuple(
-        NodeAccount(checksum(account.address), "0x" + bytes(account.private_key).hex())
+        NodeAccount(checksum_address(account.address), "0x" + bytes(account.private_key).hex())
         for account in mocknode.accounts
     )
 

@@ -13,7 +13,6 @@ from typing import Literal, NewType
 
 Address = NewType("Address", bytes)
 Hash32 = NewType("Hash32", bytes)
-Wei = int
 BlockNumber = int
 
 ZERO_ADDRESS = Address(b"\x00" * 20)

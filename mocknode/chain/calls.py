@@ -9,16 +9,17 @@ binary search that stops within 1.5%.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from mocknode.chain import engine
 from mocknode.chain.errors import ExecutionFailed
-from mocknode.chain.hashing import EMPTY_CODE_HASH, keccak
+from mocknode.chain.hashing import EMPTY_CODE_HASH, checksum_address
 from mocknode.chain.journal import JournalAccounts
 from mocknode.chain.records import Block
 from mocknode.chain.revert import revert_message
 from mocknode.chain.state import StateReader
-from mocknode.types import ZERO_ADDRESS, Address, BlockRef
+from mocknode.types import ZERO_ADDRESS, BlockRef
 
 if TYPE_CHECKING:
     from mocknode.chain.chain import Chain, TxArgs
@@ -77,12 +78,12 @@ def _run_call(
     balance = journal.get_balance(call.sender)
     if cost > balance:
         raise _Precheck(
-            f"insufficient funds for gas * price + value: address {checksum(call.sender)} "
+            f"insufficient funds for gas * price + value: address {checksum_address(call.sender)} "
             f"have {balance} want {cost}"
         )
     if call.max_fee_per_gas and call.max_fee_per_gas < env.base_fee:
         raise _Precheck(
-            f"max fee per gas less than block base fee: address {checksum(call.sender)}, "
+            f"max fee per gas less than block base fee: address {checksum_address(call.sender)}, "
             f"maxFeePerGas: {call.max_fee_per_gas}, baseFee: {env.base_fee}"
         )
     return engine.apply_call(journal, env, call)
@@ -154,16 +155,7 @@ def estimate_gas(chain: Chain, args: TxArgs, ref: BlockRef) -> int:
 
 
 def _with_gas(call: engine.CallRequest, gas: int) -> engine.CallRequest:
-    return engine.CallRequest(
-        call.sender,
-        call.to,
-        gas,
-        call.value,
-        call.data,
-        call.max_fee_per_gas,
-        call.max_priority_fee_per_gas,
-        call.access_list,
-    )
+    return replace(call, gas=gas)
 
 
 def _failure(outcome: engine.Outcome) -> ExecutionFailed:
@@ -172,12 +164,3 @@ def _failure(outcome: engine.Outcome) -> ExecutionFailed:
             revert_message(outcome.output), revert_data=outcome.output, reverted=True
         )
     return ExecutionFailed(outcome.error or "execution failed")
-
-
-def checksum(address: Address) -> str:
-    hex_address = address.hex()
-    digest = keccak(hex_address.encode()).hex()
-    return "0x" + "".join(
-        c.upper() if c.isalpha() and int(digest[i], 16) >= 8 else c
-        for i, c in enumerate(hex_address)
-    )

@@ -26,6 +26,16 @@ EMPTY_CODE_HASH = keccak(b"")
 EMPTY_LIST_HASH = keccak(b"\xc0")
 
 
+def checksum_address(address: bytes) -> str:
+    """EIP-55 mixed-case hex, as geth prints addresses inside error messages."""
+    hex_address = address.hex()
+    digest = keccak(hex_address.encode()).hex()
+    return "0x" + "".join(
+        c.upper() if c.isalpha() and int(digest[i], 16) >= 8 else c
+        for i, c in enumerate(hex_address)
+    )
+
+
 def secp256k1() -> Any:
     """coincurve, imported on first use: a node that only answers reads never needs the
     curve, and loading its C library costs ~11 ms and ~1 MB at start-up."""

@@ -177,9 +177,6 @@ class Filters:
             if filt.kind == "pending":
                 filt.txs.append(tx.hash)
 
-    def clear(self) -> None:
-        self._filters.clear()
-
     # A snapshot takes the installed filters and what each has not yet delivered, so a
     # test that installs filters and reverts leaves nothing behind for the next test.
     def capture(self) -> object:

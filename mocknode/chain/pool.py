@@ -76,9 +76,6 @@ class Pool:
     def senders(self) -> list[Address]:
         return list(self._by_sender)
 
-    def all(self) -> list[Tx]:
-        return list(self._by_hash.values())
-
     def copy(self) -> Pool:
         clone = Pool()
         for tx in self._by_hash.values():

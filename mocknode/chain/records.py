@@ -45,10 +45,6 @@ class Tx:
     s: int
     raw: bytes  # the canonical encoding (typed: type byte + payload)
 
-    @property
-    def y_parity(self) -> int | None:
-        return None if self.type == 0 else self.v
-
     def effective_gas_price(self, base_fee: int) -> int:
         return min(self.max_fee_per_gas, base_fee + self.max_priority_fee_per_gas)
 

@@ -44,15 +44,6 @@ def encode_list(encoded_items: Iterable[bytes]) -> bytes:
     return _length_prefix(len(payload), 0xC0) + payload
 
 
-def encode(item: RlpItem | int) -> bytes:
-    """Encode nested lists of bytes and non-negative ints."""
-    if isinstance(item, int):
-        return encode_int(item)
-    if isinstance(item, (bytes, bytearray)):
-        return encode_bytes(bytes(item))
-    return encode_list(encode(i) for i in item)
-
-
 EMPTY = b"\x80"
 
 

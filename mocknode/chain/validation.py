@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mocknode.chain import txcodec
-from mocknode.chain.calls import checksum
 from mocknode.chain.errors import TxRejected
+from mocknode.chain.hashing import checksum_address
 from mocknode.chain.records import Tx
 
 if TYPE_CHECKING:
@@ -69,6 +69,6 @@ def validate_for_pool(chain: Chain, tx: Tx) -> None:
     base_fee = chain.next_base_fee()
     if tx.max_fee_per_gas < base_fee:
         raise TxRejected(
-            f"max fee per gas less than block base fee: address {checksum(tx.sender)}, "
+            f"max fee per gas less than block base fee: address {checksum_address(tx.sender)}, "
             f"maxFeePerGas: {tx.max_fee_per_gas}, baseFee: {base_fee}"
         )

@@ -268,14 +268,6 @@ def hex_data(value: bytes) -> str:
     return "0x" + value.hex()
 
 
-def hex_bool(value: bool) -> bool:
-    return value
-
-
-def hex_optional_data(value: bytes | None) -> str | None:
-    return None if value is None else "0x" + value.hex()
-
-
 def hex_word(value: int) -> str:
     """A 32-byte big-endian word (eth_getStorageAt)."""
     return "0x" + value.to_bytes(32, "big").hex()
@@ -487,7 +479,8 @@ def _rendered(key: tuple[Any, ...], render: Any) -> str:
 
 
 def _log_text(entry: LogEntry) -> str:
-    return _rendered(("log", entry.block.hash, entry.log_index), lambda: log_entry_json(entry))
+    key = ("log", entry.block.hash, entry.log_index, entry.removed)
+    return _rendered(key, lambda: log_entry_json(entry))
 
 
 def block_text(block: Block, full: bool) -> RawJson:
@@ -501,14 +494,7 @@ def receipt_text(location: TxLocation) -> RawJson:
 
 def log_entries_json(entries: list[LogEntry]) -> RawJson:
     """A JSON array of logs, each rendered once per block and reused."""
-    return RawJson(
-        "["
-        + ",".join(
-            _log_text(e) if not e.removed else json.dumps(log_entry_json(e), separators=(",", ":"))
-            for e in entries
-        )
-        + "]"
-    )
+    return RawJson("[" + ",".join(_log_text(e) for e in entries) + "]")
 
 
 def header_json(block: Block) -> dict[str, Any]:

@@ -34,19 +34,9 @@ class RpcError(Exception):
         self.message = message
         self.data = data
 
-    def to_json(self) -> dict[str, Any]:
-        error: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.data is not None:
-            error["data"] = self.data
-        return error
-
     def __repr__(self) -> str:
         return f"RpcError({self.code}, {self.message!r}, data={self.data!r})"
 
 
 def method_not_found(method: str) -> RpcError:
     return RpcError(METHOD_NOT_FOUND, f"the method {method} does not exist/is not available")
-
-
-def invalid_params(message: str) -> RpcError:
-    return RpcError(INVALID_PARAMS, message)

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from web3 import AsyncIPCProvider, AsyncWeb3, HTTPProvider, Web3, WebSocketProvider
 
 from mocknode.embedded import MockNode
@@ -70,22 +71,14 @@ async def _subscribe_and_send(w3: AsyncWeb3, node: MockNode) -> None:
     assert await w3.eth.unsubscribe(pending)
 
 
-def test_subscriptions_over_websocket(node: MockNode) -> None:
-    async def main() -> None:
-        async with AsyncWeb3(WebSocketProvider(node.ws_url)) as w3:
-            await _subscribe_and_send(w3, node)
-
-    snap = node.snapshot()
-    try:
-        asyncio.run(main())
-    finally:
-        node.revert(snap)
-
-
-def test_subscriptions_over_ipc(node: MockNode) -> None:
+@pytest.mark.parametrize("transport", ["ws", "ipc"])
+def test_subscriptions(node: MockNode, transport: str) -> None:
     async def main() -> None:
         assert node.ipc_path is not None
-        async with AsyncWeb3(AsyncIPCProvider(node.ipc_path)) as w3:
+        provider = (
+            WebSocketProvider(node.ws_url) if transport == "ws" else AsyncIPCProvider(node.ipc_path)
+        )
+        async with AsyncWeb3(provider) as w3:
             await _subscribe_and_send(w3, node)
 
     snap = node.snapshot()
