@@ -246,7 +246,7 @@ class JournalAccounts:
         raise NotImplementedError("state roots are computed per block by WorldState")
 
     def persist(self) -> None:
-        raise NotImplementedError("blocks are committed through WorldState.commit_block")
+        raise NotImplementedError("blocks are committed through WorldState.commit")
 
     def has_root(self, state_root: bytes) -> bool:
         return False
