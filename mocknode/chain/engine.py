@@ -80,34 +80,47 @@ def warm_up() -> None:
 
 def _import_evm() -> SimpleNamespace:
     from eth import exceptions as vm_errors
-    from eth.vm.code_stream import CodeStream
+    from eth.vm.computation import NO_RESULT
     from eth.vm.execution_context import ExecutionContext
     from eth.vm.forks.prague.computation import PragueComputation
     from eth.vm.forks.prague.state import PragueState
     from eth.vm.forks.prague.transactions import Authorization as EvmAuthorization
     from eth_utils import get_extended_debug_logger
 
-    # Which code positions are valid jump targets depends on the code alone, yet py-evm
-    # works it out again for every message (~10% of an ERC20 balanceOf call). The
-    # analysis is shared by every stream over the same code bytes instead.
-    analyses: dict[bytes, tuple[set[int], set[int]]] = {}
-
-    class SharedAnalysisCodeStream(CodeStream):  # type: ignore[misc]
-        __slots__ = ()
-
-        def __init__(self, code_bytes: bytes) -> None:
-            super().__init__(code_bytes)
-            sets = analyses.get(code_bytes)
-            if sets is None:
-                if len(analyses) >= 4096:
-                    analyses.clear()
-                sets = analyses[code_bytes] = (set(), set())
-            self.valid_positions, self.invalid_positions = sets  # type: ignore[misc]
+    from mocknode.chain import interpreter
 
     class Computation(PragueComputation):  # type: ignore[misc]
-        def __init__(self, state: Any, message: Any, transaction_context: Any) -> None:
-            super().__init__(state, message, transaction_context)
-            self.code = SharedAnalysisCodeStream(message.code)
+        """Prague's computation with our instruction loop (:mod:`mocknode.chain.interpreter`).
+
+        The frame's set-up mirrors py-evm's ``apply_computation``: contracts created so
+        far are tracked, create frames pay EIP-3860's initcode cost, precompiles run
+        directly (not through a 7702 delegation); then the loop runs the code.
+        """
+
+        @classmethod
+        def apply_computation(
+            cls,
+            state: Any,
+            message: Any,
+            transaction_context: Any,
+            parent_computation: Any = None,
+        ) -> Any:
+            with cls(state, message, transaction_context) as computation:
+                if computation.is_origin_computation:
+                    computation.contracts_created = []
+                    if message.is_create:
+                        cls.consume_initcode_gas_cost(computation)
+                if parent_computation is not None:
+                    computation.contracts_created = parent_computation.contracts_created
+                if message.is_create:
+                    computation.contracts_created.append(message.storage_address)
+                precompile = computation.precompiles.get(message.code_address, NO_RESULT)
+                if precompile is not NO_RESULT:
+                    if not message.is_delegation:
+                        precompile(computation)
+                    return computation
+                interpreter.run(computation)
+            return computation
 
     class State(PragueState):  # type: ignore[misc]
         """PragueState over our journal, built without py-evm's database plumbing."""
@@ -135,6 +148,7 @@ def _import_evm() -> SimpleNamespace:
 
     # geth's texts for EVM failures (core/vm/errors.go), most specific first.
     messages = (
+        (interpreter.UndefinedInstruction, None),  # worded by the interpreter
         (vm_errors.Revert, "execution reverted"),
         (vm_errors.OutOfGas, "out of gas"),
         (vm_errors.InvalidJumpDestination, "invalid jump destination"),
@@ -154,7 +168,7 @@ def _import_evm() -> SimpleNamespace:
 def _vm_error_message(error: Exception) -> str:
     for kind, message in _evm().messages:
         if isinstance(error, kind):
-            return str(message)
+            return str(error if message is None else message)
     text = str(error) or type(error).__name__
     return text[0].lower() + text[1:]
 
@@ -271,7 +285,12 @@ class CallRequest:
 
 def apply_call(accounts: JournalAccounts, env: BlockEnv, call: CallRequest) -> Outcome:
     """Run a call on ``accounts``; the caller throws the journal away afterwards."""
-    state = _evm().State(accounts, env)
+    return _call_on(_evm().State(accounts, env), accounts, env, call)
+
+
+def _call_on(state: Any, accounts: JournalAccounts, env: BlockEnv, call: CallRequest) -> Outcome:
+    """A call on a py-evm state built over ``accounts`` (the interpreter's differential
+    tests pass a state running py-evm's own instruction loop)."""
     accounts.lock_changes()
     tx = _ExecTx(
         Tx(
