@@ -80,11 +80,13 @@ def warm_up() -> None:
 
 def _import_evm() -> SimpleNamespace:
     from eth import exceptions as vm_errors
+    from eth._utils.address import generate_contract_address
     from eth.vm.computation import NO_RESULT
     from eth.vm.execution_context import ExecutionContext
     from eth.vm.forks.prague.computation import PragueComputation
     from eth.vm.forks.prague.state import PragueState
     from eth.vm.forks.prague.transactions import Authorization as EvmAuthorization
+    from eth.vm.message import Message
     from eth_utils import get_extended_debug_logger
 
     from mocknode.chain import interpreter
@@ -122,10 +124,41 @@ def _import_evm() -> SimpleNamespace:
                 interpreter.run(computation)
             return computation
 
+    class Executor(PragueState.transaction_executor_class):  # type: ignore[misc,name-defined]
+        def build_evm_message(self, transaction: Any) -> Any:
+            """py-evm's Cancun message building, minus the debug line it formats eagerly
+            for every transaction (the callee's whole code in hex and a keccak of the
+            data: ~15% of a small eth_call). No blob fee: type-3 transactions are
+            refused before they get here."""
+            state = self.vm_state
+            sender = transaction.sender
+            state.delta_balance(sender, -(transaction.gas * state.get_gas_price(transaction)))
+            state.increment_nonce(sender)
+            refund = self.calc_message_refund(transaction)  # Prague: EIP-7702 authorizations
+            if transaction.to == b"":
+                created = generate_contract_address(sender, state.get_nonce(sender) - 1)
+                data, code, delegated = b"", transaction.data, False
+            else:
+                created, data = None, transaction.data
+                code, delegate = self.get_code_at_address(transaction.to)
+                delegated = delegate is not None
+            return Message(
+                gas=transaction.gas - transaction.intrinsic_gas,
+                to=transaction.to,
+                sender=sender,
+                value=transaction.value,
+                data=data,
+                code=code,
+                create_address=created,
+                refund=refund,
+                is_delegation=delegated,
+            )
+
     class State(PragueState):  # type: ignore[misc]
         """PragueState over our journal, built without py-evm's database plumbing."""
 
         computation_class = Computation
+        transaction_executor_class = Executor
 
         # py-evm builds a new logger object on every ``logger`` access (twice per tx).
         logger = get_extended_debug_logger("eth.vm.state.PragueState")
@@ -187,10 +220,13 @@ def _outcome(computation: Any, gas_used: int) -> Outcome:
 
 
 def _gas_used(transaction: Any, computation: Any) -> int:
-    remaining: int = computation.get_gas_remaining()
-    used: int = transaction.gas - remaining
+    """Gas the transaction pays: used, less the capped refund (EIP-3529), raised to the
+    calldata floor (EIP-7623) as py-evm's ``finalize_computation`` settles it."""
+    used: int = transaction.gas - computation.get_gas_remaining()
     refund = min(int(computation.get_gas_refund()), used // 5)
-    floor: int = getattr(computation, "data_floor_gas", 0)
+    floor: int = _evm().State.transaction_executor_class.calc_data_floor_gas(
+        transaction, used, refund
+    )
     return used - refund + floor
 
 
@@ -319,6 +355,7 @@ def _call_on(state: Any, accounts: JournalAccounts, env: BlockEnv, call: CallReq
     executor = state.get_transaction_executor()
     message = executor.build_evm_message(tx)
     computation = executor.build_computation(message, tx)
-    computation = executor.finalize_computation(tx, computation)
+    # No finalize_computation: it only pays refunds and fees and clears empty accounts
+    # in a journal the caller throws away; the gas it would settle is _gas_used's.
     state.clear_transient_storage()
     return _outcome(computation, _gas_used(tx, computation))

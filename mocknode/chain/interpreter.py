@@ -269,6 +269,14 @@ def run(computation: Any) -> None:
                 top = pop()
                 stack[-1] = entry[0](top, stack[-1])
                 continue
+            if op == 0x5F:  # PUSH0
+                if len(stack) >= STACK_LIMIT:
+                    raise FullStack(f"stack limit reached {len(stack)} ({STACK_LIMIT - 1})")
+                if gas < 2:
+                    raise _out_of_gas(2, gas)
+                gas -= 2
+                push(0)
+                continue
             if op == 0x5B:  # JUMPDEST
                 if gas < 1:
                     raise _out_of_gas(1, gas)
@@ -343,11 +351,19 @@ def run(computation: Any) -> None:
                 stack[-1] = int.from_bytes(
                     keccak(bytes(memory._bytes[offset : offset + size])), "big"
                 )
-            elif op == 0x34 or op == 0x36 or op == 0x5A:  # CALLVALUE, CALLDATASIZE, GAS
+            elif op == 0x34 or op == 0x36 or op == 0x5A or op == 0x33:
+                # CALLVALUE, CALLDATASIZE, GAS, CALLER
                 if gas < 2:
                     raise _out_of_gas(2, gas)
                 gas -= 2
-                push(message.value if op == 0x34 else len(calldata) if op == 0x36 else gas)
+                if op == 0x34:
+                    push(message.value)
+                elif op == 0x36:
+                    push(len(calldata))
+                elif op == 0x5A:
+                    push(gas)
+                else:
+                    push(int.from_bytes(message.sender, "big"))
             elif op == 0x08 or op == 0x09:  # ADDMOD, MULMOD
                 if gas < 8:
                     raise _out_of_gas(8, gas)

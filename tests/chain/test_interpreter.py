@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from eth.vm.forks.prague.computation import PragueComputation
+from eth.vm.forks.prague.state import PragueState
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,7 +31,10 @@ engine.warm_up()
 
 
 class _Reference(engine._evm().State):  # type: ignore[misc,name-defined]
+    """py-evm's own loop and message building over the same journal."""
+
     computation_class = PragueComputation
+    transaction_executor_class = PragueState.transaction_executor_class
 
 
 @pytest.fixture(scope="module")
@@ -271,3 +275,38 @@ def test_a_call_into_another_contract_matches(chain: Chain) -> None:
     _assert_same(ours, reference)
     assert ours.success and ours.output == b"hello, other"
     assert [log.address for log in ours.logs] == [OTHER]
+
+
+@pytest.mark.parametrize(
+    ("data", "gas"),
+    [
+        (b"", 26_005 - 4_800),  # SSTORE cold reset, then its refund
+        (bytes(2000), 21_000 + 10 * 2000),  # below the calldata floor: the floor
+        (b"\x01" * 2000, 21_000 + 40 * 2000),
+    ],
+)
+def test_call_gas_equals_the_mined_transactions_gas(data: bytes, gas: int) -> None:
+    """eth_call skips py-evm's finalize step; the gas it reports must still be what a
+    mined transaction pays: refund capped (EIP-3529), calldata floor (EIP-7623)."""
+    chain = Chain()
+    chain.set_storage(CONTRACT, 1, 0xBEEF)
+    chain.set_code(CONTRACT, bytes.fromhex("5f600155"))  # SSTORE(1, 0): a refund
+    sender = chain.accounts[0].address
+    head = chain.head.header
+    env = engine.BlockEnv(
+        number=head.number + 1,
+        timestamp=head.timestamp + 1,
+        coinbase=head.coinbase,
+        gas_limit=head.gas_limit,
+        base_fee=0,
+        prev_randao=head.mix_hash,
+        chain_id=chain.config.chain_id,
+        ancestor_hashes=lambda: chain.ancestor_hashes(head.number),
+    )
+    call = engine.CallRequest(sender, CONTRACT, 200_000, 0, data, 0, 0)
+    outcome = engine.apply_call(JournalAccounts(chain.state_at(chain.head)), env, call)
+    location = chain.receipt(
+        chain.send_transaction(TxArgs(sender=sender, to=CONTRACT, data=data, gas=200_000))
+    )
+    assert location is not None and location.receipt.success
+    assert outcome.gas_used == location.receipt.gas_used == gas
