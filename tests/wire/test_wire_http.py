@@ -325,3 +325,23 @@ def test_upgrade_header_without_connection_upgrade_is_plain_http() -> None:
     run = drive(HttpConnection(), request(b"GET", b"/", headers=headers))
     assert parse_responses(run.out)[0].status == 200
     assert not any(isinstance(e, Upgraded) for e in run.events)
+
+
+def test_a_head_seen_before_is_still_judged_by_each_connections_options() -> None:
+    # Parsed heads are remembered across connections; limits and paths are not.
+    data = request(b"POST", b"/", body=BODY)
+    assert drive(HttpConnection(), data).messages == [BODY]
+    run = drive(HttpConnection(HttpOptions(path_prefix="/rpc")), data)
+    assert [r.status for r in parse_responses(run.out)] == [404]
+    run = drive(HttpConnection(HttpOptions(max_body=len(BODY) - 1)), data)
+    assert [r.status for r in parse_responses(run.out)] == [413]
+    assert drive(HttpConnection(), data).messages == [BODY]
+
+
+def test_remembered_heads_stay_bounded() -> None:
+    from mocknode.wire import http
+
+    for i in range(http._HEAD_CACHE_SIZE + 50):
+        run = drive(HttpConnection(), request(body=BODY, headers=[*JSON, (b"X-N", b"%d" % i)]))
+        assert run.messages == [BODY]
+    assert 0 < len(http._HEAD_CACHE) <= http._HEAD_CACHE_SIZE
