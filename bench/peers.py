@@ -174,10 +174,10 @@ def _drain(stream: IO[bytes]) -> None:
 _LISTENING = re.compile(rb"Listening on http://([\d.]+):(\d+) ws://\S+ ipc:(\S+)")
 
 
-def start_mocknode(workdir: Path) -> ProcessPeer:
+def start_mocknode(workdir: Path, name: str = "mocknode") -> ProcessPeer:
     """``python -m mocknode --port 0 --ipc-path ...``; ready at its ``Listening on`` line."""
-    ipc_path = str(workdir / "mocknode.ipc")
-    stderr_path = workdir / "mocknode.stderr"
+    ipc_path = str(workdir / f"{name}.ipc")
+    stderr_path = workdir / f"{name}.stderr"
     with stderr_path.open("wb") as stderr:
         proc = spawn(
             [
@@ -211,7 +211,7 @@ def start_mocknode(workdir: Path) -> ProcessPeer:
     deadline = time.monotonic() + READY_TIMEOUT_S
     while not found and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.01)
-    peer = ProcessPeer("mocknode", proc, 0, ipc_path, stderr_path)
+    peer = ProcessPeer(name, proc, 0, ipc_path, stderr_path)
     peer.reader = reader
     if not found:
         peer.close()

@@ -112,7 +112,7 @@ def run_startup(
 
 def _progress(results: Results, name: str, phase: str) -> str:
     parts = []
-    for peer in report.PEERS:
+    for peer in (*report.PEERS, report.FRESH):
         series = results.get(name, peer, phase)
         if series:
             parts.append(
@@ -315,9 +315,16 @@ def run_main(
             for line in report.growth_notes(extra.get("grown", {})):
                 log("  " + line)
             record_memory(sockets, results, MEMORY_LATE, "VmRSS")
+            # The control for "no slower as the chain grows": a new mocknode at block ~10,
+            # measured interleaved with the grown one. Comparing with the early phase
+            # alone mixes in how the machine drifted meanwhile (on this 2-core box every
+            # peer, anvil too, reads 1.2-1.8x slower right after the growth phase).
+            fresh = start_mocknode(workdir, report.FRESH)
+            peers.append(fresh)
+            fixtures[fresh.name] = Fixtures(fresh, log_events=settings.log_events)
             run_workloads(early, peers, fixtures, settings, results, "late", errors)
             if load is not None:
-                run_throughput(load, sockets, settings, results, "late")
+                run_throughput(load, [*sockets, fresh], settings, results, "late")
         record_memory(sockets, results, MEMORY_PEAK, "VmHWM")
     finally:
         if load is not None:
