@@ -6,8 +6,8 @@ params)`` for every call in it, and returns the bytes to send back, or ``None`` 
 nothing must be sent. It never raises for anything a client can send.
 
 Everything a client can observe copies go-ethereum's ``rpc`` package (``json.go``,
-``handler.go``, ``server.go``, ``errors.go``); the research notes with every string and
-its source are in the lead's ``geth-envelope.md``. In short:
+``handler.go``, ``server.go``, ``errors.go``); ``tests/rpc`` pins every string byte for
+byte. In short:
 
 * A message is a call when ``jsonrpc == "2.0"``, it has an ``id`` that is not an object
   or array (``null``, ``true``, numbers and strings are all fine: geth keeps the raw id
