@@ -88,9 +88,8 @@ class RpcSession:
             transport=transport,
             subscriptions=self._subscriptions,
         )
-
-    def _dispatch(self, method: str, params: list[object] | dict[str, object] | None) -> object:
-        return registry.dispatch(self.context, method, params)
+        # Bound once: the envelope calls it for every request.
+        self._dispatch = partial(registry.dispatch, self.context)
 
     async def handle(self, payload: bytes) -> bytes | None:
         # The chain runs synchronously here: one call is atomic between checkpoints.

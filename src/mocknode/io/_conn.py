@@ -236,7 +236,9 @@ async def serve_messages(conn: Connection, proto: MessageProtocol, session: Sess
     the peer or the protocol ends it. Garbage gets its one answer, then we hang up."""
     while True:
         event = proto.next_event()
-        await conn.put(proto.data_to_send())
+        out = proto.data_to_send()
+        if out:
+            await conn.put(out)
         if isinstance(event, NeedData):
             proto.receive_data(await conn.receive())
             continue

@@ -80,7 +80,9 @@ async def _serve_http(factory: SessionFactory, opts: HttpOptions, conn: Connecti
     try:
         while True:
             event = http.next_event()
-            await conn.put(http.data_to_send())
+            out = http.data_to_send()
+            if out:
+                await conn.put(out)
             if isinstance(event, NeedData):
                 http.receive_data(await conn.receive())
                 continue

@@ -193,6 +193,9 @@ class HttpConnection:
         # Fast path state: bytes not yet parsed, and the Origin of the request owed a reply.
         self._pending = FastPathBuffer()
         self._fast_origin: bytes | None = None
+        # "HTTP/1.1 200 OK" plus the headers before Content-Length, per request origin:
+        # built once, since a client's origin rarely changes between its requests.
+        self._ok_heads: dict[bytes | None, bytes] = {}
 
     @property
     def _h11(self) -> h11.Connection:
@@ -298,13 +301,12 @@ class HttpConnection:
         if self._fast:
             self._awaiting_reply = False
             body = reply or b""
-            cors = b"".join(name + b": " + value + b"\r\n" for name, value in self._cors())
-            self._out.append(
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                + cors
-                + b"Content-Length: %d\r\n\r\n" % len(body)
-                + body
-            )
+            head = self._ok_heads.get(self._fast_origin)
+            if head is None:
+                cors = b"".join(name + b": " + value + b"\r\n" for name, value in self._cors())
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + cors
+                self._ok_heads[self._fast_origin] = head
+            self._out.append(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
             return
         headers = [(b"Content-Type", b"application/json"), *self._cors()]
         self._send(200, reply or b"", headers)
