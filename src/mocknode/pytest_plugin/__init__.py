@@ -87,21 +87,22 @@ is made under a short temp root instead.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import importlib.util
 import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping
-from decimal import Decimal, InvalidOperation
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
 
 import pytest
 
+from mocknode.pytest_plugin import options
+from mocknode.pytest_plugin.options import NodeSettings
+
 if TYPE_CHECKING:
-    from mocknode.chain.chain import Chain, ChainConfig
+    from mocknode.chain.chain import Chain
     from mocknode.controls import NodeControls
     from mocknode.embedded import MockNode
     from mocknode.node import NodeConfig
@@ -112,206 +113,15 @@ T = TypeVar("T")
 HAVE_WEB3 = importlib.util.find_spec("web3") is not None
 HAVE_PYTEST_ASYNCIO = importlib.util.find_spec("pytest_asyncio") is not None
 
-MARKER = "mocknode"
-_MARKER_HELP = (
-    "mocknode(**config): run the test on a node with this config: any ChainConfig field "
-    "(chain_id, accounts, balance, mnemonic, gas_limit, base_fee, priority_fee, coinbase, "
-    "extra_alloc, automine, clock) plus interval (seconds between interval-mined blocks). "
-    "Tests with equal config share a node."
-)
-# The marker's keyword for interval mining; the rest are ChainConfig's fields.
-_INTERVAL = "interval"
 _DESCRIBE = pytest.StashKey["Callable[[], str]"]()
-_DEFAULTS = pytest.StashKey["dict[str, Any]"]()
-
-
-# -- options ---------------------------------------------------------------------------------
-
-# (option suffix, ini type, metavar, help). Each is --mocknode-<name> on the command line and
-# mocknode_<name> in the ini file; the command line wins.
-_INT_INI = "int" if pytest.version_tuple >= (8, 4) else "string"
-_OPTIONS: tuple[tuple[str, str, str, str], ...] = (
-    ("chain-id", _INT_INI, "N", "chain id of the test nodes (default 31337)"),
-    ("accounts", _INT_INI, "N", "number of funded dev accounts (default 10)"),
-    ("balance", "string", "ETH", "ETH in each dev account, decimals allowed (default 10000)"),
-    ("mnemonic", "string", "WORDS", "BIP-39 mnemonic of the dev accounts (default: test...junk)"),
-)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("mocknode", "mocknode test nodes")
-    for name, ini_type, metavar, help_text in _OPTIONS:
-        ini = "mocknode_" + name.replace("-", "_")
-        group.addoption(
-            f"--mocknode-{name}", dest=ini, default=None, metavar=metavar, help=help_text
-        )
-        parser.addini(ini, help_text, type=ini_type, default=None)  # type: ignore[arg-type]
-    help_clock = (
-        "deterministic block times: genesis at 1700000000, each block 1 s after its parent "
-        "(FixedClock) instead of the wall clock, so block hashes repeat from run to run"
-    )
-    group.addoption(
-        "--mocknode-fixed-clock",
-        dest="mocknode_fixed_clock",
-        action="store_const",
-        const=True,
-        default=None,
-        help=help_clock,
-    )
-    parser.addini("mocknode_fixed_clock", help_clock, type="bool", default=False)
+    options.add_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", _MARKER_HELP)
-    config.stash[_DEFAULTS] = _read_defaults(config)
-
-
-def _read_defaults(config: pytest.Config) -> dict[str, Any]:
-    """ChainConfig overrides from the command line and the ini file (the command line wins)."""
-
-    def value(name: str) -> Any:
-        key = "mocknode_" + name
-        given = config.getoption(key)
-        return given if given is not None else config.getini(key)
-
-    defaults: dict[str, Any] = {}
-    for name, parse in (("chain_id", _positive_int), ("accounts", _positive_int)):
-        raw = value(name)
-        if raw not in (None, ""):
-            defaults[name] = parse(raw, f"mocknode {name}")
-    balance = value("balance")
-    if balance not in (None, ""):
-        defaults["balance"] = _ether(balance)
-    mnemonic = value("mnemonic")
-    if mnemonic:
-        defaults["mnemonic"] = str(mnemonic)
-    if value("fixed_clock"):
-        defaults["clock"] = "fixed"
-    return defaults
-
-
-def _defaults(config: pytest.Config) -> dict[str, Any]:
-    return config.stash[_DEFAULTS].copy() if _DEFAULTS in config.stash else {}
-
-
-def _positive_int(raw: object, what: str) -> int:
-    try:
-        number = int(str(raw))
-    except ValueError:
-        raise pytest.UsageError(f"{what}: expected an integer, got {raw!r}") from None
-    if number < 1:
-        raise pytest.UsageError(f"{what}: expected a positive integer, got {number}")
-    return number
-
-
-def _ether(raw: object) -> int:
-    try:
-        wei = Decimal(str(raw)) * 10**18
-    except InvalidOperation:
-        raise pytest.UsageError(f"mocknode balance: expected ETH, got {raw!r}") from None
-    if wei < 0 or wei != wei.to_integral_value():
-        raise pytest.UsageError(f"mocknode balance: not a whole number of wei: {raw!r}")
-    return int(wei)
-
-
-# -- config per test -------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class NodeSettings:
-    """A test's resolved node config; ``key`` says which tests may share a node.
-
-    ``interval`` is not part of the key: it is switched on for each test after its
-    snapshot (and so switched off by the revert), since a shared node mining on a timer
-    between tests would hand the next test an arbitrary head.
-    """
-
-    chain: ChainConfig
-    interval: float | None
-
-    @property
-    def key(self) -> tuple[object, ...]:
-        # Clocks have no value equality; two FixedClocks with the same start and step are
-        # the same config, so that equal markers share a node.
-        from mocknode.chain.clock import FixedClock, WallClock
-
-        clock = self.chain.clock
-        if type(clock) is WallClock:
-            clock_key: tuple[object, ...] = ("wall",)
-        elif type(clock) is FixedClock:
-            clock_key = ("fixed", clock.start, clock.step)
-        else:
-            clock_key = ("clock", clock)
-        values = tuple(
-            getattr(self.chain, f.name) for f in dataclasses.fields(self.chain) if f.name != "clock"
-        )
-        return (*values, clock_key)
-
-    def node_config(self, ipc_path: str) -> NodeConfig:
-        from mocknode.node import NodeConfig
-
-        return NodeConfig(host="127.0.0.1", port=0, ipc_path=ipc_path, chain=self.chain)
-
-
-def _settings(item: pytest.Item) -> NodeSettings:
-    """Defaults from options, then ``mocknode`` markers from the farthest to the closest."""
-    options = _defaults(item.config)
-    for mark in reversed(list(item.iter_markers(MARKER))):
-        if mark.args:
-            raise pytest.UsageError(
-                f"{item.nodeid}: @pytest.mark.mocknode takes keyword arguments only, "
-                f"got {mark.args!r}"
-            )
-        options.update(mark.kwargs)
-    return _resolve(options, item.nodeid)
-
-
-def _resolve(options: dict[str, Any], where: str) -> NodeSettings:
-    from mocknode.chain.chain import ChainConfig
-
-    valid = {f.name for f in dataclasses.fields(ChainConfig)} | {_INTERVAL}
-    unknown = sorted(set(options) - valid)
-    if unknown:
-        raise pytest.UsageError(
-            f"{where}: unknown @pytest.mark.mocknode option(s) {', '.join(unknown)}; "
-            f"valid: {', '.join(sorted(valid))}"
-        )
-    interval = options.pop(_INTERVAL, None)
-    if interval is not None:
-        interval = float(interval) or None
-    try:
-        chain_args = {name: _normalise(name, value) for name, value in options.items()}
-        chain = ChainConfig(**chain_args)
-    except (TypeError, ValueError) as exc:
-        raise pytest.UsageError(f"{where}: bad mocknode config: {exc}") from exc
-    settings = NodeSettings(chain, interval)
-    try:
-        hash(settings.key)
-    except TypeError as exc:
-        raise pytest.UsageError(f"{where}: mocknode config must be hashable: {exc}") from exc
-    return settings
-
-
-def _normalise(name: str, value: Any) -> Any:
-    """Marker conveniences: hex addresses, a dict for ``extra_alloc``, clock by name."""
-    from mocknode.chain.clock import FixedClock, WallClock
-
-    if name == "clock" and isinstance(value, str):
-        if value not in ("wall", "fixed"):
-            raise ValueError(f"clock must be 'wall', 'fixed' or a Clock, not {value!r}")
-        return WallClock() if value == "wall" else FixedClock()
-    if name == "coinbase":
-        return _address(value)
-    if name == "extra_alloc":
-        pairs: Iterable[tuple[Any, Any]] = value.items() if isinstance(value, Mapping) else value
-        return tuple(sorted((_address(address), int(wei)) for address, wei in pairs))
-    return value
-
-
-def _address(value: str | bytes) -> Any:
-    from mocknode.controls import parse_address
-
-    return parse_address(value)
+    options.configure(config)
 
 
 # -- what a test gets ------------------------------------------------------------------------
@@ -405,7 +215,9 @@ def mocknode_session(request: pytest.FixtureRequest, _mocknode_cache: _NodeCache
     the default config get this same node from ``mocknode``, reset after each test; tests
     with a ``mocknode`` marker run on other nodes, without it.
     """
-    return _mocknode_cache.node_for(_resolve(_defaults(request.config), "mocknode options"))
+    return _mocknode_cache.node_for(
+        options.resolve(options.defaults(request.config), "mocknode options")
+    )
 
 
 def _is_trio_test(item: pytest.Item) -> bool:
@@ -432,7 +244,7 @@ def mocknode(request: pytest.FixtureRequest, _mocknode_cache: _NodeCache) -> Ite
         # pytest-trio's placeholder: the test receives the TrioMockNode (module docstring).
         yield request.getfixturevalue("_mocknode_in_trio")
         return
-    settings = _settings(item)
+    settings = options.for_test(item)
     node = _mocknode_cache.node_for(settings)
     snapshot = node.snapshot()
     item.stash[_DESCRIBE] = lambda: _describe(node)
@@ -459,7 +271,7 @@ def _mocknode_in_trio_fixture(
     request: pytest.FixtureRequest, _mocknode_cache: _NodeCache
 ) -> AsyncIterator[TrioMockNode]:
     item = request.node
-    settings = _settings(item)
+    settings = options.for_test(item)
     return _serve_in_run(item, settings.node_config(_mocknode_cache.ipc_path("t")), settings)
 
 

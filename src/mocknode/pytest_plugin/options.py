@@ -1,0 +1,223 @@
+"""The node config a test gets: plugin options and ini values, then ``mocknode`` markers.
+
+Resolution order, farthest first: ChainConfig's defaults, the ini file, the command line,
+then markers from the module down to the test. Every malformed value is a
+:class:`pytest.UsageError` naming where it came from. Kept apart from the fixtures so that
+this pure mapping can be read (and changed) without the node lifecycle around it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from mocknode.chain.chain import ChainConfig
+    from mocknode.node import NodeConfig
+
+MARKER = "mocknode"
+MARKER_HELP = (
+    "mocknode(**config): run the test on a node with this config: any ChainConfig field "
+    "(chain_id, accounts, balance, mnemonic, gas_limit, base_fee, priority_fee, coinbase, "
+    "extra_alloc, automine, clock) plus interval (seconds between interval-mined blocks). "
+    "Tests with equal config share a node."
+)
+# The marker's keyword for interval mining; the rest are ChainConfig's fields.
+_INTERVAL = "interval"
+_DEFAULTS = pytest.StashKey["dict[str, Any]"]()
+
+
+# -- options ---------------------------------------------------------------------------------
+
+# (option suffix, ini type, metavar, help). Each is --mocknode-<name> on the command line and
+# mocknode_<name> in the ini file; the command line wins.
+_INT_INI = "int" if pytest.version_tuple >= (8, 4) else "string"
+_OPTIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("chain-id", _INT_INI, "N", "chain id of the test nodes (default 31337)"),
+    ("accounts", _INT_INI, "N", "number of funded dev accounts (default 10)"),
+    ("balance", "string", "ETH", "ETH in each dev account, decimals allowed (default 10000)"),
+    ("mnemonic", "string", "WORDS", "BIP-39 mnemonic of the dev accounts (default: test...junk)"),
+)
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """The plugin's command-line options and ini values (``pytest_addoption``)."""
+    group = parser.getgroup("mocknode", "mocknode test nodes")
+    for name, ini_type, metavar, help_text in _OPTIONS:
+        ini = "mocknode_" + name.replace("-", "_")
+        group.addoption(
+            f"--mocknode-{name}", dest=ini, default=None, metavar=metavar, help=help_text
+        )
+        parser.addini(ini, help_text, type=ini_type, default=None)  # type: ignore[arg-type]
+    help_clock = (
+        "deterministic block times: genesis at 1700000000, each block 1 s after its parent "
+        "(FixedClock) instead of the wall clock, so block hashes repeat from run to run"
+    )
+    group.addoption(
+        "--mocknode-fixed-clock",
+        dest="mocknode_fixed_clock",
+        action="store_const",
+        const=True,
+        default=None,
+        help=help_clock,
+    )
+    parser.addini("mocknode_fixed_clock", help_clock, type="bool", default=False)
+
+
+def configure(config: pytest.Config) -> None:
+    """Register the marker and read the options once (``pytest_configure``)."""
+    config.addinivalue_line("markers", MARKER_HELP)
+    config.stash[_DEFAULTS] = _read_defaults(config)
+
+
+def _read_defaults(config: pytest.Config) -> dict[str, Any]:
+    """ChainConfig overrides from the command line and the ini file (the command line wins)."""
+
+    def value(name: str) -> Any:
+        key = "mocknode_" + name
+        given = config.getoption(key)
+        return given if given is not None else config.getini(key)
+
+    defaults: dict[str, Any] = {}
+    for name, parse in (("chain_id", _positive_int), ("accounts", _positive_int)):
+        raw = value(name)
+        if raw not in (None, ""):
+            defaults[name] = parse(raw, f"mocknode {name}")
+    balance = value("balance")
+    if balance not in (None, ""):
+        defaults["balance"] = _ether(balance)
+    mnemonic = value("mnemonic")
+    if mnemonic:
+        defaults["mnemonic"] = str(mnemonic)
+    if value("fixed_clock"):
+        defaults["clock"] = "fixed"
+    return defaults
+
+
+def defaults(config: pytest.Config) -> dict[str, Any]:
+    """ChainConfig overrides from options and ini values (a copy: callers may add to it)."""
+    return config.stash[_DEFAULTS].copy() if _DEFAULTS in config.stash else {}
+
+
+def _positive_int(raw: object, what: str) -> int:
+    try:
+        number = int(str(raw))
+    except ValueError:
+        raise pytest.UsageError(f"{what}: expected an integer, got {raw!r}") from None
+    if number < 1:
+        raise pytest.UsageError(f"{what}: expected a positive integer, got {number}")
+    return number
+
+
+def _ether(raw: object) -> int:
+    try:
+        wei = Decimal(str(raw)) * 10**18
+    except InvalidOperation:
+        raise pytest.UsageError(f"mocknode balance: expected ETH, got {raw!r}") from None
+    if wei < 0 or wei != wei.to_integral_value():
+        raise pytest.UsageError(f"mocknode balance: not a whole number of wei: {raw!r}")
+    return int(wei)
+
+
+# -- config per test -------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class NodeSettings:
+    """A test's resolved node config; ``key`` says which tests may share a node.
+
+    ``interval`` is not part of the key: it is switched on for each test after its
+    snapshot (and so switched off by the revert), since a shared node mining on a timer
+    between tests would hand the next test an arbitrary head.
+    """
+
+    chain: ChainConfig
+    interval: float | None
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        # Clocks have no value equality; two FixedClocks with the same start and step are
+        # the same config, so that equal markers share a node.
+        from mocknode.chain.clock import FixedClock, WallClock
+
+        clock = self.chain.clock
+        if type(clock) is WallClock:
+            clock_key: tuple[object, ...] = ("wall",)
+        elif type(clock) is FixedClock:
+            clock_key = ("fixed", clock.start, clock.step)
+        else:
+            clock_key = ("clock", clock)
+        values = tuple(
+            getattr(self.chain, f.name) for f in dataclasses.fields(self.chain) if f.name != "clock"
+        )
+        return (*values, clock_key)
+
+    def node_config(self, ipc_path: str) -> NodeConfig:
+        from mocknode.node import NodeConfig
+
+        return NodeConfig(host="127.0.0.1", port=0, ipc_path=ipc_path, chain=self.chain)
+
+
+def for_test(item: pytest.Item) -> NodeSettings:
+    """Defaults from options, then ``mocknode`` markers from the farthest to the closest."""
+    options = defaults(item.config)
+    for mark in reversed(list(item.iter_markers(MARKER))):
+        if mark.args:
+            raise pytest.UsageError(
+                f"{item.nodeid}: @pytest.mark.mocknode takes keyword arguments only, "
+                f"got {mark.args!r}"
+            )
+        options.update(mark.kwargs)
+    return resolve(options, item.nodeid)
+
+
+def resolve(options: dict[str, Any], where: str) -> NodeSettings:
+    from mocknode.chain.chain import ChainConfig
+
+    valid = {f.name for f in dataclasses.fields(ChainConfig)} | {_INTERVAL}
+    unknown = sorted(set(options) - valid)
+    if unknown:
+        raise pytest.UsageError(
+            f"{where}: unknown @pytest.mark.mocknode option(s) {', '.join(unknown)}; "
+            f"valid: {', '.join(sorted(valid))}"
+        )
+    interval = options.pop(_INTERVAL, None)
+    if interval is not None:
+        interval = float(interval) or None
+    try:
+        chain_args = {name: _normalise(name, value) for name, value in options.items()}
+        chain = ChainConfig(**chain_args)
+    except (TypeError, ValueError) as exc:
+        raise pytest.UsageError(f"{where}: bad mocknode config: {exc}") from exc
+    settings = NodeSettings(chain, interval)
+    try:
+        hash(settings.key)
+    except TypeError as exc:
+        raise pytest.UsageError(f"{where}: mocknode config must be hashable: {exc}") from exc
+    return settings
+
+
+def _normalise(name: str, value: Any) -> Any:
+    """Marker conveniences: hex addresses, a dict for ``extra_alloc``, clock by name."""
+    from mocknode.chain.clock import FixedClock, WallClock
+
+    if name == "clock" and isinstance(value, str):
+        if value not in ("wall", "fixed"):
+            raise ValueError(f"clock must be 'wall', 'fixed' or a Clock, not {value!r}")
+        return WallClock() if value == "wall" else FixedClock()
+    if name == "coinbase":
+        return _address(value)
+    if name == "extra_alloc":
+        pairs: Iterable[tuple[Any, Any]] = value.items() if isinstance(value, Mapping) else value
+        return tuple(sorted((_address(address), int(wei)) for address, wei in pairs))
+    return value
+
+
+def _address(value: str | bytes) -> Any:
+    from mocknode.controls import parse_address
+
+    return parse_address(value)
