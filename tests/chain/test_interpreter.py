@@ -123,9 +123,11 @@ _SIMPLE = [
     *range(0x40, 0x4B),
     *range(0x50, 0x60),
     *range(0x80, 0xA5),
-    0xF3,
+    *range(0xF0, 0xF6),  # CREATE, CALL, CALLCODE, RETURN, DELEGATECALL, CREATE2
+    0xFA,  # STATICCALL
     0xFD,
     0xFE,
+    0xFF,  # SELFDESTRUCT
     0x0C,
     0x21,
     0xEF,
@@ -154,6 +156,19 @@ _instruction = st.one_of(
             + _push(int.from_bytes(OTHER, "big"))
             + _push(50_000)
             + b"\xf1"
+        )
+    ),
+    # CREATE/CREATE2 of a small initcode (returns a 1-byte runtime) stored in memory
+    st.sampled_from([0xF0, 0xF5]).map(
+        lambda op: (
+            _push(int.from_bytes(bytes.fromhex("600160005360016000f3"), "big"))
+            + _push(0)
+            + b"\x52"  # MSTORE: initcode right-aligned in the word at 0
+            + (_push(7) if op == 0xF5 else b"")  # salt
+            + _push(10)
+            + _push(22)
+            + _push(0)
+            + bytes([op])
         )
     ),
     st.just(b"\x5b"),
