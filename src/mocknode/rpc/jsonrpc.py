@@ -410,7 +410,13 @@ def _call(msg: _Msg, id_text: str, dispatch: Dispatch) -> tuple[str, int]:
         message = f"method handler crashed: {exc!r}"
         return _error_str(id_text, _error_json(INTERNAL_ERROR, message)), 0
     try:
-        encoded = result if type(result) is RawJson else _go_escape(_dumps(result))
+        if type(result) is RawJson:
+            encoded = result
+        elif type(result) is str and result.isalnum() and result.isascii():
+            # Hex quantities and data, most results: nothing in them to escape.
+            encoded = '"' + result + '"'
+        else:
+            encoded = _go_escape(_dumps(result))
     except (TypeError, ValueError, RecursionError) as exc:
         # geth json.go response(): a marshal error becomes -32603 with Go's message.
         message = f"json: cannot encode result: {exc}"
