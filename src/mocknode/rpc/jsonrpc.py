@@ -410,6 +410,7 @@ def _call(msg: _Msg, id_text: str, dispatch: Dispatch) -> tuple[str, int]:
         message = f"method handler crashed: {exc!r}"
         return _error_str(id_text, _error_json(INTERNAL_ERROR, message)), 0
     try:
+        encoded: str
         if type(result) is RawJson:
             encoded = result
         elif type(result) is str and result.isalnum() and result.isascii():
