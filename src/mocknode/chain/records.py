@@ -168,5 +168,10 @@ def logs_bloom(logs: tuple[Log, ...]) -> int:
     return bloom
 
 
+_EMPTY_BLOOM = bytes(256)
+
+
 def bloom_bytes(bloom: int) -> bytes:
-    return bloom.to_bytes(256, "big")
+    """The 256-byte bloom; the empty one (no logs: most receipts, every empty block) is
+    one shared object rather than 289 bytes more per receipt and per block."""
+    return bloom.to_bytes(256, "big") if bloom else _EMPTY_BLOOM
