@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from chain_helpers import deploy_greeter
 from eth.vm.forks.prague.computation import PragueComputation
 from eth.vm.forks.prague.state import PragueState
 from hypothesis import HealthCheck, given, settings
@@ -46,13 +47,12 @@ def chain() -> Chain:
     return chain
 
 
-def _run(chain: Chain, code: bytes, data: bytes, gas: int, value: int) -> tuple[Any, Any]:
-    """(ours, reference) outcomes of calling ``code`` with ``data``."""
-    chain.set_code(CONTRACT, code)
+def _env(chain: Chain, ahead: int = 0) -> engine.BlockEnv:
+    """The head's block environment (``ahead`` blocks later), at a zero base fee."""
     head = chain.head.header
-    env = engine.BlockEnv(
-        number=head.number,
-        timestamp=head.timestamp,
+    return engine.BlockEnv(
+        number=head.number + ahead,
+        timestamp=head.timestamp + ahead,
         coinbase=head.coinbase,
         gas_limit=head.gas_limit,
         base_fee=0,
@@ -60,6 +60,12 @@ def _run(chain: Chain, code: bytes, data: bytes, gas: int, value: int) -> tuple[
         chain_id=chain.config.chain_id,
         ancestor_hashes=lambda: chain.ancestor_hashes(head.number),
     )
+
+
+def _run(chain: Chain, code: bytes, data: bytes, gas: int, value: int) -> tuple[Any, Any]:
+    """(ours, reference) outcomes of calling ``code`` with ``data``."""
+    chain.set_code(CONTRACT, code)
+    env = _env(chain)
     call = engine.CallRequest(
         sender=chain.accounts[0].address,
         to=CONTRACT,
@@ -267,9 +273,7 @@ def test_geths_words_for_stack_jump_and_opcode_failures(chain: Chain) -> None:
         assert str(failure.value) == expected, code
 
 
-def test_an_erc20_call_matches(chain: Chain) -> None:
-    from tests.chain.chain_helpers import deploy_greeter
-
+def test_greeter_calls_match(chain: Chain) -> None:
     greeter = deploy_greeter(chain)
     code = chain.code(greeter, LATEST)
     for selector in ("cfae3217", "a4136862", "deadbeef"):  # greet(), setGreeting(string), none
@@ -307,17 +311,7 @@ def test_call_gas_equals_the_mined_transactions_gas(data: bytes, gas: int) -> No
     chain.set_storage(CONTRACT, 1, 0xBEEF)
     chain.set_code(CONTRACT, bytes.fromhex("5f600155"))  # SSTORE(1, 0): a refund
     sender = chain.accounts[0].address
-    head = chain.head.header
-    env = engine.BlockEnv(
-        number=head.number + 1,
-        timestamp=head.timestamp + 1,
-        coinbase=head.coinbase,
-        gas_limit=head.gas_limit,
-        base_fee=0,
-        prev_randao=head.mix_hash,
-        chain_id=chain.config.chain_id,
-        ancestor_hashes=lambda: chain.ancestor_hashes(head.number),
-    )
+    env = _env(chain, ahead=1)  # the block the transaction below is mined in
     call = engine.CallRequest(sender, CONTRACT, 200_000, 0, data, 0, 0)
     outcome = engine.apply_call(JournalAccounts(chain.state_at(chain.head)), env, call)
     location = chain.receipt(

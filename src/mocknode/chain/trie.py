@@ -4,8 +4,8 @@ Why not py-trie's ``HexaryTrie``: it stores nodes by hash in a key-value databas
 re-encodes and re-hashes the whole path on every write (~375 µs per account update
 with 1,000 accounts on the reference machine). Here nodes are immutable Python
 objects: an update copies the nodes on its path (path copying), every node caches its
-own encoding once computed, and the root hash is computed on demand, so a block that
-touches three accounts hashes about a dozen small nodes. Old roots stay valid
+reference (its hash) once computed, and the root hash is computed on demand, so a block
+that touches three accounts hashes about a dozen small nodes. Old roots stay valid
 (nothing is mutated), which is what snapshots, reorgs and ``eth_getProof`` at past
 blocks need: keeping a root object keeps its whole trie.
 
