@@ -44,7 +44,7 @@ def machine_info(anvil_version: str) -> dict[str, Any]:
         "platform": platform.platform(),
         "anvil": anvil_version,
         "mocknode_commit": _git("rev-parse", "--short", "HEAD"),
-        "mocknode_dirty": bool(_git("status", "--porcelain", "--", "src/mocknode")),
+        "mocknode_dirty": bool(_git("status", "--porcelain", "--", "mocknode")),
         "loadavg_start": loadavg(),
     }
 
@@ -82,7 +82,7 @@ def growth_notes(grown: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def format_machine(machine: dict[str, Any]) -> str:
-    dirty = " (src/mocknode/ has uncommitted changes)" if machine.get("mocknode_dirty") else ""
+    dirty = " (mocknode/ has uncommitted changes)" if machine.get("mocknode_dirty") else ""
     lines = [
         f"machine:  {machine['cpu']}, {machine['cores']} cores, {machine['platform']}",
         f"python:   {machine['python']}   anvil: {machine['anvil']}",

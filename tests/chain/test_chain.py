@@ -12,8 +12,8 @@ from trie import HexaryTrie
 from mocknode.chain.chain import GWEI, Chain, ChainConfig, TxArgs
 from mocknode.chain.clock import FixedClock
 from mocknode.chain.errors import ExecutionFailed, TxRejected
-from mocknode.chain.hashing import keccak
-from mocknode.chain.state import WorldState
+from mocknode.chain.primitives.hashing import keccak
+from mocknode.chain.state.world import WorldState
 from mocknode.types import LATEST, PENDING, Address, BlockRef
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "fixtures" / "artifacts"
@@ -215,7 +215,7 @@ def test_block_building_is_atomic_when_execution_raises(monkeypatch: pytest.Monk
     chain = fixed_chain()
     alice, bob = addresses(chain)
     head, root = chain.head.hash, chain.state.state_root
-    from mocknode.chain import engine
+    from mocknode.chain.evm import engine
 
     def explode(*args: object) -> object:
         raise RuntimeError("EVM bug")
@@ -232,7 +232,7 @@ def test_block_building_is_atomic_when_execution_raises(monkeypatch: pytest.Monk
 
 
 def test_built_in_default_accounts_are_what_derivation_gives() -> None:
-    from mocknode.chain.keys import (
+    from mocknode.chain.tx.keys import (
         DEFAULT_MNEMONIC,
         DEFAULT_PATH_PREFIX,
         _derive_accounts,

@@ -18,10 +18,10 @@ from eth.vm.forks.prague.state import PragueState
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mocknode.chain import engine
 from mocknode.chain.chain import Chain, TxArgs
 from mocknode.chain.errors import ExecutionFailed
-from mocknode.chain.journal import JournalAccounts
+from mocknode.chain.evm import engine
+from mocknode.chain.state.journal import JournalAccounts
 from mocknode.types import LATEST, Address
 
 CONTRACT = Address(b"\x42" * 20)

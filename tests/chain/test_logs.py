@@ -9,8 +9,8 @@ from eth_abi import encode
 
 from mocknode.chain.chain import Chain, ChainConfig, TxArgs
 from mocknode.chain.clock import FixedClock
-from mocknode.chain.hashing import keccak
-from mocknode.chain.logs import LogFilter, block_logs, query_logs
+from mocknode.chain.logs.query import LogFilter, block_logs, query_logs
+from mocknode.chain.primitives.hashing import keccak
 from mocknode.types import Address, BlockRef, Hash32
 
 CHANGED = Hash32(keccak(b"GreetingChanged(address,string)"))

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from trie import HexaryTrie
 
-from mocknode.chain import rlp, trie
-from mocknode.chain.hashing import BLANK_ROOT
+from mocknode.chain.primitives import rlp, trie
+from mocknode.chain.primitives.hashing import BLANK_ROOT
 
 keys = st.binary(min_size=1, max_size=6)
 values = st.binary(min_size=1, max_size=40)

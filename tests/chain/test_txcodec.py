@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from eth_account import Account
 
-from mocknode.chain import txcodec
-from mocknode.chain.keys import derive_accounts
+from mocknode.chain.tx import codec as txcodec
+from mocknode.chain.tx.keys import derive_accounts
 
 KEY = derive_accounts()[0].private_key
 SENDER = derive_accounts()[0].address

@@ -1,0 +1,166 @@
+"""eth_call and eth_estimateGas: execution that never commits.
+
+Each call runs on a fresh :class:`JournalAccounts` over the state of the block asked
+for, which is then dropped. Defaults and checks follow geth's ``DoCall`` and gas
+estimator: no fee fields means a zero base fee, the balance check covers
+``gas * price + value``, and estimation does geth's optimistic first try followed by a
+binary search that stops within 1.5%.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from mocknode.chain.errors import ExecutionFailed
+from mocknode.chain.evm import engine
+from mocknode.chain.evm.revert import revert_message
+from mocknode.chain.primitives.hashing import EMPTY_CODE_HASH, checksum_address
+from mocknode.chain.records import Block
+from mocknode.chain.state.journal import JournalAccounts
+from mocknode.chain.state.world import StateReader
+from mocknode.types import ZERO_ADDRESS, BlockRef
+
+if TYPE_CHECKING:
+    from mocknode.chain.chain import Chain, TxArgs
+
+# geth's --rpc.gascap default: a call that names no gas may use this much.
+CALL_GAS_CAP = 50_000_000
+
+
+def _call_request(
+    chain: Chain, args: TxArgs, block: Block, default_gas: int
+) -> tuple[engine.CallRequest, engine.BlockEnv]:
+    """The call and its block environment, with geth's defaults (CallDefaults/ToMessage)."""
+    header = block.header
+    if args.gas_price is not None:
+        max_fee = tip = price = args.gas_price
+    else:
+        max_fee = args.max_fee_per_gas or 0
+        tip = args.max_priority_fee_per_gas or 0
+        price = min(tip + header.base_fee_per_gas, max_fee) if (max_fee or tip) else 0
+    # geth runs a call whose effective gas price is zero with a zero base fee (NoBaseFee),
+    # so BASEFEE reads 0 and no fee check applies.
+    base_fee = header.base_fee_per_gas if price else 0
+    gas = args.gas if args.gas is not None else default_gas
+    env = engine.BlockEnv(
+        number=header.number,
+        timestamp=header.timestamp,
+        coinbase=header.coinbase,
+        gas_limit=header.gas_limit,
+        base_fee=base_fee,
+        prev_randao=header.mix_hash,
+        chain_id=chain.config.chain_id,
+        ancestor_hashes=lambda: chain.ancestor_hashes(header.number),
+    )
+    call = engine.CallRequest(
+        sender=args.sender or ZERO_ADDRESS,
+        to=args.to,
+        gas=gas,
+        value=args.value or 0,
+        data=args.data or b"",
+        max_fee_per_gas=max_fee,
+        max_priority_fee_per_gas=tip,
+        access_list=args.access_list or (),
+    )
+    return call, env
+
+
+class _Precheck(Exception):
+    """A call geth refuses before executing it (funds, fee cap); wrapped per caller."""
+
+
+def _run_call(
+    chain: Chain, call: engine.CallRequest, env: engine.BlockEnv, reader: StateReader
+) -> engine.Outcome:
+    journal = JournalAccounts(reader)
+    cost = call.gas * call.max_fee_per_gas + call.value
+    balance = journal.get_balance(call.sender)
+    if cost > balance:
+        raise _Precheck(
+            f"insufficient funds for gas * price + value: address {checksum_address(call.sender)} "
+            f"have {balance} want {cost}"
+        )
+    if call.max_fee_per_gas and call.max_fee_per_gas < env.base_fee:
+        raise _Precheck(
+            f"max fee per gas less than block base fee: address {checksum_address(call.sender)}, "
+            f"maxFeePerGas: {call.max_fee_per_gas}, baseFee: {env.base_fee}"
+        )
+    return engine.apply_call(journal, env, call)
+
+
+def call(chain: Chain, args: TxArgs, ref: BlockRef) -> bytes:
+    """eth_call: execute without committing; raise ExecutionFailed as geth reports it."""
+    block = chain.resolve(ref)
+    call, env = _call_request(chain, args, block, CALL_GAS_CAP)
+    try:
+        outcome = _run_call(chain, call, env, chain.state_at(block))
+    except _Precheck as exc:
+        raise ExecutionFailed(f"err: {exc} (supplied gas {call.gas})") from None
+    if outcome.success:
+        return outcome.output
+    raise _failure(outcome)
+
+
+def estimate_gas(chain: Chain, args: TxArgs, ref: BlockRef) -> int:
+    """eth_estimateGas, with geth's search: optimistic guess, then binary search."""
+    block = chain.resolve(ref)
+    reader = chain.state_at(block)
+    call, env = _call_request(chain, args, block, block.header.gas_limit)
+    hi = min(call.gas, CALL_GAS_CAP)
+    price = call.max_fee_per_gas
+    if price:
+        balance = reader.account(call.sender)
+        available = (balance.balance if balance else 0) - call.value
+        if available < 0:
+            raise ExecutionFailed("insufficient funds for transfer")
+        hi = min(hi, available // price)
+
+    def succeeds(gas: int) -> engine.Outcome:
+        try:
+            return _run_call(chain, _with_gas(call, gas), env, reader)
+        except _Precheck as exc:
+            raise ExecutionFailed(f"failed with {gas} gas: {exc}") from None
+
+    if call.to is not None and not call.data:
+        target = reader.account(call.to)
+        if target is None or target.code_hash == EMPTY_CODE_HASH:
+            if hi < 21000:
+                raise ExecutionFailed(f"gas required exceeds allowance ({hi})")
+            if succeeds(21000).success:
+                return 21000
+    outcome = succeeds(hi)
+    if not outcome.success:
+        if outcome.reverted:
+            raise _failure(outcome)
+        if outcome.error in ("out of gas", "intrinsic gas too low"):
+            raise ExecutionFailed(f"gas required exceeds allowance ({hi})")
+        raise _failure(outcome)
+    lo = outcome.gas_used - 1
+    optimistic = (outcome.gas_used + 2300) * 64 // 63
+    if optimistic < hi:
+        if succeeds(optimistic).success:
+            hi = optimistic
+        else:
+            lo = optimistic
+    while lo + 1 < hi:
+        if (hi - lo) / hi < 0.015:
+            break
+        mid = min((hi + lo) // 2, lo * 2)
+        if succeeds(mid).success:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def _with_gas(call: engine.CallRequest, gas: int) -> engine.CallRequest:
+    return replace(call, gas=gas)
+
+
+def _failure(outcome: engine.Outcome) -> ExecutionFailed:
+    if outcome.reverted:
+        return ExecutionFailed(
+            revert_message(outcome.output), revert_data=outcome.output, reverted=True
+        )
+    return ExecutionFailed(outcome.error or "execution failed")

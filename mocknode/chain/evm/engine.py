@@ -1,0 +1,363 @@
+"""The one narrow door to the EVM implementation (py-evm today).
+
+Everything py-evm-specific lives here: decoding and signing transactions, running a
+transaction or a call against a :class:`JournalAccounts`, and translating the
+outcome into plain records. The rest of the chain never imports ``eth``, so another
+EVM could replace py-evm behind these few functions.
+
+py-evm is driven at the level of its ``PragueState`` and transaction executor: its
+``Chain``/``VM`` classes, header validation and database layers are not used at all,
+which is where most of eth-tester's time goes.
+
+py-evm is imported lazily (:func:`_evm`): importing it takes ~0.8 s, longer than the
+whole start-up budget of the node. A node that only answers reads never pays it; the
+node calls :func:`warm_up` in a worker thread once it is listening, so the first
+transaction normally finds py-evm loaded.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from mocknode.chain.records import Authorization, Log, Tx
+from mocknode.chain.state.journal import JournalAccounts
+from mocknode.chain.tx import codec as txcodec
+from mocknode.types import Address, Hash32
+
+
+@dataclass(frozen=True, slots=True)
+class BlockEnv:
+    """The block a transaction or call executes in."""
+
+    number: int
+    timestamp: int
+    coinbase: Address
+    gas_limit: int
+    base_fee: int
+    prev_randao: Hash32
+    chain_id: int
+    ancestor_hashes: Callable[[], Iterable[Hash32]]
+    excess_blob_gas: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What executing a transaction or a call produced."""
+
+    success: bool
+    gas_used: int
+    output: bytes
+    logs: tuple[Log, ...]
+    error: str | None  # geth's wording for a failed execution ("execution reverted", ...)
+    reverted: bool
+
+
+_lock = threading.Lock()
+_loaded: SimpleNamespace | None = None
+
+
+def _evm() -> SimpleNamespace:
+    """py-evm's classes, imported on first use (thread-safe, once)."""
+    global _loaded
+    if _loaded is not None:
+        return _loaded
+    with _lock:
+        if _loaded is None:
+            _loaded = _import_evm()
+    return _loaded
+
+
+def warm_up() -> None:
+    """Import py-evm and the chain's execution modules now (from a worker thread), so no
+    request waits for them later."""
+    _evm()
+    from mocknode.chain.evm import calls  # noqa: F401
+    from mocknode.chain.state import proofs  # noqa: F401
+    from mocknode.chain.tx import validation  # noqa: F401
+
+
+def _import_evm() -> SimpleNamespace:
+    from eth import exceptions as vm_errors
+    from eth._utils.address import generate_contract_address
+    from eth.vm.computation import NO_RESULT
+    from eth.vm.execution_context import ExecutionContext
+    from eth.vm.forks.prague.computation import PragueComputation
+    from eth.vm.forks.prague.state import PragueState
+    from eth.vm.forks.prague.transactions import Authorization as EvmAuthorization
+    from eth.vm.message import Message
+    from eth_utils import get_extended_debug_logger
+
+    from mocknode.chain.evm import interpreter
+
+    class Computation(PragueComputation):  # type: ignore[misc]
+        """Prague's computation with our instruction loop (:mod:`mocknode.chain.evm.interpreter`).
+
+        The frame's set-up mirrors py-evm's ``apply_computation``: contracts created so
+        far are tracked, create frames pay EIP-3860's initcode cost, precompiles run
+        directly (not through a 7702 delegation); then the loop runs the code.
+        """
+
+        @classmethod
+        def apply_computation(
+            cls,
+            state: Any,
+            message: Any,
+            transaction_context: Any,
+            parent_computation: Any = None,
+        ) -> Any:
+            with cls(state, message, transaction_context) as computation:
+                if computation.is_origin_computation:
+                    computation.contracts_created = []
+                    if message.is_create:
+                        cls.consume_initcode_gas_cost(computation)
+                if parent_computation is not None:
+                    computation.contracts_created = parent_computation.contracts_created
+                if message.is_create:
+                    computation.contracts_created.append(message.storage_address)
+                precompile = computation.precompiles.get(message.code_address, NO_RESULT)
+                if precompile is not NO_RESULT:
+                    if not message.is_delegation:
+                        precompile(computation)
+                    return computation
+                interpreter.run(computation)
+            return computation
+
+    class Executor(PragueState.transaction_executor_class):  # type: ignore[misc,name-defined]
+        def build_evm_message(self, transaction: Any) -> Any:
+            """py-evm's Cancun message building, minus the debug line it formats eagerly
+            for every transaction (the callee's whole code in hex and a keccak of the
+            data: ~15% of a small eth_call). No blob fee: type-3 transactions are
+            refused before they get here."""
+            state = self.vm_state
+            sender = transaction.sender
+            state.delta_balance(sender, -(transaction.gas * state.get_gas_price(transaction)))
+            state.increment_nonce(sender)
+            refund = self.calc_message_refund(transaction)  # Prague: EIP-7702 authorizations
+            if transaction.to == b"":
+                created = generate_contract_address(sender, state.get_nonce(sender) - 1)
+                data, code, delegated = b"", transaction.data, False
+            else:
+                created, data = None, transaction.data
+                code, delegate = self.get_code_at_address(transaction.to)
+                delegated = delegate is not None
+            return Message(
+                gas=transaction.gas - transaction.intrinsic_gas,
+                to=transaction.to,
+                sender=sender,
+                value=transaction.value,
+                data=data,
+                code=code,
+                create_address=created,
+                refund=refund,
+                is_delegation=delegated,
+            )
+
+    class State(PragueState):  # type: ignore[misc]
+        """PragueState over our journal, built without py-evm's database plumbing."""
+
+        computation_class = Computation
+        transaction_executor_class = Executor
+
+        # py-evm builds a new logger object on every ``logger`` access (twice per tx).
+        logger = get_extended_debug_logger("eth.vm.state.PragueState")
+
+        def __init__(self, accounts: JournalAccounts, env: BlockEnv) -> None:
+            self._db = None
+            self._account_db = accounts
+            self.execution_context = ExecutionContext(
+                coinbase=env.coinbase,
+                timestamp=env.timestamp,
+                block_number=env.number,
+                difficulty=0,
+                mix_hash=env.prev_randao,
+                gas_limit=env.gas_limit,
+                prev_hashes=env.ancestor_hashes(),
+                chain_id=env.chain_id,
+                base_fee_per_gas=env.base_fee,
+                excess_blob_gas=env.excess_blob_gas,
+            )
+
+    # geth's texts for EVM failures (core/vm/errors.go), most specific first.
+    messages = (
+        (interpreter.UndefinedInstruction, None),  # worded by the interpreter
+        (vm_errors.Revert, "execution reverted"),
+        (vm_errors.OutOfGas, "out of gas"),
+        (vm_errors.InvalidJumpDestination, "invalid jump destination"),
+        (vm_errors.InvalidInstruction, "invalid opcode: INVALID"),
+        (vm_errors.StackDepthLimit, "max call depth exceeded"),
+        (vm_errors.WriteProtection, "write protection"),
+        (vm_errors.InsufficientFunds, "insufficient balance for transfer"),
+    )
+    return SimpleNamespace(
+        State=State,
+        Revert=vm_errors.Revert,
+        messages=messages,
+        Authorization=EvmAuthorization,
+    )
+
+
+def _vm_error_message(error: Exception) -> str:
+    for kind, message in _evm().messages:
+        if isinstance(error, kind):
+            return str(error if message is None else message)
+    text = str(error) or type(error).__name__
+    return text[0].lower() + text[1:]
+
+
+def _outcome(computation: Any, gas_used: int) -> Outcome:
+    logs = tuple(
+        Log(Address(address), tuple(Hash32(t.to_bytes(32, "big")) for t in topics), bytes(data))
+        for address, topics, data in computation.get_log_entries()
+    )
+    if computation.is_error:
+        error = computation.error
+        reverted = isinstance(error, _evm().Revert)
+        output = bytes(error.args[0]) if reverted and error.args else b""
+        return Outcome(False, gas_used, output, (), _vm_error_message(error), reverted)
+    return Outcome(True, gas_used, bytes(computation.output), logs, None, False)
+
+
+def _gas_used(transaction: Any, computation: Any) -> int:
+    """Gas the transaction pays: used, less the capped refund (EIP-3529), raised to the
+    calldata floor (EIP-7623) as py-evm's ``finalize_computation`` settles it."""
+    used: int = transaction.gas - computation.get_gas_remaining()
+    refund = min(int(computation.get_gas_refund()), used // 5)
+    floor: int = _evm().State.transaction_executor_class.calc_data_floor_gas(
+        transaction, used, refund
+    )
+    return used - refund + floor
+
+
+def apply_transaction(accounts: JournalAccounts, env: BlockEnv, tx: Tx) -> Outcome:
+    """Execute a signed transaction; the caller checked it is valid for this state."""
+    state = _evm().State(accounts, env)
+    accounts.lock_changes()
+    exec_tx = _ExecTx(tx)
+    computation = state.apply_transaction(exec_tx)
+    gas_used = _gas_used(exec_tx, computation)
+    accounts.lock_changes()
+    return _outcome(computation, gas_used)
+
+
+class _ExecTx:
+    """The transaction-shaped object py-evm's executor reads.
+
+    py-evm only reads these attributes; building them from our own :class:`Tx` record
+    (or from a call's arguments, which have no signature and may name any sender)
+    avoids py-evm's RLP-backed transaction classes entirely.
+    """
+
+    __slots__ = (
+        "access_list",
+        "authorization_list",
+        "blob_versioned_hashes",
+        "data",
+        "gas",
+        "gas_price",
+        "intrinsic_gas",
+        "max_fee_per_blob_gas",
+        "max_fee_per_gas",
+        "max_priority_fee_per_gas",
+        "nonce",
+        "r",
+        "s",
+        "sender",
+        "to",
+        "type_id",
+        "value",
+        "y_parity",
+    )
+
+    def __init__(self, tx: Tx) -> None:
+        self.sender = tx.sender
+        self.nonce = tx.nonce
+        self.gas = tx.gas
+        self.to = tx.to if tx.to is not None else b""
+        self.value = tx.value
+        self.data = tx.data
+        self.max_fee_per_gas = tx.max_fee_per_gas
+        self.max_priority_fee_per_gas = tx.max_priority_fee_per_gas
+        self.gas_price = tx.gas_price if tx.gas_price is not None else tx.max_fee_per_gas
+        self.access_list = [
+            (address, [int.from_bytes(k, "big") for k in keys]) for address, keys in tx.access_list
+        ]
+        self.authorization_list = [_evm_authorization(a) for a in tx.authorization_list]
+        self.type_id = tx.type if tx.type else None
+        self.blob_versioned_hashes: tuple[Hash32, ...] = ()
+        self.max_fee_per_blob_gas = 0
+        self.intrinsic_gas = txcodec.intrinsic_gas(tx)
+        self.y_parity = tx.v if tx.type else tx.v % 2
+        self.r = tx.r
+        self.s = tx.s
+
+    def validate(self) -> None:
+        """Checked when decoded (:mod:`mocknode.chain.tx.codec`)."""
+
+    def get_sender(self) -> Address:
+        return self.sender
+
+
+def _evm_authorization(auth: Authorization) -> Any:
+    return _evm().Authorization(
+        auth.chain_id, auth.address, auth.nonce, auth.y_parity, auth.r, auth.s
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CallRequest:
+    """A call as ``eth_call``/``eth_estimateGas`` describe it, fees already resolved."""
+
+    sender: Address
+    to: Address | None
+    gas: int
+    value: int
+    data: bytes
+    max_fee_per_gas: int
+    max_priority_fee_per_gas: int
+    access_list: tuple[tuple[Address, tuple[Hash32, ...]], ...] = ()
+
+
+def apply_call(accounts: JournalAccounts, env: BlockEnv, call: CallRequest) -> Outcome:
+    """Run a call on ``accounts``; the caller throws the journal away afterwards."""
+    return _call_on(_evm().State(accounts, env), accounts, env, call)
+
+
+def _call_on(state: Any, accounts: JournalAccounts, env: BlockEnv, call: CallRequest) -> Outcome:
+    """A call on a py-evm state built over ``accounts`` (the interpreter's differential
+    tests pass a state running py-evm's own instruction loop)."""
+    accounts.lock_changes()
+    tx = _ExecTx(
+        Tx(
+            hash=Hash32(b""),
+            type=2,
+            sender=call.sender,
+            nonce=accounts.get_nonce(call.sender),
+            gas=call.gas,
+            to=call.to,
+            value=call.value,
+            data=call.data,
+            chain_id=env.chain_id,
+            gas_price=None,
+            max_fee_per_gas=call.max_fee_per_gas,
+            max_priority_fee_per_gas=call.max_priority_fee_per_gas,
+            access_list=call.access_list,
+            authorization_list=(),
+            v=0,
+            r=0,
+            s=0,
+            raw=b"",
+        )
+    )
+    if tx.intrinsic_gas > call.gas:
+        return Outcome(False, call.gas, b"", (), "intrinsic gas too low", False)
+    executor = state.get_transaction_executor()
+    message = executor.build_evm_message(tx)
+    computation = executor.build_computation(message, tx)
+    # No finalize_computation: it only pays refunds and fees and clears empty accounts
+    # in a journal the caller throws away; the gas it would settle is _gas_used's.
+    state.clear_transient_storage()
+    return _outcome(computation, _gas_used(tx, computation))

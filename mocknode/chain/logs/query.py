@@ -1,0 +1,193 @@
+"""Log queries and polling filters (eth_getLogs, eth_newFilter and friends).
+
+A query walks the blocks of its range and skips a block whose bloom cannot match
+before looking at its receipts. Filters are node-wide, as in geth: each remembers
+what arrived since it was last polled. The chain tells them about new blocks and new
+pool transactions through listener callbacks, so this module never polls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import count
+from typing import TYPE_CHECKING, Literal
+
+from mocknode.chain.errors import ChainError
+from mocknode.chain.primitives.hashing import keccak
+from mocknode.chain.records import Block, Log, Tx
+from mocknode.types import Address, BlockRef, Hash32
+
+if TYPE_CHECKING:
+    from mocknode.chain.chain import Chain
+
+
+class FilterNotFound(ChainError):
+    def __init__(self) -> None:
+        super().__init__("filter not found")
+
+
+@dataclass(frozen=True, slots=True)
+class LogFilter:
+    from_block: BlockRef | None = None
+    to_block: BlockRef | None = None
+    block_hash: Hash32 | None = None
+    addresses: tuple[Address, ...] = ()
+    # One entry per topic position: None matches anything, else any of the hashes.
+    topics: tuple[tuple[Hash32, ...] | None, ...] = ()
+
+    def matches(self, log: Log) -> bool:
+        if self.addresses and log.address not in self.addresses:
+            return False
+        if len(self.topics) > len(log.topics):
+            return False
+        for wanted, topic in zip(self.topics, log.topics, strict=False):
+            if wanted is not None and wanted and topic not in wanted:
+                return False
+        return True
+
+    def may_match(self, bloom: int) -> bool:
+        """Bloom test: False means no log in a block with this bloom can match."""
+        if self.addresses and not any(_in_bloom(bloom, a) for a in self.addresses):
+            return False
+        for wanted in self.topics:
+            if wanted and not any(_in_bloom(bloom, t) for t in wanted):
+                return False
+        return True
+
+
+def _in_bloom(bloom: int, item: bytes) -> bool:
+    h = keccak(item)
+    return all(bloom >> (((h[i] << 8) | h[i + 1]) & 2047) & 1 for i in (0, 2, 4))
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    block: Block
+    tx_index: int
+    log_index: int
+    log: Log
+    removed: bool = False
+
+
+def block_logs(block: Block, filt: LogFilter, removed: bool = False) -> Iterator[LogEntry]:
+    if not filt.may_match(int.from_bytes(block.header.logs_bloom, "big")):
+        return
+    for tx_index, receipt in enumerate(block.receipts):
+        for i, log in enumerate(receipt.logs):
+            if filt.matches(log):
+                yield LogEntry(block, tx_index, receipt.first_log_index + i, log, removed)
+
+
+def query_logs(chain: Chain, filt: LogFilter) -> list[LogEntry]:
+    if filt.block_hash is not None:
+        block = chain.block_by_hash(filt.block_hash)
+        if block is None:
+            raise ChainError("unknown block")
+        return list(block_logs(block, filt))
+    head = chain.head.number
+    if filt.from_block and filt.from_block.number is not None and filt.from_block.number > head:
+        return []  # nothing there yet (geth answers an empty list too)
+    start = chain.resolve(filt.from_block).number if filt.from_block else head
+    if filt.to_block and filt.to_block.number is not None and filt.to_block.number > head:
+        end = head
+    else:
+        end = chain.resolve(filt.to_block).number if filt.to_block else head
+    if start > end:
+        raise ChainError("invalid block range params")
+    out: list[LogEntry] = []
+    blocks = chain.blocks
+    # With one constraint and no wildcard positions after it, the index's candidates are
+    # exactly the matches (a trailing wildcard still demands that many topics).
+    constrained = [i for i, wanted in enumerate(filt.topics) if wanted]
+    check = bool(filt.addresses) + len(constrained) > 1 or len(filt.topics) != (
+        constrained[-1] + 1 if constrained else 0
+    )
+    for number, tx_index, i in chain.log_index.candidates(filt.addresses, filt.topics, start, end):
+        block = blocks[number]
+        receipt = block.receipts[tx_index]
+        log = receipt.logs[i]
+        if not check or filt.matches(log):
+            out.append(LogEntry(block, tx_index, receipt.first_log_index + i, log))
+    return out
+
+
+FilterKind = Literal["blocks", "logs", "pending"]
+
+
+@dataclass
+class _Filter:
+    kind: FilterKind
+    criteria: LogFilter | None = None
+    blocks: list[Hash32] = field(default_factory=list)
+    logs: list[LogEntry] = field(default_factory=list)
+    txs: list[Hash32] = field(default_factory=list)
+
+
+class Filters:
+    """Installed polling filters, fed by the chain's block and pool events."""
+
+    def __init__(self, chain: Chain) -> None:
+        self._chain = chain
+        self._filters: dict[str, _Filter] = {}
+        self._ids = count(1)
+        chain.block_listeners.append(self._on_block)
+        chain.pending_listeners.append(self._on_pending)
+        chain.snapshot_hooks.append(self)
+
+    def _new_id(self) -> str:
+        return hex(next(self._ids))
+
+    def install(self, kind: FilterKind, criteria: LogFilter | None = None) -> str:
+        filter_id = self._new_id()
+        self._filters[filter_id] = _Filter(kind, criteria)
+        return filter_id
+
+    def uninstall(self, filter_id: str) -> bool:
+        return self._filters.pop(filter_id, None) is not None
+
+    def changes(self, filter_id: str) -> list[Hash32] | list[LogEntry]:
+        filt = self._filters.get(filter_id)
+        if filt is None:
+            raise FilterNotFound()
+        if filt.kind == "blocks":
+            blocks, filt.blocks = filt.blocks, []
+            return blocks
+        if filt.kind == "pending":
+            txs, filt.txs = filt.txs, []
+            return txs
+        logs, filt.logs = filt.logs, []
+        return logs
+
+    def logs(self, filter_id: str) -> list[LogEntry]:
+        filt = self._filters.get(filter_id)
+        if filt is None or filt.criteria is None:
+            raise FilterNotFound()
+        return query_logs(self._chain, filt.criteria)
+
+    def _on_block(self, block: Block, removed: bool) -> None:
+        for filt in self._filters.values():
+            if filt.kind == "blocks" and not removed:
+                filt.blocks.append(block.hash)
+            elif filt.kind == "logs" and filt.criteria is not None:
+                filt.logs.extend(block_logs(block, filt.criteria, removed))
+
+    def _on_pending(self, tx: Tx) -> None:
+        for filt in self._filters.values():
+            if filt.kind == "pending":
+                filt.txs.append(tx.hash)
+
+    # A snapshot takes the installed filters and what each has not yet delivered, so a
+    # test that installs filters and reverts leaves nothing behind for the next test.
+    def capture(self) -> object:
+        return {
+            fid: _Filter(f.kind, f.criteria, list(f.blocks), list(f.logs), list(f.txs))
+            for fid, f in self._filters.items()
+        }
+
+    def restore(self, token: object) -> None:
+        assert isinstance(token, dict)
+        self._filters = {
+            fid: _Filter(f.kind, f.criteria, list(f.blocks), list(f.logs), list(f.txs))
+            for fid, f in token.items()
+        }

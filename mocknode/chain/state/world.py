@@ -1,0 +1,214 @@
+"""World state with its whole history, in plain Python structures.
+
+The state advances by *commits*: one per mined block, and one per direct edit a dev
+tool makes between blocks (``anvil_setBalance`` and friends). Commits are numbered
+``0, 1, 2 ...``; the chain remembers which commit each block ended on.
+
+The latest state is what nearly every request reads, so it is a dict lookup away:
+each account and each storage slot keeps a short list of ``(commit, value)``
+versions, newest last. Reading the latest state takes the last version; reading an
+older commit bisects. Each commit records which keys it changed, so going back to
+commit ``n`` (snapshot revert, reorg) pops exactly the versions written after ``n``:
+the cost is the number of changes undone, never the chain length.
+
+State roots come from persistent tries (:mod:`mocknode.chain.primitives.trie`) updated with each
+commit's changes only; old roots stay valid, so proofs at past blocks work.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from mocknode.chain.primitives import rlp, trie
+from mocknode.chain.primitives.hashing import BLANK_ROOT, EMPTY_CODE_HASH, keccak
+from mocknode.types import Address
+
+
+class Account(NamedTuple):
+    nonce: int
+    balance: int
+    code_hash: bytes
+
+
+EMPTY_ACCOUNT = Account(0, 0, EMPTY_CODE_HASH)
+
+_Versions = list[tuple[int, "Account | None"]]
+_SlotVersions = list[tuple[int, int]]
+
+
+def _first(item: tuple[int, object]) -> int:
+    return item[0]
+
+
+@dataclass(slots=True)
+class _BlockChanges:
+    """What commit ``n`` wrote, so it can be taken back."""
+
+    accounts: list[Address] = field(default_factory=list)
+    slots: list[tuple[Address, int]] = field(default_factory=list)
+    account_trie: trie.Node | None = None
+    storage_tries: dict[Address, trie.Node | None] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class BlockDiff:
+    """The net effect of one block on the state, produced by executing it."""
+
+    accounts: dict[Address, Account | None]
+    storage: dict[Address, dict[int, int]]
+    codes: dict[bytes, bytes]
+
+
+class StateReader:
+    """Read-only view of the state as of one commit."""
+
+    __slots__ = ("_state", "block")
+
+    def __init__(self, state: WorldState, commit: int) -> None:
+        self._state = state
+        self.block = commit
+
+    def account(self, address: Address) -> Account | None:
+        versions = self._state._accounts.get(address)
+        if not versions:
+            return None
+        if versions[-1][0] <= self.block:
+            return versions[-1][1]
+        i = bisect_right(versions, self.block, key=_first)
+        return versions[i - 1][1] if i else None
+
+    def storage(self, address: Address, slot: int) -> int:
+        slots = self._state._storage.get(address)
+        if not slots:
+            return 0
+        versions = slots.get(slot)
+        if not versions:
+            return 0
+        if versions[-1][0] <= self.block:
+            return versions[-1][1]
+        i = bisect_right(versions, self.block, key=_first)
+        return versions[i - 1][1] if i else 0
+
+    def code(self, code_hash: bytes) -> bytes:
+        if code_hash == EMPTY_CODE_HASH:
+            return b""
+        return self._state._codes[code_hash]
+
+    def slots_of(self, address: Address) -> list[int]:
+        """Slots of ``address`` that are non-zero at this block (for storage wipes)."""
+        slots = self._state._storage.get(address, {})
+        return [s for s in slots if self.storage(address, s) != 0]
+
+
+class WorldState:
+    """All accounts, storage and code, at every block since genesis."""
+
+    def __init__(self) -> None:
+        self._accounts: dict[Address, _Versions] = {}
+        self._storage: dict[Address, dict[int, _SlotVersions]] = {}
+        self._codes: dict[bytes, bytes] = {}
+        self._changes: list[_BlockChanges] = []
+        self._account_trie: trie.Node | None = None
+        self._storage_tries: dict[Address, trie.Node | None] = {}
+        self.head = -1  # the latest commit
+
+    def reader(self, commit: int | None = None) -> StateReader:
+        return StateReader(self, self.head if commit is None else commit)
+
+    def commit(self, diff: BlockDiff) -> bytes:
+        """Apply ``diff`` as commit ``head + 1``; return the new state root."""
+        number = self.head + 1
+        record = _BlockChanges(account_trie=self._account_trie)
+        self._codes.update(diff.codes)
+        touched = set(diff.accounts)
+        for address, slots in diff.storage.items():
+            if not slots:
+                continue
+            touched.add(address)
+            per_account = self._storage.setdefault(address, {})
+            old_trie = self._storage_tries.get(address)
+            record.storage_tries[address] = old_trie
+            node = old_trie
+            for slot, value in slots.items():
+                per_account.setdefault(slot, []).append((number, value))
+                record.slots.append((address, slot))
+                path = trie.to_nibbles(keccak(slot.to_bytes(32, "big")))
+                if value:
+                    node = trie.put(node, path, rlp.encode_int(value))
+                else:
+                    node = trie.delete(node, path)
+            self._storage_tries[address] = node
+        for address, account in diff.accounts.items():
+            self._accounts.setdefault(address, []).append((number, account))
+            record.accounts.append(address)
+        node = self._account_trie
+        head = StateReader(self, number)
+        for address in touched:
+            account = head.account(address)
+            path = trie.to_nibbles(keccak(address))
+            if account is None:
+                node = trie.delete(node, path)
+                if self._storage_tries.get(address) is not None:
+                    record.storage_tries.setdefault(address, self._storage_tries[address])
+                    self._storage_tries[address] = None
+                continue
+            storage_root = trie.root_hash(self._storage_tries.get(address))
+            node = trie.put(node, path, encode_account(account, storage_root))
+        self._account_trie = node
+        self._changes.append(record)
+        self.head = number
+        return trie.root_hash(node)
+
+    def revert_to(self, commit: int) -> None:
+        """Forget every commit after ``commit``."""
+        while self.head > commit:
+            record = self._changes.pop()
+            for address in reversed(record.accounts):
+                versions = self._accounts[address]
+                versions.pop()
+                if not versions:
+                    del self._accounts[address]
+            for address, slot in reversed(record.slots):
+                slot_versions = self._storage[address][slot]
+                slot_versions.pop()
+                if not slot_versions:
+                    del self._storage[address][slot]
+            self._account_trie = record.account_trie
+            self._storage_tries.update(record.storage_tries)
+            self.head -= 1
+
+    @property
+    def state_root(self) -> bytes:
+        return trie.root_hash(self._account_trie)
+
+    def tries_at(self, commit: int, address: Address) -> tuple[trie.Node | None, trie.Node | None]:
+        """(account trie, storage trie of ``address``) as of ``commit``, for proofs.
+
+        Each commit's record holds the tries as they were before it, so the state after
+        ``commit`` is what commit ``commit + 1`` recorded; walking back costs the number
+        of later commits (proofs are rare; nothing else pays for keeping this).
+        """
+        if commit >= self.head:
+            return self._account_trie, self._storage_tries.get(address)
+        account_trie = self._changes[commit + 1].account_trie
+        storage = self._storage_tries.get(address)
+        for record in reversed(self._changes[commit + 1 :]):
+            if address in record.storage_tries:
+                storage = record.storage_tries[address]
+        return account_trie, storage
+
+    def storage_root(self, address: Address) -> bytes:
+        return trie.root_hash(self._storage_tries.get(address))
+
+
+def encode_account(account: Account, storage_root: bytes = BLANK_ROOT) -> bytes:
+    return rlp.encode_list(
+        (
+            rlp.encode_int(account.nonce),
+            rlp.encode_int(account.balance),
+            rlp.encode_bytes(storage_root),
+            rlp.encode_bytes(account.code_hash),
+        )
+    )

@@ -1,0 +1,74 @@
+"""The checks a transaction passes before it enters the pool, as geth's txpool makes them.
+
+Order and wording follow geth's ``ValidateTransaction`` and
+``ValidateTransactionWithState`` (core/txpool/validation.go): clients decide what to do
+by matching these messages. One deliberate difference: with automine, a fee cap below
+the next block's base fee is refused at once (anvil does the same) instead of waiting
+in the pool for a base fee that, on an idle dev chain, only falls.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mocknode.chain.errors import TxRejected
+from mocknode.chain.primitives.hashing import checksum_address
+from mocknode.chain.records import Tx
+from mocknode.chain.tx import codec as txcodec
+
+if TYPE_CHECKING:
+    from mocknode.chain.chain import Chain
+
+MAX_INITCODE_SIZE = 49152
+MAX_TX_SIZE = 128 * 1024
+
+
+def validate_for_pool(chain: Chain, tx: Tx) -> None:
+    """geth's txpool checks, in geth's order, with geth's messages."""
+    if tx.type not in (0, 1, 2, 4):
+        raise TxRejected("transaction type not supported")
+    if len(tx.raw) > MAX_TX_SIZE:
+        raise TxRejected("oversized data")
+    if tx.to is None and len(tx.data) > MAX_INITCODE_SIZE:
+        raise TxRejected(
+            f"max initcode size exceeded: code size {len(tx.data)}, limit {MAX_INITCODE_SIZE}"
+        )
+    if tx.gas > chain.head.header.gas_limit:
+        raise TxRejected("exceeds block gas limit")
+    if tx.max_priority_fee_per_gas > tx.max_fee_per_gas:
+        raise TxRejected("max priority fee per gas higher than max fee per gas")
+    if tx.chain_id is not None and tx.chain_id != chain.config.chain_id:
+        raise TxRejected(
+            "invalid sender: invalid chain id for signer: "
+            f"have {tx.chain_id} want {chain.config.chain_id}"
+        )
+    if tx.type == 4 and not tx.authorization_list:
+        raise TxRejected("EIP-7702 transaction with empty auth list")
+    if tx.type == 4 and tx.to is None:
+        raise TxRejected("EIP-7702 transaction cannot be used to create contract")
+    needed = txcodec.intrinsic_gas(tx)
+    if tx.gas < needed:
+        raise TxRejected(f"intrinsic gas too low: gas {tx.gas}, minimum needed {needed}")
+    floor = txcodec.floor_data_gas(tx)
+    if tx.gas < floor:
+        raise TxRejected(
+            f"insufficient gas for floor data gas cost: gas {tx.gas}, minimum needed {floor}"
+        )
+    head = chain.state.reader()
+    account = head.account(tx.sender)
+    state_nonce = account.nonce if account else 0
+    if tx.nonce < state_nonce:
+        raise TxRejected(f"nonce too low: next nonce {state_nonce}, tx nonce {tx.nonce}")
+    balance = account.balance if account else 0
+    cost = tx.gas * tx.max_fee_per_gas + tx.value
+    if balance < cost:
+        raise TxRejected(
+            f"insufficient funds for gas * price + value: balance {balance}, "
+            f"tx cost {cost}, overshot {cost - balance}"
+        )
+    base_fee = chain.next_base_fee()
+    if tx.max_fee_per_gas < base_fee:
+        raise TxRejected(
+            f"max fee per gas less than block base fee: address {checksum_address(tx.sender)}, "
+            f"maxFeePerGas: {tx.max_fee_per_gas}, baseFee: {base_fee}"
+        )

@@ -1,0 +1,124 @@
+"""The node's admin surface, written once for every way a node is run.
+
+:class:`~mocknode.embedded.MockNode` (trio in a background thread) and
+:class:`~mocknode.testing.TrioMockNode` (inside the caller's own trio run) differ only in
+how a call reaches the thread that owns the chain (:meth:`NodeControls.run`) and where
+the served :class:`~mocknode.node.Node` is. Everything a test or a script does to a
+node (mine, snapshot, revert, edit state, move time, change mining mode) is defined
+here once on top of those two, so both objects offer exactly the same methods.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from mocknode.chain.chain import Chain, ChainConfig
+from mocknode.chain.tx.keys import DevAccount
+from mocknode.node import Endpoints, Node
+from mocknode.types import Address
+
+T = TypeVar("T")
+
+
+def parse_address(value: str | bytes) -> Address:
+    """An address from ``0x`` hex (any case) or 20 raw bytes."""
+    if isinstance(value, str):
+        raw = bytes.fromhex(value[2:] if value[:2] in ("0x", "0X") else value)
+    else:
+        raw = bytes(value)
+    if len(raw) != 20:
+        raise ValueError(f"not a 20-byte address: {value!r}")
+    return Address(raw)
+
+
+class NodeControls(ABC):
+    """Endpoints and admin calls of a served node, whatever runs it."""
+
+    @abstractmethod
+    def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` on the thread that owns the chain and return its result."""
+
+    @abstractmethod
+    def _served(self) -> Node:
+        """The running :class:`Node`; raises RuntimeError when it is not running."""
+
+    def _chain_call(self, name: str, *args: Any) -> Any:
+        return self.run(lambda: getattr(self._served().chain, name)(*args))
+
+    # -- where it listens -----------------------------------------------------------------
+
+    @property
+    def endpoints(self) -> Endpoints:
+        endpoints = self._served().endpoints
+        if endpoints is None:
+            raise RuntimeError("the node is not serving")
+        return endpoints
+
+    @property
+    def http_url(self) -> str:
+        return self.endpoints.http_url
+
+    @property
+    def ws_url(self) -> str:
+        return self.endpoints.ws_url
+
+    @property
+    def ipc_path(self) -> str | None:
+        return self.endpoints.ipc_path
+
+    @property
+    def chain_config(self) -> ChainConfig:
+        return self._served().config.chain
+
+    @property
+    def accounts(self) -> tuple[DevAccount, ...]:
+        return self._served().chain.accounts  # immutable after genesis: no crossing needed
+
+    # -- chain controls -------------------------------------------------------------------
+
+    def block_number(self) -> int:
+        return int(self.run(lambda: self._served().chain.head.number))
+
+    def mine(self, blocks: int = 1, timestamp: int | None = None) -> None:
+        """Mine ``blocks`` blocks now (with pending transactions), optionally at ``timestamp``."""
+        self._chain_call("mine", blocks, timestamp)
+
+    def snapshot(self, name: str | None = None) -> int:
+        """Take a snapshot; it survives reverting to it, so it can be reused."""
+        return int(self._chain_call("snapshot", name))
+
+    def revert(self, snapshot: int | str) -> bool:
+        """Back to a snapshot, by id or name. False if it no longer exists."""
+        return bool(self._chain_call("revert", snapshot))
+
+    def set_balance(self, address: str | bytes, wei: int) -> None:
+        self._chain_call("set_balance", parse_address(address), wei)
+
+    def set_nonce(self, address: str | bytes, nonce: int) -> None:
+        self._chain_call("set_nonce", parse_address(address), nonce)
+
+    def set_code(self, address: str | bytes, code: bytes) -> None:
+        self._chain_call("set_code", parse_address(address), code)
+
+    def set_storage(self, address: str | bytes, slot: int, value: int) -> None:
+        self._chain_call("set_storage", parse_address(address), slot, value)
+
+    def increase_time(self, seconds: int) -> int:
+        """Move the clock forward for the next blocks; returns the total offset."""
+        return int(self.run(lambda: self._served().chain.time.increase(seconds)))
+
+    def set_next_block_timestamp(self, timestamp: int) -> None:
+        self._chain_call("set_next_timestamp", timestamp)
+
+    def set_automine(self, enabled: bool) -> None:
+        self._chain_call("set_automine", enabled)
+
+    def set_interval_mining(self, seconds: float | None) -> None:
+        """Mine every ``seconds`` of the node's clock (None or 0 turns it off)."""
+        self._chain_call("set_interval", seconds)
+
+    def with_chain(self, fn: Callable[[Chain], T]) -> T:
+        """Run ``fn(chain)`` where the chain lives: for anything the methods above lack."""
+        return self.run(lambda: fn(self._served().chain))

@@ -1,0 +1,497 @@
+"""pytest plugin: a served mock node for every test, in sync, asyncio and trio tests alike.
+
+Installed through the ``pytest11`` entry point, so installing mocknode enables it. Importing
+it is cheap on purpose (py-evm, trio and web3 load only when a test asks for a node): it is
+loaded by *every* pytest run in the environment, most of which never touch a node.
+
+Fixtures
+--------
+::
+
+    _mocknode_cache (session)          nodes by config, started on first use, closed at session end
+    ├── mocknode_session (session)     the default-config node, shared and never reset
+    └── mocknode (function)            the test's node, on a clean chain
+        ├── mocknode_http_url, mocknode_ws_url, mocknode_ipc_path, mocknode_accounts
+        ├── w3                         web3 ``Web3`` over HTTP (when web3 is installed)
+        └── async_w3                   web3 ``AsyncWeb3`` over WebSocket (asyncio tests)
+
+Everything hangs off ``mocknode``, so a test that asks only for ``w3`` gets the same
+isolation as one that asks for ``mocknode`` itself. ``@pytest.mark.mocknode(**config)``
+(any :class:`ChainConfig` field, plus ``interval``) picks the chain; command-line and ini
+options (``--mocknode-chain-id``, ``mocknode_chain_id``, ...) set the defaults under it.
+
+Sync and asyncio tests: a threaded node, reset by snapshot
+-----------------------------------------------------------
+They get a :class:`~mocknode.embedded.MockNode` (trio in a background thread) from a
+session-wide cache keyed by the resolved chain config: tests with equal config share one
+node, a test whose marker differs gets its own, started once and kept. (Interval mining is
+the exception: it is switched on per test, after the snapshot.) Isolation is a snapshot at
+setup and a revert at teardown. The chain's snapshot covers blocks, state, the pool (pending
+transactions), filters, automine, interval mining and time travel, so none of those leak.
+What it cannot cover are connections (and the subscriptions living on them), so the web3
+fixtures are per test and close their connections at teardown. Snapshotting at each test's
+setup (rather than reverting to one taken at genesis) keeps whatever a session fixture
+deployed on ``mocknode_session`` before the test.
+
+Trio tests: the node runs inside the test's own trio run
+--------------------------------------------------------
+``autojump_clock`` can only skip time for deadlines of the run it is the clock of; the
+threaded node's interval miner sleeps in *another* run on a real clock, so a trio test
+waiting two minutes for twelve-second blocks would really wait two minutes. A trio test
+therefore gets a fresh node started with :func:`~mocknode.node.open_mocknode` inside its own
+run (genesis takes milliseconds; no snapshot is needed as the node dies with the test).
+
+How one fixture name resolves two ways: pytest-trio (0.8) sets up a trio test's async
+fixtures inside the test's run by intercepting ``pytest_fixture_setup``: for a fixture it
+must run in trio it returns a placeholder (``TrioFixture``) instead of a value, and when the
+run starts it resolves every placeholder found among the arguments of the test and of other
+such fixtures; a fixture that receives a placeholder becomes one itself. ``mocknode`` is a
+plain sync fixture that, for an item marked ``trio`` (by hand or by ``trio_mode``), yields
+``request.getfixturevalue("_mocknode_in_trio")``. That fixture carries pytest-trio's
+``_force_trio_fixture`` flag (what ``pytest_trio.trio_fixture`` sets), so its value *is* such
+a placeholder; the test then receives the :class:`TrioMockNode`, and ``w3``,
+``mocknode_http_url`` and friends, which take ``mocknode`` as an argument, are run inside the
+run after the node is up. Sync and asyncio items never request ``_mocknode_in_trio``.
+``_mocknode_in_trio`` is a sync function returning an async generator (pytest-trio accepts
+both) rather than an ``async def``, so that pytest-asyncio in ``auto`` mode, which claims
+every ``async def`` fixture, leaves it alone.
+
+The object a test gets
+----------------------
+The same methods in every style (:class:`NodeControls`): endpoints, ``accounts``,
+``block_number()``, ``mine()``, ``snapshot()``/``revert()``, ``set_balance()``,
+``set_nonce()``, ``set_code()``, ``set_storage()``, ``increase_time()``,
+``set_next_block_timestamp()``, ``set_automine()``, ``set_interval_mining()``,
+``with_chain()``. They are plain (not awaitable) calls everywhere. In a trio test they run
+directly on the chain, which lives on the test's own thread, so each is atomic and costs no
+checkpoint (the interval miner notices a mode change at the test's next ``await``); called
+from a worker thread (``trio.to_thread``) they cross into the run with ``trio.from_thread``.
+The trio handle adds ``await mocknode.request(method, *params)``: JSON-RPC through the
+node's real JSON-RPC layer without a socket, the one way to query the chain that never
+leaves the run (see the autojump caveat in ``docs/testing.md``).
+
+Failure reports
+---------------
+A failed test that used a node gets a "mocknode" report section (endpoints, head, pending
+count, mining mode, time offset). pytest-trio 0.8 on trio 0.25+ delivers every trio test
+failure as an exception group of one, which hides pytest's assertion details; for trio tests
+using the node, ``pytest_runtest_call`` unwraps such a group into its one exception.
+
+Parallel runs
+-------------
+Each pytest-xdist worker is its own session, so it has its own cache and nodes: TCP on port
+0, IPC sockets in a per-process directory named after the worker. Unix socket paths are
+limited to about 104-107 bytes and pytest's ``tmp_path`` can be longer, so that directory
+is made under a short temp root instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import itertools
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
+
+import pytest
+
+from mocknode.pytest_plugin import options
+from mocknode.pytest_plugin.options import NodeSettings
+
+if TYPE_CHECKING:
+    from mocknode.chain.chain import Chain
+    from mocknode.controls import NodeControls
+    from mocknode.embedded import MockNode
+    from mocknode.node import NodeConfig
+    from mocknode.testing import TrioMockNode
+
+T = TypeVar("T")
+
+HAVE_WEB3 = importlib.util.find_spec("web3") is not None
+HAVE_PYTEST_ASYNCIO = importlib.util.find_spec("pytest_asyncio") is not None
+
+_DESCRIBE = pytest.StashKey["Callable[[], str]"]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    options.add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    options.configure(config)
+
+
+# -- what a test gets ------------------------------------------------------------------------
+
+
+class NodeAccount(NamedTuple):
+    """A funded dev account: checksummed address and private key, both ``0x`` hex."""
+
+    address: str
+    private_key: str
+
+
+def _describe(node: NodeControls, note: str = "") -> str:
+    """The node's endpoints and chain state, for the report of a failed test."""
+
+    def summary(chain: Chain) -> str:
+        head = chain.head
+        interval = "off" if chain.interval is None else f"every {chain.interval:g} s"
+        return (
+            f"chain id {chain.config.chain_id}, head block {head.number} "
+            f"(0x{bytes(head.hash).hex()}), {len(chain.pool)} pending tx, "
+            f"automine {'on' if chain.automine else 'off'}, interval mining {interval}, "
+            f"time offset {chain.time.offset:+d} s"
+        )
+
+    try:
+        endpoints = f"{node.http_url} {node.ws_url} ipc:{node.ipc_path}"
+        state = node.with_chain(summary)
+    except Exception as exc:  # a report must not fail because the node did
+        return f"node state unavailable: {exc!r}"
+    return f"{endpoints}{note}\n{state}"
+
+
+# -- the nodes -------------------------------------------------------------------------------
+
+
+def _short_temp_root() -> str:
+    """A temp root short enough for unix socket paths (about 104-107 bytes in all)."""
+    root = tempfile.gettempdir()
+    if len(root) > 40 and os.path.isdir("/tmp"):
+        return "/tmp"
+    return root
+
+
+class _NodeCache:
+    """One threaded node per distinct config, started on first use, all closed at the end."""
+
+    def __init__(self) -> None:
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        prefix = f"mocknode-{worker}-" if worker else "mocknode-"
+        self.ipc_dir = tempfile.mkdtemp(prefix=prefix, dir=_short_temp_root())
+        self._nodes: dict[tuple[object, ...], MockNode] = {}
+        self._serial = itertools.count()
+
+    def ipc_path(self, kind: str) -> str:
+        return os.path.join(self.ipc_dir, f"{kind}{next(self._serial)}.ipc")
+
+    def node_for(self, settings: NodeSettings) -> MockNode:
+        node = self._nodes.get(settings.key)
+        if node is None:
+            from mocknode.embedded import MockNode
+
+            node = MockNode(settings.node_config(self.ipc_path("n"))).start()
+            self._nodes[settings.key] = node
+        return node
+
+    def close(self) -> None:
+        nodes, self._nodes = list(self._nodes.values()), {}
+        try:
+            for node in nodes:
+                node.close()
+        finally:
+            shutil.rmtree(self.ipc_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def _mocknode_cache() -> Iterator[_NodeCache]:
+    cache = _NodeCache()
+    try:
+        yield cache
+    finally:
+        cache.close()
+
+
+@pytest.fixture(scope="session")
+def mocknode_session(request: pytest.FixtureRequest, _mocknode_cache: _NodeCache) -> MockNode:
+    """The session's shared node with the default config; never reset between tests.
+
+    For state you build once per session: a session fixture that deploys contracts here
+    runs before any test's ``mocknode`` snapshot, so every test starts from it. Tests on
+    the default config get this same node from ``mocknode``, reset after each test; tests
+    with a ``mocknode`` marker run on other nodes, without it.
+    """
+    return _mocknode_cache.node_for(
+        options.resolve(options.defaults(request.config), "mocknode options")
+    )
+
+
+def _is_trio_test(item: pytest.Item) -> bool:
+    # The rule pytest-trio itself applies (trio_mode marks every async test at collection);
+    # without pytest-trio a stray ``trio`` marker means nothing.
+    return item.get_closest_marker("trio") is not None and item.config.pluginmanager.hasplugin(
+        "trio"
+    )
+
+
+@pytest.fixture
+def mocknode(request: pytest.FixtureRequest, _mocknode_cache: _NodeCache) -> Iterator[Any]:
+    """The test's node, on a clean chain: whatever the test does is undone after it.
+
+    Sync and asyncio tests get a ``MockNode`` (served from a background thread) shared
+    with tests of the same config and reset by snapshot/revert; trio tests get a
+    ``TrioMockNode`` served inside their own trio run (so ``autojump_clock`` drives interval
+    mining). Both offer the same plain admin methods: ``mine``, ``snapshot``, ``revert``,
+    ``set_balance``, ``increase_time``, ``set_automine``, ``set_interval_mining``, ...
+    Configure with ``@pytest.mark.mocknode(chain_id=..., accounts=..., automine=...)``.
+    """
+    item = request.node
+    if _is_trio_test(item):
+        # pytest-trio's placeholder: the test receives the TrioMockNode (module docstring).
+        yield request.getfixturevalue("_mocknode_in_trio")
+        return
+    settings = options.for_test(item)
+    node = _mocknode_cache.node_for(settings)
+    snapshot = node.snapshot()
+    item.stash[_DESCRIBE] = lambda: _describe(node)
+    if settings.interval is not None:
+        node.set_interval_mining(settings.interval)
+    yield node
+    if not node.revert(snapshot):
+        pytest.fail(
+            f"mocknode could not reset the chain: snapshot {snapshot}, taken before the test, "
+            "is gone (the test reverted to an earlier snapshot); later tests may see its state",
+            pytrace=False,
+        )
+
+
+def _trio_fixture(fn: Callable[..., T]) -> Callable[..., T]:
+    """Flag ``fn`` the way ``pytest_trio.trio_fixture`` does, without importing pytest-trio."""
+    fn.__dict__["_force_trio_fixture"] = True
+    return fn
+
+
+@pytest.fixture(name="_mocknode_in_trio")
+@_trio_fixture
+def _mocknode_in_trio_fixture(
+    request: pytest.FixtureRequest, _mocknode_cache: _NodeCache
+) -> AsyncIterator[TrioMockNode]:
+    item = request.node
+    settings = options.for_test(item)
+    return _serve_in_run(item, settings.node_config(_mocknode_cache.ipc_path("t")), settings)
+
+
+async def _serve_in_run(
+    item: pytest.Item, config: NodeConfig, settings: NodeSettings
+) -> AsyncIterator[TrioMockNode]:
+    from mocknode.node import open_mocknode
+    from mocknode.testing import TrioMockNode
+
+    async with open_mocknode(config) as node:
+        handle = TrioMockNode(node)
+        if settings.interval is not None:
+            handle.set_interval_mining(settings.interval)
+        # Reported after the run: the chain outlives it, and the report runs on this thread.
+        item.stash[_DESCRIBE] = lambda: _describe(handle, " (served in the test's trio run)")
+        yield handle
+
+
+@pytest.fixture
+def mocknode_http_url(mocknode: NodeControls) -> str:
+    """HTTP JSON-RPC URL of the test's node (``http://127.0.0.1:<port>``), clean chain."""
+    return mocknode.http_url
+
+
+@pytest.fixture
+def mocknode_ws_url(mocknode: NodeControls) -> str:
+    """WebSocket URL of the test's node (same port as HTTP), clean chain."""
+    return mocknode.ws_url
+
+
+@pytest.fixture
+def mocknode_ipc_path(mocknode: NodeControls) -> str:
+    """Path of the test's node's IPC socket (a short per-process temp dir), clean chain."""
+    path = mocknode.ipc_path
+    assert path is not None, "mocknode nodes always serve IPC"
+    return path
+
+
+@pytest.fixture
+def mocknode_accounts(mocknode: NodeControls) -> tuple[NodeAccount, ...]:
+    """The funded dev accounts of the test's node, as ``NodeAccount(address, private_key)``.
+
+    Addresses are checksummed, ready for web3's ``"from"``; the node signs for them.
+    """
+    from mocknode.chain.primitives.hashing import checksum_address
+
+    return tuple(
+        NodeAccount(checksum_address(account.address), "0x" + bytes(account.private_key).hex())
+        for account in mocknode.accounts
+    )
+
+
+# -- web3 ------------------------------------------------------------------------------------
+
+_TRIO_WEB3_HINT = (
+    "in a trio test the node runs in the test's own trio run, and web3's sync calls block "
+    "that run's thread: call w3 from a worker thread "
+    "(await trio.to_thread.run_sync(lambda: w3.eth.block_number)), "
+    "or use await mocknode.request('eth_blockNumber')"
+)
+
+
+def _refuse_on_trio_thread() -> None:
+    import sys
+
+    if "trio" in sys.modules and sys.modules["trio"].lowlevel.in_trio_run():
+        raise RuntimeError("sync web3 call on a trio thread would deadlock: " + _TRIO_WEB3_HINT)
+
+
+@functools.cache
+def _trio_safe(http_provider: type[Any]) -> type[Any]:
+    """web3's ``HTTPProvider``, refusing to block a trio run's thread.
+
+    Built on first use, so that only runs that use ``w3`` import web3; keyed by the base
+    class, in case web3 is imported afresh (as pytester's in-process runs do).
+    """
+    from web3.types import RPCEndpoint, RPCResponse
+
+    class TrioSafeHTTPProvider(http_provider):  # type: ignore[misc,valid-type]
+        def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
+            _refuse_on_trio_thread()
+            response: RPCResponse = super().make_request(method, params)
+            return response
+
+        def make_batch_request(
+            self, batch_requests: list[tuple[RPCEndpoint, Any]]
+        ) -> list[RPCResponse] | RPCResponse:
+            _refuse_on_trio_thread()
+            responses: list[RPCResponse] | RPCResponse = super().make_batch_request(batch_requests)
+            return responses
+
+    return TrioSafeHTTPProvider
+
+
+if HAVE_WEB3:
+
+    @pytest.fixture
+    def w3(mocknode: NodeControls) -> Iterator[Any]:
+        """web3 ``Web3`` over HTTP to the test's node, on its clean chain.
+
+        Its HTTP connections are closed after the test. In trio tests, call it from a
+        worker thread (``trio.to_thread.run_sync``): a call on the run's own thread
+        raises at once instead of deadlocking.
+        """
+        import requests  # type: ignore[import-untyped]
+        from web3 import HTTPProvider, Web3
+
+        session = requests.Session()
+        provider = _trio_safe(HTTPProvider)(
+            mocknode.http_url, session=session, request_kwargs={"timeout": 30}
+        )
+        try:
+            yield Web3(provider)
+        finally:
+            session.close()
+
+    @pytest.fixture
+    def async_w3(request: pytest.FixtureRequest) -> Any:
+        """web3 ``AsyncWeb3`` over WebSocket to the test's node, connected (asyncio tests).
+
+        WebSocket rather than async HTTP so that ``eth_subscribe`` works; the connection,
+        and every subscription on it, is closed after the test. It runs on the test's own
+        asyncio loop (whatever its ``loop_scope``). Needs pytest-asyncio.
+        """
+        item = request.node
+        if _is_trio_test(item):
+            pytest.fail(
+                "async_w3 is asyncio-only (web3's async providers need asyncio); "
+                + _TRIO_WEB3_HINT,
+                pytrace=False,
+            )
+        if not HAVE_PYTEST_ASYNCIO:
+            pytest.fail("async_w3 needs pytest-asyncio", pytrace=False)
+        import pytest_asyncio
+
+        if not pytest_asyncio.is_async_test(item):
+            pytest.fail(
+                "async_w3 is for asyncio tests (async def, run by pytest-asyncio); "
+                "a sync test can use w3",
+                pytrace=False,
+            )
+        marker = item.get_closest_marker("asyncio")
+        kwargs = marker.kwargs if marker is not None else {}
+        scope = (
+            kwargs.get("loop_scope")
+            or kwargs.get("scope")
+            or item.config.getini("asyncio_default_test_loop_scope")
+            or "function"
+        )
+        return request.getfixturevalue(f"_mocknode_async_w3_{scope}")
+
+
+if HAVE_WEB3 and HAVE_PYTEST_ASYNCIO:
+    _LoopScope = Literal["function", "class", "module", "package", "session"]
+
+    def _async_w3_for(scope: _LoopScope) -> object:
+        """``async_w3``'s asyncio half, bound to the loop of one ``loop_scope``.
+
+        pytest-asyncio fixes a fixture's loop when the fixture is defined, but the
+        connection must live on the loop the test runs on; so there is one per scope and
+        ``async_w3`` picks the test's.
+        """
+        import pytest_asyncio
+
+        async def connect(mocknode: NodeControls) -> AsyncIterator[Any]:
+            from web3 import AsyncWeb3, WebSocketProvider
+
+            async with AsyncWeb3(WebSocketProvider(mocknode.ws_url, request_timeout=30)) as aw3:
+                yield aw3
+
+        return pytest_asyncio.fixture(connect, loop_scope=scope, name=f"_mocknode_async_w3_{scope}")
+
+    _SCOPES: tuple[_LoopScope, ...] = ("function", "class", "module", "package", "session")
+    for _scope in _SCOPES:
+        globals()[f"_mocknode_async_w3_{_scope}"] = _async_w3_for(_scope)
+
+
+# -- reports ---------------------------------------------------------------------------------
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """A trio test on the node fails with its own error, not a group of one.
+
+    pytest-trio 0.8 runs the test in a nursery, and trio (0.25+) wraps whatever escapes a
+    nursery in an ``ExceptionGroup``; pytest then prints the group's traceback instead of
+    its usual report (no ``E`` lines, no assertion details). For trio tests using the
+    node, a group holding exactly one exception is replaced by that exception; real
+    multi-error groups are left alone. Raised outside the ``except`` block so the group
+    does not become its context.
+    """
+    if not (_is_trio_test(item) and "mocknode" in getattr(item, "fixturenames", ())):
+        return (yield)
+    single: BaseException | None = None
+    try:
+        return (yield)
+    except BaseExceptionGroup as group:
+        single = _only_exception(group)
+        if single is None:
+            raise
+    raise single
+
+
+def _only_exception(group: BaseExceptionGroup[BaseException]) -> BaseException | None:
+    while len(group.exceptions) == 1:
+        inner = group.exceptions[0]
+        if not isinstance(inner, BaseExceptionGroup):
+            return inner
+        group = inner
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test's report gets a "mocknode" section: endpoints and chain state."""
+    report = yield
+    if report.when == "call" and report.failed:
+        describe = item.stash.get(_DESCRIBE, None)
+        if describe is not None:
+            report.sections.append(("mocknode", describe()))
+    return report

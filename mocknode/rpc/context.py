@@ -1,0 +1,29 @@
+"""What a method function can reach: the chain, node-wide filters, and its connection.
+
+A :class:`Context` is made per connection. ``connection`` holds what belongs to that
+connection only (subscriptions); filters are node-wide, as in geth, so a client can
+create a filter over one HTTP connection and poll it over another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from mocknode.chain.chain import Chain
+
+if TYPE_CHECKING:
+    from mocknode.chain.logs.query import Filters
+    from mocknode.rpc.subscriptions import Subscriptions
+
+CLIENT_VERSION = "mocknode/v0.1.0/python"
+
+
+@dataclass
+class Context:
+    chain: Chain
+    filters: Filters
+    transport: str
+    subscriptions: Subscriptions | None = None
+    client_version: str = CLIENT_VERSION
+    extra: dict[str, object] = field(default_factory=dict)

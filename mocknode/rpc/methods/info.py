@@ -1,0 +1,80 @@
+"""Node and network identity: web3_*, net_*, and the eth_* methods that describe the node."""
+
+from __future__ import annotations
+
+from mocknode.chain.primitives.hashing import keccak
+from mocknode.rpc import codec
+from mocknode.rpc.context import Context
+from mocknode.rpc.registry import method
+from mocknode.types import Address
+
+
+@method("web3_clientVersion")
+def web3_clientVersion(ctx: Context) -> str:
+    return ctx.client_version
+
+
+@method("web3_sha3", codec.data, result=codec.hex_data)
+def web3_sha3(ctx: Context, data: bytes) -> bytes:
+    return keccak(data)
+
+
+@method("net_version")
+def net_version(ctx: Context) -> str:
+    return str(ctx.chain.config.chain_id)
+
+
+@method("net_listening")
+def net_listening(ctx: Context) -> bool:
+    return True
+
+
+@method("net_peerCount", result=codec.hex_quantity)
+def net_peerCount(ctx: Context) -> int:
+    return 0
+
+
+@method("eth_chainId", result=codec.hex_quantity)
+def eth_chainId(ctx: Context) -> int:
+    return ctx.chain.config.chain_id
+
+
+@method("eth_syncing")
+def eth_syncing(ctx: Context) -> bool:
+    return False
+
+
+@method("eth_mining")
+def eth_mining(ctx: Context) -> bool:
+    return ctx.chain.automine
+
+
+@method("eth_hashrate", result=codec.hex_quantity)
+def eth_hashrate(ctx: Context) -> int:
+    return 0
+
+
+@method("eth_accounts", result=codec.hex_addresses)
+def eth_accounts(ctx: Context) -> list[Address]:
+    return [account.address for account in ctx.chain.accounts]
+
+
+@method("eth_coinbase", result=codec.hex_data)
+def eth_coinbase(ctx: Context) -> Address:
+    # geth dropped eth_coinbase in 1.14; dev nodes (anvil, hardhat) still answer it.
+    return ctx.chain.config.coinbase
+
+
+@method("eth_gasPrice", result=codec.hex_quantity)
+def eth_gasPrice(ctx: Context) -> int:
+    return ctx.chain.gas_price()
+
+
+@method("eth_maxPriorityFeePerGas", result=codec.hex_quantity)
+def eth_maxPriorityFeePerGas(ctx: Context) -> int:
+    return ctx.chain.config.priority_fee
+
+
+@method("eth_blobBaseFee", result=codec.hex_quantity)
+def eth_blobBaseFee(ctx: Context) -> int:
+    return 1
