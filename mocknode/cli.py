@@ -17,7 +17,7 @@ import trio
 from mocknode.chain.chain import ETHER, ChainConfig
 from mocknode.chain.tx.keys import DEFAULT_MNEMONIC
 from mocknode.io.ipc import IpcPathError
-from mocknode.node import Node, NodeConfig, default_ipc_path, startup_error
+from mocknode.node import Node, NodeConfig, default_ipc_path, open_node, startup_error
 
 
 def _ether(text: str) -> int:
@@ -101,13 +101,10 @@ def _banner(node: Node) -> str:
 
 async def _run(config: NodeConfig) -> None:
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-        node = Node(config)
-        async with trio.open_nursery() as nursery:
-            endpoints = await nursery.start(node.serve)
+        async with open_node(config) as node:
             print(_banner(node), flush=True)
-            print(f"Listening on {endpoints}", flush=True)
+            print(f"Listening on {node.endpoints}", flush=True)
             async for _ in signals:
-                nursery.cancel_scope.cancel()
                 break
 
 

@@ -1,22 +1,25 @@
 """The node's admin surface, written once for every way a node is run.
 
 :class:`~mocknode.embedded.MockNode` (trio in a background thread) and
-:class:`~mocknode.testing.TrioMockNode` (inside the caller's own trio run) differ only in
+:class:`~mocknode.trio_node.TrioMockNode` (inside the caller's own trio run) differ only in
 how a call reaches the thread that owns the chain (:meth:`NodeControls.run`) and where
 the served :class:`~mocknode.node.Node` is. Everything a test or a script does to a
 node (mine, snapshot, revert, edit state, move time, change mining mode) is defined
-here once on top of those two, so both objects offer exactly the same methods.
+here once on top of those two, so both objects offer exactly the same methods. The small
+values both hand out (:class:`NodeAccount`, the config they start from) live here too.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any, NamedTuple, TypeVar
 
 from mocknode.chain.chain import Chain, ChainConfig
+from mocknode.chain.primitives.hashing import checksum_address
 from mocknode.chain.tx.keys import DevAccount
-from mocknode.node import Endpoints, Node
+from mocknode.node import Endpoints, Node, NodeConfig
 from mocknode.types import Address
 
 T = TypeVar("T")
@@ -31,6 +34,27 @@ def parse_address(value: str | bytes) -> Address:
     if len(raw) != 20:
         raise ValueError(f"not a 20-byte address: {value!r}")
     return Address(raw)
+
+
+def node_config(config: NodeConfig | None, chain_options: Mapping[str, Any]) -> NodeConfig:
+    """The config an embedded node starts from: ``config`` (by default any free port),
+    with ``chain_options`` replacing fields of its chain config."""
+    config = config or NodeConfig(port=0)
+    if chain_options:
+        config = replace(config, chain=replace(config.chain, **chain_options))
+    return config
+
+
+class NodeAccount(NamedTuple):
+    """A funded dev account as clients write it: checksummed address and private key,
+    both ``0x`` hex (``DevAccount`` holds the same as raw bytes)."""
+
+    address: str
+    private_key: str
+
+    @classmethod
+    def of(cls, account: DevAccount) -> NodeAccount:
+        return cls(checksum_address(account.address), "0x" + bytes(account.private_key).hex())
 
 
 class NodeControls(ABC):

@@ -4,7 +4,8 @@ Starting it runs ``trio.run`` in a daemon thread and waits until every listener 
 bound; every admin call crosses into that thread with ``trio.from_thread.run_sync``,
 so chain objects are only ever touched by trio's thread, exactly as when requests
 arrive over the sockets. Closing cancels the node, joins the thread, and the IPC
-socket file is gone when ``close()`` returns.
+socket file is gone when ``close()`` returns. Its trio twin, for code already inside a
+trio run, is :func:`~mocknode.trio_node.open_mocknode`.
 """
 
 from __future__ import annotations
@@ -12,12 +13,11 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any, TypeVar
 
 import trio
 
-from mocknode.controls import NodeControls
+from mocknode.controls import NodeControls, node_config
 from mocknode.node import Node, NodeConfig, startup_error
 
 T = TypeVar("T")
@@ -26,15 +26,15 @@ T = TypeVar("T")
 class MockNode(NodeControls):
     """A served node owned by the calling (non-trio) thread.
 
+    ``config`` defaults to :class:`NodeConfig` on a free port; keyword arguments replace
+    fields of its chain config (``MockNode(chain_id=5, automine=False)``).
+
     >>> with MockNode(NodeConfig(port=0, ipc_path=None)) as node:
     ...     node.http_url  # doctest: +SKIP
     """
 
     def __init__(self, config: NodeConfig | None = None, **chain_options: Any) -> None:
-        config = config or NodeConfig(port=0)
-        if chain_options:
-            config = replace(config, chain=replace(config.chain, **chain_options))
-        self.config = config
+        self.config = node_config(config, chain_options)
         self._node: Node | None = None
         self._thread: threading.Thread | None = None
         self._token: trio.lowlevel.TrioToken | None = None

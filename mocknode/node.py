@@ -5,8 +5,9 @@ filters, and a :class:`RpcSession` per connection, and starts the listeners in o
 nursery. Layers below know nothing of each other: ``io`` moves messages, ``rpc``
 answers them, the chain executes.
 
-``open_mocknode`` is the trio entry point; the CLI and the embedded (threaded) API are
-thin shells over it.
+:func:`open_node` serves one for the duration of a block, inside trio. The public handles
+are thin shells over it: :func:`mocknode.open_mocknode` (in the caller's trio run),
+:class:`mocknode.MockNode` (trio in a background thread), and the CLI.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ def default_ipc_path() -> str:
 
 @dataclass(frozen=True)
 class NodeConfig:
+    """Where a node listens, and the chain it serves (``port=0``: any free port)."""
+
     host: str = "127.0.0.1"
     port: int = 8545
     ipc_path: str | None = field(default_factory=default_ipc_path)  # None: no IPC
@@ -66,6 +69,8 @@ class NodeConfig:
 
 @dataclass(frozen=True, slots=True)
 class Endpoints:
+    """Where a running node answers: its real port, and the IPC path or None."""
+
     http_url: str
     ws_url: str
     ipc_path: str | None
@@ -171,8 +176,9 @@ class Node:
 
 
 @asynccontextmanager
-async def open_mocknode(config: NodeConfig | None = None) -> AsyncIterator[Node]:
-    """A served node for the duration of the block (inside trio)."""
+async def open_node(config: NodeConfig | None = None) -> AsyncIterator[Node]:
+    """A served :class:`Node` for the duration of the block (inside trio), every
+    listener bound and ``node.endpoints`` set when the block starts."""
     node = Node(config)
     async with trio.open_nursery() as nursery:
         await nursery.start(node.serve)

@@ -13,7 +13,6 @@ from typing import Literal, NewType
 
 Address = NewType("Address", bytes)
 Hash32 = NewType("Hash32", bytes)
-BlockNumber = int
 
 ZERO_ADDRESS = Address(b"\x00" * 20)
 ZERO_HASH = Hash32(b"\x00" * 32)
@@ -30,7 +29,7 @@ class BlockRef:
     """
 
     tag: BlockTag | None = None
-    number: BlockNumber | None = None
+    number: int | None = None
     block_hash: Hash32 | None = None
     require_canonical: bool = False
 

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mocknode.embedded import MockNode
-from mocknode.node import NodeConfig
+from mocknode import MockNode, NodeConfig
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

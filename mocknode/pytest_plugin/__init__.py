@@ -15,6 +15,11 @@ Fixtures
         ├── w3                         web3 ``Web3`` over HTTP (when web3 is installed)
         └── async_w3                   web3 ``AsyncWeb3`` over WebSocket (asyncio tests)
 
+This package holds the hooks and the node fixtures; ``w3`` and ``async_w3`` live in
+:mod:`~mocknode.pytest_plugin.web3_fixtures` (a plugin of their own, registered through
+``pytest_plugins`` below), and :mod:`~mocknode.pytest_plugin.options` turns options and
+markers into each test's config.
+
 Everything hangs off ``mocknode``, so a test that asks only for ``w3`` gets the same
 isolation as one that asks for ``mocknode`` itself. ``@pytest.mark.mocknode(**config)``
 (any :class:`ChainConfig` field, plus ``interval``) picks the chain; command-line and ini
@@ -22,7 +27,7 @@ options (``--mocknode-chain-id``, ``mocknode_chain_id``, ...) set the defaults u
 
 Sync and asyncio tests: a threaded node, reset by snapshot
 -----------------------------------------------------------
-They get a :class:`~mocknode.embedded.MockNode` (trio in a background thread) from a
+They get a :class:`mocknode.MockNode` (trio in a background thread) from a
 session-wide cache keyed by the resolved chain config: tests with equal config share one
 node, a test whose marker differs gets its own, started once and kept. (Interval mining is
 the exception: it is switched on per test, after the snapshot.) Isolation is a snapshot at
@@ -38,8 +43,9 @@ Trio tests: the node runs inside the test's own trio run
 ``autojump_clock`` can only skip time for deadlines of the run it is the clock of; the
 threaded node's interval miner sleeps in *another* run on a real clock, so a trio test
 waiting two minutes for twelve-second blocks would really wait two minutes. A trio test
-therefore gets a fresh node started with :func:`~mocknode.node.open_mocknode` inside its own
-run (genesis takes milliseconds; no snapshot is needed as the node dies with the test).
+therefore gets a fresh :class:`mocknode.TrioMockNode` from :func:`mocknode.open_mocknode`,
+inside its own run (genesis takes milliseconds; no snapshot is needed as the node dies with
+the test): the very object trio code outside pytest gets.
 
 How one fixture name resolves two ways: pytest-trio (0.8) sets up a trio test's async
 fixtures inside the test's run by intercepting ``pytest_fixture_setup``: for a fixture it
@@ -58,7 +64,7 @@ every ``async def`` fixture, leaves it alone.
 
 The object a test gets
 ----------------------
-The same methods in every style (:class:`NodeControls`): endpoints, ``accounts``,
+The same methods in every style (:class:`mocknode.NodeControls`): endpoints, ``accounts``,
 ``block_number()``, ``mine()``, ``snapshot()``/``revert()``, ``set_balance()``,
 ``set_nonce()``, ``set_code()``, ``set_storage()``, ``increase_time()``,
 ``set_next_block_timestamp()``, ``set_automine()``, ``set_interval_mining()``,
@@ -87,31 +93,29 @@ is made under a short temp root instead.
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import itertools
 import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
 from mocknode.pytest_plugin import options
-from mocknode.pytest_plugin.options import NodeSettings
+from mocknode.pytest_plugin.options import NodeSettings, is_trio_test
 
 if TYPE_CHECKING:
     from mocknode.chain.chain import Chain
-    from mocknode.controls import NodeControls
+    from mocknode.controls import NodeAccount, NodeControls
     from mocknode.embedded import MockNode
     from mocknode.node import NodeConfig
-    from mocknode.testing import TrioMockNode
+    from mocknode.trio_node import TrioMockNode
 
 T = TypeVar("T")
 
-HAVE_WEB3 = importlib.util.find_spec("web3") is not None
-HAVE_PYTEST_ASYNCIO = importlib.util.find_spec("pytest_asyncio") is not None
+# The web3 fixtures: a plugin module of their own, loaded with this one (and only then).
+pytest_plugins = ["mocknode.pytest_plugin.web3_fixtures"]
 
 _DESCRIBE = pytest.StashKey["Callable[[], str]"]()
 
@@ -125,13 +129,6 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 # -- what a test gets ------------------------------------------------------------------------
-
-
-class NodeAccount(NamedTuple):
-    """A funded dev account: checksummed address and private key, both ``0x`` hex."""
-
-    address: str
-    private_key: str
 
 
 def _describe(node: NodeControls, note: str = "") -> str:
@@ -220,14 +217,6 @@ def mocknode_session(request: pytest.FixtureRequest, _mocknode_cache: _NodeCache
     )
 
 
-def _is_trio_test(item: pytest.Item) -> bool:
-    # The rule pytest-trio itself applies (trio_mode marks every async test at collection);
-    # without pytest-trio a stray ``trio`` marker means nothing.
-    return item.get_closest_marker("trio") is not None and item.config.pluginmanager.hasplugin(
-        "trio"
-    )
-
-
 @pytest.fixture
 def mocknode(request: pytest.FixtureRequest, _mocknode_cache: _NodeCache) -> Iterator[Any]:
     """The test's node, on a clean chain: whatever the test does is undone after it.
@@ -240,7 +229,7 @@ def mocknode(request: pytest.FixtureRequest, _mocknode_cache: _NodeCache) -> Ite
     Configure with ``@pytest.mark.mocknode(chain_id=..., accounts=..., automine=...)``.
     """
     item = request.node
-    if _is_trio_test(item):
+    if is_trio_test(item):
         # pytest-trio's placeholder: the test receives the TrioMockNode (module docstring).
         yield request.getfixturevalue("_mocknode_in_trio")
         return
@@ -278,11 +267,9 @@ def _mocknode_in_trio_fixture(
 async def _serve_in_run(
     item: pytest.Item, config: NodeConfig, settings: NodeSettings
 ) -> AsyncIterator[TrioMockNode]:
-    from mocknode.node import open_mocknode
-    from mocknode.testing import TrioMockNode
+    from mocknode.trio_node import open_mocknode
 
-    async with open_mocknode(config) as node:
-        handle = TrioMockNode(node)
+    async with open_mocknode(config) as handle:
         if settings.interval is not None:
             handle.set_interval_mining(settings.interval)
         # Reported after the run: the chain outlives it, and the report runs on this thread.
@@ -316,137 +303,9 @@ def mocknode_accounts(mocknode: NodeControls) -> tuple[NodeAccount, ...]:
 
     Addresses are checksummed, ready for web3's ``"from"``; the node signs for them.
     """
-    from mocknode.chain.primitives.hashing import checksum_address
+    from mocknode.controls import NodeAccount
 
-    return tuple(
-        NodeAccount(checksum_address(account.address), "0x" + bytes(account.private_key).hex())
-        for account in mocknode.accounts
-    )
-
-
-# -- web3 ------------------------------------------------------------------------------------
-
-_TRIO_WEB3_HINT = (
-    "in a trio test the node runs in the test's own trio run, and web3's sync calls block "
-    "that run's thread: call w3 from a worker thread "
-    "(await trio.to_thread.run_sync(lambda: w3.eth.block_number)), "
-    "or use await mocknode.request('eth_blockNumber')"
-)
-
-
-def _refuse_on_trio_thread() -> None:
-    import sys
-
-    if "trio" in sys.modules and sys.modules["trio"].lowlevel.in_trio_run():
-        raise RuntimeError("sync web3 call on a trio thread would deadlock: " + _TRIO_WEB3_HINT)
-
-
-@functools.cache
-def _trio_safe(http_provider: type[Any]) -> type[Any]:
-    """web3's ``HTTPProvider``, refusing to block a trio run's thread.
-
-    Built on first use, so that only runs that use ``w3`` import web3; keyed by the base
-    class, in case web3 is imported afresh (as pytester's in-process runs do).
-    """
-    from web3.types import RPCEndpoint, RPCResponse
-
-    class TrioSafeHTTPProvider(http_provider):  # type: ignore[misc,valid-type]
-        def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
-            _refuse_on_trio_thread()
-            response: RPCResponse = super().make_request(method, params)
-            return response
-
-        def make_batch_request(
-            self, batch_requests: list[tuple[RPCEndpoint, Any]]
-        ) -> list[RPCResponse] | RPCResponse:
-            _refuse_on_trio_thread()
-            responses: list[RPCResponse] | RPCResponse = super().make_batch_request(batch_requests)
-            return responses
-
-    return TrioSafeHTTPProvider
-
-
-if HAVE_WEB3:
-
-    @pytest.fixture
-    def w3(mocknode: NodeControls) -> Iterator[Any]:
-        """web3 ``Web3`` over HTTP to the test's node, on its clean chain.
-
-        Its HTTP connections are closed after the test. In trio tests, call it from a
-        worker thread (``trio.to_thread.run_sync``): a call on the run's own thread
-        raises at once instead of deadlocking.
-        """
-        import requests  # type: ignore[import-untyped]
-        from web3 import HTTPProvider, Web3
-
-        session = requests.Session()
-        provider = _trio_safe(HTTPProvider)(
-            mocknode.http_url, session=session, request_kwargs={"timeout": 30}
-        )
-        try:
-            yield Web3(provider)
-        finally:
-            session.close()
-
-    @pytest.fixture
-    def async_w3(request: pytest.FixtureRequest) -> Any:
-        """web3 ``AsyncWeb3`` over WebSocket to the test's node, connected (asyncio tests).
-
-        WebSocket rather than async HTTP so that ``eth_subscribe`` works; the connection,
-        and every subscription on it, is closed after the test. It runs on the test's own
-        asyncio loop (whatever its ``loop_scope``). Needs pytest-asyncio.
-        """
-        item = request.node
-        if _is_trio_test(item):
-            pytest.fail(
-                "async_w3 is asyncio-only (web3's async providers need asyncio); "
-                + _TRIO_WEB3_HINT,
-                pytrace=False,
-            )
-        if not HAVE_PYTEST_ASYNCIO:
-            pytest.fail("async_w3 needs pytest-asyncio", pytrace=False)
-        import pytest_asyncio
-
-        if not pytest_asyncio.is_async_test(item):
-            pytest.fail(
-                "async_w3 is for asyncio tests (async def, run by pytest-asyncio); "
-                "a sync test can use w3",
-                pytrace=False,
-            )
-        marker = item.get_closest_marker("asyncio")
-        kwargs = marker.kwargs if marker is not None else {}
-        scope = (
-            kwargs.get("loop_scope")
-            or kwargs.get("scope")
-            or item.config.getini("asyncio_default_test_loop_scope")
-            or "function"
-        )
-        return request.getfixturevalue(f"_mocknode_async_w3_{scope}")
-
-
-if HAVE_WEB3 and HAVE_PYTEST_ASYNCIO:
-    _LoopScope = Literal["function", "class", "module", "package", "session"]
-
-    def _async_w3_for(scope: _LoopScope) -> object:
-        """``async_w3``'s asyncio half, bound to the loop of one ``loop_scope``.
-
-        pytest-asyncio fixes a fixture's loop when the fixture is defined, but the
-        connection must live on the loop the test runs on; so there is one per scope and
-        ``async_w3`` picks the test's.
-        """
-        import pytest_asyncio
-
-        async def connect(mocknode: NodeControls) -> AsyncIterator[Any]:
-            from web3 import AsyncWeb3, WebSocketProvider
-
-            async with AsyncWeb3(WebSocketProvider(mocknode.ws_url, request_timeout=30)) as aw3:
-                yield aw3
-
-        return pytest_asyncio.fixture(connect, loop_scope=scope, name=f"_mocknode_async_w3_{scope}")
-
-    _SCOPES: tuple[_LoopScope, ...] = ("function", "class", "module", "package", "session")
-    for _scope in _SCOPES:
-        globals()[f"_mocknode_async_w3_{_scope}"] = _async_w3_for(_scope)
+    return tuple(NodeAccount.of(account) for account in mocknode.accounts)
 
 
 # -- reports ---------------------------------------------------------------------------------
@@ -463,7 +322,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     multi-error groups are left alone. Raised outside the ``except`` block so the group
     does not become its context.
     """
-    if not (_is_trio_test(item) and "mocknode" in getattr(item, "fixturenames", ())):
+    if not (is_trio_test(item) and "mocknode" in getattr(item, "fixturenames", ())):
         return (yield)
     single: BaseException | None = None
     try:

@@ -162,6 +162,17 @@ class NodeSettings:
         return NodeConfig(host="127.0.0.1", port=0, ipc_path=ipc_path, chain=self.chain)
 
 
+def is_trio_test(item: pytest.Item) -> bool:
+    """Whether the test runs in trio, and so gets a node served in its own run.
+
+    The rule pytest-trio itself applies (``trio_mode`` marks every async test at
+    collection); without pytest-trio a stray ``trio`` marker means nothing.
+    """
+    return item.get_closest_marker("trio") is not None and item.config.pluginmanager.hasplugin(
+        "trio"
+    )
+
+
 def for_test(item: pytest.Item) -> NodeSettings:
     """Defaults from options, then ``mocknode`` markers from the farthest to the closest."""
     options = defaults(item.config)

@@ -69,9 +69,11 @@ async def raw_error(w3: Any, method: str, params: list[Any]) -> dict[str, Any]:
         else:
             result = w3.manager.request_blocking(method, params)
     except Web3RPCError as exc:
-        assert exc.rpc_response is not None
-        return dict(exc.rpc_response["error"])
-    raise AssertionError(f"{method} succeeded with {result!r}; expected an error")
+        response = exc.rpc_response
+    else:
+        raise AssertionError(f"{method} succeeded with {result!r}; expected an error")
+    assert response is not None
+    return dict(response["error"])
 
 
 async def run_batch(w3: Any, build: Callable[[Any], None]) -> list[Any]:

@@ -23,7 +23,7 @@ from web3 import (
     WebSocketProvider,
 )
 
-from mocknode.embedded import MockNode
+from mocknode import MockNode
 
 PROVIDERS = ("http", "async_http", "websocket", "ipc", "async_ipc")
 

@@ -18,7 +18,7 @@ from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak
 
-from mocknode.embedded import MockNode
+from mocknode import MockNode
 
 TIMEOUT = 10
 MAX_BODY = 5 * 1024 * 1024  # geth's default HTTP body limit

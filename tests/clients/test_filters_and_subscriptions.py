@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from web3 import AsyncIPCProvider, AsyncWeb3, HTTPProvider, Web3, WebSocketProvider
 
-from mocknode.embedded import MockNode
+from mocknode import MockNode
 
 GREETER = json.loads(
     (Path(__file__).resolve().parents[2] / "fixtures/artifacts/Greeter.json").read_text()

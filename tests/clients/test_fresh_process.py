@@ -20,8 +20,7 @@ SCRIPT = textwrap.dedent(
     """
     import json, sys
     from web3 import Web3, HTTPProvider
-    from mocknode.embedded import MockNode
-    from mocknode.node import NodeConfig
+    from mocknode import MockNode, NodeConfig
 
     artifact = json.loads(open(sys.argv[1]).read())
     sender = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"

@@ -10,7 +10,7 @@ from eth_utils import keccak
 from trie import HexaryTrie
 from web3 import HTTPProvider, Web3
 
-from mocknode.embedded import MockNode
+from mocknode import MockNode
 
 GREETER = json.loads(
     (Path(__file__).resolve().parents[2] / "fixtures/artifacts/Greeter.json").read_text()
@@ -33,7 +33,7 @@ def verify(w3: Web3, address: str, slots: list[int], block: int) -> None:
         assert storage_hash == bytes(proof["storageHash"])
         assert code_hash == bytes(proof["codeHash"])
     else:  # an exclusion proof: the account does not exist at this block
-        assert proof["balance"] == 0 and proof["nonce"] == 0
+        assert (proof["balance"], proof["nonce"]) == (0, 0)
     for item in proof["storageProof"]:
         key = keccak(int(item["key"].hex(), 16).to_bytes(32, "big"))
         storage_nodes = [rlp.decode(bytes(n)) for n in item["proof"]]

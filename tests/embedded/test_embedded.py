@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from web3 import AsyncWeb3, HTTPProvider, Web3, WebSocketProvider
 
-from mocknode.embedded import MockNode
-from mocknode.node import NodeConfig
+from mocknode import MockNode, NodeConfig
 
 
 def open_fds() -> set[str]:
@@ -73,5 +72,5 @@ def test_port_in_use_fails_start_cleanly() -> None:
     with MockNode(NodeConfig(port=0, ipc_path=None)) as first:
         port = int(first.http_url.rsplit(":", 1)[1])
         second = MockNode(NodeConfig(port=port, ipc_path=None))
-        with pytest.raises(OSError):
+        with pytest.raises(OSError, match="Address already in use"):
             second.start()

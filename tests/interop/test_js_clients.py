@@ -44,7 +44,8 @@ def test_ethers_and_viem_over_every_transport(tmp_path: Path) -> None:
             timeout=180,
         )
         failures = [row for row in result.stdout.splitlines() if row.startswith("FAIL")]
-        assert result.returncode == 0 and not failures, result.stdout + result.stderr
+        assert failures == [], result.stdout + result.stderr
+        assert result.returncode == 0, result.stdout + result.stderr
         assert "PASSED: 99 ok, 0 failed" in result.stdout
     finally:
         proc.terminate()

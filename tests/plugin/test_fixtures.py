@@ -53,6 +53,7 @@ def test_fixture_docstrings_in_pytest_fixtures(pytester: pytest.Pytester) -> Non
             "mocknode_ws_url -- *",
             "mocknode_ipc_path -- *",
             "mocknode_accounts -- *",
+            "*fixtures defined from mocknode.pytest_plugin.web3_fixtures*",
             "w3 -- *",
             "    web3 ``Web3`` over HTTP to the test's node, on its clean chain.",
             "async_w3 -- *",
@@ -67,7 +68,7 @@ def test_marker_config_and_node_sharing(pytester: pytest.Pytester) -> None:
         """
         import time
         import pytest
-        from mocknode.chain.clock import FixedClock
+        from mocknode import FixedClock
 
         URLS = {}
         RICH = "0x" + "ab" * 20

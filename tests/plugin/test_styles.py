@@ -65,7 +65,7 @@ TRIO_SUITE = """
 import time
 import pytest
 import trio
-from mocknode.testing import RPCError, TrioMockNode
+from mocknode import RPCError, TrioMockNode
 
 MARK = pytest.mark.trio if {mark} else (lambda fn: fn)
 
@@ -139,7 +139,7 @@ def test_sync_async_and_trio_in_one_run(pytester: pytest.Pytester) -> None:
         """
         import pytest
         import trio
-        from mocknode.controls import NodeControls
+        from mocknode import NodeControls
 
         def bump(node: NodeControls) -> int:
             node.increase_time(60)

@@ -1,21 +1,25 @@
-"""Test helpers that do not depend on pytest: the trio-run node and its JSON-RPC shortcut.
+"""The node inside the caller's own trio run: :func:`open_mocknode` and :class:`TrioMockNode`.
 
-The pytest plugin hands :class:`TrioMockNode` to trio tests; it is just as usable from
-any trio code that runs a node with :func:`~mocknode.node.open_mocknode`.
+The trio twin of :class:`~mocknode.embedded.MockNode` (which runs trio in a background
+thread for sync and asyncio code). Serving in the caller's run is what trio code wants:
+the node's tasks share the run's clock, so interval mining follows ``autojump_clock`` and
+a test waiting for twelve-second blocks waits for nothing. The pytest plugin hands trio
+tests this same object, from this same function; nothing here depends on pytest.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import trio
 
-from mocknode.controls import NodeControls
+from mocknode.controls import NodeControls, node_config
 from mocknode.io.session import Session
-from mocknode.node import Node
+from mocknode.node import Node, NodeConfig, open_node
 
 T = TypeVar("T")
 
@@ -31,11 +35,13 @@ class RPCError(Exception):
 
 
 class TrioMockNode(NodeControls):
-    """A trio test's node, served inside the test's own trio run.
+    """A node served inside the current trio run (get one from :func:`open_mocknode`).
 
     Same methods as :class:`~mocknode.embedded.MockNode`, as plain calls: on the run's thread
     they act on the chain directly (atomic, no checkpoint); from another thread they cross
-    into the run with ``trio.from_thread``. ``node`` is the underlying :class:`Node`.
+    into the run with ``trio.from_thread``. Adds :meth:`request`, JSON-RPC without a socket.
+    ``node`` is the underlying :class:`~mocknode.node.Node` (the composition root), for
+    code that wires more onto it.
     """
 
     def __init__(self, node: Node) -> None:
@@ -70,3 +76,23 @@ class TrioMockNode(NodeControls):
         if error is not None:
             raise RPCError(error["code"], error["message"], error.get("data"))
         return answer["result"]
+
+
+@asynccontextmanager
+async def open_mocknode(
+    config: NodeConfig | None = None, **chain_options: Any
+) -> AsyncIterator[TrioMockNode]:
+    """Serve a node in the current trio run for the duration of the block.
+
+    ``config`` defaults to :class:`NodeConfig` on a free port (as :class:`MockNode` does);
+    keyword arguments replace fields of its chain config::
+
+        async with open_mocknode(chain_id=5, automine=False) as node:
+            await node.request("eth_chainId")   # "0x5"
+            node.mine()
+
+    Every listener is bound when the block starts; on exit the node is cancelled and its
+    IPC socket file removed.
+    """
+    async with open_node(node_config(config, chain_options)) as node:
+        yield TrioMockNode(node)
