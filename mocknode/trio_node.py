@@ -84,8 +84,9 @@ async def open_mocknode(
 ) -> AsyncIterator[TrioMockNode]:
     """Serve a node in the current trio run for the duration of the block.
 
-    ``config`` defaults to :class:`NodeConfig` on a free port (as :class:`MockNode` does);
-    keyword arguments replace fields of its chain config::
+    ``config`` defaults to :class:`NodeConfig` on a free port, as for
+    :class:`~mocknode.embedded.MockNode`; keyword arguments replace fields of its chain
+    config::
 
         async with open_mocknode(chain_id=5, automine=False) as node:
             await node.request("eth_chainId")   # "0x5"

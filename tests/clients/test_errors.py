@@ -1,9 +1,8 @@
 """The JSON-RPC and HTTP errors a real client sees, checked on the raw bytes over HTTP.
 
 web3.py turns error objects into exceptions and hides HTTP statuses, so these tests
-talk to the node with ``requests``. Every expected text is geth 1.16's (see
-/tmp/research/fields.md §0, §6, §7 and /work/shared/design/wire.md): client libraries
-classify errors by matching these strings.
+talk to the node with ``requests``. Every expected text is geth 1.16's, word for word:
+client libraries classify errors by matching these strings.
 """
 
 from __future__ import annotations

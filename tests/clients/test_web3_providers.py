@@ -4,7 +4,7 @@ Each test takes the parametrised ``w3`` fixture (see ``conftest.py``) and so run
 times: ``HTTPProvider`` and ``IPCProvider`` (sync ``Web3``), ``AsyncHTTPProvider``,
 ``WebSocketProvider`` and ``AsyncIPCProvider`` (``AsyncWeb3``). Scenarios are written
 once as coroutines; :func:`aw` awaits what ``AsyncWeb3`` returns and passes through
-what ``Web3`` returns. Expected values are geth's (see /tmp/research/fields.md).
+what ``Web3`` returns. Expected values are what geth 1.16 answers.
 
 The autouse ``isolated_chain`` fixture reverts the chain after every test, so block
 numbers are asserted relative to ``start_block``: the head when the test began.
@@ -45,8 +45,8 @@ from web3.exceptions import (
 
 pytestmark = pytest.mark.asyncio
 
-# geth's key set for a mined transaction object, per type (fields.md §2.1/§2.2;
-# geth 1.16: no blockTimestamp on transactions).
+# geth's key set for a mined transaction object, per type (geth 1.16's RPCTransaction:
+# no blockTimestamp on transactions).
 TX_COMMON = {
     "blockHash",
     "blockNumber",
@@ -78,7 +78,7 @@ TX_KEYS = {
         "yParity",
     },
 }
-# geth's receipt keys for a non-blob transaction (fields.md §3.1).
+# geth's receipt keys for a non-blob transaction.
 RECEIPT_KEYS = {
     "blockHash",
     "blockNumber",
@@ -95,7 +95,7 @@ RECEIPT_KEYS = {
     "transactionIndex",
     "type",
 }
-# geth's block keys for a Prague block (fields.md §1.3), no totalDifficulty.
+# geth's block keys for a Prague block, no totalDifficulty.
 BLOCK_KEYS = {
     "baseFeePerGas",
     "blobGasUsed",

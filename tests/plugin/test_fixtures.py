@@ -166,3 +166,19 @@ def test_bad_option_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--mocknode-accounts", "many")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*mocknode accounts: expected an integer, got 'many'*"])
+
+
+def test_web3_fixtures_turn_off_alone(pytester: pytest.Pytester) -> None:
+    """The web3 fixtures are a plugin of their own: ``-p no:`` it, and the node stays."""
+    pytester.makepyfile(
+        """
+        def test_node(mocknode):
+            assert mocknode.block_number() == 0
+
+        def test_w3(w3):
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:mocknode.pytest_plugin.web3_fixtures")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*fixture 'w3' not found*"])
