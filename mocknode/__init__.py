@@ -5,9 +5,10 @@ may move::
 
     from mocknode import MockNode, NodeConfig, open_mocknode
 
-    with MockNode(NodeConfig(port=0, ipc_path=None)) as node:  # sync or asyncio code
-        w3 = Web3(HTTPProvider(node.http_url))                 # trio runs in a thread
-        node.mine(3)
+    with MockNode(NodeConfig(port=0, ipc_path=None)) as node:  # sync or asyncio code,
+        snap = node.snapshot()                                 # trio in a thread;
+        node.mine(3)                                           # clients use node.http_url
+        node.revert(snap)
 
     async with open_mocknode(chain_id=5) as node:              # inside trio: your run
         assert await node.request("eth_chainId") == "0x5"
