@@ -14,7 +14,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from mocknode.chain.chain import Chain, ChainConfig
+from mocknode.chain.chain import Chain
+from mocknode.chain.config import ChainConfig
 from mocknode.chain.tx.keys import DevAccount
 from mocknode.node import Endpoints, Node
 from mocknode.types import Address

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from eth_abi import encode
 
-from mocknode.chain.chain import Chain, TxArgs
+from mocknode.chain.args import TxArgs
+from mocknode.chain.chain import Chain
 from mocknode.types import Address
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "fixtures" / "artifacts"

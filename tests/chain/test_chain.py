@@ -9,8 +9,10 @@ import rlp as rlp_ref
 from chain_helpers import deploy_greeter
 from trie import HexaryTrie
 
-from mocknode.chain.chain import GWEI, Chain, ChainConfig, TxArgs
+from mocknode.chain.args import TxArgs
+from mocknode.chain.chain import Chain
 from mocknode.chain.clock import FixedClock
+from mocknode.chain.config import GWEI, ChainConfig
 from mocknode.chain.errors import ExecutionFailed, TxRejected
 from mocknode.chain.primitives.hashing import keccak
 from mocknode.chain.state.world import WorldState
