@@ -474,6 +474,8 @@ class Chain:
         return True
 
     def _truncate(self, number: int) -> None:
+        """Drop the blocks after ``number`` (the caller reverts the state: a snapshot's
+        commit may be later than its block's, after dev edits)."""
         self.log_index.truncate(number)
         while len(self.blocks) > number + 1:
             block = self.blocks.pop()
@@ -481,4 +483,3 @@ class Chain:
             del self._by_hash[block.hash]
             for tx in block.transactions:
                 self._tx_index.pop(tx.hash, None)
-        self.state.revert_to(self._block_commits[-1])

@@ -160,6 +160,29 @@ def test_snapshot_survives_revert_and_restores_everything() -> None:
     assert chain.revert(base)
 
 
+def test_a_revert_keeps_the_dev_edits_made_before_the_snapshot() -> None:
+    chain = fixed_chain()
+    alice, bob = addresses(chain)
+    stranger = Address(b"\x42" * 20)
+    chain.set_balance(stranger, 5)
+    chain.set_storage(stranger, 1, 7)
+    right_away = chain.snapshot()
+    assert chain.revert(right_away)
+    assert chain.balance(stranger, LATEST) == 5
+    chain.set_nonce(stranger, 3)
+    before_blocks = chain.snapshot()
+    chain.send_transaction(TxArgs(sender=alice, to=bob, value=1))
+    chain.set_balance(stranger, 6)
+    chain.mine()
+    assert chain.revert(before_blocks)
+    assert chain.head.number == 0
+    assert chain.balance(stranger, LATEST) == 5
+    assert chain.nonce(stranger, LATEST) == 3
+    assert chain.storage(stranger, 1, LATEST) == 7
+    assert chain.balance(alice, LATEST) == 10_000 * 10**18
+    assert chain.state.state_root == full_state_root(chain.state)
+
+
 def test_later_snapshots_die_with_their_blocks() -> None:
     chain = fixed_chain()
     alice, bob = addresses(chain)
