@@ -26,8 +26,8 @@ neither should pay for trio, py-evm or the node before it needs them.
 # ``TYPE_CHECKING`` as true, and see the names below; the interpreter never runs them.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from mocknode.chain.chain import ETHER, GWEI, ChainConfig
     from mocknode.chain.clock import Clock, FixedClock, WallClock
+    from mocknode.chain.config import ETHER, GWEI, ChainConfig
     from mocknode.chain.tx.keys import DEFAULT_MNEMONIC, DevAccount
     from mocknode.controls import NodeAccount, NodeControls
     from mocknode.embedded import MockNode
@@ -58,9 +58,9 @@ __all__ = [
 # Where each public name lives; kept in step with the TYPE_CHECKING imports above (a test
 # checks that both name the same objects).
 _HOME = {
-    "ChainConfig": "mocknode.chain.chain",
-    "ETHER": "mocknode.chain.chain",
-    "GWEI": "mocknode.chain.chain",
+    "ChainConfig": "mocknode.chain.config",
+    "ETHER": "mocknode.chain.config",
+    "GWEI": "mocknode.chain.config",
     "Clock": "mocknode.chain.clock",
     "FixedClock": "mocknode.chain.clock",
     "WallClock": "mocknode.chain.clock",

@@ -14,7 +14,7 @@ import sys
 
 import trio
 
-from mocknode.chain.chain import ETHER, ChainConfig
+from mocknode.chain.config import ETHER, ChainConfig
 from mocknode.chain.tx.keys import DEFAULT_MNEMONIC
 from mocknode.io.ipc import IpcPathError
 from mocknode.node import Node, NodeConfig, default_ipc_path, open_node, startup_error

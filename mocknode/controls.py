@@ -16,7 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, NamedTuple, TypeVar
 
-from mocknode.chain.chain import Chain, ChainConfig
+from mocknode.chain.chain import Chain
+from mocknode.chain.config import ChainConfig
 from mocknode.chain.primitives.hashing import checksum_address
 from mocknode.chain.tx.keys import DevAccount
 from mocknode.node import Endpoints, Node, NodeConfig

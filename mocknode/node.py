@@ -22,7 +22,8 @@ from functools import partial
 
 import trio
 
-from mocknode.chain.chain import Chain, ChainConfig
+from mocknode.chain.chain import Chain
+from mocknode.chain.config import ChainConfig
 from mocknode.chain.logs.query import Filters
 from mocknode.io.ipc import serve_ipc
 from mocknode.io.session import Push, Session, Transport
@@ -47,9 +48,9 @@ def startup_error(exc: BaseException) -> BaseException:
 
 
 def _load_evm() -> None:
-    from mocknode.chain.evm import engine
+    from mocknode.chain.chain import warm_up
 
-    engine.warm_up()
+    warm_up()
 
 
 def default_ipc_path() -> str:

@@ -1,19 +1,29 @@
-"""The chain state machine: genesis, pool, mining, lookups, snapshots.
+"""The chain state machine's front: genesis, lookups, submission, mining, listeners.
 
 Synchronous and single-threaded by design: the node calls it from trio tasks, so
-each call runs to completion between checkpoints and needs no locks. Mining builds a
-block on a :class:`JournalAccounts` over the head state and commits only when the
-whole block is built, so a failure half-way leaves the chain exactly as it was.
+each call runs to completion between checkpoints and needs no locks.
+
+:class:`Chain` owns the blocks, the state, the pool and the listeners, resolves what a
+request names (a block, a state) and commits what the helpers produce. The work is
+theirs, each with explicit inputs so that nothing below imports this module:
+:mod:`~mocknode.chain.block.mining` builds a block from a state, a pool, a parent and
+an environment; :mod:`~mocknode.chain.evm.calls` runs calls on a state reader;
+:mod:`~mocknode.chain.tx.validation` checks a transaction against a state and the
+next base fee; :mod:`~mocknode.chain.fees` and :mod:`~mocknode.chain.snapshots` hold the
+fee rules and the snapshot bookkeeping.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from functools import partial
+from typing import TYPE_CHECKING
 
-from mocknode.chain.block import mining, system
-from mocknode.chain.clock import Clock, TimeTravel, WallClock
+from mocknode.chain import fees
+from mocknode.chain.args import TxArgs
+from mocknode.chain.block.genesis import genesis_block
+from mocknode.chain.clock import TimeTravel
+from mocknode.chain.config import ChainConfig
 from mocknode.chain.errors import (
     BlockNotFound,
     InvalidTxArgs,
@@ -21,90 +31,39 @@ from mocknode.chain.errors import (
     UnknownAccount,
 )
 from mocknode.chain.logs.index import LogIndex
-from mocknode.chain.primitives.hashing import BLANK_ROOT, EMPTY_LIST_HASH, keccak
-from mocknode.chain.records import Block, Header, Receipt, Tx
+from mocknode.chain.primitives.hashing import keccak
+from mocknode.chain.records import Block, Tx, TxLocation
+from mocknode.chain.snapshots import (
+    Snapshot,
+    SnapshotHook,
+    Snapshots,
+    capture_hooks,
+    restore_hooks,
+)
 from mocknode.chain.state.world import EMPTY_ACCOUNT, Account, BlockDiff, StateReader, WorldState
-from mocknode.chain.tx.keys import DEFAULT_MNEMONIC, DevAccount, derive_accounts
-from mocknode.chain.tx.pool import PRICE_BUMP_PERCENT, Pool
-from mocknode.types import ZERO_ADDRESS, ZERO_HASH, Address, BlockRef, Hash32
+from mocknode.chain.tx.keys import DevAccount, derive_accounts
+from mocknode.chain.tx.pool import Pool
+from mocknode.types import Address, BlockRef, Hash32
 
 if TYPE_CHECKING:
+    from mocknode.chain.evm.engine import BlockEnv
     from mocknode.chain.state.proofs import AccountProof
 
-# Transaction decoding, validation, execution and proofs are imported on first use (and
-# by the node's warm-up thread right after it starts listening): none is needed to build
-# genesis and answer reads, and together they are a noticeable part of start-up.
-
-GWEI = 10**9
-ETHER = 10**18
+# Transaction decoding, validation, execution (mining, calls) and proofs are imported
+# on first use, or by warm_up() from the node's thread right after it starts
+# listening: none is needed to build genesis and answer reads, and together (py-evm
+# above all) they are a noticeable part of start-up.
 
 
-@dataclass(frozen=True)
-class ChainConfig:
-    chain_id: int = 31337
-    accounts: int = 10
-    balance: int = 10_000 * ETHER
-    mnemonic: str = DEFAULT_MNEMONIC
-    gas_limit: int = 30_000_000
-    base_fee: int = GWEI
-    coinbase: Address = ZERO_ADDRESS
-    automine: bool = True
-    # The tip eth_maxPriorityFeePerGas suggests and eth_sendTransaction fills in.
-    priority_fee: int = GWEI
-    extra_alloc: tuple[tuple[Address, int], ...] = ()
-    clock: Clock = field(default_factory=WallClock)
+def warm_up() -> None:
+    """Import py-evm and the modules this one loads on first use, now: the node runs
+    this in a worker thread once it listens, so no request waits for them later."""
+    from mocknode.chain.block import mining  # noqa: F401
+    from mocknode.chain.evm import calls, engine  # noqa: F401
+    from mocknode.chain.state import proofs  # noqa: F401
+    from mocknode.chain.tx import codec, validation  # noqa: F401
 
-
-@dataclass(frozen=True, slots=True)
-class TxArgs:
-    """Arguments of eth_sendTransaction / eth_call / eth_estimateGas, typed."""
-
-    sender: Address | None = None
-    to: Address | None = None
-    gas: int | None = None
-    gas_price: int | None = None
-    max_fee_per_gas: int | None = None
-    max_priority_fee_per_gas: int | None = None
-    value: int | None = None
-    data: bytes | None = None
-    nonce: int | None = None
-    chain_id: int | None = None
-    access_list: tuple[tuple[Address, tuple[Hash32, ...]], ...] | None = None
-    type: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TxLocation:
-    block: Block
-    index: int
-
-    @property
-    def tx(self) -> Tx:
-        return self.block.transactions[self.index]
-
-    @property
-    def receipt(self) -> Receipt:
-        return self.block.receipts[self.index]
-
-
-class SnapshotHook(Protocol):
-    """Something outside the chain whose state a snapshot must also take (filters)."""
-
-    def capture(self) -> object: ...
-
-    def restore(self, token: object) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class _Snapshot:
-    number: int
-    block_hash: Hash32
-    commit: int
-    pool: Pool
-    automine: bool
-    interval: float | None
-    time: object
-    hooks: tuple[object, ...]
+    engine.load_evm()
 
 
 class Chain:
@@ -120,9 +79,8 @@ class Chain:
         self.blocks: list[Block] = []
         self._by_hash: dict[Hash32, Block] = {}
         self._tx_index: dict[Hash32, tuple[int, int]] = {}
-        self._snapshots: dict[int, _Snapshot] = {}
-        self._next_snapshot = 0
-        self._snapshot_names: dict[str, int] = {}
+        self._snapshots = Snapshots()
+        self._call_env: tuple[Block, BlockEnv] | None = None
         # Called with (block, removed) for each block added to or taken off the chain,
         # and with each transaction accepted into the pool.
         self.block_listeners: list[Callable[[Block, bool], None]] = []
@@ -137,41 +95,18 @@ class Chain:
     # -- genesis ----------------------------------------------------------------
 
     def _genesis(self) -> None:
-        accounts: dict[Address, Account | None] = {}
-        codes: dict[bytes, bytes] = {}
-        for address, code in system.PREDEPLOYS:
-            code_hash = keccak(code)
-            codes[code_hash] = code
-            accounts[address] = Account(1, 0, code_hash)
-        for dev in self.accounts:
-            accounts[dev.address] = Account(0, self.config.balance, keccak(b""))
-        for address, balance in self.config.extra_alloc:
-            accounts[address] = Account(0, balance, keccak(b""))
-        state_root = Hash32(self.state.commit(BlockDiff(accounts, {}, codes)))
-        header = Header(
-            parent_hash=ZERO_HASH,
-            ommers_hash=Hash32(EMPTY_LIST_HASH),
-            coinbase=self.config.coinbase,
-            state_root=state_root,
-            transactions_root=Hash32(BLANK_ROOT),
-            receipts_root=Hash32(BLANK_ROOT),
-            logs_bloom=bytes(256),
-            difficulty=0,
-            number=0,
-            gas_limit=self.config.gas_limit,
-            gas_used=0,
-            timestamp=self.config.clock.genesis_timestamp(),
-            extra_data=b"",
-            mix_hash=ZERO_HASH,
-            nonce=bytes(8),
-            base_fee_per_gas=self.config.base_fee,
-            withdrawals_root=Hash32(BLANK_ROOT),
-            blob_gas_used=0,
-            excess_blob_gas=0,
-            parent_beacon_block_root=ZERO_HASH,
-            requests_hash=mining.EMPTY_REQUESTS_HASH,
+        config = self.config
+        alloc = [(dev.address, config.balance) for dev in self.accounts]
+        alloc += config.extra_alloc
+        block = genesis_block(
+            self.state,
+            alloc,
+            coinbase=config.coinbase,
+            gas_limit=config.gas_limit,
+            base_fee=config.base_fee,
+            timestamp=config.clock.genesis_timestamp(),
         )
-        self._append(mining.make_block(header, (), ()))
+        self._append(block)
 
     def _append(self, block: Block) -> None:
         self.log_index.add(block)
@@ -268,11 +203,11 @@ class Chain:
     # -- fees ---------------------------------------------------------------------
 
     def next_base_fee(self) -> int:
-        return mining.next_base_fee(self.head.header)
+        return fees.next_base_fee(self.head.header)
 
     def gas_price(self) -> int:
         """eth_gasPrice: the suggested tip plus the head's base fee (geth's rule)."""
-        return self.config.priority_fee + self.head.header.base_fee_per_gas
+        return fees.gas_price(self.head.header.base_fee_per_gas, self.config.priority_fee)
 
     # -- submitting -----------------------------------------------------------------
 
@@ -297,7 +232,11 @@ class Chain:
             raise InvalidTxArgs(
                 f"chainId does not match node's (have={args.chain_id}, want={self.config.chain_id})"
             )
-        tx_type, gas_price, max_fee, tip = self._fee_defaults(args)
+        fee = fees.fee_defaults(
+            args,
+            base_fee=self.head.header.base_fee_per_gas,
+            priority_fee=self.config.priority_fee,
+        )
         nonce = args.nonce
         if nonce is None:
             nonce = self.nonce(sender, BlockRef(tag="pending"))
@@ -310,55 +249,34 @@ class Chain:
             private_key=key,
             sender=sender,
             chain_id=self.config.chain_id,
-            tx_type=tx_type,
+            tx_type=fee.tx_type,
             nonce=nonce,
             gas=gas,
             to=args.to,
             value=args.value or 0,
             data=args.data or b"",
-            gas_price=gas_price,
-            max_fee_per_gas=max_fee,
-            max_priority_fee_per_gas=tip,
+            gas_price=fee.gas_price,
+            max_fee_per_gas=fee.max_fee_per_gas,
+            max_priority_fee_per_gas=fee.max_priority_fee_per_gas,
             access_list=args.access_list or (),
         )
         return self._submit(tx)
-
-    def _fee_defaults(self, args: TxArgs) -> tuple[int, int, int, int]:
-        """(type, gasPrice, maxFeePerGas, maxPriorityFeePerGas) as geth's setFeeDefaults."""
-        dynamic = args.max_fee_per_gas is not None or args.max_priority_fee_per_gas is not None
-        if args.gas_price is not None and dynamic:
-            raise InvalidTxArgs(
-                "both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) specified"
-            )
-        if args.gas_price is not None or args.type in (0, 1):
-            price = args.gas_price if args.gas_price is not None else self.gas_price()
-            tx_type = 1 if args.access_list or args.type == 1 else 0
-            return tx_type, price, price, price
-        tip = args.max_priority_fee_per_gas
-        if tip is None:
-            tip = self.config.priority_fee
-        max_fee = args.max_fee_per_gas
-        if max_fee is None:
-            max_fee = 2 * self.head.header.base_fee_per_gas + tip
-        if max_fee < tip:
-            raise InvalidTxArgs(f"maxFeePerGas ({max_fee}) < maxPriorityFeePerGas ({tip})")
-        return 2, 0, max_fee, tip
 
     def _submit(self, tx: Tx) -> Hash32:
         # geth's pool knows only pooled hashes: a mined one fails the nonce check instead.
         if self.pool.get(tx.hash) is not None:
             raise TxRejected("already known")
-        from mocknode.chain.tx.validation import validate_for_pool
+        from mocknode.chain.tx import validation
 
-        validate_for_pool(self, tx)
-        existing = self.pool.existing(tx.sender, tx.nonce)
-        if existing is not None:
-            bump = 100 + PRICE_BUMP_PERCENT
-            if (
-                tx.max_fee_per_gas * 100 < existing.max_fee_per_gas * bump
-                or tx.max_priority_fee_per_gas * 100 < existing.max_priority_fee_per_gas * bump
-            ):
-                raise TxRejected("replacement transaction underpriced")
+        head = self.head.header
+        validation.validate_for_pool(
+            tx,
+            reader=self.state.reader(),
+            base_fee=fees.next_base_fee(head),
+            chain_id=self.config.chain_id,
+            gas_limit=head.gas_limit,
+        )
+        validation.validate_replacement(self.pool.existing(tx.sender, tx.nonce), tx)
         self.pool.add(tx)
         for listener in list(self.pending_listeners):
             listener(tx)
@@ -405,18 +323,29 @@ class Chain:
         self, max_transactions: int | None = None, timestamp: int | None = None
     ) -> Block:
         """Build, execute and append one block from the pool's executable transactions."""
-        parent = self.head.header
+        from mocknode.chain.block import mining
+
+        parent = self.head
+        after = parent.header.timestamp
         explicit = timestamp if timestamp is not None else self.time.take_next_timestamp()
         if explicit is None:
-            stamp = self.time.next_timestamp(parent.timestamp)
-        elif explicit <= parent.timestamp:
-            raise InvalidTxArgs(
-                f"timestamp {explicit} is not after the parent block's {parent.timestamp}"
-            )
+            stamp = self.time.next_timestamp(after)
+        elif explicit <= after:
+            raise InvalidTxArgs(f"timestamp {explicit} is not after the parent block's {after}")
         else:
             stamp = explicit
             self.time.rebase(explicit)
-        block = mining.build_block(self, stamp, max_transactions)
+        env = mining.block_env(
+            parent,
+            stamp,
+            coinbase=self.config.coinbase,
+            gas_limit=self.config.gas_limit,
+            chain_id=self.config.chain_id,
+            ancestor_hashes=partial(self.ancestor_hashes, parent.number + 1),
+        )
+        block = mining.build_block(
+            self.state, self.pool, parent, env, max_transactions=max_transactions
+        )
         self.time.block_mined()
         self._append(block)
         for listener in list(self.block_listeners):
@@ -452,12 +381,30 @@ class Chain:
     def call(self, args: TxArgs, ref: BlockRef) -> bytes:
         from mocknode.chain.evm import calls
 
-        return calls.call(self, args, ref)
+        block = self.resolve(ref)
+        return calls.call(self.state_at(block), self.call_env(block), args)
 
     def estimate_gas(self, args: TxArgs, ref: BlockRef) -> int:
         from mocknode.chain.evm import calls
 
-        return calls.estimate_gas(self, args, ref)
+        block = self.resolve(ref)
+        return calls.estimate_gas(self.state_at(block), self.call_env(block), args)
+
+    def call_env(self, block: Block) -> BlockEnv:
+        """The environment a call on top of ``block`` runs in (the last one is kept:
+        calls mostly hit the same block, and this runs on every eth_call)."""
+        cached = self._call_env
+        if cached is not None and cached[0] is block:
+            return cached[1]
+        from mocknode.chain.evm import calls
+
+        env = calls.call_env(
+            block.header,
+            chain_id=self.config.chain_id,
+            ancestor_hashes=partial(self.ancestor_hashes, block.number),
+        )
+        self._call_env = (block, env)
+        return env
 
     # -- dev edits ------------------------------------------------------------------
 
@@ -497,12 +444,8 @@ class Chain:
         time travel, and whatever registered a snapshot hook (the node's filters).
         ``name`` makes it reachable by that name too (``revert("clean")``).
         """
-        snap_id = self._next_snapshot
-        self._next_snapshot += 1
-        if name is not None:
-            self._snapshot_names[name] = snap_id
         head = self.head
-        self._snapshots[snap_id] = _Snapshot(
+        snapshot = Snapshot(
             number=head.number,
             block_hash=head.hash,
             commit=self.state.head,
@@ -510,19 +453,14 @@ class Chain:
             automine=self.automine,
             interval=self.interval,
             time=self.time.capture(),
-            hooks=tuple(hook.capture() for hook in self.snapshot_hooks),
+            hooks=capture_hooks(self.snapshot_hooks),
         )
-        return snap_id
+        return self._snapshots.add(snapshot, name)
 
     def revert(self, target: int | str) -> bool:
         """Go back to a snapshot (by id or name); it and earlier snapshots stay usable."""
-        snap_id = self._snapshot_names.get(target, -1) if isinstance(target, str) else target
-        snap = self._snapshots.get(snap_id)
+        snap = self._snapshots.reachable(target, blocks=self.blocks, state_head=self.state.head)
         if snap is None:
-            return False
-        block = self.block_by_number(snap.number)
-        if block is None or block.hash != snap.block_hash or self.state.head < snap.commit:
-            del self._snapshots[snap_id]
             return False
         self._truncate(snap.number)
         self.state.revert_to(snap.commit)
@@ -530,23 +468,14 @@ class Chain:
         self.automine = snap.automine
         self.interval = snap.interval
         self.time.restore(snap.time)
-        for hook, token in zip(self.snapshot_hooks, snap.hooks, strict=False):
-            hook.restore(token)
-        # Live snapshots, in creation order, have non-decreasing commits: the ones taken
-        # after this state are at the end, so dropping them costs what they number.
-        while self._snapshots:
-            last_id = next(reversed(self._snapshots))
-            if self._snapshots[last_id].commit <= snap.commit:
-                break
-            del self._snapshots[last_id]
-        if self._snapshot_names:
-            for name, other in list(self._snapshot_names.items()):
-                if other not in self._snapshots:
-                    del self._snapshot_names[name]
+        restore_hooks(self.snapshot_hooks, snap.hooks)
+        self._snapshots.reverted_to(snap)
         self._mining_changed()
         return True
 
     def _truncate(self, number: int) -> None:
+        """Drop the blocks after ``number`` (the caller reverts the state: a snapshot's
+        commit may be later than its block's, after dev edits)."""
         self.log_index.truncate(number)
         while len(self.blocks) > number + 1:
             block = self.blocks.pop()
@@ -554,4 +483,3 @@ class Chain:
             del self._by_hash[block.hash]
             for tx in block.transactions:
                 self._tx_index.pop(tx.hash, None)
-        self.state.revert_to(self._block_commits[-1])

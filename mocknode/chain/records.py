@@ -157,6 +157,22 @@ class Block:
         return self.header.number
 
 
+@dataclass(frozen=True, slots=True)
+class TxLocation:
+    """Where a mined transaction sits: its block and its index there."""
+
+    block: Block
+    index: int
+
+    @property
+    def tx(self) -> Tx:
+        return self.block.transactions[self.index]
+
+    @property
+    def receipt(self) -> Receipt:
+        return self.block.receipts[self.index]
+
+
 def logs_bloom(logs: tuple[Log, ...]) -> int:
     """The 2048-bit bloom of ``logs`` as an int (OR-able across receipts)."""
     bloom = 0

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from mocknode.chain.chain import ChainConfig
+    from mocknode.chain.config import ChainConfig
     from mocknode.node import NodeConfig
 
 MARKER = "mocknode"
@@ -187,7 +187,7 @@ def for_test(item: pytest.Item) -> NodeSettings:
 
 
 def resolve(options: dict[str, Any], where: str) -> NodeSettings:
-    from mocknode.chain.chain import ChainConfig
+    from mocknode.chain.config import ChainConfig
 
     valid = {f.name for f in dataclasses.fields(ChainConfig)} | {_INTERVAL}
     unknown = sorted(set(options) - valid)

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mocknode.chain.chain import TxArgs, TxLocation
+from mocknode.chain.args import TxArgs
 from mocknode.chain.logs.query import LogEntry, LogFilter
-from mocknode.chain.records import Block, Log, Tx
+from mocknode.chain.records import Block, Log, Tx, TxLocation
 from mocknode.chain.state.proofs import AccountProof
 from mocknode.rpc.jsonrpc import RawJson
 from mocknode.types import Address, BlockRef, Hash32

@@ -7,12 +7,16 @@ from pathlib import Path
 import pytest
 import rlp as rlp_ref
 from chain_helpers import deploy_greeter
+from eth_utils import ValidationError
 from trie import HexaryTrie
 
-from mocknode.chain.chain import GWEI, Chain, ChainConfig, TxArgs
+from mocknode.chain.args import TxArgs
+from mocknode.chain.chain import Chain
 from mocknode.chain.clock import FixedClock
+from mocknode.chain.config import GWEI, ChainConfig
 from mocknode.chain.errors import ExecutionFailed, TxRejected
 from mocknode.chain.primitives.hashing import keccak
+from mocknode.chain.records import Tx
 from mocknode.chain.state.world import WorldState
 from mocknode.types import LATEST, PENDING, Address, BlockRef
 
@@ -156,6 +160,29 @@ def test_snapshot_survives_revert_and_restores_everything() -> None:
     assert chain.revert(base)
 
 
+def test_a_revert_keeps_the_dev_edits_made_before_the_snapshot() -> None:
+    chain = fixed_chain()
+    alice, bob = addresses(chain)
+    stranger = Address(b"\x42" * 20)
+    chain.set_balance(stranger, 5)
+    chain.set_storage(stranger, 1, 7)
+    right_away = chain.snapshot()
+    assert chain.revert(right_away)
+    assert chain.balance(stranger, LATEST) == 5
+    chain.set_nonce(stranger, 3)
+    before_blocks = chain.snapshot()
+    chain.send_transaction(TxArgs(sender=alice, to=bob, value=1))
+    chain.set_balance(stranger, 6)
+    chain.mine()
+    assert chain.revert(before_blocks)
+    assert chain.head.number == 0
+    assert chain.balance(stranger, LATEST) == 5
+    assert chain.nonce(stranger, LATEST) == 3
+    assert chain.storage(stranger, 1, LATEST) == 7
+    assert chain.balance(alice, LATEST) == 10_000 * 10**18
+    assert chain.state.state_root == full_state_root(chain.state)
+
+
 def test_later_snapshots_die_with_their_blocks() -> None:
     chain = fixed_chain()
     alice, bob = addresses(chain)
@@ -211,24 +238,41 @@ def test_call_revert_reason_and_estimate() -> None:
     assert location.receipt.gas_used <= estimate <= location.receipt.gas_used * 1.1 + 2300
 
 
-def test_block_building_is_atomic_when_execution_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_block_building_is_atomic_when_execution_raises() -> None:
     chain = fixed_chain()
     alice, bob = addresses(chain)
     head, root = chain.head.hash, chain.state.state_root
-    from mocknode.chain.evm import engine
-
-    def explode(*args: object) -> object:
-        raise RuntimeError("EVM bug")
-
-    monkeypatch.setattr(engine, "apply_transaction", explode)
-    with pytest.raises(RuntimeError):
-        chain.send_transaction(TxArgs(sender=alice, to=bob, value=1, gas=21000))
+    # A transaction the pool's checks would refuse (gas below intrinsic), put in behind
+    # them: executing it raises inside py-evm.
+    broken = signed_transfer(chain, gas=20000)
+    chain.pool.add(broken)
+    with pytest.raises(ValidationError):
+        chain.mine()
     assert chain.head.hash == head
     assert chain.state.state_root == root
     assert len(chain.pool) == 0
-    monkeypatch.undo()
+    assert chain.receipt(broken.hash) is None
     chain.send_transaction(TxArgs(sender=alice, to=bob, value=1, gas=21000))
     assert chain.head.number == 1
+
+
+def signed_transfer(chain: Chain, gas: int) -> Tx:
+    from mocknode.chain.tx import codec as txcodec
+
+    sender = chain.accounts[0]
+    return txcodec.sign(
+        private_key=sender.private_key,
+        sender=sender.address,
+        chain_id=chain.config.chain_id,
+        tx_type=2,
+        nonce=0,
+        gas=gas,
+        to=chain.accounts[1].address,
+        value=1,
+        data=b"",
+        max_fee_per_gas=2 * GWEI,
+        max_priority_fee_per_gas=GWEI,
+    )
 
 
 def test_built_in_default_accounts_are_what_derivation_gives() -> None:

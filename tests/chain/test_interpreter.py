@@ -18,7 +18,8 @@ from eth.vm.forks.prague.state import PragueState
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mocknode.chain.chain import Chain, TxArgs
+from mocknode.chain.args import TxArgs
+from mocknode.chain.chain import Chain
 from mocknode.chain.errors import ExecutionFailed
 from mocknode.chain.evm import engine
 from mocknode.chain.state.journal import JournalAccounts
@@ -28,7 +29,7 @@ CONTRACT = Address(b"\x42" * 20)
 OTHER = Address(b"\x43" * 20)  # a second contract programs can call into
 GENEROUS = 21_000 + 16 * 64 + 60_000
 
-engine.warm_up()
+engine.load_evm()
 
 
 class _Reference(engine._evm().State):  # type: ignore[misc,name-defined]

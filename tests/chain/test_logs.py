@@ -7,8 +7,10 @@ import itertools
 from chain_helpers import deploy_greeter
 from eth_abi import encode
 
-from mocknode.chain.chain import Chain, ChainConfig, TxArgs
+from mocknode.chain.args import TxArgs
+from mocknode.chain.chain import Chain
 from mocknode.chain.clock import FixedClock
+from mocknode.chain.config import ChainConfig
 from mocknode.chain.logs.query import LogFilter, block_logs, query_logs
 from mocknode.chain.primitives.hashing import keccak
 from mocknode.types import Address, BlockRef, Hash32

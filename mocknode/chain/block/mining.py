@@ -1,67 +1,60 @@
 """Building one block: system writes, transactions from the pool, roots, header.
 
-A block is built on a :class:`JournalAccounts` over the latest state and committed in
-one step at the end, so an exception half-way leaves no state behind; the transaction
-that raised it is dropped from the pool rather than retried into every later block.
+Every input is explicit, as in execution-specs' ``apply_body``: the state to build on,
+the pool to take transactions from, the parent block and the block environment
+(:func:`block_env` derives it from the parent and the chain's settings). The chain
+resolves the parent and appends the result; this module knows nothing of it.
+
+A block is built on a :class:`JournalAccounts` over the latest state and committed to
+``state`` in one step at the end, so an exception half-way leaves no state behind; the
+transaction that raised it is already out of the pool rather than retried into every
+later block. Committing here, not in the caller, is what yields the state root the
+header needs.
 """
 
 from __future__ import annotations
 
-import hashlib
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
 
 from mocknode.chain.block import system
-from mocknode.chain.primitives import rlp, trie
+from mocknode.chain.block.assembly import EMPTY_REQUESTS_HASH, make_block, ordered_root
+from mocknode.chain.evm import engine
+from mocknode.chain.fees import next_base_fee
+from mocknode.chain.primitives import rlp
 from mocknode.chain.primitives.hashing import BLANK_ROOT, EMPTY_LIST_HASH, keccak
 from mocknode.chain.records import Block, Header, Receipt, Tx, bloom_bytes, logs_bloom
+from mocknode.chain.state.journal import JournalAccounts
+from mocknode.chain.state.world import WorldState
+from mocknode.chain.tx.pool import Pool
 from mocknode.types import ZERO_HASH, Address, Hash32
-
-if TYPE_CHECKING:
-    from mocknode.chain.chain import Chain
-    from mocknode.chain.evm import engine
-    from mocknode.chain.state.journal import JournalAccounts
-
-EMPTY_REQUESTS_HASH = Hash32(hashlib.sha256(b"").digest())
-
-
-def next_base_fee(parent: Header) -> int:
-    """EIP-1559: move the base fee by up to 1/8 towards the gas target."""
-    target = parent.gas_limit // 2
-    base = parent.base_fee_per_gas
-    used = parent.gas_used
-    if used == target:
-        return base
-    if used > target:
-        return base + max(1, base * (used - target) // target // 8)
-    return base - base * (target - used) // target // 8
-
-
-def ordered_root(items: list[bytes]) -> Hash32:
-    """Root of the trie keyed by RLP(index): transactions and receipts roots."""
-    node = None
-    for i, item in enumerate(items):
-        node = trie.put(node, trie.to_nibbles(rlp.encode_int(i)), item)
-    return Hash32(trie.root_hash(node))
 
 
 def create_address(sender: Address, nonce: int) -> Address:
     return Address(keccak(rlp.encode_list((rlp.encode_bytes(sender), rlp.encode_int(nonce))))[12:])
 
 
-def block_env(chain: Chain, parent: Block, timestamp: int) -> engine.BlockEnv:
-    from mocknode.chain.evm import engine  # the EVM adapter loads on first use (see chain.py)
-
+def block_env(
+    parent: Block,
+    timestamp: int,
+    *,
+    coinbase: Address,
+    gas_limit: int,
+    chain_id: int,
+    ancestor_hashes: Callable[[], Iterable[Hash32]],
+) -> engine.BlockEnv:
+    """The environment of the block after ``parent``: its base fee follows EIP-1559 and
+    its prevRandao is a function of the chain so far (deterministic, like the rest).
+    ``ancestor_hashes`` yields the hashes BLOCKHASH sees, newest first."""
     number = parent.number + 1
     return engine.BlockEnv(
         number=number,
         timestamp=timestamp,
-        coinbase=chain.config.coinbase,
-        gas_limit=chain.config.gas_limit,
+        coinbase=coinbase,
+        gas_limit=gas_limit,
         base_fee=next_base_fee(parent.header),
-        # Deterministic prevRandao: a function of the chain so far, like the rest.
         prev_randao=Hash32(keccak(parent.hash + rlp.encode_int(number))),
-        chain_id=chain.config.chain_id,
-        ancestor_hashes=lambda: chain.ancestor_hashes(number),
+        chain_id=chain_id,
+        ancestor_hashes=ancestor_hashes,
     )
 
 
@@ -79,9 +72,8 @@ def _system_writes(journal: JournalAccounts, env: engine.BlockEnv, parent: Block
 
 
 def _next_executable(
-    chain: Chain, journal: JournalAccounts, env: engine.BlockEnv, gas_left: int
+    pool: Pool, journal: JournalAccounts, env: engine.BlockEnv, gas_left: int
 ) -> Tx | None:
-    pool = chain.pool
     nonces = {sender: journal.get_nonce(sender) for sender in pool.senders()}
     for tx in pool.executable(nonces):
         if tx.gas > gas_left or tx.max_fee_per_gas < env.base_fee:
@@ -93,25 +85,28 @@ def _next_executable(
     return None
 
 
-def build_block(chain: Chain, timestamp: int, max_transactions: int | None) -> Block:
-    """Execute the pool's executable transactions into a new block and commit its state."""
-    from mocknode.chain.evm import engine
-    from mocknode.chain.state.journal import JournalAccounts
-
-    parent = chain.head
-    env = block_env(chain, parent, timestamp)
-    journal = JournalAccounts(chain.state.reader())
+def build_block(
+    state: WorldState,
+    pool: Pool,
+    parent: Block,
+    env: engine.BlockEnv,
+    *,
+    max_transactions: int | None = None,
+) -> Block:
+    """Execute ``pool``'s executable transactions on ``state`` (whose latest commit is
+    ``parent``'s state, dev edits included) into the block ``env`` describes; commit
+    the block's state to ``state`` and return the block. Included transactions leave
+    the pool."""
+    journal = JournalAccounts(state.reader())
     _system_writes(journal, env, parent)
     included: list[Tx] = []
     receipts: list[Receipt] = []
     gas_used = bloom = log_index = 0
     while max_transactions is None or len(included) < max_transactions:
-        tx = _next_executable(chain, journal, env, chain.config.gas_limit - gas_used)
+        tx = _next_executable(pool, journal, env, env.gas_limit - gas_used)
         if tx is None:
             break
-        chain.pool.remove(
-            tx
-        )  # executed or failed, it leaves the pool: it never poisons the next block
+        pool.remove(tx)  # executed or failed, it leaves the pool: it never poisons the next block
         outcome = engine.apply_transaction(journal, env, tx)
         gas_used += outcome.gas_used
         tx_bloom = logs_bloom(outcome.logs)
@@ -131,20 +126,20 @@ def build_block(chain: Chain, timestamp: int, max_transactions: int | None) -> B
         )
         log_index += len(outcome.logs)
         included.append(tx)
-    state_root = Hash32(chain.state.commit(journal.diff()))
+    state_root = Hash32(state.commit(journal.diff()))
     header = Header(
         parent_hash=parent.hash,
         ommers_hash=Hash32(EMPTY_LIST_HASH),
-        coinbase=chain.config.coinbase,
+        coinbase=env.coinbase,
         state_root=state_root,
         transactions_root=ordered_root([tx.raw for tx in included]),
         receipts_root=ordered_root([r.encode() for r in receipts]),
         logs_bloom=bloom_bytes(bloom),
         difficulty=0,
         number=env.number,
-        gas_limit=chain.config.gas_limit,
+        gas_limit=env.gas_limit,
         gas_used=gas_used,
-        timestamp=timestamp,
+        timestamp=env.timestamp,
         extra_data=b"",
         mix_hash=env.prev_randao,
         nonce=bytes(8),
@@ -156,16 +151,3 @@ def build_block(chain: Chain, timestamp: int, max_transactions: int | None) -> B
         requests_hash=EMPTY_REQUESTS_HASH,
     )
     return make_block(header, tuple(included), tuple(receipts))
-
-
-def make_block(header: Header, txs: tuple[Tx, ...], receipts: tuple[Receipt, ...]) -> Block:
-    encoded = header.encode()
-    body = rlp.encode_list(
-        (
-            encoded,
-            rlp.encode_list(rlp.encode_bytes(tx.raw) if tx.type else tx.raw for tx in txs),
-            rlp.encode_list(()),  # ommers
-            rlp.encode_list(()),  # withdrawals
-        )
-    )
-    return Block(header, Hash32(keccak(encoded)), txs, receipts, len(body))

@@ -1,58 +1,64 @@
 """eth_call and eth_estimateGas: execution that never commits.
 
-Each call runs on a fresh :class:`JournalAccounts` over the state of the block asked
-for, which is then dropped. Defaults and checks follow geth's ``DoCall`` and gas
-estimator: no fee fields means a zero base fee, the balance check covers
-``gas * price + value``, and estimation does geth's optimistic first try followed by a
-binary search that stops within 1.5%.
+Each call runs on a fresh :class:`JournalAccounts` over the state it is given, which
+is then dropped. The inputs are explicit: a reader of the state asked for and the
+environment of that block (:func:`call_env`), which the chain resolves. Defaults and
+checks follow geth's ``DoCall`` and gas estimator: no fee fields means a zero base
+fee, the balance check covers ``gas * price + value``, and estimation does geth's
+optimistic first try followed by a binary search that stops within 1.5%.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
+from mocknode.chain.args import TxArgs
 from mocknode.chain.errors import ExecutionFailed
 from mocknode.chain.evm import engine
 from mocknode.chain.evm.revert import revert_message
 from mocknode.chain.primitives.hashing import EMPTY_CODE_HASH, checksum_address
-from mocknode.chain.records import Block
+from mocknode.chain.records import Header
 from mocknode.chain.state.journal import JournalAccounts
 from mocknode.chain.state.world import StateReader
-from mocknode.types import ZERO_ADDRESS, BlockRef
-
-if TYPE_CHECKING:
-    from mocknode.chain.chain import Chain, TxArgs
+from mocknode.types import ZERO_ADDRESS, Hash32
 
 # geth's --rpc.gascap default: a call that names no gas may use this much.
 CALL_GAS_CAP = 50_000_000
 
 
+def call_env(
+    header: Header, *, chain_id: int, ancestor_hashes: Callable[[], Iterable[Hash32]]
+) -> engine.BlockEnv:
+    """The environment of the block ``header`` heads, as a call on top of it sees it.
+    ``ancestor_hashes`` yields the hashes BLOCKHASH sees, newest first."""
+    return engine.BlockEnv(
+        number=header.number,
+        timestamp=header.timestamp,
+        coinbase=header.coinbase,
+        gas_limit=header.gas_limit,
+        base_fee=header.base_fee_per_gas,
+        prev_randao=header.mix_hash,
+        chain_id=chain_id,
+        ancestor_hashes=ancestor_hashes,
+    )
+
+
 def _call_request(
-    chain: Chain, args: TxArgs, block: Block, default_gas: int
+    args: TxArgs, env: engine.BlockEnv, default_gas: int
 ) -> tuple[engine.CallRequest, engine.BlockEnv]:
-    """The call and its block environment, with geth's defaults (CallDefaults/ToMessage)."""
-    header = block.header
+    """The call and its environment, with geth's defaults (CallDefaults/ToMessage)."""
     if args.gas_price is not None:
         max_fee = tip = price = args.gas_price
     else:
         max_fee = args.max_fee_per_gas or 0
         tip = args.max_priority_fee_per_gas or 0
-        price = min(tip + header.base_fee_per_gas, max_fee) if (max_fee or tip) else 0
+        price = min(tip + env.base_fee, max_fee) if (max_fee or tip) else 0
     # geth runs a call whose effective gas price is zero with a zero base fee (NoBaseFee),
     # so BASEFEE reads 0 and no fee check applies.
-    base_fee = header.base_fee_per_gas if price else 0
+    if not price and env.base_fee:
+        env = env.without_base_fee()
     gas = args.gas if args.gas is not None else default_gas
-    env = engine.BlockEnv(
-        number=header.number,
-        timestamp=header.timestamp,
-        coinbase=header.coinbase,
-        gas_limit=header.gas_limit,
-        base_fee=base_fee,
-        prev_randao=header.mix_hash,
-        chain_id=chain.config.chain_id,
-        ancestor_hashes=lambda: chain.ancestor_hashes(header.number),
-    )
     call = engine.CallRequest(
         sender=args.sender or ZERO_ADDRESS,
         to=args.to,
@@ -71,7 +77,7 @@ class _Precheck(Exception):
 
 
 def _run_call(
-    chain: Chain, call: engine.CallRequest, env: engine.BlockEnv, reader: StateReader
+    call: engine.CallRequest, env: engine.BlockEnv, reader: StateReader
 ) -> engine.Outcome:
     journal = JournalAccounts(reader)
     cost = call.gas * call.max_fee_per_gas + call.value
@@ -89,12 +95,12 @@ def _run_call(
     return engine.apply_call(journal, env, call)
 
 
-def call(chain: Chain, args: TxArgs, ref: BlockRef) -> bytes:
-    """eth_call: execute without committing; raise ExecutionFailed as geth reports it."""
-    block = chain.resolve(ref)
-    call, env = _call_request(chain, args, block, CALL_GAS_CAP)
+def call(reader: StateReader, env: engine.BlockEnv, args: TxArgs) -> bytes:
+    """eth_call on the state ``reader`` reads, in the block ``env`` describes: execute
+    without committing; raise ExecutionFailed as geth reports it."""
+    call, env = _call_request(args, env, CALL_GAS_CAP)
     try:
-        outcome = _run_call(chain, call, env, chain.state_at(block))
+        outcome = _run_call(call, env, reader)
     except _Precheck as exc:
         raise ExecutionFailed(f"err: {exc} (supplied gas {call.gas})") from None
     if outcome.success:
@@ -102,11 +108,10 @@ def call(chain: Chain, args: TxArgs, ref: BlockRef) -> bytes:
     raise _failure(outcome)
 
 
-def estimate_gas(chain: Chain, args: TxArgs, ref: BlockRef) -> int:
-    """eth_estimateGas, with geth's search: optimistic guess, then binary search."""
-    block = chain.resolve(ref)
-    reader = chain.state_at(block)
-    call, env = _call_request(chain, args, block, block.header.gas_limit)
+def estimate_gas(reader: StateReader, env: engine.BlockEnv, args: TxArgs) -> int:
+    """eth_estimateGas on the state ``reader`` reads, in the block ``env`` describes,
+    with geth's search: optimistic guess, then binary search."""
+    call, env = _call_request(args, env, env.gas_limit)
     hi = min(call.gas, CALL_GAS_CAP)
     price = call.max_fee_per_gas
     if price:
@@ -118,7 +123,7 @@ def estimate_gas(chain: Chain, args: TxArgs, ref: BlockRef) -> int:
 
     def succeeds(gas: int) -> engine.Outcome:
         try:
-            return _run_call(chain, _with_gas(call, gas), env, reader)
+            return _run_call(_with_gas(call, gas), env, reader)
         except _Precheck as exc:
             raise ExecutionFailed(f"failed with {gas} gas: {exc}") from None
 

@@ -4,22 +4,60 @@ A query walks the blocks of its range and skips a block whose bloom cannot match
 before looking at its receipts. Filters are node-wide, as in geth: each remembers
 what arrived since it was last polled. The chain tells them about new blocks and new
 pool transactions through listener callbacks, so this module never polls.
+
+What a query reads and what the filters hook into are named here as protocols
+(:class:`LogSource`, :class:`FilterSource`) rather than by importing the chain, which
+sits above this module: the chain satisfies them structurally, and they say exactly
+which five lookups a query uses. The filters need the live object, not values,
+because they register listeners that fire long after they are installed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import count
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 from mocknode.chain.errors import ChainError
+from mocknode.chain.logs.index import LogIndex
 from mocknode.chain.primitives.hashing import keccak
 from mocknode.chain.records import Block, Log, Tx
+from mocknode.chain.snapshots import SnapshotHook
 from mocknode.types import Address, BlockRef, Hash32
 
-if TYPE_CHECKING:
-    from mocknode.chain.chain import Chain
+
+class LogSource(Protocol):
+    """The blocks a log query reads (:class:`mocknode.chain.chain.Chain` is one)."""
+
+    @property
+    def head(self) -> Block: ...
+
+    @property
+    def blocks(self) -> Sequence[Block]: ...
+
+    @property
+    def log_index(self) -> LogIndex: ...
+
+    def block_by_hash(self, block_hash: Hash32) -> Block | None: ...
+
+    def resolve(self, ref: BlockRef) -> Block:
+        """The block ``ref`` names; raises BlockNotFound."""
+        ...
+
+
+class FilterSource(LogSource, Protocol):
+    """A :class:`LogSource` that also reports new blocks and pool transactions, and
+    lets the filters join its snapshots as a hook."""
+
+    @property
+    def block_listeners(self) -> list[Callable[[Block, bool], None]]: ...
+
+    @property
+    def pending_listeners(self) -> list[Callable[[Tx], None]]: ...
+
+    @property
+    def snapshot_hooks(self) -> list[SnapshotHook]: ...
 
 
 class FilterNotFound(ChainError):
@@ -79,7 +117,7 @@ def block_logs(block: Block, filt: LogFilter, removed: bool = False) -> Iterator
                 yield LogEntry(block, tx_index, receipt.first_log_index + i, log, removed)
 
 
-def query_logs(chain: Chain, filt: LogFilter) -> list[LogEntry]:
+def query_logs(chain: LogSource, filt: LogFilter) -> list[LogEntry]:
     if filt.block_hash is not None:
         block = chain.block_by_hash(filt.block_hash)
         if block is None:
@@ -127,7 +165,7 @@ class _Filter:
 class Filters:
     """Installed polling filters, fed by the chain's block and pool events."""
 
-    def __init__(self, chain: Chain) -> None:
+    def __init__(self, chain: FilterSource) -> None:
         self._chain = chain
         self._filters: dict[str, _Filter] = {}
         self._ids = count(1)

@@ -5,26 +5,34 @@ Order and wording follow geth's ``ValidateTransaction`` and
 by matching these messages. One deliberate difference: with automine, a fee cap below
 the next block's base fee is refused at once (anvil does the same) instead of waiting
 in the pool for a base fee that, on an idle dev chain, only falls.
+
+The inputs are explicit (the state to check nonce and balance against, the next
+block's base fee, the chain id, the head's gas limit): the chain supplies them, and a
+test can check one rule without building a chain. A nonce above the account's is not
+an error here: as in geth's pool, the transaction waits for the gap to fill.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from mocknode.chain.errors import TxRejected
 from mocknode.chain.primitives.hashing import checksum_address
 from mocknode.chain.records import Tx
+from mocknode.chain.state.world import StateReader
 from mocknode.chain.tx import codec as txcodec
-
-if TYPE_CHECKING:
-    from mocknode.chain.chain import Chain
+from mocknode.chain.tx.pool import PRICE_BUMP_PERCENT
 
 MAX_INITCODE_SIZE = 49152
 MAX_TX_SIZE = 128 * 1024
 
 
-def validate_for_pool(chain: Chain, tx: Tx) -> None:
-    """geth's txpool checks, in geth's order, with geth's messages."""
+def validate_for_pool(
+    tx: Tx, *, reader: StateReader, base_fee: int, chain_id: int, gas_limit: int
+) -> None:
+    """geth's txpool checks, in geth's order, with geth's messages.
+
+    ``reader``: the latest state; ``base_fee``: the next block's; ``gas_limit``: the
+    head block's.
+    """
     if tx.type not in (0, 1, 2, 4):
         raise TxRejected("transaction type not supported")
     if len(tx.raw) > MAX_TX_SIZE:
@@ -33,14 +41,13 @@ def validate_for_pool(chain: Chain, tx: Tx) -> None:
         raise TxRejected(
             f"max initcode size exceeded: code size {len(tx.data)}, limit {MAX_INITCODE_SIZE}"
         )
-    if tx.gas > chain.head.header.gas_limit:
+    if tx.gas > gas_limit:
         raise TxRejected("exceeds block gas limit")
     if tx.max_priority_fee_per_gas > tx.max_fee_per_gas:
         raise TxRejected("max priority fee per gas higher than max fee per gas")
-    if tx.chain_id is not None and tx.chain_id != chain.config.chain_id:
+    if tx.chain_id is not None and tx.chain_id != chain_id:
         raise TxRejected(
-            "invalid sender: invalid chain id for signer: "
-            f"have {tx.chain_id} want {chain.config.chain_id}"
+            f"invalid sender: invalid chain id for signer: have {tx.chain_id} want {chain_id}"
         )
     if tx.type == 4 and not tx.authorization_list:
         raise TxRejected("EIP-7702 transaction with empty auth list")
@@ -54,8 +61,7 @@ def validate_for_pool(chain: Chain, tx: Tx) -> None:
         raise TxRejected(
             f"insufficient gas for floor data gas cost: gas {tx.gas}, minimum needed {floor}"
         )
-    head = chain.state.reader()
-    account = head.account(tx.sender)
+    account = reader.account(tx.sender)
     state_nonce = account.nonce if account else 0
     if tx.nonce < state_nonce:
         raise TxRejected(f"nonce too low: next nonce {state_nonce}, tx nonce {tx.nonce}")
@@ -66,9 +72,21 @@ def validate_for_pool(chain: Chain, tx: Tx) -> None:
             f"insufficient funds for gas * price + value: balance {balance}, "
             f"tx cost {cost}, overshot {cost - balance}"
         )
-    base_fee = chain.next_base_fee()
     if tx.max_fee_per_gas < base_fee:
         raise TxRejected(
             f"max fee per gas less than block base fee: address {checksum_address(tx.sender)}, "
             f"maxFeePerGas: {tx.max_fee_per_gas}, baseFee: {base_fee}"
         )
+
+
+def validate_replacement(existing: Tx | None, tx: Tx) -> None:
+    """A transaction with the nonce of a pooled one must raise both its fee cap and its
+    tip by geth's price bump (txpool.PriceBump) to replace it."""
+    if existing is None:
+        return
+    bump = 100 + PRICE_BUMP_PERCENT
+    if (
+        tx.max_fee_per_gas * 100 < existing.max_fee_per_gas * bump
+        or tx.max_priority_fee_per_gas * 100 < existing.max_priority_fee_per_gas * bump
+    ):
+        raise TxRejected("replacement transaction underpriced")

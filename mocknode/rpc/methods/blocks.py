@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mocknode.chain.chain import TxLocation
 from mocknode.chain.errors import BlockNotFound
-from mocknode.chain.records import Block
+from mocknode.chain.records import Block, TxLocation
 from mocknode.rpc import codec
 from mocknode.rpc.context import Context
 from mocknode.rpc.jsonrpc import RawJson

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mocknode.chain.chain import TxArgs
+from mocknode.chain.args import TxArgs
 from mocknode.rpc import codec
 from mocknode.rpc.context import Context
 from mocknode.rpc.registry import method, optional

@@ -1,0 +1,32 @@
+"""The typed arguments of ``eth_sendTransaction``, ``eth_call`` and ``eth_estimateGas``.
+
+A module of its own rather than a record in :mod:`mocknode.chain.records`: records are
+what the chain holds (signed transactions, receipts, blocks), while :class:`TxArgs` is
+what a caller asks for, every field optional until the chain fills geth's defaults
+(:mod:`mocknode.chain.fees`, :mod:`mocknode.chain.evm.calls`). Both the RPC layer,
+which builds it, and those helpers, which read it, import it from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mocknode.types import Address, Hash32
+
+
+@dataclass(frozen=True, slots=True)
+class TxArgs:
+    """Arguments of eth_sendTransaction / eth_call / eth_estimateGas, typed."""
+
+    sender: Address | None = None
+    to: Address | None = None
+    gas: int | None = None
+    gas_price: int | None = None
+    max_fee_per_gas: int | None = None
+    max_priority_fee_per_gas: int | None = None
+    value: int | None = None
+    data: bytes | None = None
+    nonce: int | None = None
+    chain_id: int | None = None
+    access_list: tuple[tuple[Address, tuple[Hash32, ...]], ...] | None = None
+    type: int | None = None

@@ -1,0 +1,33 @@
+"""What a chain is built from: :class:`ChainConfig`, and the ether units it is written in.
+
+Kept apart from :mod:`mocknode.chain.chain` so that the layers above (node, CLI, pytest
+plugin) and the chain's own helpers can name a configuration without importing the
+state machine that consumes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mocknode.chain.clock import Clock, WallClock
+from mocknode.chain.tx.keys import DEFAULT_MNEMONIC
+from mocknode.types import ZERO_ADDRESS, Address
+
+GWEI = 10**9
+ETHER = 10**18
+
+
+@dataclass(frozen=True)
+class ChainConfig:
+    chain_id: int = 31337
+    accounts: int = 10
+    balance: int = 10_000 * ETHER
+    mnemonic: str = DEFAULT_MNEMONIC
+    gas_limit: int = 30_000_000
+    base_fee: int = GWEI
+    coinbase: Address = ZERO_ADDRESS
+    automine: bool = True
+    # The tip eth_maxPriorityFeePerGas suggests and eth_sendTransaction fills in.
+    priority_fee: int = GWEI
+    extra_alloc: tuple[tuple[Address, int], ...] = ()
+    clock: Clock = field(default_factory=WallClock)

@@ -1,0 +1,66 @@
+"""Fee rules: the EIP-1559 base fee, the suggested gas price, the fees a sent
+transaction gets when it names none.
+
+Pure functions of the values they are given (a parent header, a base fee, the
+configured tip), so the chain, the block builder and the tests all use one rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mocknode.chain.args import TxArgs
+from mocknode.chain.errors import InvalidTxArgs
+from mocknode.chain.records import Header
+
+
+def next_base_fee(parent: Header) -> int:
+    """EIP-1559: move the base fee by up to 1/8 towards the gas target."""
+    target = parent.gas_limit // 2
+    base = parent.base_fee_per_gas
+    used = parent.gas_used
+    if used == target:
+        return base
+    if used > target:
+        return base + max(1, base * (used - target) // target // 8)
+    return base - base * (target - used) // target // 8
+
+
+def gas_price(base_fee: int, priority_fee: int) -> int:
+    """eth_gasPrice: the suggested tip plus the head's base fee (geth's rule)."""
+    return priority_fee + base_fee
+
+
+@dataclass(frozen=True, slots=True)
+class FeeFields:
+    """A transaction's type and fee fields once the defaults are filled in."""
+
+    tx_type: int
+    gas_price: int  # 0 for type 2
+    max_fee_per_gas: int
+    max_priority_fee_per_gas: int
+
+
+def fee_defaults(args: TxArgs, *, base_fee: int, priority_fee: int) -> FeeFields:
+    """geth's ``setFeeDefaults`` for eth_sendTransaction.
+
+    ``base_fee`` is the head block's, ``priority_fee`` the tip the node suggests.
+    A legacy price (or type 0/1) gets the suggested gas price; otherwise a type-2
+    transaction whose fee cap covers twice the head's base fee plus the tip.
+    """
+    dynamic = args.max_fee_per_gas is not None or args.max_priority_fee_per_gas is not None
+    if args.gas_price is not None and dynamic:
+        raise InvalidTxArgs("both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) specified")
+    if args.gas_price is not None or args.type in (0, 1):
+        price = args.gas_price if args.gas_price is not None else gas_price(base_fee, priority_fee)
+        tx_type = 1 if args.access_list or args.type == 1 else 0
+        return FeeFields(tx_type, price, price, price)
+    tip = args.max_priority_fee_per_gas
+    if tip is None:
+        tip = priority_fee
+    max_fee = args.max_fee_per_gas
+    if max_fee is None:
+        max_fee = 2 * base_fee + tip
+    if max_fee < tip:
+        raise InvalidTxArgs(f"maxFeePerGas ({max_fee}) < maxPriorityFeePerGas ({tip})")
+    return FeeFields(2, 0, max_fee, tip)
