@@ -191,7 +191,14 @@ class Maybe:
     inner: ParamType
 
     def parse(self, value: object, path: str) -> Any:
-        return None if value is None else self.inner.parse(value, path)
+        if value is None:
+            return None
+        try:
+            return self.inner.parse(value, path)
+        except FaultSpecError as error:
+            if error.path == path and error.reason.startswith("expected "):
+                raise _reject(path, self.describe(), value) from None
+            raise
 
     def describe(self) -> str:
         return f"{self.inner.describe()}, or null"
