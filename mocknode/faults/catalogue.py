@@ -1081,7 +1081,7 @@ def templates_table() -> str:
     for template in TEMPLATES.values():
         status = str(template.http_status) if template.http_status is not None else "200"
         out.append(
-            f"| `{template.name}` | {template.code} | {_cell(template.message)} | {status} "
+            f"| `{template.name}` | {template.code} | `{_cell(template.message)}` | {status} "
             f"| {_cell(template.source)} |"
         )
     out += [
@@ -1096,12 +1096,13 @@ def templates_table() -> str:
             return "—"
         return str(int(value)) if float(value).is_integer() else str(value)
 
+    when = {"either": "either cap passed", "both": "both caps passed"}
     for persona in PERSONAS.values():
         rate = f"{num(persona.rate)} · {num(persona.burst)}" if persona.rate else "—"
         out.append(
             f"| `{persona.name}` | {num(persona.batch_limit)} | {persona.batch_shape} "
             f"| {num(persona.ws_batch_limit)} | {num(persona.logs_block_range)} "
-            f"| {num(persona.logs_result_cap)} | {persona.logs_error_when} cap passed | {rate} "
+            f"| {num(persona.logs_result_cap)} | {when[persona.logs_error_when]} | {rate} "
             f"| {num(persona.filter_timeout)} |"
         )
     return "\n".join(out) + "\n"
