@@ -92,6 +92,13 @@ class TimeTravel:
     def next_timestamp(self, parent_timestamp: int) -> int:
         return self.clock.next_timestamp(parent_timestamp, self.offset, self._jump)
 
+    def peek_timestamp(self, parent_timestamp: int) -> int:
+        """The next block's timestamp were it mined now; nothing is consumed."""
+        forced = self._next
+        if forced is not None and forced > parent_timestamp:
+            return forced
+        return self.next_timestamp(parent_timestamp)
+
     def rebase(self, timestamp: int) -> None:
         """A block was forced to ``timestamp``: later blocks continue from it."""
         self.offset = self.clock.offset_for(timestamp, self.offset)

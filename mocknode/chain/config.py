@@ -31,3 +31,6 @@ class ChainConfig:
     priority_fee: int = GWEI
     extra_alloc: tuple[tuple[Address, int], ...] = ()
     clock: Clock = field(default_factory=WallClock)
+    # Every address may send eth_sendTransaction without its key (anvil's
+    # --auto-impersonate); anvil_autoImpersonateAccount switches it at run time.
+    auto_impersonate: bool = False
