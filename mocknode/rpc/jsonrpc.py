@@ -323,7 +323,7 @@ def _rpc_error_str(id_text: str | None, err: RpcError) -> str:
 class RawJson(str):
     """A result already encoded as compact JSON, spliced into the response as is.
 
-    For large results built from immutable pieces (logs): the codec renders each piece
+    For large results built from immutable pieces (logs): rpc.render renders each piece
     once and caches it, instead of rebuilding and re-encoding hundreds of objects per
     request. The producer guarantees valid, Go-escaped JSON (hex strings need none).
     """
