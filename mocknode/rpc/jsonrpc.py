@@ -499,16 +499,21 @@ def _answer(msg: _Msg, dispatch: Dispatch) -> tuple[str, int] | None:
     return _INVALID_REQUEST_NULL, 0
 
 
-def _single(
-    value: Any, src: _Source, start: int, dispatch: Dispatch, hook: ItemHook | None
+def _single(value: Any, src: _Source, start: int, dispatch: Dispatch) -> bytes | None:
+    if type(value) is not dict:
+        return _INVALID_REQUEST_NULL.encode()
+    msg = _norm_fast(value, src) or _norm_slow(src.text, start)
+    answer = _answer(msg, dispatch)
+    return None if answer is None else _encode(answer[0])
+
+
+def _single_hooked(
+    value: Any, src: _Source, start: int, dispatch: Dispatch, hook: ItemHook
 ) -> bytes | None:
     if type(value) is not dict:
         return _INVALID_REQUEST_NULL.encode()
     msg = _norm_fast(value, src) or _norm_slow(src.text, start)
-    if hook is None:
-        answer = _answer(msg, dispatch)
-    else:
-        answer = _answer_hooked(msg, dispatch, hook=hook, in_batch=False)
+    answer = _answer_hooked(msg, dispatch, hook=hook, in_batch=False)
     return None if answer is None else _encode(answer[0])
 
 
@@ -662,4 +667,6 @@ def handle_payload(
     src = _Source(text, force_slow)
     if type(value) is list:
         return _batch(value, src, start, dispatch, batch_limit, batch_response_limit, item_hook)
-    return _single(value, src, start, dispatch, item_hook)
+    if item_hook is None:
+        return _single(value, src, start, dispatch)
+    return _single_hooked(value, src, start, dispatch, item_hook)

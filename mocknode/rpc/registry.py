@@ -121,12 +121,13 @@ def decode_args(specs: tuple[Param, ...], params: list[Any] | dict[str, Any] | N
         params = []
     elif type(params) is not list:
         raise RpcError(INVALID_PARAMS, "non-array args")
+    count = len(specs)
     args = []
     deferred: RpcError | None = None
     for i, raw in enumerate(params):
-        if i >= len(specs):
+        if i == count:
             # geth notices the extra argument only after decoding the ones before it.
-            raise RpcError(INVALID_PARAMS, f"too many arguments, want at most {len(specs)}")
+            raise RpcError(INVALID_PARAMS, f"too many arguments, want at most {count}")
         param = specs[i]
         if raw is None and not param.required:
             args.append(param.default)
@@ -139,11 +140,12 @@ def decode_args(specs: tuple[Param, ...], params: list[Any] | dict[str, Any] | N
             # A check geth makes once the method runs: after every argument decoded.
             args.append(None)
             deferred = deferred or exc
-    for i in range(len(args), len(specs)):
-        param = specs[i]
-        if param.required:
-            raise RpcError(INVALID_PARAMS, f"missing value for required argument {i}")
-        args.append(param.default)
+    if len(args) < count:
+        for i in range(len(args), count):
+            param = specs[i]
+            if param.required:
+                raise RpcError(INVALID_PARAMS, f"missing value for required argument {i}")
+            args.append(param.default)
     if deferred is not None:
         raise deferred
     return args
