@@ -415,7 +415,18 @@ def subscription_notification(
     subscription: str, result: Any, method: str = "eth_subscription"
 ) -> bytes:
     """geth's subscription push: params are ``{"subscription":ID,"result":...}`` in that
-    order (rpc/json.go subscriptionResultEnc)."""
+    order (rpc/json.go subscriptionResultEnc). A :class:`RawJson` result is spliced in
+    as is, so one rendered header or log serves every subscription."""
+    if type(result) is RawJson:
+        return _encode(
+            '{"jsonrpc":"2.0","method":'
+            + _dumps(method)
+            + ',"params":{"subscription":'
+            + _go_escape(_dumps(subscription))
+            + ',"result":'
+            + result
+            + "}}"
+        )
     return notification(method, {"subscription": subscription, "result": result})
 
 

@@ -28,12 +28,14 @@ __all__ = [
     "block_json",
     "block_text",
     "header_json",
+    "header_text",
     "hex_addresses",
     "hex_data",
     "hex_quantity",
     "hex_word",
     "log_entries_json",
     "log_entry_json",
+    "log_entry_text",
     "log_json",
     "proof_json",
     "receipt_json",
@@ -261,9 +263,20 @@ def receipt_text(location: TxLocation) -> RawJson:
     return RawJson(_rendered(key, lambda: receipt_json(location)))
 
 
+def header_text(block: Block) -> RawJson:
+    """:func:`header_json` as compact JSON text (one per block, for every newHeads
+    subscription)."""
+    return RawJson(_rendered(("header", block.hash), lambda: header_json(block)))
+
+
 def _log_text(entry: LogEntry) -> str:
     key = ("log", entry.block.hash, entry.log_index, entry.removed)
     return _rendered(key, lambda: log_entry_json(entry))
+
+
+def log_entry_text(entry: LogEntry) -> RawJson:
+    """:func:`log_entry_json` as compact JSON text, rendered once per log."""
+    return RawJson(_log_text(entry))
 
 
 def log_entries_json(entries: list[LogEntry]) -> RawJson:

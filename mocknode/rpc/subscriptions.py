@@ -124,12 +124,12 @@ class Subscriptions:
 
     def _on_block(self, block: Block, removed: bool) -> None:
         if self._heads and not removed:
-            header = render.header_json(block)
+            header = render.header_text(block)
             for sub_id in list(self._heads):
                 self._push(HEADS, sub_id, header)
         for sub_id, criteria in list(self._logs.items()):
             for entry in block_logs(block, criteria, removed):
-                self._push(LOGS, sub_id, render.log_entry_json(entry))
+                self._push(LOGS, sub_id, render.log_entry_text(entry))
 
     def _on_pending(self, tx: Tx) -> None:
         for sub_id, full in list(self._pending.items()):

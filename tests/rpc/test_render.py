@@ -190,6 +190,9 @@ def test_block_with_full_transactions() -> None:
 
 def test_header_is_a_block_without_bodies() -> None:
     assert_ordered(render.header_json(BLOCK), expected_header())
+    text = render.header_text(BLOCK)
+    assert type(text) is RawJson
+    assert text == json.dumps(expected_header(), separators=(",", ":"))
 
 
 def test_block_text_is_the_compact_json_and_is_reused() -> None:
@@ -354,6 +357,9 @@ def test_log() -> None:
     assert_ordered(render.log_json(LOG, BLOCK, 0, 4), expected_log())
     entry = LogEntry(BLOCK, 0, 4, LOG, removed=True)
     assert_ordered(render.log_entry_json(entry), expected_log(removed=True))
+    assert render.log_entry_text(entry) == json.dumps(
+        expected_log(removed=True), separators=(",", ":")
+    )
 
 
 def test_log_entries_json_is_an_array_of_cached_texts() -> None:

@@ -19,6 +19,7 @@ from mocknode.rpc import (
 )
 from mocknode.rpc.context import Context
 from mocknode.rpc.errors import RpcError
+from mocknode.rpc.jsonrpc import RawJson, subscription_notification
 from mocknode.rpc.registry import registry
 from mocknode.rpc.subscriptions import Subscriptions
 from mocknode.types import Address, Hash32
@@ -71,6 +72,12 @@ def subs(chain: Chain, sent: list[bytes]) -> Iterator[Subscriptions]:
 
 def emit(chain: Chain) -> Hash32:
     return chain.send_transaction(TxArgs(sender=chain.accounts[0].address, to=EMITTER))
+
+
+def test_a_prerendered_result_is_spliced_byte_for_byte() -> None:
+    result = {"number": "0x1", "hash": "0x" + "ab" * 32}
+    spliced = subscription_notification("0xabc", RawJson(json.dumps(result, separators=(",", ":"))))
+    assert spliced == subscription_notification("0xabc", result) == notification("0xabc", result)
 
 
 # -- bookkeeping ---------------------------------------------------------------------------
