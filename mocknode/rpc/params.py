@@ -1,4 +1,5 @@
-"""JSON-RPC parameters in, typed values out: the one place hex text is read.
+"""JSON-RPC parameters in, typed values out: with :mod:`mocknode.rpc.hexutil` (geth's
+hex text rules), the one place hex text is read; :mod:`mocknode.rpc.render` writes it.
 
 Each decoder takes one argument as ``json`` decoded it and returns a typed value (``int``,
 ``bytes``, :class:`~mocknode.types.BlockRef`, :class:`TxArgs`, :class:`LogFilter`), or
@@ -39,7 +40,9 @@ from typing import Any, Final
 
 from mocknode.chain.chain import TxArgs
 from mocknode.chain.logs.query import LogFilter
+from mocknode.rpc import hexutil
 from mocknode.rpc.errors import INVALID_PARAMS, SERVER_ERROR, RpcError
+from mocknode.rpc.hexutil import DecError, HexError
 from mocknode.types import Address, BlockRef, Hash32
 
 __all__ = [
@@ -67,21 +70,6 @@ class ParamError(Exception):
     """An argument that does not decode; the message is geth's decode error text."""
 
 
-class _DecodeError(ParamError):
-    """One of hexutil's ``decError`` values: the ones geth wraps in a JSON type error."""
-
-
-# hexutil's decode errors (common/hexutil/hexutil.go).
-_EMPTY_STRING: Final = "empty hex string"
-_SYNTAX: Final = "invalid hex string"
-_MISSING_PREFIX: Final = "hex string without 0x prefix"
-_ODD_LENGTH: Final = "hex string of odd length"
-_EMPTY_NUMBER: Final = 'hex string "0x"'
-_LEADING_ZERO: Final = "hex number with leading zero digits"
-_UINT64_RANGE: Final = "hex number > 64 bits"
-_BIG256_RANGE: Final = "hex number > 256 bits"
-
-_HEX_DIGITS: Final = "0123456789abcdefABCDEF"
 _TAGS: Final = ("latest", "earliest", "pending", "safe", "finalized")
 _TAG_REFS: Final = {tag: BlockRef(tag=tag) for tag in _TAGS}  # type: ignore[arg-type]
 _MAX_INT64: Final = 2**63 - 1
@@ -111,105 +99,6 @@ def _unmarshal_error(what: str, go_type: str, where: str | None = None) -> Param
     return ParamError(f"json: cannot unmarshal {what} into {target} of type {go_type}")
 
 
-def _is_hex(text: str) -> bool:
-    # str.strip runs in C; anything left over is not a hex digit ("_", "+", spaces ...,
-    # all of which int() and bytes.fromhex() would otherwise let through).
-    return not text.strip(_HEX_DIGITS)
-
-
-def _has_prefix(text: str) -> bool:
-    return text[:2] == "0x" or text[:2] == "0X"
-
-
-# -- hexutil text decoding -------------------------------------------------------------
-
-
-def _number_body(text: str) -> str:
-    """hexutil checkNumber/checkNumberText for a non-empty text: the digits after 0x."""
-    if not _has_prefix(text):
-        raise _DecodeError(_MISSING_PREFIX)
-    body = text[2:]
-    if not body:
-        raise _DecodeError(_EMPTY_NUMBER)
-    if len(body) > 1 and body[0] == "0":
-        raise _DecodeError(_LEADING_ZERO)
-    return body
-
-
-def _unmarshal_number(text: str, max_digits: int, range_error: str) -> int:
-    """``Uint64``/``Uint``/``Big`` UnmarshalText: an empty string is 0, the length is
-    checked before the digits (leading zeros are refused, so length bounds the value)."""
-    if not text:
-        return 0
-    body = _number_body(text)
-    if len(body) > max_digits:
-        raise _DecodeError(range_error)
-    if not _is_hex(body):
-        raise _DecodeError(_SYNTAX)
-    return int(body, 16)
-
-
-def _decode_uint64(text: str) -> int:
-    """hexutil.DecodeUint64 (block numbers): strconv.ParseUint reports the first problem
-    in digit order, so a bad digit among the first 17 is a syntax error, else more than
-    16 digits overflow."""
-    if not text:
-        raise _DecodeError(_EMPTY_STRING)
-    body = _number_body(text)
-    if not _is_hex(body[:17]):
-        raise _DecodeError(_SYNTAX)
-    if len(body) > 16:
-        raise _DecodeError(_UINT64_RANGE)
-    return int(body, 16)
-
-
-def _unmarshal_bytes(text: str) -> bytes:
-    """``Bytes`` UnmarshalText (checkText with the prefix required): odd length is
-    reported before bad digits; an empty string is empty bytes."""
-    if not text:
-        return b""
-    if not _has_prefix(text):
-        raise _DecodeError(_MISSING_PREFIX)
-    body = text[2:]
-    if len(body) % 2:
-        raise _DecodeError(_ODD_LENGTH)
-    if not _is_hex(body):
-        raise _DecodeError(_SYNTAX)
-    return bytes.fromhex(body)
-
-
-def _unmarshal_fixed(text: str, size: int, go_type: str) -> bytes:
-    """UnmarshalFixedText: prefix and parity, then the length (a plain error, never
-    wrapped), then the digits."""
-    body = ""
-    if text:
-        if not _has_prefix(text):
-            raise _DecodeError(_MISSING_PREFIX)
-        body = text[2:]
-        if len(body) % 2:
-            raise _DecodeError(_ODD_LENGTH)
-    if len(body) != size * 2:
-        raise ParamError(f"hex string has length {len(body)}, want {size * 2} for {go_type}")
-    if not _is_hex(body):
-        raise _DecodeError(_SYNTAX)
-    return bytes.fromhex(body)
-
-
-def _decode_bytes(text: str) -> bytes:
-    """hexutil.Decode (filter addresses and topics): bad digits before odd length, as
-    encoding/hex reports them."""
-    if not text:
-        raise _DecodeError(_EMPTY_STRING)
-    if not _has_prefix(text):
-        raise _DecodeError(_MISSING_PREFIX)
-    body = text[2:]
-    if not _is_hex(body):
-        raise _DecodeError(_SYNTAX)
-    if len(body) % 2:
-        raise _DecodeError(_ODD_LENGTH)
-    return bytes.fromhex(body)
-
-
 def _hexutil_json(value: Any, go_type: str, where: str | None, parse: Callable[[str], Any]) -> Any:
     """A hexutil type's UnmarshalJSON: strings only, decode errors wrapped in a JSON type
     error naming ``go_type`` (and the struct field, inside objects)."""
@@ -217,52 +106,62 @@ def _hexutil_json(value: Any, go_type: str, where: str | None, parse: Callable[[
         raise _unmarshal_error("non-string", go_type, where)
     try:
         return parse(value)
-    except _DecodeError as exc:
+    except DecError as exc:
         raise _unmarshal_error(str(exc), go_type, where) from None
+    except HexError as exc:  # a fixed size value's length: geth does not wrap it
+        raise ParamError(str(exc)) from None
+
+
+def _bare(parse: Callable[[str], Any], text: str) -> Any:
+    """hexutil's errors where geth returns them unwrapped (block numbers, hashes parsed
+    as text, filter addresses and topics)."""
+    try:
+        return parse(text)
+    except HexError as exc:
+        raise ParamError(str(exc)) from None
 
 
 # -- scalars ---------------------------------------------------------------------------
 
 
+def _parse_big(text: str) -> int:
+    return hexutil.unmarshal_number(text, 64, hexutil.BIG256_RANGE)
+
+
+def _parse_uint64(text: str) -> int:
+    return hexutil.unmarshal_number(text, 16, hexutil.UINT64_RANGE)
+
+
 def quantity(value: Any, where: str | None = None) -> int:
     """A QUANTITY as geth's ``*hexutil.Big`` (up to 256 bits; ``""`` is 0)."""
-    return int(
-        _hexutil_json(
-            value, "*hexutil.Big", where, lambda t: _unmarshal_number(t, 64, _BIG256_RANGE)
-        )
-    )
+    number: int = _hexutil_json(value, "*hexutil.Big", where, _parse_big)
+    return number
 
 
 def uint64(value: Any, where: str | None = None) -> int:
     """A QUANTITY as geth's ``hexutil.Uint64`` (gas, nonces; ``""`` is 0)."""
-    return int(
-        _hexutil_json(
-            value, "hexutil.Uint64", where, lambda t: _unmarshal_number(t, 16, _UINT64_RANGE)
-        )
-    )
+    number: int = _hexutil_json(value, "hexutil.Uint64", where, _parse_uint64)
+    return number
 
 
 def uint(value: Any) -> int:
     """A QUANTITY as geth's ``hexutil.Uint`` (transaction indexes)."""
-    return int(
-        _hexutil_json(
-            value, "hexutil.Uint", None, lambda t: _unmarshal_number(t, 16, _UINT64_RANGE)
-        )
-    )
+    number: int = _hexutil_json(value, "hexutil.Uint", None, _parse_uint64)
+    return number
 
 
 def data(value: Any, where: str | None = None) -> bytes:
     """DATA as geth's ``hexutil.Bytes`` (``""`` is empty)."""
-    raw: bytes = _hexutil_json(value, "hexutil.Bytes", where, _unmarshal_bytes)
+    raw: bytes = _hexutil_json(value, "hexutil.Bytes", where, hexutil.unmarshal_bytes)
     return raw
 
 
 def _parse_address(text: str) -> bytes:
-    return _unmarshal_fixed(text, 20, "common.Address")
+    return hexutil.unmarshal_fixed(text, 20, "common.Address")
 
 
 def _parse_hash(text: str) -> bytes:
-    return _unmarshal_fixed(text, 32, "common.Hash")
+    return hexutil.unmarshal_fixed(text, 32, "common.Hash")
 
 
 # Clients send the same few addresses over and over; decoding one costs more than a lookup.
@@ -318,11 +217,11 @@ def block_number(value: Any) -> BlockRef:
     JSON text, so any non-string (``5``, ``true``, ``null``) lacks the 0x prefix, and its
     errors come back unwrapped."""
     if type(value) is not str:
-        raise ParamError(_MISSING_PREFIX)
+        raise ParamError(hexutil.MISSING_PREFIX)
     tagged = _TAG_REFS.get(value)
     if tagged is not None:
         return tagged
-    number = _decode_uint64(value)
+    number: int = _bare(hexutil.decode_uint64, value)
     if number > _MAX_INT64:
         raise ParamError("block number larger than int64")
     return BlockRef(number=number)
@@ -337,8 +236,8 @@ def block_ref(value: Any) -> BlockRef:
             return tagged
         if len(value) == 66:
             # common.Hash.UnmarshalText: its errors are not wrapped in a type error.
-            return BlockRef(block_hash=Hash32(_parse_hash(value)))
-        number = _decode_uint64(value)
+            return BlockRef(block_hash=Hash32(_bare(_parse_hash, value)))
+        number: int = _bare(hexutil.decode_uint64, value)
         if number > _MAX_INT64:
             raise ParamError("blocknumber too high")
         return BlockRef(number=number)
@@ -389,13 +288,13 @@ def _storage_key(text: str) -> StorageKey:
     """geth's decodeStorageKey: optional 0x, odd length padded, at most 32 bytes. Its
     errors are -32602 with the key quoted and no ``invalid argument`` prefix, raised once
     the other arguments decoded."""
-    body = text[2:] if _has_prefix(text) else text
+    body = text[2:] if hexutil.has_prefix(text) else text
     if len(body) % 2:
         body = "0" + body
     quoted = json.dumps(text, ensure_ascii=False)
     if len(body) > 64:
         raise RpcError(INVALID_PARAMS, f"storage key too long (want at most 32 bytes): {quoted}")
-    if not _is_hex(body):
+    if not hexutil.is_hex(body):
         raise RpcError(INVALID_PARAMS, f"invalid hex in storage key: {quoted}")
     return StorageKey(int(body, 16) if body else 0, len(body) // 2)
 
@@ -514,7 +413,7 @@ _FILTER_FIELD: Final = "input."  # FilterCriteria.UnmarshalJSON decodes into a l
 
 
 def _filter_address(text: str) -> Address:
-    raw = _decode_bytes(text)
+    raw: bytes = _bare(hexutil.decode_bytes, text)
     if len(raw) != 20:
         raise ParamError(
             f"hex has invalid length {len(raw)} after decoding; expected 20 for address"
@@ -523,10 +422,7 @@ def _filter_address(text: str) -> Address:
 
 
 def _filter_topic(text: str) -> Hash32:
-    try:
-        raw = _decode_bytes(text)
-    except _DecodeError as exc:
-        raise ParamError(str(exc)) from None
+    raw: bytes = _bare(hexutil.decode_bytes, text)
     if len(raw) != 32:
         raise ParamError(f"hex has invalid length {len(raw)} after decoding; expected 32 for topic")
     return Hash32(raw)
