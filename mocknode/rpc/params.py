@@ -21,8 +21,8 @@ does (booleans, strings, the transaction and filter objects) and is refused wher
 refuses it (``non-string``). Absent arguments never get here (the registry answers
 ``missing value for required argument N``).
 
-A few of geth's checks run only once every argument has decoded (the storage key of
-``eth_getStorageAt``, an EIP-1898 object naming neither block nor hash, ``data`` differing
+A few of geth's checks run only once every argument has decoded (the storage keys of
+``eth_getProof``, an EIP-1898 object naming neither block nor hash, ``data`` differing
 from ``input``): those decoders raise :class:`~mocknode.rpc.errors.RpcError` with geth's
 code and bare message, and the registry holds it back until the remaining arguments have
 decoded, so a malformed later argument still wins as it does in geth.
@@ -33,7 +33,6 @@ keys are matched exactly, as every client writes them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -41,7 +40,7 @@ from typing import Any, Final
 from mocknode.chain.chain import TxArgs
 from mocknode.chain.logs.query import LogFilter
 from mocknode.rpc import hexutil
-from mocknode.rpc.errors import INVALID_PARAMS, SERVER_ERROR, RpcError
+from mocknode.rpc.errors import SERVER_ERROR, RpcError
 from mocknode.rpc.hexutil import DecError, HexError
 from mocknode.types import Address, BlockRef, Hash32
 
@@ -60,6 +59,8 @@ __all__ = [
     "rpc_id",
     "storage_key",
     "storage_keys",
+    "storage_slot",
+    "storage_text",
     "tx_args",
     "uint",
     "uint64",
@@ -284,34 +285,55 @@ class StorageKey:
     width: int  # bytes the client wrote (after padding odd hex to whole bytes)
 
 
+class _KeyError(ValueError):
+    """A storage key geth's decodeHash refuses; the message is geth's."""
+
+
 def _storage_key(text: str) -> StorageKey:
-    """geth's decodeStorageKey: optional 0x, odd length padded, at most 32 bytes. Its
-    errors are -32602 with the key quoted and no ``invalid argument`` prefix, raised once
-    the other arguments decoded."""
+    """geth's decodeHash (internal/ethapi): optional 0x, odd length padded, at most 32
+    bytes. Its errors are no argument errors: the methods report them as -32000."""
     body = text[2:] if hexutil.has_prefix(text) else text
     if len(body) % 2:
         body = "0" + body
-    quoted = json.dumps(text, ensure_ascii=False)
     if len(body) > 64:
-        raise RpcError(INVALID_PARAMS, f"storage key too long (want at most 32 bytes): {quoted}")
+        raise _KeyError("hex string too long, want at most 32 bytes")
     if not hexutil.is_hex(body):
-        raise RpcError(INVALID_PARAMS, f"invalid hex in storage key: {quoted}")
+        raise _KeyError("hex string invalid")
     return StorageKey(int(body, 16) if body else 0, len(body) // 2)
 
 
+def storage_text(value: Any) -> str:
+    """The key argument of ``eth_getStorageAt``: a Go ``string``, decoded by the method
+    with :func:`storage_slot` once it has found the block (geth's order)."""
+    return _go_string(value, "string")
+
+
+def storage_slot(text: str) -> int:
+    """The slot named by an ``eth_getStorageAt`` key; -32000 as geth words it."""
+    try:
+        return _storage_key(text).slot
+    except _KeyError as exc:
+        raise RpcError(SERVER_ERROR, f"unable to decode storage key: {exc}") from None
+
+
 def storage_key(value: Any) -> int:
-    """The slot of ``eth_getStorageAt`` (a Go ``string``, leniently decoded)."""
-    return _storage_key(_go_string(value, "string")).slot
+    """A storage slot argument decoded as eth_getStorageAt's key, its error raised once
+    the other arguments decoded (dev methods that take a slot)."""
+    return storage_slot(storage_text(value))
 
 
 def storage_keys(value: Any) -> list[StorageKey]:
-    """The slots of ``eth_getProof`` (a Go ``[]string``)."""
+    """The keys of ``eth_getProof`` (a Go ``[]string``), checked before any state is
+    read: a bad one is -32000 with decodeHash's message."""
     if value is None:
         return []
     if type(value) is not list:
         raise _unmarshal_error(_json_kind(value), "[]string")
     texts = [_go_string(item, "string") for item in value]
-    return [_storage_key(text) for text in texts]
+    try:
+        return [_storage_key(text) for text in texts]
+    except _KeyError as exc:
+        raise RpcError(SERVER_ERROR, str(exc)) from None
 
 
 # -- transactions ----------------------------------------------------------------------

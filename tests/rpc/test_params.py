@@ -312,24 +312,35 @@ def test_block_ref_naming_neither_fails_when_the_method_runs(value: Any) -> None
 )
 def test_storage_key_accepts(value: Any, slot: int) -> None:
     assert params.storage_key(value) == slot
+    assert params.storage_slot(params.storage_text(value)) == slot
 
 
 @pytest.mark.parametrize(
-    ("value", "message"),
+    ("value", "problem"),
     [
-        ("0x" + "0" * 65, 'storage key too long (want at most 32 bytes): "0x' + "0" * 65 + '"'),
-        ("0xzz", 'invalid hex in storage key: "0xzz"'),
-        ("0x1_0", 'invalid hex in storage key: "0x1_0"'),
+        ("0x" + "0" * 65, "hex string too long, want at most 32 bytes"),  # padded to 66
+        ("0xzz", "hex string invalid"),
+        ("0x1_0", "hex string invalid"),
+        ("0x 1", "hex string invalid"),
     ],
 )
-def test_storage_key_errors_are_bare_invalid_params(value: str, message: str) -> None:
-    # geth decodes the key inside the method: -32602 without "invalid argument N:".
+def test_bad_storage_keys_are_server_errors(value: str, problem: str) -> None:
+    # geth 1.16 decodes keys inside the methods (decodeHash): -32000, no argument prefix.
     with pytest.raises(RpcError) as info:
-        params.storage_key(value)
-    assert (info.value.code, info.value.message) == (-32602, message)
+        params.storage_slot(value)
+    assert (info.value.code, info.value.message) == (
+        -32000,
+        f"unable to decode storage key: {problem}",
+    )
+    with pytest.raises(RpcError) as info:
+        params.storage_keys(["0x1", value])
+    assert (info.value.code, info.value.message) == (-32000, problem)
 
 
 def test_storage_key_must_be_a_string() -> None:
+    assert params.storage_text("0xzz") == "0xzz"  # checked later, by the method
+    assert params.storage_text(None) == ""
+    rejects(params.storage_text, 5, go_type_error("number", "string"))
     rejects(params.storage_key, 5, go_type_error("number", "string"))
 
 

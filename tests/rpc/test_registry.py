@@ -296,11 +296,24 @@ def test_invalid_params_through_the_envelope(
 def test_late_errors_through_the_envelope(dispatch: Any) -> None:
     address = "0x" + "11" * 20
     assert error_of(dispatch, "eth_getStorageAt", [address, "0xzz", "latest"]) == (
-        -32602,
-        'invalid hex in storage key: "0xzz"',
+        -32000,
+        "unable to decode storage key: hex string invalid",
     )
-    # A malformed block argument after the bad key is reported first, as in geth.
+    # geth finds the block before it reads the key, and decodes every argument first.
+    assert error_of(dispatch, "eth_getStorageAt", [address, "0xzz", "0x10000"]) == (
+        -32000,
+        "header not found",
+    )
     assert error_of(dispatch, "eth_getStorageAt", [address, "0xzz", "10"]) == (
+        -32602,
+        "invalid argument 2: hex string without 0x prefix",
+    )
+    # eth_getProof checks its keys before it looks for the block.
+    assert error_of(dispatch, "eth_getProof", [address, ["0x" + "1" * 65], "0x10000"]) == (
+        -32000,
+        "hex string too long, want at most 32 bytes",
+    )
+    assert error_of(dispatch, "eth_getProof", [address, ["0x1"], "10"]) == (
         -32602,
         "invalid argument 2: hex string without 0x prefix",
     )

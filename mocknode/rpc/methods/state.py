@@ -31,10 +31,15 @@ def eth_getCode(ctx: Context, address: Address, block: BlockRef) -> bytes:
 
 
 @method(
-    "eth_getStorageAt", params.address, params.storage_key, params.block_ref, result=render.hex_word
+    "eth_getStorageAt",
+    params.address,
+    params.storage_text,
+    params.block_ref,
+    result=render.hex_word,
 )
-def eth_getStorageAt(ctx: Context, address: Address, slot: int, block: BlockRef) -> int:
-    return ctx.chain.storage(address, slot, block)
+def eth_getStorageAt(ctx: Context, address: Address, key: str, block: BlockRef) -> int:
+    ctx.chain.resolve(block)  # geth finds the block's state before it reads the key
+    return ctx.chain.storage(address, params.storage_slot(key), block)
 
 
 @method("eth_getProof", params.address, params.storage_keys, params.block_ref)
