@@ -30,6 +30,7 @@ from mocknode.io.session import Push, Session, Transport
 from mocknode.io.tcp import serve_tcp
 from mocknode.rpc import methods as _methods  # noqa: F401  (registers every method)
 from mocknode.rpc.context import Context
+from mocknode.rpc.ids import IdSource
 from mocknode.rpc.jsonrpc import handle_payload
 from mocknode.rpc.registry import registry
 from mocknode.rpc.subscriptions import Subscriptions
@@ -87,7 +88,9 @@ class RpcSession:
     """One connection's view of the node: its context and its subscriptions."""
 
     def __init__(self, node: Node, transport: Transport, push: Push | None) -> None:
-        self._subscriptions = Subscriptions(node.chain, push) if push is not None else None
+        self._subscriptions = (
+            Subscriptions(node.chain, push, ids=node.ids) if push is not None else None
+        )
         self.context = Context(
             chain=node.chain,
             filters=node.filters,
@@ -110,7 +113,8 @@ class Node:
     def __init__(self, config: NodeConfig | None = None) -> None:
         self.config = config or NodeConfig()
         self.chain = Chain(self.config.chain)
-        self.filters = Filters(self.chain)
+        self.ids = IdSource()  # filter and subscription ids: per node, replayable
+        self.filters = Filters(self.chain, ids=self.ids)
         self.endpoints: Endpoints | None = None
         self._warm_up: threading.Thread | None = None
 

@@ -24,7 +24,7 @@ EXECUTION_REVERTED = 3
 class RpcError(Exception):
     """An error object to send back: ``{"code": code, "message": message, "data": data}``.
 
-    ``data`` is already a JSON-ready value (hex string for revert bytes); the codec
+    ``data`` is already a JSON-ready value (hex string for revert bytes); the registry
     produced it, so this class never sees raw bytes.
     """
 

@@ -58,6 +58,7 @@ import json
 import re
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any, Final, NamedTuple
 
 from mocknode.rpc.errors import (
@@ -71,11 +72,17 @@ from mocknode.rpc.errors import (
 __all__ = [
     "DEFAULT_BATCH_LIMIT",
     "DEFAULT_BATCH_RESPONSE_LIMIT",
+    "DROP",
     "MAX_METHOD_NAME_LENGTH",
     "PARSE_ERROR_RESPONSE",
     "RESPONSE_TOO_LARGE",
     "Dispatch",
+    "DropItem",
+    "ItemHook",
     "Params",
+    "RawJson",
+    "RawResponse",
+    "Replacement",
     "error_response",
     "handle_payload",
     "notification",
@@ -88,6 +95,43 @@ Dispatch = Callable[[str, Params], Any]
 
 ``params`` is ``None`` when the request had no ``params`` member or ``"params": null``.
 Unknown methods must raise ``errors.method_not_found(method)``.
+"""
+
+
+class DropItem:
+    """The type of :data:`DROP`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "DROP"
+
+
+DROP: Final = DropItem()
+"""An item hook's answer for "no response to this call": it is left out of its batch
+(a short batch), and a single request gets no body at all."""
+
+
+class RawResponse(str):
+    """An item hook's answer: the call's whole response text, spliced in as is (in its
+    batch's array, or as the body of a single request). Never checked nor escaped, so a
+    layer above can answer with a wrong id, a spec violation or broken JSON."""
+
+    __slots__ = ()
+
+
+Replacement = RpcError | RawResponse | DropItem
+ItemHook = Callable[[str, Any, str, bool], Replacement | None]
+"""``hook(method, params, id_text, in_batch)``, called for every call before dispatch.
+
+``params`` are as sent (``None`` when absent), ``id_text`` the id's raw JSON text
+(``'7'``, ``'"a"'``, ``'null'``), ``in_batch`` tells a batch item from a single
+request. ``None`` lets the call run as usual; an :class:`RpcError` answers with that
+error object (under the call's id); :class:`RawResponse` text or :data:`DROP` replace
+the response as they say. Only calls reach the hook: notifications, invalid messages
+and peer responses are handled without it, and so are the items of a batch refused as
+too large or cut off by the response size limit. A replacement does not count toward
+``batch_response_limit``. The hook's own exceptions propagate.
 """
 
 # geth node/defaults.go: BatchRequestLimit 1000, BatchResponseMaxSize 25 * 1000 * 1000.
@@ -323,7 +367,7 @@ def _rpc_error_str(id_text: str | None, err: RpcError) -> str:
 class RawJson(str):
     """A result already encoded as compact JSON, spliced into the response as is.
 
-    For large results built from immutable pieces (logs): the codec renders each piece
+    For large results built from immutable pieces (logs): rpc.render renders each piece
     once and caches it, instead of rebuilding and re-encoding hundreds of objects per
     request. The producer guarantees valid, Go-escaped JSON (hex strings need none).
     """
@@ -371,7 +415,18 @@ def subscription_notification(
     subscription: str, result: Any, method: str = "eth_subscription"
 ) -> bytes:
     """geth's subscription push: params are ``{"subscription":ID,"result":...}`` in that
-    order (rpc/json.go subscriptionResultEnc)."""
+    order (rpc/json.go subscriptionResultEnc). A :class:`RawJson` result is spliced in
+    as is, so one rendered header or log serves every subscription."""
+    if type(result) is RawJson:
+        return _encode(
+            '{"jsonrpc":"2.0","method":'
+            + _dumps(method)
+            + ',"params":{"subscription":'
+            + _go_escape(_dumps(subscription))
+            + ',"result":'
+            + result
+            + "}}"
+        )
     return notification(method, {"subscription": subscription, "result": result})
 
 
@@ -463,6 +518,34 @@ def _single(value: Any, src: _Source, start: int, dispatch: Dispatch) -> bytes |
     return None if answer is None else _encode(answer[0])
 
 
+def _single_hooked(
+    value: Any, src: _Source, start: int, dispatch: Dispatch, hook: ItemHook
+) -> bytes | None:
+    if type(value) is not dict:
+        return _INVALID_REQUEST_NULL.encode()
+    msg = _norm_fast(value, src) or _norm_slow(src.text, start)
+    answer = _answer_hooked(msg, dispatch, hook=hook, in_batch=False)
+    return None if answer is None else _encode(answer[0])
+
+
+def _answer_hooked(
+    msg: _Msg, dispatch: Dispatch, *, hook: ItemHook, in_batch: bool
+) -> tuple[str, int] | None:
+    """:func:`_answer`, with the item hook asked first for every call."""
+    if _is_call(msg):
+        id_text: str = msg.id_text  # type: ignore[assignment]  # a call has an id
+        replacement = hook(msg.method, msg.params, id_text, in_batch)
+        if replacement is not None:
+            if type(replacement) is RawResponse:
+                return str(replacement), 0
+            if isinstance(replacement, RpcError):
+                return _rpc_error_str(id_text, replacement), 0
+            if replacement is DROP:
+                return None
+            raise TypeError(f"an item hook returned {replacement!r}")
+    return _answer(msg, dispatch)
+
+
 def _batch(
     items: list[Any],
     src: _Source,
@@ -470,6 +553,7 @@ def _batch(
     dispatch: Dispatch,
     batch_limit: int,
     response_limit: int,
+    hook: ItemHook | None,
 ) -> bytes | None:
     if not items:
         return _EMPTY_BATCH
@@ -487,10 +571,11 @@ def _batch(
         too_large = _error_json(INVALID_REQUEST, "batch too large")
         return _encode("[" + _error_str(first, too_large) + "]")
 
+    answer_one = _answer if hook is None else partial(_answer_hooked, hook=hook, in_batch=True)
     answers: list[str] = []
     total = 0
     for index, msg in enumerate(messages):
-        answer = _answer(msg, dispatch)
+        answer = answer_one(msg, dispatch)
         if answer is None:
             continue
         answers.append(answer[0])
@@ -557,12 +642,15 @@ def handle_payload(
     *,
     batch_limit: int = DEFAULT_BATCH_LIMIT,
     batch_response_limit: int = DEFAULT_BATCH_RESPONSE_LIMIT,
+    item_hook: ItemHook | None = None,
 ) -> bytes | None:
     """Answer one JSON-RPC message or batch the way geth does.
 
     Returns the response bytes (no trailing newline: framing belongs to the transport) or
     ``None`` when geth would write nothing: notifications, batches of notifications,
     peer responses, an empty or all-whitespace payload. A limit of 0 disables it.
+    ``item_hook`` (see :data:`ItemHook`) may replace any call's answer; without one, the
+    path is the plain one.
     """
     try:
         text = payload.decode()
@@ -589,5 +677,7 @@ def handle_payload(
         force_slow = True
     src = _Source(text, force_slow)
     if type(value) is list:
-        return _batch(value, src, start, dispatch, batch_limit, batch_response_limit)
-    return _single(value, src, start, dispatch)
+        return _batch(value, src, start, dispatch, batch_limit, batch_response_limit, item_hook)
+    if item_hook is None:
+        return _single(value, src, start, dispatch)
+    return _single_hooked(value, src, start, dispatch, item_hook)

@@ -1,10 +1,19 @@
 """Method registration and dispatch: one typed function per JSON-RPC method.
 
 Each method module declares its functions with :func:`method`, naming a decoder per
-positional parameter and an encoder for the result; the function itself sees only
-typed values and returns typed values. Unknown methods get -32601 from this one
-place, parameter problems get geth's -32602 wording, and chain errors become geth's
-error objects here, so no method function builds an error by hand.
+positional parameter (:mod:`mocknode.rpc.params`) and an encoder for the result
+(:mod:`mocknode.rpc.render`); the function itself sees only typed values and returns
+typed values. Unknown methods get -32601 from this one place, parameter problems get
+geth's -32602 wording, and chain errors become geth's error objects here, so no method
+function builds an error by hand.
+
+Arguments follow geth's ``parsePositionalArguments``: more than declared is ``too many
+arguments, want at most N``; a required argument that is absent is ``missing value for
+required argument N``; an optional one that is absent or ``null`` takes its default (a Go
+pointer left nil). A required argument given as ``null`` is decoded like any other value,
+since Go hands ``null`` to the argument's decoder. A decoder's :class:`ParamError`
+becomes ``invalid argument N: <text>``; an :class:`RpcError` raised by a decoder is a
+check geth makes once every argument has decoded, so it is raised after the rest decode.
 """
 
 from __future__ import annotations
@@ -14,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from mocknode.chain.errors import ChainError, ExecutionFailed
-from mocknode.rpc.codec import ParamError
 from mocknode.rpc.errors import (
     EXECUTION_REVERTED,
     INVALID_PARAMS,
@@ -22,6 +30,7 @@ from mocknode.rpc.errors import (
     RpcError,
     method_not_found,
 )
+from mocknode.rpc.params import ParamError
 
 if TYPE_CHECKING:
     from mocknode.rpc.context import Context
@@ -31,6 +40,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @dataclass(frozen=True, slots=True)
 class Param:
+    """How one positional argument decodes; ``default`` stands in when an optional
+    argument is absent or ``null``."""
+
     decode: Callable[[Any], Any]
     required: bool = True
     default: Any = None
@@ -50,6 +62,7 @@ class MethodSpec:
     func: Callable[..., Any]
     params: tuple[Param, ...]
     encode: Callable[[Any], Any]
+    raw: bool = False  # the function takes the params as sent and decodes them itself
 
 
 @dataclass
@@ -62,49 +75,79 @@ class Registry:
         *params: Param | Callable[[Any], Any],
         result: Callable[[Any], Any] = _identity,
         aliases: tuple[str, ...] = (),
+        raw: bool = False,
     ) -> Callable[[F], F]:
+        """Register the decorated function as ``name`` (and ``aliases``).
+
+        ``params`` are the positional arguments' decoders (a bare callable is a required
+        argument, :func:`optional` an optional one); ``result`` encodes the returned
+        value. ``raw=True`` hands the function the params as sent instead (``list``,
+        ``dict`` or ``None``), for a method whose arguments depend on each other, as
+        ``eth_subscribe``'s depend on the subscription name.
+        """
         specs = tuple(p if isinstance(p, Param) else Param(p) for p in params)
+        if raw and specs:
+            raise ValueError(f"{name}: a raw method declares no parameters")
 
         def register(func: F) -> F:
             for each in (name, *aliases):
                 if each in self.methods:
                     raise ValueError(f"{each} registered twice")
-                self.methods[each] = MethodSpec(each, func, specs, result)
+                self.methods[each] = MethodSpec(each, func, specs, result, raw)
             return func
 
         return register
 
     def dispatch(self, ctx: Context, name: str, params: list[Any] | dict[str, Any] | None) -> Any:
+        """Run method ``name``: the JSON-RPC envelope's ``dispatch`` once bound to a
+        context. Raises :class:`RpcError` for everything a client must be told."""
         spec = self.methods.get(name)
         if spec is None:
             raise method_not_found(name)
-        args = _decode_args(spec, params)
         try:
-            value = spec.func(ctx, *args)
+            if spec.raw:
+                value = spec.func(ctx, params)
+            else:
+                value = spec.func(ctx, *decode_args(spec.params, params))
         except ChainError as exc:
             raise chain_error(exc) from None
         return spec.encode(value)
 
 
-def _decode_args(spec: MethodSpec, params: list[Any] | dict[str, Any] | None) -> list[Any]:
+def decode_args(specs: tuple[Param, ...], params: list[Any] | dict[str, Any] | None) -> list[Any]:
+    """Decode positional ``params`` against ``specs`` in geth's order (see the module
+    docstring); raises :class:`RpcError` with geth's -32602 texts."""
     if params is None:
         params = []
-    if isinstance(params, dict):
+    elif type(params) is not list:
         raise RpcError(INVALID_PARAMS, "non-array args")
-    if len(params) > len(spec.params):
-        raise RpcError(INVALID_PARAMS, f"too many arguments, want at most {len(spec.params)}")
+    count = len(specs)
     args = []
-    for i, param in enumerate(spec.params):
-        raw = params[i] if i < len(params) else None
-        if raw is None:
-            if param.required:
-                raise RpcError(INVALID_PARAMS, f"missing value for required argument {i}")
+    deferred: RpcError | None = None
+    for i, raw in enumerate(params):
+        if i == count:
+            # geth notices the extra argument only after decoding the ones before it.
+            raise RpcError(INVALID_PARAMS, f"too many arguments, want at most {count}")
+        param = specs[i]
+        if raw is None and not param.required:
             args.append(param.default)
             continue
         try:
             args.append(param.decode(raw))
         except ParamError as exc:
             raise RpcError(INVALID_PARAMS, f"invalid argument {i}: {exc}") from None
+        except RpcError as exc:
+            # A check geth makes once the method runs: after every argument decoded.
+            args.append(None)
+            deferred = deferred or exc
+    if len(args) < count:
+        for i in range(len(args), count):
+            param = specs[i]
+            if param.required:
+                raise RpcError(INVALID_PARAMS, f"missing value for required argument {i}")
+            args.append(param.default)
+    if deferred is not None:
+        raise deferred
     return args
 
 

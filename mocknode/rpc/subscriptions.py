@@ -1,46 +1,69 @@
 """eth_subscribe bookkeeping for one connection (WebSocket or IPC).
 
-Subscriptions belong to their connection and end with it. When the chain reports a
-new block or pool transaction, each matching subscription renders its notification
-and hands the bytes to ``send``, a non-blocking callback supplied by the node that
-queues them for the connection's writer. The chain stays synchronous and this module
-stays sans-io.
+Subscriptions belong to their connection and end with it. When the chain reports a new
+block or pool transaction, each matching subscription renders its notification and
+hands the bytes to ``send``, a non-blocking callback supplied by the node that queues
+them for the connection's writer. The chain stays synchronous and this module sans-io.
+
+Ids come from ``ids``, the node's :class:`~mocknode.rpc.ids.IdSource` (shared with the
+node's polling filters, as geth shares one generator), so a replayed run gets the same
+ids.
+
+A layer above (fault injection, a journal) can see every notification before it is
+sent, without parsing it: set ``notify`` (a constructor argument, or the attribute at
+any time) to a callable ``notify(kind, sub_id, payload)``. It then receives, instead of
+``send``, the subscription's kind (``"newHeads"``, ``"logs"``,
+``"newPendingTransactions"``), its id and the notification's bytes, and decides what
+reaches ``send`` (drop, duplicate, delay ...). ``None``, the default, sends directly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import count
-from typing import Any
+from typing import Any, Final, Literal
 
 from mocknode.chain.chain import Chain
 from mocknode.chain.logs.query import LogFilter, block_logs
 from mocknode.chain.records import Block, Tx
-from mocknode.rpc import codec
+from mocknode.rpc import render
 from mocknode.rpc.jsonrpc import subscription_notification
 
-_ids = count(1)
+__all__ = ["HEADS", "LOGS", "PENDING", "SYNCING", "Notify", "SubscriptionKind", "Subscriptions"]
+
+SubscriptionKind = Literal["newHeads", "logs", "newPendingTransactions", "syncing"]
+HEADS: Final = "newHeads"
+LOGS: Final = "logs"
+PENDING: Final = "newPendingTransactions"
+SYNCING: Final = "syncing"  # a dev chain never syncs: these never fire
+
+Notify = Callable[[SubscriptionKind, str, bytes], None]
+"""``notify(kind, sub_id, payload)``: sees a notification in place of ``send``."""
 
 
 class Subscriptions:
-    def __init__(self, chain: Chain, send: Callable[[bytes], None]) -> None:
+    def __init__(
+        self,
+        chain: Chain,
+        send: Callable[[bytes], None],
+        *,
+        ids: Callable[[], str],
+        notify: Notify | None = None,
+    ) -> None:
         self._chain = chain
         self._send = send
-        self._heads: set[str] = set()
+        self._new_id = ids
+        self.notify = notify
+        # dicts, not sets: notifications go out in subscription order, the same every run
+        self._heads: dict[str, None] = {}
         self._logs: dict[str, LogFilter] = {}
         self._pending: dict[str, bool] = {}
-        self._syncing: set[str] = set()
+        self._syncing: dict[str, None] = {}
         chain.block_listeners.append(self._on_block)
         chain.pending_listeners.append(self._on_pending)
 
-    @staticmethod
-    def _new_id() -> str:
-        # geth's ids are random 16-byte hex; a counter keeps runs reproducible.
-        return f"0x{next(_ids):032x}"
-
     def subscribe_heads(self) -> str:
         sub_id = self._new_id()
-        self._heads.add(sub_id)
+        self._heads[sub_id] = None
         return sub_id
 
     def subscribe_logs(self, criteria: LogFilter) -> str:
@@ -49,26 +72,39 @@ class Subscriptions:
         return sub_id
 
     def subscribe_pending(self, full: bool) -> str:
+        """Pending transaction hashes, or whole transactions when ``full``."""
         sub_id = self._new_id()
         self._pending[sub_id] = full
         return sub_id
 
     def subscribe_syncing(self) -> str:
         sub_id = self._new_id()
-        self._syncing.add(sub_id)
+        self._syncing[sub_id] = None
         return sub_id
 
+    def kind_of(self, sub_id: str) -> SubscriptionKind | None:
+        """The kind of a live subscription of this connection, or None."""
+        if sub_id in self._heads:
+            return HEADS
+        if sub_id in self._logs:
+            return LOGS
+        if sub_id in self._pending:
+            return PENDING
+        if sub_id in self._syncing:
+            return SYNCING
+        return None
+
     def unsubscribe(self, sub_id: str) -> bool:
-        found = any(
-            sub_id in kind for kind in (self._heads, self._logs, self._pending, self._syncing)
-        )
-        self._syncing.discard(sub_id)
-        self._heads.discard(sub_id)
+        """End one subscription; False when this connection has none by that id."""
+        found = self.kind_of(sub_id) is not None
+        self._syncing.pop(sub_id, None)
+        self._heads.pop(sub_id, None)
         self._logs.pop(sub_id, None)
         self._pending.pop(sub_id, None)
         return found
 
     def close(self) -> None:
+        """End every subscription and stop listening to the chain (connection closed)."""
         self._syncing.clear()
         self._heads.clear()
         self._logs.clear()
@@ -78,20 +114,27 @@ class Subscriptions:
         if self._on_pending in self._chain.pending_listeners:
             self._chain.pending_listeners.remove(self._on_pending)
 
-    def _notify(self, sub_id: str, result: Any) -> None:
-        self._send(subscription_notification(sub_id, result))
+    def _push(self, kind: SubscriptionKind, sub_id: str, result: Any) -> None:
+        payload = subscription_notification(sub_id, result)
+        notify = self.notify
+        if notify is None:
+            self._send(payload)
+        else:
+            notify(kind, sub_id, payload)
 
     def _on_block(self, block: Block, removed: bool) -> None:
         if self._heads and not removed:
-            header = codec.header_json(block)
-            for sub_id in sorted(self._heads):
-                self._notify(sub_id, header)
+            header = render.header_text(block)
+            for sub_id in list(self._heads):
+                self._push(HEADS, sub_id, header)
         for sub_id, criteria in list(self._logs.items()):
             for entry in block_logs(block, criteria, removed):
-                self._notify(sub_id, codec.log_entry_json(entry))
+                self._push(LOGS, sub_id, render.log_entry_text(entry))
 
     def _on_pending(self, tx: Tx) -> None:
         for sub_id, full in list(self._pending.items()):
-            self._notify(
-                sub_id, codec.tx_json(tx, None, None, None) if full else codec.hex_data(tx.hash)
+            self._push(
+                PENDING,
+                sub_id,
+                render.tx_json(tx, None, None, None) if full else render.hex_data(tx.hash),
             )

@@ -27,7 +27,8 @@ def deploy_greeter(chain: Chain) -> Address:
     code = bytes.fromhex(artifact["bytecode"][2:]) + encode(["string"], ["hello"])
     tx_hash = chain.send_transaction(TxArgs(sender=chain.accounts[0].address, data=code))
     location = chain.receipt(tx_hash)
-    assert location is not None and location.receipt.success
+    assert location is not None
+    assert location.receipt.success
     assert location.receipt.contract_address is not None
     return location.receipt.contract_address
 

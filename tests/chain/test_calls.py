@@ -241,7 +241,8 @@ def test_the_estimate_is_enough_and_within_geths_margin(
     estimate = estimate_gas(reader, env, TxArgs(sender=ALICE.address, to=GREETER, data=data))
     plenty = mined_receipt(200_000, data)
     at_estimate = mined_receipt(estimate, data)
-    assert plenty.success and at_estimate.success
+    assert plenty.success
+    assert at_estimate.success
     # With the estimate as its limit the transaction uses exactly what it uses with plenty.
     assert at_estimate.gas_used == plenty.gas_used
     # geth's binary search stops once its bounds are within 1.5%, the lower one failing:

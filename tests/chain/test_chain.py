@@ -234,7 +234,8 @@ def test_call_revert_reason_and_estimate() -> None:
     estimate = chain.estimate_gas(increment, LATEST)
     tx_hash = chain.send_transaction(increment)
     location = chain.receipt(tx_hash)
-    assert location is not None and location.receipt.success
+    assert location is not None
+    assert location.receipt.success
     assert location.receipt.gas_used <= estimate <= location.receipt.gas_used * 1.1 + 2300
 
 

@@ -293,7 +293,8 @@ def test_a_call_into_another_contract_matches(chain: Chain) -> None:
     )
     ours, reference = _run(chain, code, b"hello, other", GENEROUS, 0)
     _assert_same(ours, reference)
-    assert ours.success and ours.output == b"hello, other"
+    assert ours.success
+    assert ours.output == b"hello, other"
     assert [log.address for log in ours.logs] == [OTHER]
 
 
@@ -318,5 +319,6 @@ def test_call_gas_equals_the_mined_transactions_gas(data: bytes, gas: int) -> No
     location = chain.receipt(
         chain.send_transaction(TxArgs(sender=sender, to=CONTRACT, data=data, gas=200_000))
     )
-    assert location is not None and location.receipt.success
+    assert location is not None
+    assert location.receipt.success
     assert outcome.gas_used == location.receipt.gas_used == gas

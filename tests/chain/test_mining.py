@@ -124,7 +124,8 @@ def test_system_contracts_are_written_before_the_transactions() -> None:
     state, genesis = new_world()
     env = env_after(genesis)
     block = mining.build_block(state, Pool(), genesis, env)
-    assert block.transactions == () and block.header.gas_used == 0
+    assert block.transactions == ()
+    assert block.header.gas_used == 0
     reader = state.reader()
     slot = env.timestamp % system.BEACON_ROOTS_BUFFER
     assert reader.storage(system.BEACON_ROOTS_ADDRESS, slot) == env.timestamp
@@ -141,7 +142,8 @@ def test_each_sender_goes_in_nonce_order_and_gaps_wait() -> None:
     block = mining.build_block(state, pool, genesis, env_after(genesis))
     # Bob's tip beats Alice's first; her second becomes executable once her first is in.
     assert block.transactions == (bob_0, alice_0, alice_1)
-    assert len(pool) == 1 and pool.get(alice_gap.hash) is alice_gap
+    assert len(pool) == 1
+    assert pool.get(alice_gap.hash) is alice_gap
 
 
 def test_the_gas_limit_skips_what_does_not_fit_and_takes_what_does() -> None:
@@ -153,7 +155,8 @@ def test_the_gas_limit_skips_what_does_not_fit_and_takes_what_does() -> None:
     block = mining.build_block(state, pool, genesis, env_after(genesis, gas_limit=50_000))
     assert block.transactions == (big_first, small)
     assert (block.header.gas_used, block.header.gas_limit) == (42_000, 50_000)
-    assert len(pool) == 1 and pool.get(too_big.hash) is too_big
+    assert len(pool) == 1
+    assert pool.get(too_big.hash) is too_big
 
 
 def test_max_transactions_leaves_the_rest_in_the_pool() -> None:
@@ -162,7 +165,8 @@ def test_max_transactions_leaves_the_rest_in_the_pool() -> None:
     pool = pool_of(first, second)
     block = mining.build_block(state, pool, genesis, env_after(genesis), max_transactions=1)
     assert block.transactions == (first,)
-    assert len(pool) == 1 and pool.get(second.hash) is second
+    assert len(pool) == 1
+    assert pool.get(second.hash) is second
 
 
 def test_fee_cap_below_the_base_fee_waits_and_the_unaffordable_is_dropped() -> None:
@@ -175,7 +179,8 @@ def test_fee_cap_below_the_base_fee_waits_and_the_unaffordable_is_dropped() -> N
     block = mining.build_block(state, pool, genesis, env_after(genesis))
     assert block.transactions == (dave_0,)
     # The cheap one may fit a later block; Dave's second can no longer pay and is gone.
-    assert len(pool) == 1 and pool.get(cheap.hash) is cheap
+    assert len(pool) == 1
+    assert pool.get(cheap.hash) is cheap
 
 
 def test_the_base_fee_moves_with_the_parents_gas_use() -> None:
@@ -214,7 +219,8 @@ def test_logs_receipts_and_created_contracts() -> None:
     assert int.from_bytes(block.header.logs_bloom) == int.from_bytes(one.bloom) | int.from_bytes(
         two.bloom
     )
-    assert one.bloom != two.bloom and three.bloom == bytes(256)
+    assert one.bloom != two.bloom
+    assert three.bloom == bytes(256)
 
 
 def test_a_failure_half_way_leaves_nothing_applied() -> None:

@@ -125,8 +125,10 @@ def test_copy_is_independent_of_the_original() -> None:
     clone.add(tx(CAROL, 0))
     clone.add(tx(BOB, 0, tip=5, version=1))
     pool.remove(kept)
-    assert len(pool) == 1 and pool.existing(BOB, 0) is replaced
-    assert len(clone) == 3 and clone.existing(ALICE, 0) is kept
+    assert len(pool) == 1
+    assert pool.existing(BOB, 0) is replaced
+    assert len(clone) == 3
+    assert clone.existing(ALICE, 0) is kept
     assert clone.existing(BOB, 0) is not replaced
 
 

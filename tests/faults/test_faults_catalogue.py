@@ -107,10 +107,12 @@ def test_each_kind_is_consistent(kind: str) -> None:
     spec = CATALOGUE[kind]
     assert spec.name == kind
     assert spec.layer in typing.get_args(Layer)
-    assert spec.points and set(spec.points) <= set(POINTS)
+    assert spec.points
+    assert set(spec.points) <= set(POINTS)
     assert set(spec.transports) <= set(TRANSPORTS)
     assert set(spec.scopes) <= set(SCOPES)
-    assert spec.summary and spec.incident
+    assert spec.summary
+    assert spec.incident
     # a kind acts on a whole batch or on its items, never both: the engine is asked once for
     # the batch and once per item, so one rule must not be counted twice for one message
     assert not {"batch", "item"} <= set(spec.scopes)
@@ -238,7 +240,8 @@ def test_the_reference_table_has_one_row_per_kind() -> None:
     table = reference_table()
     rows = [line for line in table.splitlines() if line.startswith("| `")]
     assert [row.split("`")[1] for row in rows] == list(KINDS)
-    assert "### Transport faults" in table and "### Chain faults" in table
+    assert "### Transport faults" in table
+    assert "### Chain faults" in table
     # a pipe inside a cell would break the table: every row has exactly 7 separators
     assert all(row.replace("\\|", "").count("|") == 7 for row in rows)
 

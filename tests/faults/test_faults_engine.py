@@ -229,7 +229,8 @@ def test_kinds_with_methods_only_count_those_methods() -> None:
 
 def test_control_methods_are_never_faulted_nor_counted() -> None:
     engine = engine_with(close_when(first=1))
-    assert engine.is_control("mock_journal") and not engine.is_control("eth_call")
+    assert engine.is_control("mock_journal")
+    assert not engine.is_control("eth_call")
     events = [req(1, 1, "mock_addFault"), req(1, 2, "mock_journal"), req(1, 3, "eth_call")]
     assert fired_at(engine, events) == [3]
     # a batch with a control call in it is not faulted as a whole ...
@@ -408,7 +409,9 @@ def test_decision_rng_is_a_pure_function_of_seed_rule_and_event() -> None:
     engine = engine_with(Rule(action=Action("garbage")), seed=9)
     a, b = engine.decide(req(1, 1)), engine.decide(req(1, 2))
     again = engine_with(Rule(action=Action("garbage")), seed=9).decide(req(1, 1))
-    assert a is not None and b is not None and again is not None
+    assert a is not None
+    assert b is not None
+    assert again is not None
     assert a.rng().randbytes(16) == again.rng().randbytes(16)
     assert a.rng().randbytes(16) != b.rng().randbytes(16)
     assert (a.rule_id, a.kind, a.seed, a.draw, a.held) == (1, "garbage", 9, None, False)
@@ -419,11 +422,14 @@ def test_decision_rng_is_a_pure_function_of_seed_rule_and_event() -> None:
 
 def test_add_remove_clear_and_ids() -> None:
     engine = FaultEngine()
-    assert not engine.wants("request") and len(engine) == 0
+    assert not engine.wants("request")
+    assert len(engine) == 0
     first = engine.add(close_when())
     second = engine.add(Rule(action=Action("refuse")))
     assert (first, second) == (1, 2)
-    assert engine.wants("request") and engine.wants("accept") and not engine.wants("block")
+    assert engine.wants("request")
+    assert engine.wants("accept")
+    assert not engine.wants("block")
     assert engine.get(2) == Rule(action=Action("refuse"))
     assert engine.remove(1) is True
     assert engine.remove(1) is False
@@ -431,7 +437,9 @@ def test_add_remove_clear_and_ids() -> None:
     assert engine.add(close_when()) == 3  # ids are not reused while the engine lives
     assert [s.id for s in engine.list()] == [2, 3]
     engine.clear()
-    assert len(engine) == 0 and engine.list() == [] and not engine.wants("accept")
+    assert len(engine) == 0
+    assert engine.list() == []
+    assert not engine.wants("accept")
     assert engine.add(close_when()) == 1  # ... but start again after clear()
     with pytest.raises(TypeError):
         engine.add({"action": {"kind": "close"}})  # type: ignore[arg-type]

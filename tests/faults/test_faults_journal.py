@@ -37,7 +37,8 @@ def test_entries_render_every_key() -> None:
         "size": 80,
     }
     assert journal.record("close", time=2.0, connection=2, transport="ws").seq == 2
-    assert journal.last_seq == 2 and len(journal) == 2
+    assert journal.last_seq == 2
+    assert len(journal) == 2
     with pytest.raises(ValueError, match="unknown journal entry kind 'oops'"):
         journal.record("oops", time=0.0, connection=1, transport=None)  # type: ignore[arg-type]
 
@@ -57,13 +58,17 @@ def test_paging_with_since_and_limit() -> None:
     journal = Journal()
     fill(journal, 10)
     first = journal.page(since=0, limit=4)
-    assert [e.seq for e in first.entries] == [1, 2, 3, 4] and first.next == 4
+    assert [e.seq for e in first.entries] == [1, 2, 3, 4]
+    assert first.next == 4
     second = journal.page(since=first.next, limit=4)
-    assert [e.seq for e in second.entries] == [5, 6, 7, 8] and second.next == 8
+    assert [e.seq for e in second.entries] == [5, 6, 7, 8]
+    assert second.next == 8
     third = journal.page(since=second.next, limit=4)
-    assert [e.seq for e in third.entries] == [9, 10] and third.next == 10
+    assert [e.seq for e in third.entries] == [9, 10]
+    assert third.next == 10
     empty = journal.page(since=third.next)
-    assert empty.entries == () and empty.next == 10  # poll again from the same place
+    assert empty.entries == ()
+    assert empty.next == 10
     assert [e.seq for e in journal.page(since=7, limit=DEFAULT_PAGE).entries] == [8, 9, 10]
     assert journal.page(since=100).next == 100
 
@@ -86,7 +91,8 @@ def test_clear_starts_a_fresh_run() -> None:
     journal = Journal()
     fill(journal, 3)
     journal.clear()
-    assert len(journal) == 0 and journal.page().render()["entries"] == []
+    assert len(journal) == 0
+    assert journal.page().render()["entries"] == []
     assert journal.record("connect", time=0.0, connection=1, transport="ipc").seq == 1
 
 

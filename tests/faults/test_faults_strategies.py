@@ -116,7 +116,8 @@ def test_transaction_shapes(tx: dict[str, Any]) -> None:
     assert tx["from"] in ACCOUNTS
     if "value" in tx:
         assert set(tx) == {"from", "to", "value"}
-        assert tx["to"] in ACCOUNTS and 0 <= tx["value"] <= 1000
+        assert tx["to"] in ACCOUNTS
+        assert 0 <= tx["value"] <= 1000
     elif "to" in tx:
         assert tx == {"from": tx["from"], "to": ACCOUNTS[2], "data": "0x1234"}
     else:

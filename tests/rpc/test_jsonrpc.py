@@ -374,9 +374,11 @@ def test_method_name_too_long() -> None:
         b'"message":"method name too long: 2049 \\u003e 2048"}}'
     )
     sub = run('{"jsonrpc":"2.0","id":1,"method":"' + name + '_subscribe"}')
-    assert sub is not None and b"subscription name too long: 2059 " in sub
+    assert sub is not None
+    assert b"subscription name too long: 2059 " in sub
     ok = run('{"jsonrpc":"2.0","id":1,"method":"' + "a" * 2048 + '"}')
-    assert ok is not None and b"-32601" in ok
+    assert ok is not None
+    assert b"-32601" in ok
 
 
 # ------------------------------------------------------- Go decoding semantics
@@ -494,13 +496,15 @@ def test_default_batch_limit_is_geths() -> None:
     out = run("[" + ",".join([call] * 1001) + "]")
     assert out == b'[{"jsonrpc":"2.0","id":9,"error":{"code":-32600,"message":"batch too large"}}]'
     out = run("[" + ",".join([call] * 1000) + "]")
-    assert out is not None and len(json.loads(out)) == 1000
+    assert out is not None
+    assert len(json.loads(out)) == 1000
 
 
 def test_batch_limit_zero_disables() -> None:
     call = '{"jsonrpc":"2.0","id":9,"method":"test_block"}'
     out = run("[" + ",".join([call] * 1500) + "]", batch_limit=0)
-    assert out is not None and len(json.loads(out)) == 1500
+    assert out is not None
+    assert len(json.loads(out)) == 1500
 
 
 def test_batch_response_too_large() -> None:

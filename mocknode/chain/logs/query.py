@@ -165,16 +165,17 @@ class _Filter:
 class Filters:
     """Installed polling filters, fed by the chain's block and pool events."""
 
-    def __init__(self, chain: FilterSource) -> None:
+    def __init__(self, chain: FilterSource, ids: Callable[[], str] | None = None) -> None:
         self._chain = chain
         self._filters: dict[str, _Filter] = {}
-        self._ids = count(1)
+        # The node's id source (ids stay per node, replayable); a counter otherwise.
+        self._ids = ids if ids is not None else map(hex, count(1)).__next__
         chain.block_listeners.append(self._on_block)
         chain.pending_listeners.append(self._on_pending)
         chain.snapshot_hooks.append(self)
 
     def _new_id(self) -> str:
-        return hex(next(self._ids))
+        return self._ids()
 
     def install(self, kind: FilterKind, criteria: LogFilter | None = None) -> str:
         filter_id = self._new_id()

@@ -6,7 +6,7 @@ from typing import Any
 
 from mocknode.chain.errors import BlockNotFound
 from mocknode.chain.records import Block, TxLocation
-from mocknode.rpc import codec
+from mocknode.rpc import params, render
 from mocknode.rpc.context import Context
 from mocknode.rpc.jsonrpc import RawJson
 from mocknode.rpc.registry import method
@@ -20,89 +20,89 @@ def _block_or_none(ctx: Context, ref: BlockRef) -> Block | None:
         return None
 
 
-@method("eth_getBlockByNumber", codec.block_number, codec.boolean)
+@method("eth_getBlockByNumber", params.block_number, params.boolean)
 def eth_getBlockByNumber(ctx: Context, ref: BlockRef, full: bool) -> RawJson | None:
     block = _block_or_none(ctx, ref)
-    return None if block is None else codec.block_text(block, full)
+    return None if block is None else render.block_text(block, full)
 
 
-@method("eth_getBlockByHash", codec.hash32, codec.boolean)
+@method("eth_getBlockByHash", params.hash32, params.boolean)
 def eth_getBlockByHash(ctx: Context, block_hash: Hash32, full: bool) -> RawJson | None:
     block = ctx.chain.block_by_hash(block_hash)
-    return None if block is None else codec.block_text(block, full)
+    return None if block is None else render.block_text(block, full)
 
 
-@method("eth_getBlockTransactionCountByNumber", codec.block_number)
+@method("eth_getBlockTransactionCountByNumber", params.block_number)
 def eth_getBlockTransactionCountByNumber(ctx: Context, ref: BlockRef) -> str | None:
     block = _block_or_none(ctx, ref)
-    return None if block is None else codec.hex_quantity(len(block.transactions))
+    return None if block is None else render.hex_quantity(len(block.transactions))
 
 
-@method("eth_getBlockTransactionCountByHash", codec.hash32)
+@method("eth_getBlockTransactionCountByHash", params.hash32)
 def eth_getBlockTransactionCountByHash(ctx: Context, block_hash: Hash32) -> str | None:
     block = ctx.chain.block_by_hash(block_hash)
-    return None if block is None else codec.hex_quantity(len(block.transactions))
+    return None if block is None else render.hex_quantity(len(block.transactions))
 
 
-@method("eth_getUncleCountByBlockNumber", codec.block_number)
+@method("eth_getUncleCountByBlockNumber", params.block_number)
 def eth_getUncleCountByBlockNumber(ctx: Context, ref: BlockRef) -> str | None:
     return None if _block_or_none(ctx, ref) is None else "0x0"
 
 
-@method("eth_getUncleCountByBlockHash", codec.hash32)
+@method("eth_getUncleCountByBlockHash", params.hash32)
 def eth_getUncleCountByBlockHash(ctx: Context, block_hash: Hash32) -> str | None:
     return None if ctx.chain.block_by_hash(block_hash) is None else "0x0"
 
 
-@method("eth_getTransactionByHash", codec.hash32)
+@method("eth_getTransactionByHash", params.hash32)
 def eth_getTransactionByHash(ctx: Context, tx_hash: Hash32) -> dict[str, Any] | None:
     found = ctx.chain.transaction(tx_hash)
     if found is None:
         return None
     if isinstance(found, TxLocation):
         block = found.block
-        return codec.tx_json(found.tx, block, found.index, block.header.base_fee_per_gas)
-    return codec.tx_json(found, None, None, None)
+        return render.tx_json(found.tx, block, found.index, block.header.base_fee_per_gas)
+    return render.tx_json(found, None, None, None)
 
 
 def _tx_in_block(block: Block | None, index: int) -> dict[str, Any] | None:
     if block is None or not 0 <= index < len(block.transactions):
         return None
-    return codec.tx_json(block.transactions[index], block, index, block.header.base_fee_per_gas)
+    return render.tx_json(block.transactions[index], block, index, block.header.base_fee_per_gas)
 
 
-@method("eth_getTransactionByBlockHashAndIndex", codec.hash32, codec.uint)
+@method("eth_getTransactionByBlockHashAndIndex", params.hash32, params.uint)
 def eth_getTransactionByBlockHashAndIndex(
     ctx: Context, block_hash: Hash32, index: int
 ) -> dict[str, Any] | None:
     return _tx_in_block(ctx.chain.block_by_hash(block_hash), index)
 
 
-@method("eth_getTransactionByBlockNumberAndIndex", codec.block_number, codec.uint)
+@method("eth_getTransactionByBlockNumberAndIndex", params.block_number, params.uint)
 def eth_getTransactionByBlockNumberAndIndex(
     ctx: Context, ref: BlockRef, index: int
 ) -> dict[str, Any] | None:
     return _tx_in_block(_block_or_none(ctx, ref), index)
 
 
-@method("eth_getRawTransactionByHash", codec.hash32)
+@method("eth_getRawTransactionByHash", params.hash32)
 def eth_getRawTransactionByHash(ctx: Context, tx_hash: Hash32) -> str | None:
     found = ctx.chain.transaction(tx_hash)
     if found is None:
         return None
     tx = found.tx if isinstance(found, TxLocation) else found
-    return codec.hex_data(tx.raw)
+    return render.hex_data(tx.raw)
 
 
-@method("eth_getTransactionReceipt", codec.hash32)
+@method("eth_getTransactionReceipt", params.hash32)
 def eth_getTransactionReceipt(ctx: Context, tx_hash: Hash32) -> RawJson | None:
     location = ctx.chain.receipt(tx_hash)
-    return None if location is None else codec.receipt_text(location)
+    return None if location is None else render.receipt_text(location)
 
 
-@method("eth_getBlockReceipts", codec.block_ref)
+@method("eth_getBlockReceipts", params.block_ref)
 def eth_getBlockReceipts(ctx: Context, ref: BlockRef) -> list[dict[str, Any]] | None:
     block = _block_or_none(ctx, ref)
     if block is None:
         return None
-    return [codec.receipt_json(TxLocation(block, i)) for i in range(len(block.transactions))]
+    return [render.receipt_json(TxLocation(block, i)) for i in range(len(block.transactions))]

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from mocknode.rpc import codec
+from mocknode.rpc import params, render
 from mocknode.rpc.context import Context
 from mocknode.rpc.registry import method, optional
 from mocknode.types import Address, Hash32
 
 
 def _snapshot_id(value: Any) -> int:
-    return codec.quantity(value)
+    return params.quantity(value)
 
 
-@method("evm_snapshot", result=codec.hex_quantity, aliases=("anvil_snapshot",))
+@method("evm_snapshot", result=render.hex_quantity, aliases=("anvil_snapshot",))
 def evm_snapshot(ctx: Context) -> int:
     return ctx.chain.snapshot()
 
@@ -35,10 +35,10 @@ def _mine_options(value: Any) -> tuple[int, int | None]:
         blocks = value.get("blocks")
         stamp = value.get("timestamp")
         return (
-            1 if blocks is None else codec.quantity(blocks),
-            None if stamp is None else codec.quantity(stamp),
+            1 if blocks is None else params.quantity(blocks),
+            None if stamp is None else params.quantity(stamp),
         )
-    return 1, codec.quantity(value)
+    return 1, params.quantity(value)
 
 
 @method("evm_mine", optional(_mine_options, (1, None)))
@@ -50,8 +50,8 @@ def evm_mine(ctx: Context, options: tuple[int, int | None]) -> str:
 
 @method(
     "anvil_mine",
-    optional(codec.quantity, 1),
-    optional(codec.quantity, None),
+    optional(params.quantity, 1),
+    optional(params.quantity, None),
     aliases=("hardhat_mine",),
 )
 def anvil_mine(ctx: Context, blocks: int, interval: int | None) -> None:
@@ -61,7 +61,7 @@ def anvil_mine(ctx: Context, blocks: int, interval: int | None) -> None:
 # -- mining mode -------------------------------------------------------------------------
 
 
-@method("evm_setAutomine", codec.boolean, aliases=("anvil_setAutomine",))
+@method("evm_setAutomine", params.boolean, aliases=("anvil_setAutomine",))
 def evm_setAutomine(ctx: Context, enabled: bool) -> None:
     ctx.chain.set_automine(enabled)
 
@@ -71,7 +71,7 @@ def anvil_getAutomine(ctx: Context) -> bool:
     return ctx.chain.automine
 
 
-@method("evm_setIntervalMining", codec.uint64)
+@method("evm_setIntervalMining", params.uint64)
 def evm_setIntervalMining(ctx: Context, milliseconds: int) -> None:
     """hardhat's form: milliseconds, 0 turns interval mining off."""
     ctx.chain.set_interval(milliseconds / 1000 if milliseconds else None)
@@ -81,7 +81,7 @@ def _seconds(value: Any) -> int:
     # anvil takes a plain JSON number of seconds here; accept a hex quantity too.
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
-    return codec.uint64(value)
+    return params.uint64(value)
 
 
 @method("anvil_setIntervalMining", _seconds)
@@ -92,7 +92,7 @@ def anvil_setIntervalMining(ctx: Context, seconds: int) -> None:
 # -- time --------------------------------------------------------------------------------
 
 
-@method("evm_increaseTime", _seconds, result=codec.hex_quantity, aliases=("anvil_increaseTime",))
+@method("evm_increaseTime", _seconds, result=render.hex_quantity, aliases=("anvil_increaseTime",))
 def evm_increaseTime(ctx: Context, seconds: int) -> int:
     return ctx.chain.time.increase(seconds)
 
@@ -105,26 +105,26 @@ def evm_setNextBlockTimestamp(ctx: Context, timestamp: int) -> None:
 # -- state edits ---------------------------------------------------------------------------
 
 
-@method("anvil_setBalance", codec.address, codec.quantity, aliases=("hardhat_setBalance",))
+@method("anvil_setBalance", params.address, params.quantity, aliases=("hardhat_setBalance",))
 def anvil_setBalance(ctx: Context, address: Address, balance: int) -> None:
     ctx.chain.set_balance(address, balance)
 
 
-@method("anvil_setNonce", codec.address, codec.uint64, aliases=("hardhat_setNonce",))
+@method("anvil_setNonce", params.address, params.uint64, aliases=("hardhat_setNonce",))
 def anvil_setNonce(ctx: Context, address: Address, nonce: int) -> None:
     ctx.chain.set_nonce(address, nonce)
 
 
-@method("anvil_setCode", codec.address, codec.data, aliases=("hardhat_setCode",))
+@method("anvil_setCode", params.address, params.data, aliases=("hardhat_setCode",))
 def anvil_setCode(ctx: Context, address: Address, code: bytes) -> None:
     ctx.chain.set_code(address, code)
 
 
 @method(
     "anvil_setStorageAt",
-    codec.address,
-    codec.storage_key,
-    codec.hash32,
+    params.address,
+    params.storage_key,
+    params.hash32,
     aliases=("hardhat_setStorageAt",),
 )
 def anvil_setStorageAt(ctx: Context, address: Address, slot: int, value: Hash32) -> bool:

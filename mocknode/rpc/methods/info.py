@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mocknode.chain.primitives.hashing import keccak
-from mocknode.rpc import codec
+from mocknode.rpc import params, render
 from mocknode.rpc.context import Context
 from mocknode.rpc.registry import method
 from mocknode.types import Address
@@ -14,7 +14,7 @@ def web3_clientVersion(ctx: Context) -> str:
     return ctx.client_version
 
 
-@method("web3_sha3", codec.data, result=codec.hex_data)
+@method("web3_sha3", params.data, result=render.hex_data)
 def web3_sha3(ctx: Context, data: bytes) -> bytes:
     return keccak(data)
 
@@ -29,12 +29,12 @@ def net_listening(ctx: Context) -> bool:
     return True
 
 
-@method("net_peerCount", result=codec.hex_quantity)
+@method("net_peerCount", result=render.hex_quantity)
 def net_peerCount(ctx: Context) -> int:
     return 0
 
 
-@method("eth_chainId", result=codec.hex_quantity)
+@method("eth_chainId", result=render.hex_quantity)
 def eth_chainId(ctx: Context) -> int:
     return ctx.chain.config.chain_id
 
@@ -49,32 +49,32 @@ def eth_mining(ctx: Context) -> bool:
     return ctx.chain.automine
 
 
-@method("eth_hashrate", result=codec.hex_quantity)
+@method("eth_hashrate", result=render.hex_quantity)
 def eth_hashrate(ctx: Context) -> int:
     return 0
 
 
-@method("eth_accounts", result=codec.hex_addresses)
+@method("eth_accounts", result=render.hex_addresses)
 def eth_accounts(ctx: Context) -> list[Address]:
     return [account.address for account in ctx.chain.accounts]
 
 
-@method("eth_coinbase", result=codec.hex_data)
+@method("eth_coinbase", result=render.hex_data)
 def eth_coinbase(ctx: Context) -> Address:
     # geth dropped eth_coinbase in 1.14; dev nodes (anvil, hardhat) still answer it.
     return ctx.chain.config.coinbase
 
 
-@method("eth_gasPrice", result=codec.hex_quantity)
+@method("eth_gasPrice", result=render.hex_quantity)
 def eth_gasPrice(ctx: Context) -> int:
     return ctx.chain.gas_price()
 
 
-@method("eth_maxPriorityFeePerGas", result=codec.hex_quantity)
+@method("eth_maxPriorityFeePerGas", result=render.hex_quantity)
 def eth_maxPriorityFeePerGas(ctx: Context) -> int:
     return ctx.chain.config.priority_fee
 
 
-@method("eth_blobBaseFee", result=codec.hex_quantity)
+@method("eth_blobBaseFee", result=render.hex_quantity)
 def eth_blobBaseFee(ctx: Context) -> int:
     return 1

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, Final
 
 from mocknode.chain.logs.query import LogEntry, LogFilter, query_logs
-from mocknode.rpc import codec
+from mocknode.rpc import params, render
 from mocknode.rpc.context import Context
-from mocknode.rpc.errors import INVALID_PARAMS, METHOD_NOT_FOUND, RpcError
-from mocknode.rpc.registry import method, optional
+from mocknode.rpc.errors import INVALID_PARAMS, METHOD_NOT_FOUND, SERVER_ERROR, RpcError
+from mocknode.rpc.registry import Param, decode_args, method, optional
 
 
-@method("eth_getLogs", codec.log_filter, result=codec.log_entries_json)
+@method("eth_getLogs", params.log_filter, result=render.log_entries_json)
 def eth_getLogs(ctx: Context, criteria: LogFilter) -> list[LogEntry]:
     return query_logs(ctx.chain, criteria)
 
 
-@method("eth_newFilter", codec.log_filter)
+@method("eth_newFilter", params.log_filter)
 def eth_newFilter(ctx: Context, criteria: LogFilter) -> str:
     return ctx.filters.install("logs", criteria)
 
@@ -26,66 +27,73 @@ def eth_newBlockFilter(ctx: Context) -> str:
     return ctx.filters.install("blocks")
 
 
-@method("eth_newPendingTransactionFilter", optional(codec.boolean, False))
+@method("eth_newPendingTransactionFilter", optional(params.boolean, False))
 def eth_newPendingTransactionFilter(ctx: Context, full: bool) -> str:
     return ctx.filters.install("pending")
 
 
-def _filter_id(value: Any) -> str:
-    if not isinstance(value, str):
-        raise codec.ParamError("json: cannot unmarshal non-string into Go value of type rpc.ID")
-    return value
-
-
-@method("eth_getFilterChanges", _filter_id)
+@method("eth_getFilterChanges", params.rpc_id)
 def eth_getFilterChanges(ctx: Context, filter_id: str) -> list[Any]:
     changes = ctx.filters.changes(filter_id)
     return [
-        codec.log_entry_json(item) if isinstance(item, LogEntry) else codec.hex_data(item)
+        render.log_entry_json(item) if isinstance(item, LogEntry) else render.hex_data(item)
         for item in changes
     ]
 
 
-@method("eth_getFilterLogs", _filter_id, result=codec.log_entries_json)
+@method("eth_getFilterLogs", params.rpc_id, result=render.log_entries_json)
 def eth_getFilterLogs(ctx: Context, filter_id: str) -> list[LogEntry]:
     return ctx.filters.logs(filter_id)
 
 
-@method("eth_uninstallFilter", _filter_id)
+@method("eth_uninstallFilter", params.rpc_id)
 def eth_uninstallFilter(ctx: Context, filter_id: str) -> bool:
     return ctx.filters.uninstall(filter_id)
 
 
-def _subscription_kind(value: Any) -> str:
-    if not isinstance(value, str):
-        raise codec.ParamError("expected subscription name as first argument")
-    return value
+# geth's subscription callbacks in the eth namespace, by name, with their arguments.
+_SUBSCRIPTIONS: Final[dict[str, tuple[Param, ...]]] = {
+    "newHeads": (),
+    "logs": (Param(params.log_filter),),
+    "newPendingTransactions": (optional(params.boolean, False),),
+    "syncing": (),
+}
+_NAME: Final = Param(params.rpc_id)
 
 
-@method("eth_subscribe", _subscription_kind, optional(lambda v: v))
-def eth_subscribe(ctx: Context, kind: str, options: Any) -> str:
+@method("eth_subscribe", raw=True)
+def eth_subscribe(ctx: Context, args: list[Any] | dict[str, Any] | None) -> str:
+    """geth's handleSubscribe, in its order: the transport, the name, the name's own
+    arguments (so ``too many arguments, want at most N`` counts the name)."""
     subs = ctx.subscriptions
     if subs is None:
-        # geth: rpc.ErrNotificationsUnsupported
-        raise RpcError(METHOD_NOT_FOUND, "notifications not supported")
+        raise RpcError(METHOD_NOT_FOUND, "notifications not supported")  # over HTTP
+    if type(args) is not list:
+        raise RpcError(INVALID_PARAMS, "non-array args")
+    kind = args[0] if args else None
+    if type(kind) is not str:
+        raise RpcError(INVALID_PARAMS, "expected subscription name as first argument")
+    specs = _SUBSCRIPTIONS.get(kind)
+    if specs is None:
+        raise RpcError(METHOD_NOT_FOUND, f"no {json.dumps(kind)} subscription in eth namespace")
+    options = decode_args((_NAME, *specs), args)[1:]
     if kind == "newHeads":
         return subs.subscribe_heads()
     if kind == "logs":
-        criteria = codec.log_filter(options) if options is not None else LogFilter()
+        criteria: LogFilter = options[0]
         if criteria.from_block is not None or criteria.to_block is not None:
-            raise RpcError(-32000, "invalid from and to block combination")
+            raise RpcError(SERVER_ERROR, "invalid from and to block combination")
         return subs.subscribe_logs(criteria)
     if kind == "newPendingTransactions":
-        return subs.subscribe_pending(bool(options))
-    if kind == "syncing":
-        # A dev chain never syncs: the subscription lives and never fires.
-        return subs.subscribe_syncing()
-    raise RpcError(INVALID_PARAMS, f'no "{kind}" subscription in eth namespace')
+        return subs.subscribe_pending(options[0])
+    # A dev chain never syncs: the subscription lives and never fires.
+    return subs.subscribe_syncing()
 
 
-@method("eth_unsubscribe", _filter_id)
+@method("eth_unsubscribe", params.rpc_id)
 def eth_unsubscribe(ctx: Context, sub_id: str) -> bool:
+    """geth's unsubscribe: an unknown id (over HTTP, every id) is an error, not false."""
     subs = ctx.subscriptions
-    if subs is None:
-        raise RpcError(METHOD_NOT_FOUND, "notifications not supported")
-    return subs.unsubscribe(sub_id)
+    if subs is None or not subs.unsubscribe(sub_id):
+        raise RpcError(SERVER_ERROR, "subscription not found")
+    return True

@@ -2,40 +2,49 @@
 
 from __future__ import annotations
 
-from mocknode.chain.state.proofs import AccountProof
-from mocknode.rpc import codec
+from typing import Any
+
+from mocknode.rpc import params, render
 from mocknode.rpc.context import Context
 from mocknode.rpc.registry import method
 from mocknode.types import Address, BlockRef
 
 
-@method("eth_blockNumber", result=codec.hex_quantity)
+@method("eth_blockNumber", result=render.hex_quantity)
 def eth_blockNumber(ctx: Context) -> int:
     return ctx.chain.head.number
 
 
-@method("eth_getBalance", codec.address, codec.block_ref, result=codec.hex_quantity)
+@method("eth_getBalance", params.address, params.block_ref, result=render.hex_quantity)
 def eth_getBalance(ctx: Context, address: Address, block: BlockRef) -> int:
     return ctx.chain.balance(address, block)
 
 
-@method("eth_getTransactionCount", codec.address, codec.block_ref, result=codec.hex_quantity)
+@method("eth_getTransactionCount", params.address, params.block_ref, result=render.hex_quantity)
 def eth_getTransactionCount(ctx: Context, address: Address, block: BlockRef) -> int:
     return ctx.chain.nonce(address, block)
 
 
-@method("eth_getCode", codec.address, codec.block_ref, result=codec.hex_data)
+@method("eth_getCode", params.address, params.block_ref, result=render.hex_data)
 def eth_getCode(ctx: Context, address: Address, block: BlockRef) -> bytes:
     return ctx.chain.code(address, block)
 
 
 @method(
-    "eth_getStorageAt", codec.address, codec.storage_key, codec.block_ref, result=codec.hex_word
+    "eth_getStorageAt",
+    params.address,
+    params.storage_text,
+    params.block_ref,
+    result=render.hex_word,
 )
-def eth_getStorageAt(ctx: Context, address: Address, slot: int, block: BlockRef) -> int:
-    return ctx.chain.storage(address, slot, block)
+def eth_getStorageAt(ctx: Context, address: Address, key: str, block: BlockRef) -> int:
+    ctx.chain.resolve(block)  # geth finds the block's state before it reads the key
+    return ctx.chain.storage(address, params.storage_slot(key), block)
 
 
-@method("eth_getProof", codec.address, codec.storage_keys, codec.block_ref, result=codec.proof_json)
-def eth_getProof(ctx: Context, address: Address, slots: list[int], block: BlockRef) -> AccountProof:
-    return ctx.chain.proof(address, slots, block)
+@method("eth_getProof", params.address, params.storage_keys, params.block_ref)
+def eth_getProof(
+    ctx: Context, address: Address, keys: list[params.StorageKey], block: BlockRef
+) -> dict[str, Any]:
+    proof = ctx.chain.proof(address, [key.slot for key in keys], block)
+    return render.proof_json(proof, [key.width for key in keys])

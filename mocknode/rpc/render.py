@@ -1,0 +1,283 @@
+"""Typed values in, geth's JSON out: the one place hex text is written.
+
+Every renderer gives geth 1.16's field names, encodings and key order, because clients
+and snapshot tests compare them: blocks and receipts are Go maps in geth, so their keys
+come out sorted; transactions, logs and proofs are Go structs and keep declaration
+order. Quantities are minimal hex (``0x0``), data is even-length hex.
+
+Mined blocks, receipts and logs never change (a reverted block's hash is never reused),
+and clients ask for the same ones again and again (indexers re-read ranges, wallets poll
+the head and their receipts), so their JSON text is rendered once and kept in a bounded
+cache keyed by block hash, spliced into responses as :class:`RawJson`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, Final
+
+from mocknode.chain.logs.query import LogEntry
+from mocknode.chain.records import Block, Log, Tx, TxLocation
+from mocknode.chain.state.proofs import AccountProof
+from mocknode.rpc.jsonrpc import RawJson
+from mocknode.types import Address
+
+__all__ = [
+    "block_json",
+    "block_text",
+    "header_json",
+    "header_text",
+    "hex_addresses",
+    "hex_data",
+    "hex_quantity",
+    "hex_word",
+    "log_entries_json",
+    "log_entry_json",
+    "log_entry_text",
+    "log_json",
+    "proof_json",
+    "receipt_json",
+    "receipt_text",
+    "tx_json",
+]
+
+
+def hex_quantity(value: int) -> str:
+    return hex(value)
+
+
+def hex_data(value: bytes) -> str:
+    return "0x" + value.hex()
+
+
+def hex_word(value: int) -> str:
+    """A 32-byte big-endian word (eth_getStorageAt)."""
+    return "0x" + value.to_bytes(32, "big").hex()
+
+
+def hex_addresses(values: list[Address]) -> list[str]:
+    return ["0x" + a.hex() for a in values]
+
+
+def block_json(block: Block, full: bool) -> dict[str, Any]:
+    """geth's RPCMarshalBlock: transaction hashes, or full transactions when ``full``."""
+    h = block.header
+    if full:
+        base_fee = h.base_fee_per_gas
+        transactions: list[Any] = [
+            tx_json(tx, block, i, base_fee) for i, tx in enumerate(block.transactions)
+        ]
+    else:
+        transactions = ["0x" + tx.hash.hex() for tx in block.transactions]
+    # keys in geth's (alphabetical) order
+    return {
+        "baseFeePerGas": hex(h.base_fee_per_gas),
+        "blobGasUsed": hex(h.blob_gas_used),
+        "difficulty": hex(h.difficulty),
+        "excessBlobGas": hex(h.excess_blob_gas),
+        "extraData": "0x" + h.extra_data.hex(),
+        "gasLimit": hex(h.gas_limit),
+        "gasUsed": hex(h.gas_used),
+        "hash": "0x" + block.hash.hex(),
+        "logsBloom": "0x" + h.logs_bloom.hex(),
+        "miner": "0x" + h.coinbase.hex(),
+        "mixHash": "0x" + h.mix_hash.hex(),
+        "nonce": "0x" + h.nonce.hex(),
+        "number": hex(h.number),
+        "parentBeaconBlockRoot": "0x" + h.parent_beacon_block_root.hex(),
+        "parentHash": "0x" + h.parent_hash.hex(),
+        "receiptsRoot": "0x" + h.receipts_root.hex(),
+        "requestsHash": "0x" + h.requests_hash.hex(),
+        "sha3Uncles": "0x" + h.ommers_hash.hex(),
+        "size": hex(block.size),
+        "stateRoot": "0x" + h.state_root.hex(),
+        "timestamp": hex(h.timestamp),
+        "transactions": transactions,
+        "transactionsRoot": "0x" + h.transactions_root.hex(),
+        "uncles": [],
+        "withdrawals": [],
+        "withdrawalsRoot": "0x" + h.withdrawals_root.hex(),
+    }
+
+
+def header_json(block: Block) -> dict[str, Any]:
+    """geth's RPCMarshalHeader (newHeads notifications): a block without its bodies."""
+    out = block_json(block, False)
+    for key in ("size", "transactions", "uncles", "withdrawals"):
+        del out[key]
+    return out
+
+
+def tx_json(tx: Tx, block: Block | None, index: int | None, base_fee: int | None) -> dict[str, Any]:
+    """geth's RPCTransaction: struct order; pending when ``block`` is None (no block
+    fields, and the fee cap as gas price for dynamic-fee transactions)."""
+    mined = block is not None
+    if tx.type >= 2:
+        gas_price = (
+            tx.effective_gas_price(base_fee)
+            if mined and base_fee is not None
+            else tx.max_fee_per_gas
+        )
+    else:
+        gas_price = tx.gas_price or 0
+    out: dict[str, Any] = {
+        "blockHash": "0x" + block.hash.hex() if block is not None else None,
+        "blockNumber": hex(block.number) if block is not None else None,
+        "from": "0x" + tx.sender.hex(),
+        "gas": hex(tx.gas),
+        "gasPrice": hex(gas_price),
+    }
+    if tx.type >= 2:
+        out["maxFeePerGas"] = hex(tx.max_fee_per_gas)
+        out["maxPriorityFeePerGas"] = hex(tx.max_priority_fee_per_gas)
+    out["hash"] = "0x" + tx.hash.hex()
+    out["input"] = "0x" + tx.data.hex()
+    out["nonce"] = hex(tx.nonce)
+    out["to"] = "0x" + tx.to.hex() if tx.to is not None else None
+    out["transactionIndex"] = hex(index) if index is not None and mined else None
+    out["value"] = hex(tx.value)
+    out["type"] = hex(tx.type)
+    if tx.type >= 1:
+        out["accessList"] = [
+            {"address": "0x" + a.hex(), "storageKeys": ["0x" + k.hex() for k in keys]}
+            for a, keys in tx.access_list
+        ]
+    if tx.chain_id is not None:
+        out["chainId"] = hex(tx.chain_id)
+    if tx.type == 4:
+        out["authorizationList"] = [
+            {
+                "chainId": hex(a.chain_id),
+                "address": "0x" + a.address.hex(),
+                "nonce": hex(a.nonce),
+                "yParity": hex(a.y_parity),
+                "r": hex(a.r),
+                "s": hex(a.s),
+            }
+            for a in tx.authorization_list
+        ]
+    out["v"] = hex(tx.v)
+    out["r"] = hex(tx.r)
+    out["s"] = hex(tx.s)
+    if tx.type >= 1:
+        out["yParity"] = hex(tx.v)
+    return out
+
+
+def log_json(
+    log: Log, block: Block, tx_index: int, log_index: int, removed: bool = False
+) -> dict[str, Any]:
+    """geth's types.Log (struct order)."""
+    return {
+        "address": "0x" + log.address.hex(),
+        "topics": ["0x" + t.hex() for t in log.topics],
+        "data": "0x" + log.data.hex(),
+        "blockNumber": hex(block.number),
+        "transactionHash": "0x" + block.transactions[tx_index].hash.hex(),
+        "transactionIndex": hex(tx_index),
+        "blockHash": "0x" + block.hash.hex(),
+        "blockTimestamp": hex(block.header.timestamp),
+        "logIndex": hex(log_index),
+        "removed": removed,
+    }
+
+
+def log_entry_json(entry: LogEntry) -> dict[str, Any]:
+    return log_json(entry.log, entry.block, entry.tx_index, entry.log_index, entry.removed)
+
+
+def receipt_json(location: TxLocation) -> dict[str, Any]:
+    """geth's MarshalReceipt (a map: sorted keys)."""
+    block, index = location.block, location.index
+    tx, receipt = location.tx, location.receipt
+    return {
+        "blockHash": "0x" + block.hash.hex(),
+        "blockNumber": hex(block.number),
+        "contractAddress": (
+            "0x" + receipt.contract_address.hex() if receipt.contract_address is not None else None
+        ),
+        "cumulativeGasUsed": hex(receipt.cumulative_gas_used),
+        "effectiveGasPrice": hex(receipt.effective_gas_price),
+        "from": "0x" + tx.sender.hex(),
+        "gasUsed": hex(receipt.gas_used),
+        "logs": [
+            log_json(log, block, index, receipt.first_log_index + i)
+            for i, log in enumerate(receipt.logs)
+        ],
+        "logsBloom": "0x" + receipt.bloom.hex(),
+        "status": "0x1" if receipt.success else "0x0",
+        "to": "0x" + tx.to.hex() if tx.to is not None else None,
+        "transactionHash": "0x" + tx.hash.hex(),
+        "transactionIndex": hex(index),
+        "type": hex(tx.type),
+    }
+
+
+def proof_json(proof: AccountProof, key_widths: Sequence[int]) -> dict[str, Any]:
+    """geth's AccountResult (struct order). Each storage key comes back as the client
+    sent it: a 32-byte key as 32 bytes, any other as a quantity (``key_widths`` holds the
+    byte length of each key as given, in ``proof.storage_proof`` order)."""
+    return {
+        "address": "0x" + proof.address.hex(),
+        "accountProof": ["0x" + node.hex() for node in proof.account_proof],
+        "balance": hex(proof.balance),
+        "codeHash": "0x" + proof.code_hash.hex(),
+        "nonce": hex(proof.nonce),
+        "storageHash": "0x" + proof.storage_hash.hex(),
+        "storageProof": [
+            {
+                "key": "0x" + p.key.to_bytes(32, "big").hex() if width == 32 else hex(p.key),
+                "value": hex(p.value),
+                "proof": ["0x" + node.hex() for node in p.proof],
+            }
+            for p, width in zip(proof.storage_proof, key_widths, strict=True)
+        ],
+    }
+
+
+# -- rendered text, cached -------------------------------------------------------------
+
+_RENDERED: dict[tuple[Any, ...], str] = {}
+_RENDERED_LIMIT: Final = 200_000  # entries; the cache is cleared when full
+
+
+def _rendered(key: tuple[Any, ...], render: Callable[[], Any]) -> str:
+    text = _RENDERED.get(key)
+    if text is None:
+        if len(_RENDERED) >= _RENDERED_LIMIT:
+            _RENDERED.clear()
+        text = _RENDERED[key] = json.dumps(render(), separators=(",", ":"))
+    return text
+
+
+def block_text(block: Block, full: bool) -> RawJson:
+    """:func:`block_json` as compact JSON text, rendered once per block."""
+    return RawJson(_rendered(("block", block.hash, full), lambda: block_json(block, full)))
+
+
+def receipt_text(location: TxLocation) -> RawJson:
+    """:func:`receipt_json` as compact JSON text, rendered once per receipt."""
+    key = ("receipt", location.block.hash, location.index)
+    return RawJson(_rendered(key, lambda: receipt_json(location)))
+
+
+def header_text(block: Block) -> RawJson:
+    """:func:`header_json` as compact JSON text (one per block, for every newHeads
+    subscription)."""
+    return RawJson(_rendered(("header", block.hash), lambda: header_json(block)))
+
+
+def _log_text(entry: LogEntry) -> str:
+    key = ("log", entry.block.hash, entry.log_index, entry.removed)
+    return _rendered(key, lambda: log_entry_json(entry))
+
+
+def log_entry_text(entry: LogEntry) -> RawJson:
+    """:func:`log_entry_json` as compact JSON text, rendered once per log."""
+    return RawJson(_log_text(entry))
+
+
+def log_entries_json(entries: list[LogEntry]) -> RawJson:
+    """A JSON array of logs, each rendered once and reused."""
+    return RawJson("[" + ",".join(_log_text(e) for e in entries) + "]")
