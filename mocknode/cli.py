@@ -73,12 +73,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--mnemonic", default=DEFAULT_MNEMONIC, help="mnemonic for the dev accounts"
     )
+    parser.add_argument(
+        "--auto-impersonate",
+        action="store_true",
+        help="eth_sendTransaction from any address, without its key (as anvil's flag)",
+    )
     return parser
 
 
 def config_from_args(args: argparse.Namespace) -> NodeConfig:
     chain = ChainConfig(
-        chain_id=args.chain_id, accounts=args.accounts, balance=args.balance, mnemonic=args.mnemonic
+        chain_id=args.chain_id,
+        accounts=args.accounts,
+        balance=args.balance,
+        mnemonic=args.mnemonic,
+        auto_impersonate=args.auto_impersonate,
     )
     ipc_path = None if args.no_ipc else (args.ipc_path or default_ipc_path())
     return NodeConfig(host=args.host, port=args.port, ipc_path=ipc_path, chain=chain)

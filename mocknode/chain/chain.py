@@ -285,8 +285,9 @@ class Chain:
         self._admit(tx)
         for listener in list(self.pending_listeners):
             listener(tx)
-        for hook in list(self.admission_hooks):
-            hook(tx)
+        if self.admission_hooks:
+            for hook in list(self.admission_hooks):
+                hook(tx)
         if self.automine:
             self._automine()
         return tx.hash
@@ -515,14 +516,11 @@ class Chain:
         block; pooled orphans are announced to the pending listeners again, as geth's
         pool does. Snapshots taken before the reorg still revert to the old branch.
         """
-        head = self.head.number
-        if not 0 <= depth <= head:
-            raise InvalidRequest(
-                "Reorg depth must not exceed current chain height: "
-                f"current height {head}, depth {depth}"
-            )
         from mocknode.chain import reorg as plans
         from mocknode.chain.tx import validation
+
+        head = self.head.number
+        plans.check_depth(depth, head)
 
         for tx, _ in transactions:
             validation.validate_static(

@@ -53,6 +53,27 @@ class ReorgOutcome:
     discarded: tuple[Tx, ...]  # transactions no longer valid (nonce spent, cannot pay)
 
 
+def check_depth(depth: int, height: int) -> None:
+    """A reorg removes at most every block but genesis (anvil's words)."""
+    if not 0 <= depth <= height:
+        raise InvalidRequest(
+            "Reorg depth must not exceed current chain height: "
+            f"current height {height}, depth {depth}"
+        )
+
+
+def check_offsets(offsets: Iterable[int], blocks: int) -> None:
+    """Every given transaction goes in one of the ``blocks`` new blocks (anvil's words)."""
+    if blocks < 0:
+        raise InvalidRequest(f"a reorg cannot mine {blocks} blocks")
+    for offset in offsets:
+        if not 0 <= offset < blocks:
+            raise InvalidRequest(
+                "Block number for reorg tx will exceed the reorged chain height. "
+                f"Block number {offset} must not exceed (depth-1) {blocks - 1}"
+            )
+
+
 @dataclass(frozen=True, slots=True)
 class ReorgPlan:
     """A new branch, decided: what each new block is offered, in order, and what
@@ -78,14 +99,7 @@ def plan(
     less those ``drop`` names. Raises :class:`InvalidRequest` (anvil's words where it
     has them) for an offset outside the new branch, an unknown mode or a dropped hash
     that is not an orphan's."""
-    if blocks < 0:
-        raise InvalidRequest(f"a reorg cannot mine {blocks} blocks")
-    for _, offset in transactions:
-        if not 0 <= offset < blocks:
-            raise InvalidRequest(
-                "Block number for reorg tx will exceed the reorged chain height. "
-                f"Block number {offset} must not exceed (depth-1) {blocks - 1}"
-            )
+    check_offsets((offset for _, offset in transactions), blocks)
     if reinclude not in REINCLUDE_MODES:
         raise InvalidRequest(
             f"unknown reinclude mode {reinclude!r}: one of {', '.join(REINCLUDE_MODES)}"

@@ -28,7 +28,8 @@ def new_chain(**options: object) -> Chain:
 
 def mined(chain: Chain, tx_hash: bytes) -> TxLocation:
     location = chain.receipt(tx_hash)  # type: ignore[arg-type]
-    assert location is not None and location.receipt.success
+    assert location is not None
+    assert location.receipt.success
     return location
 
 
@@ -40,7 +41,8 @@ def test_an_impersonated_account_sends_with_anvils_placeholder_signature() -> No
     chain.signers.impersonate(WHALE)
     tx_hash = chain.send_transaction(TxArgs(sender=WHALE, to=bob, value=5))
     tx = mined(chain, tx_hash).tx
-    assert tx.sender == WHALE and tx.impersonated
+    assert tx.sender == WHALE
+    assert tx.impersonated
     assert (tx.v, tx.r, tx.s) == (0, 1, 1)
     assert tx.hash == keccak(tx.raw + WHALE)  # unique per sender, as anvil's
     assert chain.transaction(tx_hash) == mined(chain, tx_hash)
@@ -62,7 +64,9 @@ def test_the_same_fields_from_two_impersonated_accounts_get_two_hashes() -> None
     second = chain.send_transaction(TxArgs(sender=OTHER, **args))  # type: ignore[arg-type]
     assert first != second
     a, b = chain.pool.get(first), chain.pool.get(second)
-    assert a is not None and b is not None and a.raw == b.raw
+    assert a is not None
+    assert b is not None
+    assert a.raw == b.raw
 
 
 def test_legacy_transactions_get_an_eip155_placeholder_v() -> None:

@@ -139,7 +139,8 @@ def test_a_held_transaction_waits_for_its_block_number_and_timestamp() -> None:
     pool.add(other)
     assert not pool.holding
     assert pool.hold(held.hash, Hold(not_before_block=5, not_before_timestamp=1000))
-    assert pool.holding and pool.held(held.hash) == Hold(5, 1000)
+    assert pool.holding
+    assert pool.held(held.hash) == Hold(5, 1000)
     nonces = {ALICE: 0, BOB: 0}
     assert pool.executable(nonces) == [other]  # no block named: every hold applies
     assert pool.executable(nonces, (4, 2000)) == [other]
@@ -168,7 +169,8 @@ def test_holds_go_with_their_transaction_and_copies() -> None:
     pool.hold(old.hash, Hold())
     clone = pool.copy()
     pool.add(new)  # a replacement is not held
-    assert pool.held(old.hash) is None and not pool.holding
+    assert pool.held(old.hash) is None
+    assert not pool.holding
     assert clone.held(old.hash) == Hold()
     clone.remove(old)
     assert not clone.holding
@@ -188,7 +190,9 @@ def test_remove_sender_and_clear() -> None:
     pool.hold(mine[0].hash, Hold())
     assert pool.remove_sender(ALICE) == [mine[1], mine[2], mine[0]]  # by nonce
     assert pool.remove_sender(ALICE) == []
-    assert list(pool) == [theirs] and not pool.holding
+    assert list(pool) == [theirs]
+    assert not pool.holding
     assert pool.senders() == [BOB]
     assert pool.clear() == [theirs]
-    assert len(pool) == 0 and pool.senders() == []
+    assert len(pool) == 0
+    assert pool.senders() == []

@@ -52,7 +52,8 @@ def test_drop_transaction_and_the_gap_it_leaves() -> None:
     assert chain.nonce(alice, PENDING) == 0  # nonce 1 now waits behind a gap
     chain.mine()
     assert chain.head.transactions == ()
-    assert chain.transaction(second) is not None and chain.receipt(second) is None
+    assert chain.transaction(second) is not None
+    assert chain.receipt(second) is None
 
 
 def test_drop_all_and_remove_pool_transactions() -> None:
@@ -77,7 +78,8 @@ def test_a_hook_holds_a_transaction_for_some_blocks_under_automine() -> None:
 
     chain.admission_hooks.append(delay_first)
     held = send(chain, 0)
-    assert chain.head.number == 0 and chain.receipt(held) is None
+    assert chain.head.number == 0
+    assert chain.receipt(held) is None
     assert chain.transaction(held) == pooled(chain, held)  # pending, readable
     send(chain, 1)
     assert chain.head.number == 1  # others are mined as usual
@@ -85,7 +87,8 @@ def test_a_hook_holds_a_transaction_for_some_blocks_under_automine() -> None:
     assert chain.receipt(held) is None
     send(chain, 1)  # block 3 may take it: automine mines it with this one
     location = chain.receipt(held)
-    assert location is not None and location.block.number == 3
+    assert location is not None
+    assert location.block.number == 3
     assert chain.head.number == 4
 
 
@@ -98,7 +101,8 @@ def test_a_hold_by_timestamp_follows_the_clock_and_time_travel() -> None:
     chain.time.increase(100)
     chain.mine()
     location = chain.receipt(tx_hash)
-    assert location is not None and location.block.header.timestamp == START + 136
+    assert location is not None
+    assert location.block.header.timestamp == START + 136
 
 
 def test_a_hold_forever_lasts_until_release_which_automine_follows_at_once() -> None:
@@ -108,10 +112,12 @@ def test_a_hold_forever_lasts_until_release_which_automine_follows_at_once() -> 
     chain.admission_hooks.clear()
     second = send(chain)  # behind the held nonce: waits too
     chain.mine(3)
-    assert chain.receipt(first) is None and chain.receipt(second) is None
+    assert chain.receipt(first) is None
+    assert chain.receipt(second) is None
     assert chain.release(first)
     assert not chain.release(first)
-    assert chain.receipt(first) is not None and chain.receipt(second) is not None
+    assert chain.receipt(first) is not None
+    assert chain.receipt(second) is not None
     with pytest.raises(InvalidRequest, match="is not in the pool"):
         chain.hold(first)
 
@@ -123,7 +129,8 @@ def test_a_hook_may_drop_what_it_is_shown_the_sender_still_got_a_hash() -> None:
     chain.admission_hooks.append(lambda tx: chain.drop_transaction(tx.hash) and None)
     tx_hash = send(chain)
     assert announced == [tx_hash]  # announced before the hook acted
-    assert chain.head.number == 0 and chain.transaction(tx_hash) is None
+    assert chain.head.number == 0
+    assert chain.transaction(tx_hash) is None
 
 
 def test_replace_bumps_both_fees_keeps_the_nonce_and_wins() -> None:
@@ -150,7 +157,8 @@ def test_replace_as_a_cancel_and_for_a_legacy_transaction() -> None:
     chain = new_chain(automine=False)
     legacy = pooled(chain, send(chain, value=7, gas_price=3 * GWEI))
     cancel = chain.replace_transaction(legacy.hash, fee_bump_percent=50, cancel=True)
-    assert cancel.type == 0 and cancel.gas_price == cancel.max_fee_per_gas == 4_500_000_000
+    assert cancel.type == 0
+    assert cancel.gas_price == cancel.max_fee_per_gas == 4_500_000_000
     assert (cancel.to, cancel.value, cancel.data, cancel.gas) == (legacy.sender, 0, b"", 21000)
     with pytest.raises(TxRejected, match="replacement transaction underpriced"):
         chain.replace_transaction(cancel.hash, fee_bump_percent=5)
@@ -175,8 +183,10 @@ def test_replace_a_transaction_signed_elsewhere_and_with_automine() -> None:
     assert chain.receipt(original) is None  # held by the hook
     replacement = chain.replace_transaction(original)
     # The node holds no key for it: a third party's transaction, placeholder-signed.
-    assert replacement.impersonated and replacement.sender == OUTSIDER_ADDRESS
+    assert replacement.impersonated
+    assert replacement.sender == OUTSIDER_ADDRESS
     location = chain.receipt(replacement.hash)  # automine mined it at once
-    assert location is not None and location.receipt.success
+    assert location is not None
+    assert location.receipt.success
     assert chain.transaction(original) is None
     assert chain.balance(Address(b"\x55" * 20), LATEST) == 3

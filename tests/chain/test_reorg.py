@@ -129,7 +129,8 @@ def test_reinclude_same_puts_every_orphan_back_at_its_offset_in_new_blocks() -> 
         assert new.hash != orphan.hash
         assert new.transactions == orphan.transactions
         receipt = chain.receipt(new.transactions[0].hash)
-        assert receipt is not None and receipt.block is new
+        assert receipt is not None
+        assert receipt.block is new
     # Same transactions, same order: the same balances (the coinbase is the zero
     # address). Not the same state root: EIP-2935's contract holds the new parent hashes.
     assert [chain.balance(a.address, LATEST) for a in chain.accounts[:3]] == balances
@@ -223,7 +224,8 @@ def test_a_given_transaction_that_cannot_run_yet_waits_for_the_next_block_then_t
     outcome = chain.reorg(2, transactions=[(ahead, 0), (first, 1)], drop="all")
     # Nonce 1 at offset 0 waits for nonce 0 (offset 1) and follows it there.
     assert [block_topics(block) for block in chain.blocks[1:]] == [[], [6, 7]]
-    assert outcome.pooled == () and outcome.discarded == ()
+    assert outcome.pooled == ()
+    assert outcome.discarded == ()
 
     chain = new_chain()
     batch(chain, [(0, 1)])
@@ -289,8 +291,10 @@ def test_rollback_shortens_the_chain_and_mines_nothing_even_with_automine() -> N
     tx_hash = chain.blocks[2].transactions[0].hash
     outcome = chain.rollback()
     assert chain.head.number == 1
-    assert outcome.added == () and [b.number for b in outcome.removed] == [2]
-    assert chain.automine and chain.pool.get(tx_hash) is not None
+    assert outcome.added == ()
+    assert [b.number for b in outcome.removed] == [2]
+    assert chain.automine
+    assert chain.pool.get(tx_hash) is not None
     assert chain.receipt(tx_hash) is None
     log_tx(chain, 2, 3)  # the next transaction mines the waiting one too
     assert chain.receipt(tx_hash) is not None
@@ -432,7 +436,8 @@ def test_cut_and_restore_give_back_the_same_chain() -> None:
     cut_off = branches.cut(chain.canon, chain.state, 1)
     assert [block.number for block in cut_off.blocks] == [2, 3]
     assert cut_off.commit == commits[-1] + 1  # the storage edit after the head
-    assert chain.head.number == 1 and chain.state.head == commits[2] - 1
+    assert chain.head.number == 1
+    assert chain.state.head == commits[2] - 1
     assert cut_off.on(chain.canon, chain.state)
     branches.restore(chain.canon, chain.state, cut_off)
     assert fingerprint(chain) == before
