@@ -170,7 +170,10 @@ class Chain:
 
     def state_at(self, block: Block) -> StateReader:
         """State as of ``block``; for the head, including edits made since it was mined."""
-        return self.state.reader(self._commit_of(block))
+        commits = self.canon.commits
+        if block.number == len(commits) - 1:
+            return self.state.reader()
+        return self.state.reader(commits[block.number])
 
     def reader(self, ref: BlockRef) -> StateReader:
         return self.state_at(self.resolve(ref))
