@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import Any
 
 import h11
 import trio
@@ -24,7 +26,7 @@ from wsproto.events import (
 )
 
 from mocknode.io.ipc import serve_ipc
-from mocknode.io.session import Push, Session, Transport
+from mocknode.io.session import ConnInfo, Push, Session
 from mocknode.io.tcp import serve_tcp
 from mocknode.wire.http import HttpOptions
 
@@ -34,9 +36,10 @@ class UpperSession:
     notifications before replying, ``{"boom": 1}`` raises, ``{"silent": 1}`` replies
     nothing, ``{"sleep": s}`` sleeps first."""
 
-    def __init__(self, registry: Registry, transport: Transport, push: Push | None) -> None:
+    def __init__(self, registry: Registry, info: ConnInfo, push: Push | None) -> None:
         self.registry = registry
-        self.transport = transport
+        self.info = info
+        self.transport = info.transport
         self.push = push
         self.closed = False
 
@@ -65,25 +68,34 @@ class UpperSession:
 class Registry:
     sessions: list[UpperSession] = field(default_factory=list)
 
-    def factory(self, transport: Transport, push: Push | None) -> Session:
-        session = UpperSession(self, transport, push)
+    def factory(self, info: ConnInfo, push: Push | None) -> Session:
+        session = UpperSession(self, info, push)
         self.sessions.append(session)
         return session
 
 
 @asynccontextmanager
 async def tcp_server(
-    registry: Registry, options: HttpOptions | None = None, max_queued: int = 4096
+    registry: Registry,
+    options: HttpOptions | None = None,
+    max_queued: int = 4096,
+    *,
+    fast_path: bool = True,
+    **hooks: Any,
 ) -> AsyncIterator[int]:
+    """``serve_tcp`` on a free port; ``fast_path`` overrides the options' own (the io
+    tests run in both modes, like the wire tests); ``hooks`` go to serve_tcp as is."""
+    opts = replace(options or HttpOptions(), fast_path=fast_path)
     async with trio.open_nursery() as nursery:
         port = await nursery.start(
-            lambda task_status: serve_tcp(
+            partial(
+                serve_tcp,
                 registry.factory,
                 "127.0.0.1",
                 0,
-                options=options,
+                options=opts,
                 max_queued=max_queued,
-                task_status=task_status,
+                **hooks,
             )
         )
         yield port
@@ -91,9 +103,13 @@ async def tcp_server(
 
 
 @asynccontextmanager
-async def ipc_server(registry: Registry, path: str) -> AsyncIterator[str]:
+async def ipc_server(
+    registry: Registry, path: str, *, fast_path: bool = True, **hooks: Any
+) -> AsyncIterator[str]:
     async with trio.open_nursery() as nursery:
-        bound = await nursery.start(serve_ipc, registry.factory, path)
+        bound = await nursery.start(
+            partial(serve_ipc, registry.factory, path, fast_path=fast_path, **hooks)
+        )
         yield bound
         nursery.cancel_scope.cancel()
 
