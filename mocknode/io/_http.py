@@ -66,6 +66,8 @@ async def serve_http(
                     session = None
                 await _serve_ws(factory, dataclasses.replace(info, transport="ws"), event.ws, conn)
                 return
+            if conn.closed:
+                return  # aborted (the peer went away while we wrote): serve nothing more
             if session is None:
                 session = factory(info, None)
             try:

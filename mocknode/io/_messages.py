@@ -54,6 +54,8 @@ async def serve_messages(conn: Connection, proto: MessageProtocol, session: Sess
             if isinstance(event, Closed):
                 log.debug("connection closed: %s", event.reason)
                 return
+            if conn.closed:
+                return  # hung up (by a reply) or aborted: no more requests are served
             reply = await session.handle(event.payload)
             if type(reply) is bytes:
                 proto.send_message(reply)

@@ -344,3 +344,72 @@ def test_remembered_heads_stay_bounded(new_http: NewHttp) -> None:
         run = drive(new_http(), request(body=BODY, headers=[*JSON, (b"X-N", b"%d" % i)]))
         assert run.messages == [BODY]
     assert 0 < len(http._HEAD_CACHE) <= http._HEAD_CACHE_SIZE
+
+
+# -- answers chosen by the layer above (faults) ---------------------------------------
+
+
+def test_respond_status_writes_that_status_and_keeps_alive(new_http: NewHttp) -> None:
+    conn = new_http()
+    conn.receive_data(request(body=BODY) + request(body=BODY))
+    assert isinstance(conn.next_event(), Message)
+    conn.respond_status(429, b"slow\n", [("Retry-After", "1"), ("Content-Length", "99")])
+    assert conn.data_to_send() == (
+        b"HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        b"Access-Control-Allow-Origin: *\r\nRetry-After: 1\r\nContent-Length: 5\r\n\r\nslow\n"
+    )
+    assert conn.next_event() == Message(BODY)
+
+
+def test_respond_status_without_keep_alive_closes(new_http: NewHttp) -> None:
+    conn = new_http(cors_origins=())
+    conn.receive_data(request(body=BODY) + request(body=BODY))
+    assert isinstance(conn.next_event(), Message)
+    conn.respond_status(503, keep_alive=False)
+    assert conn.data_to_send() == (
+        b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        b"Connection: close\r\nContent-Length: 0\r\n\r\n"
+    )
+    assert conn.next_event() == Closed("connection close")
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "headers"),
+    [
+        (100, b"", []),
+        (600, b"", []),
+        (204, b"x", []),
+        (429, b"", [("Bad Name", "1")]),
+        (429, b"", [("X", " padded")]),
+        (429, b"", [("X", "line\nbreak")]),
+        (429, b"", [("X", "\u20ac")]),
+    ],
+)
+def test_respond_status_refuses_what_http_cannot_carry(
+    new_http: NewHttp, status: int, body: bytes, headers: list[tuple[str, str]]
+) -> None:
+    conn = new_http()
+    conn.receive_data(request(body=BODY))
+    assert isinstance(conn.next_event(), Message)
+    with pytest.raises(ValueError):
+        conn.respond_status(status, body, headers)
+    assert conn.data_to_send() == b""
+    conn.respond(b"[]")  # nothing was sent: the request can still be answered
+    assert parse_responses(conn.data_to_send())[0].status == 200
+
+
+def test_respond_out_of_band_sends_nothing_and_reads_on(new_http: NewHttp) -> None:
+    conn = new_http()
+    conn.receive_data(request(body=b"[1]") + request(body=b"[2]"))
+    assert conn.next_event() == Message(b"[1]")
+    conn.respond_out_of_band()
+    assert conn.data_to_send() == b""
+    assert conn.next_event() == Message(b"[2]")
+
+
+def test_fail_reports_the_same_close_in_both_modes(new_http: NewHttp) -> None:
+    conn = new_http()
+    conn.receive_data(request(body=BODY))
+    conn.next_event()
+    conn.fail(503, "busy")
+    assert conn.next_event() == Closed("failed")

@@ -157,3 +157,23 @@ def test_concatenated_values_split_anywhere(
     events = feed(IpcConnection(fast_path=fast_path), *pieces)
     assert not any(isinstance(e, Garbage | Closed) for e in events)
     assert [json.loads(p) for p in payloads(events)] == docs
+
+
+def test_invalid_utf8_inside_a_string_is_a_message_as_in_go(new_ipc: NewIpc) -> None:
+    data = b'{"s":"\xff\xfe"}' + REQ
+    assert payloads(feed(new_ipc(), data)) == [b'{"s":"\xff\xfe"}', REQ]
+    assert payloads(feed(new_ipc(), data[:7], data[7:])) == [b'{"s":"\xff\xfe"}', REQ]
+
+
+def test_invalid_utf8_outside_strings_is_garbage(new_ipc: NewIpc) -> None:
+    assert feed(new_ipc(), b'{"a":\xff}') == [Garbage(b'{"a":\xff}')]
+
+
+def test_nesting_past_the_limit_is_garbage_however_it_arrives(new_ipc: NewIpc) -> None:
+    deep = b"[" * 513 + b"]" * 513
+    ok = b"[" * 512 + b"]" * 512
+    assert payloads(feed(new_ipc(), ok)) == [ok]
+    assert feed(new_ipc(), deep) == [Garbage(deep)]
+    assert feed(new_ipc(), deep[:300], deep[300:]) == [Garbage(deep)]
+    wide = b"[" + b"[]," * 600 + b"[]]"  # many brackets, shallow: fine
+    assert payloads(feed(new_ipc(), wide)) == [wide]
