@@ -26,6 +26,8 @@ _FIELD_VALUE: Final = re.compile(rb"(?:[^\x00\s]+(?:[ \t]+[^\x00\s]+)*)?")
 
 def path_allowed(target: bytes, prefix: str) -> bool:
     """geth's ``--http.rpcprefix`` check, on the path without its query string."""
+    if prefix == "/":  # the default: any path (a target starting with "/" has one)
+        return target[:1] == b"/"
     return target.partition(b"?")[0].decode("latin-1").startswith(prefix)
 
 

@@ -22,6 +22,11 @@ POST (or GET with a body) with JSON type    :class:`Message`; :meth:`respond` se
 bytes that are not HTTP                     400 ``400 Bad Request``, close
 ==========================================  ===============================================
 
+Besides :meth:`HttpConnection.respond`, the layer above may answer a message with
+:meth:`~HttpConnection.respond_status` (any final status, its own headers, keep-alive
+or not: a fault's 429 or 502), :meth:`~HttpConnection.fail` (500 and close) or
+:meth:`~HttpConnection.respond_out_of_band` (it wrote raw bytes itself).
+
 Choices where geth and anvil differ (and why):
 
 - Methods: geth only refuses PUT and DELETE (405) and lets e.g. PATCH fall through to
@@ -56,7 +61,11 @@ decide a request is plain and leaves every refusal to h11.
 The first request that is not of that shape (chunked body, ``Expect``, ``Upgrade``,
 ``Connection: close``, HTTP/1.0, a bad header, any error answer ...) hands the
 connection, with every unparsed byte, to h11 for good, so every unusual case keeps
-exactly h11's behaviour and the fast path never has to be right about them.
+exactly h11's behaviour and the fast path never has to be right about them; it hands
+over at the byte where h11 would act (an obviously bad request line is refused at
+once), so even the timing of an error answer is h11's. ``HttpOptions(fast_path=False)``
+uses h11 from the first byte; ``tests/wire/test_wire_fastpath_equal.py`` feeds both
+modes the same split byte streams and requires the same events and bytes at every step.
 """
 
 from __future__ import annotations
@@ -91,6 +100,9 @@ _REASONS = {int(s): s.phrase.encode() for s in HTTPStatus}
 TEXT_415 = "invalid content type, only application/json is supported"
 # Framing headers belong to this module: a status reply's own are dropped.
 _FRAMING_HEADERS = frozenset((b"content-length", b"transfer-encoding", b"connection"))
+
+_NOT_PLAIN: tuple[int, bytes | None] = (-1, None)  # a judged head the fast path leaves to h11
+_PLAIN_HEADS_SIZE = 64
 
 __all__ = [
     "ACCEPTED_CONTENT_TYPES",
@@ -146,6 +158,9 @@ class HttpConnection:
         # Fast path state: bytes not yet parsed, and the Origin of the request owed a reply.
         self._pending = FastPathBuffer(self._opts.fast_path)
         self._fast_origin: bytes | None = None
+        # Heads seen on this connection, judged against its options: a keep-alive client
+        # repeats the same few heads, so a request costs one dict lookup (bounded).
+        self._plain_heads: dict[bytes, tuple[int, bytes | None]] = {}
         # "HTTP/1.1 200 OK" plus the headers before Content-Length, per request origin:
         # built once, since a client's origin rarely changes between its requests.
         self._ok_heads: dict[bytes | None, bytes] = {}
@@ -180,22 +195,23 @@ class HttpConnection:
     def _fast_event(self) -> Message | NeedData | None:
         """The next plain JSON POST from the buffer, NEED_DATA, or None to use h11."""
         buffer = self._pending.buffer
+        if not buffer:
+            return NEED_DATA  # next_event has handled EOF on an empty buffer
         eof = self._pending.eof
         end = buffer.find(b"\r\n\r\n")
         if end < 0:
             if eof or len(buffer) > self._opts.max_header_bytes or _h11_would_act(buffer):
                 return None
             return NEED_DATA
-        parsed = simple_request(bytes(buffer[:end]))
-        if parsed is None:
-            return None
-        target, length, origin, json_type = parsed
-        # The same rules as _on_request's; any refusal is left to h11's side to answer.
-        if (
-            not json_type
-            or oversize_text(length, self._opts.max_body) is not None
-            or not path_allowed(target, self._opts.path_prefix)
-        ):
+        head = bytes(buffer[:end])
+        plain = self._plain_heads.get(head)
+        if plain is None:
+            plain = self._judge(head)
+            if len(self._plain_heads) >= _PLAIN_HEADS_SIZE:
+                self._plain_heads.clear()
+            self._plain_heads[head] = plain
+        length, origin = plain
+        if length < 0:
             return None
         start = end + 4
         if len(buffer) < start + length:
@@ -205,6 +221,22 @@ class HttpConnection:
         self._fast_origin = origin
         self._awaiting_reply = True
         return Message(payload)
+
+    def _judge(self, head: bytes) -> tuple[int, bytes | None]:
+        """(content length, Origin) if the fast path may serve a request with this head,
+        else ``_NOT_PLAIN``. The same rules as :meth:`_on_request`'s, through the same
+        functions; any refusal is left to h11's side to answer."""
+        parsed = simple_request(head)
+        if parsed is None:
+            return _NOT_PLAIN
+        target, length, origin, json_type = parsed
+        if (
+            not json_type
+            or oversize_text(length, self._opts.max_body) is not None
+            or not path_allowed(target, self._opts.path_prefix)
+        ):
+            return _NOT_PLAIN
+        return length, origin
 
     def data_to_send(self) -> bytes:
         """Bytes queued for the socket since the last call."""

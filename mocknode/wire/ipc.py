@@ -117,7 +117,10 @@ class IpcConnection:
     def _decode_first(self) -> Message | None:
         """The first value in one C-level parse, when the buffer looks complete."""
         buf = self._buf
-        if self._pos or not _ends_like_a_value(buf):
+        if self._pos:
+            return None
+        last = buf[-1]
+        if last != 0x7D and last != 0x5D and not _ends_like_a_value(buf):  # } ]
             return None
         end = _first_value(buf, buf.count(b"[") + buf.count(b"{"))
         if end is None or end > self._max:
