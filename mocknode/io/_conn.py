@@ -87,6 +87,10 @@ class _Paced:
     chunks: tuple[bytes, ...]
     interval: float
 
+    @property
+    def seconds(self) -> float:
+        return self.interval * (len(self.chunks) - 1)
+
 
 class Connection:
     """One accepted stream: ``receive`` for the reading task, ``put`` for every writer."""
@@ -110,6 +114,7 @@ class Connection:
         self._writing = False  # a send is in progress (reader or writer)
         self._direct = False  # ... and it is a direct one, from inside the reader's scope
         self._hang_up_pending = False
+        self._paced_seconds = 0.0  # pacing still ahead in the queue (extends the flush)
         self._turn = trio.Event()  # set when a direct write ends, to wake the writer
         # The socket's descriptor for the request/response fast path below, only for
         # exactly a SocketStream; -1 for any other stream.
@@ -182,7 +187,9 @@ class Connection:
         if not data or self.closed:
             return
         chunks = tuple(data[i : i + chunk_size] for i in range(0, len(data), chunk_size))
-        await self._enqueue(_Paced(chunks, interval))
+        paced = _Paced(chunks, interval)
+        self._paced_seconds += paced.seconds
+        await self._enqueue(paced)
 
     async def _enqueue(self, item: bytes | _Paced) -> None:
         self._unwritten += 1
@@ -266,11 +273,13 @@ class Connection:
                 pass
 
     def finish(self) -> None:
-        """The reader is done: let the writer flush what is queued, then close."""
+        """The reader is done: let the writer flush what is queued (a dribble queued
+        gets its whole pacing time on top), then close."""
         self.closed = True
         self._send.close()
         self._writer_scope.deadline = min(
-            self._writer_scope.deadline, trio.current_time() + FLUSH_TIMEOUT
+            self._writer_scope.deadline,
+            trio.current_time() + FLUSH_TIMEOUT + self._paced_seconds,
         )
 
     async def write_loop(self) -> None:
@@ -297,10 +306,13 @@ class Connection:
                 self.abort()
 
     async def _write_paced(self, paced: _Paced) -> None:
-        for i, chunk in enumerate(paced.chunks):
-            if i:
-                await trio.sleep(paced.interval)
-            await self._stream.send_all(chunk)
+        try:
+            for i, chunk in enumerate(paced.chunks):
+                if i:
+                    await trio.sleep(paced.interval)
+                await self._stream.send_all(chunk)
+        finally:
+            self._paced_seconds -= paced.seconds
 
     async def _linger(self) -> None:
         """Half-close, then read until the peer closes (briefly), as Go's server does:

@@ -220,3 +220,17 @@ async def test_dribble_writes_chunks_at_the_interval(
 def test_replies_refuse_values_the_wire_cannot_carry(make: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         make()  # type: ignore[operator]
+
+
+@pytest.mark.trio
+async def test_a_long_dribble_is_not_cut_when_the_connection_ends(
+    fast_path: bool, autojump_clock: object
+) -> None:
+    # HTTP/1.0: the connection ends right after this answer, while 60 s of dribble are
+    # still queued; the whole answer must still arrive.
+    request = http_request(b"[1]").replace(b" HTTP/1.1\r\n", b" HTTP/1.0\r\n", 1)
+    async with tcp_server(Script({b"[1]": Dribble(PAYLOAD, 1, 0.5)}), fast_path=fast_path) as port:
+        sock = await raw_tcp(port)
+        await send_all(sock, request)
+        got = await recv_all(sock)
+        assert got.startswith(b"HTTP/1.1 200 OK\r\n") and got.endswith(b"\r\n\r\n" + PAYLOAD)
