@@ -12,7 +12,8 @@ Behaviour, chosen to match what geth's ``rpc/websocket.go`` gives clients:
 - every outbound message is exactly one **text** frame (a payload that is not valid UTF-8
   cannot be a text frame; it goes out as one binary frame rather than being mangled);
 - pings are answered with pongs, the close handshake is completed, and a protocol error
-  from the peer closes with the code wsproto chose (1002/1007).
+  from the peer closes with the code wsproto chose (1002/1007; the reason of a 1007 is
+  always ``invalid UTF-8``, not the codec's message).
 
 No extensions (permessage-deflate) are negotiated: frames then carry no cross-message
 state, so the order in which independent messages are encoded never matters.
@@ -51,7 +52,9 @@ from mocknode.wire.events import DEFAULT_MAX_MESSAGE, NEED_DATA, Closed, Message
 from mocknode.wire.fastpath import FastPathBuffer
 
 CLOSE_NORMAL = 1000
+CLOSE_INVALID_DATA = 1007
 CLOSE_TOO_BIG = 1009
+_INVALID_UTF8 = "invalid UTF-8"
 
 __all__ = [
     "DEFAULT_MAX_MESSAGE",
@@ -294,8 +297,12 @@ class WsConnection:
             self._closed = Closed(f"peer closed ({event.code})")
         elif state is ConnectionState.OPEN:
             # wsproto reports a peer protocol error as a CloseConnection while still open.
-            self._out.append(self._conn.send(CloseConnection(event.code, event.reason)))
-            self._closed = Closed(f"protocol error ({event.code}: {event.reason})")
+            # For bad UTF-8 its reason is the codec's message, with a byte position
+            # counted from wherever the peer's data happened to be split: a fixed text
+            # instead, so the close frame depends only on what the peer sent.
+            reason = _INVALID_UTF8 if event.code == CLOSE_INVALID_DATA else event.reason
+            self._out.append(self._conn.send(CloseConnection(event.code, reason)))
+            self._closed = Closed(f"protocol error ({event.code}: {reason})")
         else:
             # EOF (1006), or the answer to a close we sent.
             self._closed = Closed(f"closed ({event.code})")
