@@ -73,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--mnemonic", default=DEFAULT_MNEMONIC, help="mnemonic for the dev accounts"
     )
+    parser.add_argument(
+        "--no-fast-paths",
+        action="store_true",
+        help="parse every request with h11/wsproto (same answers, slower; for debugging)",
+    )
     return parser
 
 
@@ -81,7 +86,13 @@ def config_from_args(args: argparse.Namespace) -> NodeConfig:
         chain_id=args.chain_id, accounts=args.accounts, balance=args.balance, mnemonic=args.mnemonic
     )
     ipc_path = None if args.no_ipc else (args.ipc_path or default_ipc_path())
-    return NodeConfig(host=args.host, port=args.port, ipc_path=ipc_path, chain=chain)
+    return NodeConfig(
+        host=args.host,
+        port=args.port,
+        ipc_path=ipc_path,
+        chain=chain,
+        fast_paths=not args.no_fast_paths,
+    )
 
 
 def _banner(node: Node) -> str:
