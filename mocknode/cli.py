@@ -74,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--mnemonic", default=DEFAULT_MNEMONIC, help="mnemonic for the dev accounts"
     )
     parser.add_argument(
+        "--no-fast-paths",
+        action="store_true",
+        help="parse every request with h11/wsproto (same answers, slower; for debugging)",
+    )
+    parser.add_argument(
         "--auto-impersonate",
         action="store_true",
         help="eth_sendTransaction from any address, without its key (as anvil's flag)",
@@ -90,7 +95,13 @@ def config_from_args(args: argparse.Namespace) -> NodeConfig:
         auto_impersonate=args.auto_impersonate,
     )
     ipc_path = None if args.no_ipc else (args.ipc_path or default_ipc_path())
-    return NodeConfig(host=args.host, port=args.port, ipc_path=ipc_path, chain=chain)
+    return NodeConfig(
+        host=args.host,
+        port=args.port,
+        ipc_path=ipc_path,
+        chain=chain,
+        fast_paths=not args.no_fast_paths,
+    )
 
 
 def _banner(node: Node) -> str:

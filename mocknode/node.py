@@ -12,12 +12,13 @@ are thin shells over it: :func:`mocknode.open_mocknode` (in the caller's trio ru
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import trio
@@ -26,7 +27,7 @@ from mocknode.chain.chain import Chain
 from mocknode.chain.config import ChainConfig
 from mocknode.chain.logs.query import Filters
 from mocknode.io.ipc import serve_ipc
-from mocknode.io.session import Push, Session, Transport
+from mocknode.io.session import ConnInfo, Push, Session, Transport
 from mocknode.io.tcp import serve_tcp
 from mocknode.rpc import methods as _methods  # noqa: F401  (registers every method)
 from mocknode.rpc.context import Context
@@ -67,6 +68,9 @@ class NodeConfig:
     ipc_path: str | None = field(default_factory=default_ipc_path)  # None: no IPC
     chain: ChainConfig = field(default_factory=ChainConfig)
     http: HttpOptions = field(default_factory=HttpOptions)
+    # False: h11/wsproto/the IPC scanner read everything, and sockets go through trio's
+    # general stream path (same bytes out; for debugging and proving the fast paths).
+    fast_paths: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,22 +121,40 @@ class Node:
         self.filters = Filters(self.chain, ids=self.ids)
         self.endpoints: Endpoints | None = None
         self._warm_up: threading.Thread | None = None
+        # Connection ids for every listener of this node, from 1 (ConnInfo.id).
+        self._conn_ids = itertools.count(1).__next__
 
-    def session(self, transport: Transport, push: Push | None) -> Session:
-        return RpcSession(self, transport, push)
+    def session(self, info: ConnInfo, push: Push | None) -> Session:
+        return RpcSession(self, info.transport, push)
 
     async def serve(
         self, *, task_status: trio.TaskStatus[Endpoints] = trio.TASK_STATUS_IGNORED
     ) -> None:
         """Listen on every configured transport until cancelled; report the endpoints."""
         config = self.config
+        http = config.http if config.fast_paths else replace(config.http, fast_path=False)
         async with trio.open_nursery() as nursery:
             port = await nursery.start(
-                partial(serve_tcp, self.session, config.host, config.port, options=config.http)
+                partial(
+                    serve_tcp,
+                    self.session,
+                    config.host,
+                    config.port,
+                    options=http,
+                    conn_ids=self._conn_ids,
+                )
             )
             ipc_path = None
             if config.ipc_path is not None:
-                ipc_path = await nursery.start(serve_ipc, self.session, config.ipc_path)
+                ipc_path = await nursery.start(
+                    partial(
+                        serve_ipc,
+                        self.session,
+                        config.ipc_path,
+                        fast_path=config.fast_paths,
+                        conn_ids=self._conn_ids,
+                    )
+                )
             nursery.start_soon(self._interval_miner)
             self._start_warm_up()
             host = config.host if ":" not in config.host else f"[{config.host}]"

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import trio
 
 from mocknode.controls import NodeControls, node_config
-from mocknode.io.session import Session
+from mocknode.io.session import ConnInfo, Session
 from mocknode.node import Node, NodeConfig, open_node
 
 T = TypeVar("T")
@@ -67,10 +67,10 @@ class TrioMockNode(NodeControls):
         """
         __tracebackhide__ = True  # a failure points at the test's call, not in here
         if self._session is None:
-            self._session = self.node.session("http", None)
+            self._session = self.node.session(ConnInfo(0, "http", "in-process"), None)
         body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
         raw = await self._session.handle(json.dumps(body).encode())
-        assert raw is not None
+        assert isinstance(raw, bytes)
         answer = json.loads(raw)
         error = answer.get("error")
         if error is not None:

@@ -16,7 +16,16 @@ Fast path: a reply written while nothing is queued or being written goes straigh
 the socket from the reading task. Handing it to the writer task costs an extra trip
 through trio's scheduler per request (~15-20% of an ``eth_blockNumber`` round trip);
 the counters below keep the order exact, since a reply only bypasses the queue when
-the queue is empty and the writer holds nothing in hand.
+the queue is empty and the writer holds nothing in hand. On a stream that is exactly a
+:class:`trio.SocketStream` (a type check: a wrapped stream is never mistaken for one),
+reads and writes that the kernel can satisfy at once also skip trio's stream layer and
+use the socket's file descriptor directly. Any other stream (a fault layer's wrapper,
+memory streams in tests) takes trio's general path for everything.
+
+The connection-level actions replies need live here, once, for every transport:
+:meth:`Connection.hang_up` (FIN after what is queued), :meth:`Connection.reset` (RST),
+:meth:`Connection.idle` (a stall), :meth:`Connection.put_paced` (a dribble), and
+:func:`apply_accept_reply` for a reply chosen before anything was read.
 
 Failures stay inside their connection: :func:`run_connection` logs any exception and
 closes that stream; the listener never sees it.
@@ -24,13 +33,27 @@ closes that stream; the listener never sees it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import math
+import os
 import socket
+import struct
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 import trio
 
+from mocknode.io.reply import (
+    CloseConnection,
+    Delayed,
+    RawBytes,
+    Reply,
+    ResetConnection,
+    Stall,
+    WsClose,
+)
 from mocknode.io.session import Push, Session
 from mocknode.wire.events import Closed, Garbage, Message, NeedData
 
@@ -42,10 +65,11 @@ DEFAULT_MAX_QUEUED = 4096
 FLUSH_TIMEOUT = 5.0
 LINGER_TIMEOUT = 0.5
 SESSION_CLOSE_TIMEOUT = 1.0
+_LINGER_ABORT = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends RST
 
 
 class MessageProtocol(Protocol):
-    """What :func:`serve_messages` needs from a sans-io WebSocket or IPC connection."""
+    """What the WS and IPC loops need from a sans-io connection."""
 
     def receive_data(self, data: bytes) -> None: ...
 
@@ -56,24 +80,46 @@ class MessageProtocol(Protocol):
     def data_to_send(self) -> bytes: ...
 
 
+@dataclass(frozen=True, slots=True)
+class _Paced:
+    """Bytes the writer sends a chunk at a time, ``interval`` seconds apart."""
+
+    chunks: tuple[bytes, ...]
+    interval: float
+
+    @property
+    def seconds(self) -> float:
+        return self.interval * (len(self.chunks) - 1)
+
+
 class Connection:
     """One accepted stream: ``receive`` for the reading task, ``put`` for every writer."""
 
     def __init__(
-        self, stream: trio.abc.HalfCloseableStream, scope: trio.CancelScope, max_queued: int
+        self,
+        stream: trio.abc.HalfCloseableStream,
+        scope: trio.CancelScope,
+        max_queued: int,
+        *,
+        shortcut: bool = True,
+        reset_socket: trio.socket.SocketType | None = None,
     ) -> None:
         self._stream = stream
-        self._scope = scope
-        self._send, self._recv = trio.open_memory_channel[bytes](max_queued)
+        self._scope = scope  # the whole connection: reader and writer
+        self._reader_scope = trio.CancelScope()  # the reading task and what it started
+        self._send, self._recv = trio.open_memory_channel[bytes | _Paced](max_queued)
         self._writer_scope = trio.CancelScope()
         self.closed = False
         self._unwritten = 0  # queued or in the writer's hands, not yet on the wire
-        self._writing = False  # a send_all is in progress (reader or writer)
+        self._writing = False  # a send is in progress (reader or writer)
+        self._direct = False  # ... and it is a direct one, from inside the reader's scope
+        self._hang_up_pending = False
+        self._paced_seconds = 0.0  # pacing still ahead in the queue (extends the flush)
         self._turn = trio.Event()  # set when a direct write ends, to wake the writer
-        # The raw non-blocking socket under a SocketStream, for the request/response fast
-        # path below; None for any other stream (tests use memory streams).
-        inner = getattr(stream, "socket", None)
-        self._raw: socket.socket | None = getattr(inner, "_sock", None)
+        # The socket's descriptor for the request/response fast path below, only for
+        # exactly a SocketStream; -1 for any other stream.
+        self._fd = stream.socket.fileno() if shortcut and type(stream) is trio.SocketStream else -1
+        self._reset_socket = reset_socket
         self._reads_without_checkpoint = 0
 
     async def receive(self) -> bytes:
@@ -85,8 +131,8 @@ class Connection:
         checkpoint every :data:`READS_PER_CHECKPOINT` immediate reads, and a read that
         finds nothing waits in trio (cancellable) like any other.
         """
-        raw = self._raw
-        if raw is None:
+        fd = self._fd
+        if fd < 0:
             try:
                 return bytes(await self._stream.receive_some(RECEIVE_SIZE))
             except trio.BrokenResourceError:
@@ -97,19 +143,19 @@ class Connection:
             await trio.lowlevel.checkpoint()
         while True:
             try:
-                return raw.recv(RECEIVE_SIZE)
+                return os.read(fd, RECEIVE_SIZE)
             except BlockingIOError:
                 self._reads_without_checkpoint = 0
-                await trio.lowlevel.wait_readable(raw)
+                await trio.lowlevel.wait_readable(fd)
             except OSError:  # reset, or the socket was closed under us
                 return b""
 
     async def _send_now(self, data: bytes) -> None:
         """Write ``data``: straight to the socket when it takes it all, else via trio."""
-        raw = self._raw
-        if raw is not None:
+        fd = self._fd
+        if fd >= 0:
             try:
-                sent = raw.send(data)
+                sent = os.write(fd, data)
             except BlockingIOError:
                 sent = 0
             if sent == len(data):
@@ -119,25 +165,45 @@ class Connection:
 
     async def put(self, data: bytes) -> None:
         """Write bytes from the reading task: directly when nothing is ahead of them,
-        else through the queue, waiting for room (back-pressure on this client only)."""
-        if not data:
+        else through the queue, waiting for room (back-pressure on this client only).
+        Dropped once the connection is closing."""
+        if not data or self.closed:
             return
-        if not self._unwritten and not self._writing and not self.closed:
-            self._writing = True
+        if not self._unwritten and not self._writing:
+            self._writing = self._direct = True
             try:
                 await self._send_now(data)
             except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
                 self.abort()
             finally:
-                self._writing = False
-                self._turn.set()
+                self._end_direct_write()
             return
+        await self._enqueue(data)
+
+    async def put_paced(self, data: bytes, chunk_size: int, interval: float) -> None:
+        """Queue ``data`` for the writer to send ``chunk_size`` bytes every ``interval``
+        seconds. The writer task paces it, so the reading task goes on, and anything
+        written later waits behind it (frames never interleave)."""
+        if not data or self.closed:
+            return
+        chunks = tuple(data[i : i + chunk_size] for i in range(0, len(data), chunk_size))
+        paced = _Paced(chunks, interval)
+        self._paced_seconds += paced.seconds
+        await self._enqueue(paced)
+
+    async def _enqueue(self, item: bytes | _Paced) -> None:
         self._unwritten += 1
         try:
-            await self._send.send(data)
+            await self._send.send(item)
         except (trio.BrokenResourceError, trio.ClosedResourceError):
             self._unwritten -= 1
             self.abort()
+
+    def _end_direct_write(self) -> None:
+        self._writing = self._direct = False
+        self._turn.set()
+        if self._hang_up_pending:
+            self._reader_scope.cancel()
 
     def put_nowait(self, data: bytes) -> bool:
         """Queue bytes without waiting (pushes from other tasks); False if no room."""
@@ -169,31 +235,68 @@ class Connection:
     def queued(self) -> int:
         return self._send.statistics().current_buffer_used
 
+    # -- ending a connection ---------------------------------------------------------
+
+    def hang_up(self) -> None:
+        """Stop reading and close once everything already queued is written (FIN). From
+        any task; a write in progress from the reading side is finished first, so no
+        reply is cut short by someone else's close."""
+        if self.closed:
+            return
+        self.closed = True
+        if self._direct:
+            self._hang_up_pending = True
+        else:
+            self._reader_scope.cancel()
+
+    def reset(self) -> None:
+        """Abortive close, from any task: the peer sees ``ECONNRESET`` (on TCP; a unix
+        socket has no reset and the peer sees EOF; a stream that is not a socket is just
+        closed). Whatever is queued is dropped."""
+        sock = self._reset_socket
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_ABORT)
+        self.abort()
+
     def abort(self) -> None:
         """Drop the connection now (from any task): cancels reader and writer."""
         self.closed = True
         self._scope.cancel()
 
+    async def idle(self, seconds: float | None) -> None:
+        """A stall: read and drop whatever the peer sends until it closes its side or
+        ``seconds`` pass (``None``: no limit). Reading is how a client that gives up is
+        noticed; nothing read here is ever answered."""
+        with trio.move_on_after(math.inf if seconds is None else seconds):
+            while await self.receive():
+                pass
+
     def finish(self) -> None:
-        """The reader is done: let the writer flush what is queued, then close."""
+        """The reader is done: let the writer flush what is queued (a dribble queued
+        gets its whole pacing time on top), then close."""
         self.closed = True
         self._send.close()
         self._writer_scope.deadline = min(
-            self._writer_scope.deadline, trio.current_time() + FLUSH_TIMEOUT
+            self._writer_scope.deadline,
+            trio.current_time() + FLUSH_TIMEOUT + self._paced_seconds,
         )
 
     async def write_loop(self) -> None:
-        """The only task that writes to the stream."""
+        """The only task that writes to the stream, besides direct writes (see above)."""
         with self._writer_scope:
             try:
                 async with self._recv:
-                    async for data in self._recv:
+                    async for item in self._recv:
                         while self._writing:  # a direct write from the reader is on the wire
                             self._turn = trio.Event()
                             await self._turn.wait()
                         self._writing = True
                         try:
-                            await self._stream.send_all(data)
+                            if isinstance(item, _Paced):
+                                await self._write_paced(item)
+                            else:
+                                await self._stream.send_all(item)
                         finally:
                             self._writing = False
                             self._unwritten -= 1
@@ -201,6 +304,15 @@ class Connection:
             except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
                 log.debug("peer went away while writing: %r", exc)
                 self.abort()
+
+    async def _write_paced(self, paced: _Paced) -> None:
+        try:
+            for i, chunk in enumerate(paced.chunks):
+                if i:
+                    await trio.sleep(paced.interval)
+                await self._stream.send_all(chunk)
+        finally:
+            self._paced_seconds -= paced.seconds
 
     async def _linger(self) -> None:
         """Half-close, then read until the peer closes (briefly), as Go's server does:
@@ -212,46 +324,73 @@ class Connection:
                 pass
 
 
+async def apply_accept_reply(conn: Connection, reply: Reply | bytes) -> bool:
+    """Apply a reply chosen when the connection was accepted, before anything was read;
+    True if the connection should then be served as usual.
+
+    Only what needs no request makes sense here: :class:`CloseConnection` (and
+    :class:`WsClose`) refuse, :class:`ResetConnection` resets, :class:`Stall` hangs then
+    closes, :class:`RawBytes` (or plain bytes, after a :class:`Delayed`) greets with
+    unframed bytes, :class:`Delayed` waits first. Anything else is a ValueError.
+    """
+    if isinstance(reply, bytes):
+        await conn.put(reply)
+        return True
+    if isinstance(reply, CloseConnection | WsClose):
+        conn.hang_up()
+        return False
+    if isinstance(reply, ResetConnection):
+        conn.reset()
+        return False
+    if isinstance(reply, Stall):
+        await conn.idle(reply.seconds)
+        conn.hang_up()
+        return False
+    if isinstance(reply, RawBytes):
+        await conn.put(reply.data)
+        if reply.close_after:
+            conn.hang_up()
+            return False
+        return True
+    if isinstance(reply, Delayed):
+        await trio.sleep(reply.seconds)
+        return await apply_accept_reply(conn, reply.then)
+    raise ValueError(f"{type(reply).__name__} needs a request to answer; not on accept")
+
+
 async def run_connection(
     stream: trio.abc.HalfCloseableStream,
     body: Callable[[Connection], Awaitable[None]],
     *,
     max_queued: int = DEFAULT_MAX_QUEUED,
+    shortcut: bool = True,
+    reset_socket: trio.socket.SocketType | None = None,
+    accept_reply: Reply | None = None,
 ) -> None:
-    """Run one connection's reading ``body`` beside its writer; contain every failure."""
+    """Run one connection's reading ``body`` beside its writer; contain every failure.
+
+    ``shortcut=False`` keeps even a plain socket stream on trio's general path;
+    ``reset_socket`` is the accepted socket (under any wrapper) that
+    :meth:`Connection.reset` aborts; ``accept_reply`` is applied before ``body`` runs.
+    """
     try:
         async with trio.open_nursery() as nursery:
-            conn = Connection(stream, nursery.cancel_scope, max_queued)
+            conn = Connection(
+                stream,
+                nursery.cancel_scope,
+                max_queued,
+                shortcut=shortcut,
+                reset_socket=reset_socket,
+            )
             nursery.start_soon(conn.write_loop)
             try:
-                await body(conn)
+                with conn._reader_scope:
+                    if accept_reply is None or await apply_accept_reply(conn, accept_reply):
+                        await body(conn)
             finally:
                 conn.finish()
     except Exception:
         log.exception("connection failed; closing it")
-
-
-async def serve_messages(conn: Connection, proto: MessageProtocol, session: Session) -> None:
-    """Feed a message-oriented connection (WS, IPC) to its session, in order, until
-    the peer or the protocol ends it. Garbage gets its one answer, then we hang up."""
-    while True:
-        event = proto.next_event()
-        out = proto.data_to_send()
-        if out:
-            await conn.put(out)
-        if isinstance(event, NeedData):
-            proto.receive_data(await conn.receive())
-            continue
-        if isinstance(event, Closed):
-            log.debug("connection closed: %s", event.reason)
-            return
-        reply = await session.handle(event.payload)
-        if reply is not None:
-            proto.send_message(reply)
-            await conn.put(proto.data_to_send())
-        if isinstance(event, Garbage):
-            log.debug("unframeable input; answered and closing")
-            return
 
 
 async def close_session(session: Session) -> None:

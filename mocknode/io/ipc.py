@@ -13,6 +13,11 @@ Path handling, as a user expects from a dev node (anvil removes a stale socket t
   sync ``MockNode`` runs trio in a background thread);
 - on shutdown (cancellation) the file is removed, but only if it is still ours (same
   inode): another node may have replaced it meanwhile.
+
+The seams are the TCP port's (:mod:`mocknode.io.tcp`): ``conn_ids``, ``on_accept``,
+``wrap_stream``, and :func:`serve_ipc_stream` for any connected stream. A connection's
+:class:`~mocknode.io.session.ConnInfo` names the socket path as its peer (unix peers
+have no name of their own).
 """
 
 from __future__ import annotations
@@ -22,23 +27,21 @@ import logging
 import os
 import socket
 import stat
+from collections.abc import Callable
 from functools import partial
 
 import trio
 
-from mocknode.io._conn import (
-    DEFAULT_MAX_QUEUED,
-    Connection,
-    close_session,
-    run_connection,
-    serve_messages,
-)
-from mocknode.io.session import SessionFactory
+from mocknode.io._accept import AcceptHook, StreamWrapper, accept_forever, new_counter
+from mocknode.io._conn import DEFAULT_MAX_QUEUED, Connection, close_session, run_connection
+from mocknode.io._messages import serve_messages
+from mocknode.io.reply import Reply
+from mocknode.io.session import ConnInfo, SessionFactory
 from mocknode.wire.ipc import DEFAULT_MAX_MESSAGE, IpcConnection
 
 log = logging.getLogger("mocknode.io")
 
-__all__ = ["IpcPathError", "serve_ipc"]
+__all__ = ["IpcPathError", "serve_ipc", "serve_ipc_stream"]
 
 
 class IpcPathError(Exception):
@@ -56,12 +59,18 @@ async def serve_ipc(
     *,
     max_message: int = DEFAULT_MAX_MESSAGE,
     max_queued: int = DEFAULT_MAX_QUEUED,
+    fast_path: bool = True,
+    conn_ids: Callable[[], int] | None = None,
+    on_accept: AcceptHook | None = None,
+    wrap_stream: StreamWrapper | None = None,
     task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve IPC JSON-RPC on a unix socket at ``path`` until cancelled.
 
     ``task_status.started(path)`` once listening. Raises :class:`IpcPathError` before
-    binding if the path is in use (see the module docstring).
+    binding if the path is in use (see the module docstring). ``fast_path=False`` turns
+    off the stream splitter's one-parse shortcut and the raw-socket shortcut; the other
+    keywords are :func:`~mocknode.io.tcp.serve_tcp`'s.
     """
     path = os.fspath(path)
     await _clear_stale_socket(path)
@@ -86,10 +95,22 @@ async def serve_ipc(
     sock = trio.socket.from_stdlib_socket(std)
     try:
         listener = trio.SocketListener(sock)
-        handler = partial(_handle_stream, session_factory, max_message, max_queued)
+        serve = partial(_serve_accepted, session_factory, max_message, max_queued, fast_path)
         async with trio.open_nursery() as nursery:
+            nursery.start_soon(
+                partial(
+                    accept_forever,
+                    listener,
+                    nursery,
+                    transport="ipc",
+                    peer=lambda _: path,
+                    conn_ids=conn_ids if conn_ids is not None else new_counter(),
+                    on_accept=on_accept,
+                    wrap_stream=wrap_stream,
+                    serve=serve,
+                )
+            )
             task_status.started(path)
-            await trio.serve_listeners(handler, [listener], handler_nursery=nursery)
     finally:
         sock.close()
         _remove_if_ours(path, inode)
@@ -139,15 +160,56 @@ def _remove_if_ours(path: str, inode: int) -> None:
         log.warning("could not remove IPC socket %s: %r", path, exc)
 
 
-async def _handle_stream(
-    factory: SessionFactory, max_message: int, max_queued: int, stream: trio.SocketStream
+async def _serve_accepted(
+    factory: SessionFactory,
+    max_message: int,
+    max_queued: int,
+    fast_path: bool,
+    stream: trio.abc.HalfCloseableStream,
+    info: ConnInfo,
+    accept_reply: Reply | None,
+    reset_socket: trio.socket.SocketType,
 ) -> None:
-    await run_connection(stream, partial(_serve_ipc, factory, max_message), max_queued=max_queued)
+    await serve_ipc_stream(
+        stream,
+        factory,
+        info,
+        max_message=max_message,
+        max_queued=max_queued,
+        fast_path=fast_path,
+        accept_reply=accept_reply,
+        reset_socket=reset_socket,
+    )
 
 
-async def _serve_ipc(factory: SessionFactory, max_message: int, conn: Connection) -> None:
-    ipc = IpcConnection(max_message=max_message)
-    session = factory("ipc", conn.make_push(ipc))
+async def serve_ipc_stream(
+    stream: trio.abc.HalfCloseableStream,
+    session_factory: SessionFactory,
+    info: ConnInfo,
+    *,
+    max_message: int = DEFAULT_MAX_MESSAGE,
+    max_queued: int = DEFAULT_MAX_QUEUED,
+    fast_path: bool = True,
+    accept_reply: Reply | None = None,
+    reset_socket: trio.socket.SocketType | None = None,
+) -> None:
+    """Serve one connected stream with IPC framing until it ends (see
+    :func:`~mocknode.io.tcp.serve_http_stream`). The caller closes ``stream``."""
+    await run_connection(
+        stream,
+        partial(_serve_ipc, session_factory, info, max_message, fast_path),
+        max_queued=max_queued,
+        shortcut=fast_path,
+        reset_socket=reset_socket,
+        accept_reply=accept_reply,
+    )
+
+
+async def _serve_ipc(
+    factory: SessionFactory, info: ConnInfo, max_message: int, fast_path: bool, conn: Connection
+) -> None:
+    ipc = IpcConnection(max_message=max_message, fast_path=fast_path)
+    session = factory(info, conn.make_push(ipc))
     try:
         await serve_messages(conn, ipc, session)
     finally:

@@ -2,41 +2,37 @@
 
 Each accepted connection starts as HTTP (:class:`~mocknode.wire.http.HttpConnection`);
 a WebSocket upgrade on the same port switches the connection to
-:class:`~mocknode.wire.ws.WsConnection`, as anvil serves both on one port.
+:class:`~mocknode.wire.ws.WsConnection`, as anvil serves both on one port (the request
+loop and the reply handling are in :mod:`mocknode.io._http`).
 
-Sessions: an HTTP connection asks the factory for an ``("http", None)`` session when its
-first JSON-RPC body arrives (keep-alive requests share it); an upgraded connection gets
-a fresh ``("ws", push)`` session (the HTTP one, if any, is closed first). Messages on a
-connection are handled one at a time, in order.
+Seams for the layer above (a fault layer): ``conn_ids`` numbers connections (the owner
+passes one counter to all its listeners), ``on_accept`` may refuse, reset, stall or
+greet a connection before anything is read, ``wrap_stream`` wraps every accepted stream,
+and :func:`serve_http_stream` serves any already-connected stream (a wrapper, trio's
+memory streams) exactly as the listener serves a socket.
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
 
 import trio
 
-from mocknode.io._conn import (
-    DEFAULT_MAX_QUEUED,
-    Connection,
-    close_session,
-    run_connection,
-    serve_messages,
+from mocknode.io._accept import (
+    AcceptHook,
+    StreamWrapper,
+    accept_forever,
+    new_counter,
+    tcp_peer,
 )
-from mocknode.io.session import Session, SessionFactory
-from mocknode.wire.events import Closed, NeedData
-from mocknode.wire.http import HttpConnection, HttpOptions, Upgraded
+from mocknode.io._conn import DEFAULT_MAX_QUEUED, run_connection
+from mocknode.io._http import serve_http
+from mocknode.io.reply import Reply
+from mocknode.io.session import ConnInfo, SessionFactory
+from mocknode.wire.http import HttpOptions
 
-if TYPE_CHECKING:
-    from mocknode.wire.ws import WsConnection
-
-log = logging.getLogger("mocknode.io")
-
-CLOSE_INTERNAL_ERROR = 1011
-
-__all__ = ["serve_tcp"]
+__all__ = ["serve_http_stream", "serve_tcp"]
 
 
 async def serve_tcp(
@@ -46,6 +42,9 @@ async def serve_tcp(
     *,
     options: HttpOptions | None = None,
     max_queued: int = DEFAULT_MAX_QUEUED,
+    conn_ids: Callable[[], int] | None = None,
+    on_accept: AcceptHook | None = None,
+    wrap_stream: StreamWrapper | None = None,
     task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve HTTP JSON-RPC and WebSocket on ``host:port`` until cancelled.
@@ -54,6 +53,11 @@ async def serve_tcp(
     learn the free port picked. If ``host`` resolves to several addresses with ``port=0``
     only the first is kept, because each would get a different random port.
     ``max_queued`` bounds the messages waiting for a slow client before it is dropped.
+    ``conn_ids`` gives each accepted connection its id (default: this server's own
+    counter from 1). ``on_accept(info)`` runs before anything is read; a reply it returns
+    is applied first (see :func:`~mocknode.io._conn.apply_accept_reply`).
+    ``wrap_stream(stream, info)`` returns the stream to serve instead of the socket.
+    ``options.fast_path=False`` also keeps sockets off the raw-descriptor shortcut.
     """
     opts = options or HttpOptions()
     listeners = await trio.open_tcp_listeners(port, host=host)
@@ -62,63 +66,69 @@ async def serve_tcp(
             await extra.aclose()
         listeners = listeners[:1]
     bound_port = int(listeners[0].socket.getsockname()[1])
-    handler = partial(_handle_stream, session_factory, opts, max_queued)
+    serve = partial(_serve_accepted, session_factory, opts, max_queued)
+    next_id = conn_ids if conn_ids is not None else new_counter()
     async with trio.open_nursery() as nursery:
+        for listener in listeners:
+            nursery.start_soon(
+                partial(
+                    accept_forever,
+                    listener,
+                    nursery,
+                    transport="http",
+                    peer=tcp_peer,
+                    conn_ids=next_id,
+                    on_accept=on_accept,
+                    wrap_stream=wrap_stream,
+                    serve=serve,
+                )
+            )
         task_status.started(bound_port)
-        await trio.serve_listeners(handler, listeners, handler_nursery=nursery)
 
 
-async def _handle_stream(
-    factory: SessionFactory, opts: HttpOptions, max_queued: int, stream: trio.SocketStream
+async def _serve_accepted(
+    factory: SessionFactory,
+    opts: HttpOptions,
+    max_queued: int,
+    stream: trio.abc.HalfCloseableStream,
+    info: ConnInfo,
+    accept_reply: Reply | None,
+    reset_socket: trio.socket.SocketType,
 ) -> None:
-    await run_connection(stream, partial(_serve_http, factory, opts), max_queued=max_queued)
+    await serve_http_stream(
+        stream,
+        factory,
+        info,
+        options=opts,
+        max_queued=max_queued,
+        accept_reply=accept_reply,
+        reset_socket=reset_socket,
+    )
 
 
-async def _serve_http(factory: SessionFactory, opts: HttpOptions, conn: Connection) -> None:
-    http = HttpConnection(opts)
-    session: Session | None = None
-    try:
-        while True:
-            event = http.next_event()
-            out = http.data_to_send()
-            if out:
-                await conn.put(out)
-            if isinstance(event, NeedData):
-                http.receive_data(await conn.receive())
-                continue
-            if isinstance(event, Closed):
-                log.debug("http connection closed: %s", event.reason)
-                return
-            if isinstance(event, Upgraded):
-                if session is not None:
-                    await close_session(session)
-                    session = None
-                await _serve_ws(factory, event.ws, conn)
-                return
-            if session is None:
-                session = factory("http", None)
-            try:
-                reply = await session.handle(event.payload)
-            except Exception:
-                log.exception("session failed on an HTTP request; answering 500")
-                http.fail(500, "internal server error")
-                await conn.put(http.data_to_send())
-                return
-            http.respond(reply)
-            await conn.put(http.data_to_send())
-    finally:
-        if session is not None:
-            await close_session(session)
+async def serve_http_stream(
+    stream: trio.abc.HalfCloseableStream,
+    session_factory: SessionFactory,
+    info: ConnInfo,
+    *,
+    options: HttpOptions | None = None,
+    max_queued: int = DEFAULT_MAX_QUEUED,
+    accept_reply: Reply | None = None,
+    reset_socket: trio.socket.SocketType | None = None,
+) -> None:
+    """Serve one connected stream as the HTTP + WebSocket port does, until it ends.
 
-
-async def _serve_ws(factory: SessionFactory, ws: WsConnection, conn: Connection) -> None:
-    await conn.put(ws.data_to_send())  # the 101 goes out before anything else
-    session = factory("ws", conn.make_push(ws))
-    try:
-        await serve_messages(conn, ws, session)
-    except Exception:
-        log.exception("session failed on a WebSocket message; closing with 1011")
-        ws.close(CLOSE_INTERNAL_ERROR, "internal error")
-        await conn.put(ws.data_to_send())
-    finally:
-        await close_session(session)
+    Any :class:`trio.abc.HalfCloseableStream` works; only exactly a
+    :class:`trio.SocketStream` takes the raw-socket shortcut. ``reset_socket`` is the
+    socket a :class:`~mocknode.io.reply.ResetConnection` aborts (without it, a reset is a
+    plain close). The caller closes ``stream`` afterwards.
+    """
+    opts = options or HttpOptions()
+    await run_connection(
+        stream,
+        partial(serve_http, session_factory, info, opts),
+        max_queued=max_queued,
+        shortcut=opts.fast_path,
+        reset_socket=reset_socket,
+        accept_reply=accept_reply,
+    )

@@ -4,6 +4,10 @@ The HTTP and WebSocket connections parse the common case by hand and fall back t
 or wsproto on the first unusual input, for good. Until then the stream's bytes wait
 here; handing over gives the full parser every unparsed byte, then the end of stream
 if it was seen, in the order they arrived.
+
+A buffer made with ``active=False`` starts handed over: the connection then uses its
+full parser from the first byte (``fast_path=False`` in the options). Both modes must
+give byte-identical output; ``tests/wire/test_wire_fastpath_equal.py`` proves it.
 """
 
 from __future__ import annotations
@@ -14,8 +18,8 @@ from collections.abc import Callable
 class FastPathBuffer:
     __slots__ = ("active", "buffer", "eof")
 
-    def __init__(self) -> None:
-        self.active = True
+    def __init__(self, active: bool = True) -> None:
+        self.active = active
         self.buffer = bytearray()
         self.eof = False
 

@@ -22,6 +22,11 @@ POST (or GET with a body) with JSON type    :class:`Message`; :meth:`respond` se
 bytes that are not HTTP                     400 ``400 Bad Request``, close
 ==========================================  ===============================================
 
+Besides :meth:`HttpConnection.respond`, the layer above may answer a message with
+:meth:`~HttpConnection.respond_status` (any final status, its own headers, keep-alive
+or not: a fault's 429 or 502), :meth:`~HttpConnection.fail` (500 and close) or
+:meth:`~HttpConnection.respond_out_of_band` (it wrote raw bytes itself).
+
 Choices where geth and anvil differ (and why):
 
 - Methods: geth only refuses PUT and DELETE (405) and lets e.g. PATCH fall through to
@@ -47,21 +52,37 @@ Fast path: h11 costs ~100-200 µs per request on the reference machine (event ob
 header validation by regex, state transitions), more than a whole ``eth_blockNumber``
 round trip of anvil. Nearly every JSON-RPC request is the same shape: ``POST``,
 HTTP/1.1, a ``Host``, a ``Content-Length``, a JSON content type, nothing else that
-changes framing. Such requests are recognised by :func:`_simple_request` (a few C-level
-scans) and answered with pre-built header bytes identical to what h11 would write.
+changes framing. Such requests are recognised by
+:func:`~mocknode.wire._http_head.simple_request` (a few C-level scans) and answered with
+pre-built header bytes identical to what h11 would write. Every rule that decides an
+answer (path prefix, content type, body limit) is one function in
+:mod:`mocknode.wire._http_head` that both paths call; the fast path only uses them to
+decide a request is plain and leaves every refusal to h11.
 The first request that is not of that shape (chunked body, ``Expect``, ``Upgrade``,
 ``Connection: close``, HTTP/1.0, a bad header, any error answer ...) hands the
 connection, with every unparsed byte, to h11 for good, so every unusual case keeps
-exactly h11's behaviour and the fast path never has to be right about them.
+exactly h11's behaviour and the fast path never has to be right about them; it hands
+over at the byte where h11 would act (an obviously bad request line is refused at
+once), so even the timing of an error answer is h11's. ``HttpOptions(fast_path=False)``
+uses h11 from the first byte; ``tests/wire/test_wire_fastpath_equal.py`` feeds both
+modes the same split byte streams and requires the same events and bytes at every step.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
+from mocknode.wire._http_head import (
+    ACCEPTED_CONTENT_TYPES,
+    encode_header,
+    is_json_content_type,
+    oversize_text,
+    path_allowed,
+    simple_request,
+)
 from mocknode.wire._lazy import LazyModule
 from mocknode.wire.events import DEFAULT_MAX_MESSAGE, NEED_DATA, Closed, Message, NeedData
 from mocknode.wire.fastpath import FastPathBuffer
@@ -74,82 +95,22 @@ else:  # imported on the first request the fast path hands over
     h11 = LazyModule("h11")
 
 DEFAULT_MAX_BODY = 5 * 1024 * 1024
-ACCEPTED_CONTENT_TYPES = frozenset(
-    {b"application/json", b"application/json-rpc", b"application/jsonrequest"}
-)
 SERVED_METHODS = (b"GET", b"HEAD", b"POST", b"OPTIONS")
 _REASONS = {int(s): s.phrase.encode() for s in HTTPStatus}
 TEXT_415 = "invalid content type, only application/json is supported"
+# Framing headers belong to this module: a status reply's own are dropped.
+_FRAMING_HEADERS = frozenset((b"content-length", b"transfer-encoding", b"connection"))
 
-__all__ = ["HttpConnection", "HttpOptions", "Upgraded"]
+_NOT_PLAIN: tuple[int, bytes | None] = (-1, None)  # a judged head the fast path leaves to h11
+_PLAIN_HEADS_SIZE = 64
 
-# RFC 9110 header field lines: token ":" field-value CRLF (visible ASCII, obs-text, space
-# and tab in the value; no CR or LF). Lines are matched one by one; a block is valid
-# when the matches cover it exactly. (One anchored pattern for the whole block
-# backtracks per byte and costs 2-3x more.)
-_HEADER_LINE = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*\r\n")
-_REQUEST_LINE = re.compile(rb"POST (/[\x21-\x7e]*) HTTP/1\.1\r\n")
-_FRAMING_NAMES = (b"\ntransfer-encoding:", b"\nexpect:", b"\nupgrade:", b"\nte:")
-_CONTENT_LENGTH = re.compile(rb"\ncontent-length:[ \t]*([0-9]{1,18})[ \t]*\r")
-_CONTENT_TYPE = re.compile(rb"\ncontent-type:[ \t]*([^;\r]*)")
-_CONNECTION = re.compile(rb"\nconnection:[ \t]*([^\r]*?)[ \t]*\r")
-_ORIGIN = re.compile(rb"\norigin:[ \t]*([^\r]*?)[ \t]*\r", re.IGNORECASE)
-
-
-_SimpleHead = tuple[bytes, int, bytes | None, bytes]
-# Parsed plain heads by their exact bytes. A keep-alive client sends the same head for
-# every request of the same size (same host, headers, content length), so after the
-# first one a request costs a dict lookup instead of ~8 µs of scans; bounded so that a
-# client varying its headers cannot grow it.
-_HEAD_CACHE: dict[bytes, _SimpleHead | None] = {}
-_HEAD_CACHE_SIZE = 512
-
-
-def _simple_request(head: bytes) -> _SimpleHead | None:
-    """:func:`_parse_simple_request`, remembered for heads seen before."""
-    try:
-        return _HEAD_CACHE[head]
-    except KeyError:
-        pass
-    parsed = _parse_simple_request(head)
-    if len(_HEAD_CACHE) >= _HEAD_CACHE_SIZE:
-        _HEAD_CACHE.clear()
-    _HEAD_CACHE[head] = parsed
-    return parsed
-
-
-def _parse_simple_request(head: bytes) -> _SimpleHead | None:
-    """(target, content length, origin, content type) of a plain JSON POST head, else None.
-
-    ``head`` is everything before the blank line. Anything unusual returns None and the
-    caller falls back to h11, which then handles it exactly as it always does. Every
-    check is a C-level scan of the (validated) head, lower-cased once: header lines all
-    follow a ``\n``, and a validated field value holds no CR or LF.
-    """
-    line = _REQUEST_LINE.match(head)
-    if line is None:
-        return None
-    block = head[line.end() :] + b"\r\n"
-    if sum(map(len, _HEADER_LINE.findall(block))) != len(block):
-        return None
-    lower = b"\n" + block.lower()
-    if lower.count(b"\ncontent-length:") != 1 or b"\nhost:" not in lower:
-        return None
-    for name in _FRAMING_NAMES:
-        if name in lower:
-            return None
-    if b"\nconnection:" in lower:
-        connection = _CONNECTION.findall(lower)
-        if connection != [b"keep-alive"]:
-            return None
-    length_match = _CONTENT_LENGTH.search(lower)
-    if length_match is None:
-        return None
-    ctype_match = _CONTENT_TYPE.search(lower)
-    ctype = ctype_match.group(1).strip() if ctype_match else b""
-    origin_match = _ORIGIN.search(block) if b"\norigin:" in lower else None
-    origin = origin_match.group(1) if origin_match else None
-    return line.group(1), int(length_match.group(1)), origin, ctype
+__all__ = [
+    "ACCEPTED_CONTENT_TYPES",
+    "HttpConnection",
+    "HttpOptions",
+    "Upgraded",
+    "encode_header",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +122,10 @@ class HttpOptions:
     cors_origins: tuple[str, ...] = ("*",)
     path_prefix: str = "/"
     max_header_bytes: int = 64 * 1024
+    # False: h11 (and wsproto after an upgrade) read every request from the first byte.
+    # Same bytes out either way (proven by tests/wire/test_wire_fastpath_equal.py); the
+    # switch exists to debug the fast paths and to prove them equal.
+    fast_path: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,8 +156,11 @@ class HttpConnection:
         self._body_size = 0
         self._request: h11.Request | None = None
         # Fast path state: bytes not yet parsed, and the Origin of the request owed a reply.
-        self._pending = FastPathBuffer()
+        self._pending = FastPathBuffer(self._opts.fast_path)
         self._fast_origin: bytes | None = None
+        # Heads seen on this connection, judged against its options: a keep-alive client
+        # repeats the same few heads, so a request costs one dict lookup (bounded).
+        self._plain_heads: dict[bytes, tuple[int, bytes | None]] = {}
         # "HTTP/1.1 200 OK" plus the headers before Content-Length, per request origin:
         # built once, since a client's origin rarely changes between its requests.
         self._ok_heads: dict[bytes | None, bytes] = {}
@@ -227,21 +195,23 @@ class HttpConnection:
     def _fast_event(self) -> Message | NeedData | None:
         """The next plain JSON POST from the buffer, NEED_DATA, or None to use h11."""
         buffer = self._pending.buffer
+        if not buffer:
+            return NEED_DATA  # next_event has handled EOF on an empty buffer
         eof = self._pending.eof
         end = buffer.find(b"\r\n\r\n")
         if end < 0:
-            if eof or len(buffer) > self._opts.max_header_bytes:
+            if eof or len(buffer) > self._opts.max_header_bytes or _h11_would_act(buffer):
                 return None
             return NEED_DATA
-        parsed = _simple_request(bytes(buffer[:end]))
-        if parsed is None:
-            return None
-        target, length, origin, ctype = parsed
-        if (
-            length > self._opts.max_body
-            or ctype not in ACCEPTED_CONTENT_TYPES
-            or not target.decode("latin-1").startswith(self._opts.path_prefix)
-        ):
+        head = bytes(buffer[:end])
+        plain = self._plain_heads.get(head)
+        if plain is None:
+            plain = self._judge(head)
+            if len(self._plain_heads) >= _PLAIN_HEADS_SIZE:
+                self._plain_heads.clear()
+            self._plain_heads[head] = plain
+        length, origin = plain
+        if length < 0:
             return None
         start = end + 4
         if len(buffer) < start + length:
@@ -251,6 +221,22 @@ class HttpConnection:
         self._fast_origin = origin
         self._awaiting_reply = True
         return Message(payload)
+
+    def _judge(self, head: bytes) -> tuple[int, bytes | None]:
+        """(content length, Origin) if the fast path may serve a request with this head,
+        else ``_NOT_PLAIN``. The same rules as :meth:`_on_request`'s, through the same
+        functions; any refusal is left to h11's side to answer."""
+        parsed = simple_request(head)
+        if parsed is None:
+            return _NOT_PLAIN
+        target, length, origin, json_type = parsed
+        if (
+            not json_type
+            or oversize_text(length, self._opts.max_body) is not None
+            or not path_allowed(target, self._opts.path_prefix)
+        ):
+            return _NOT_PLAIN
+        return length, origin
 
     def data_to_send(self) -> bytes:
         """Bytes queued for the socket since the last call."""
@@ -311,27 +297,72 @@ class HttpConnection:
         headers = [(b"Content-Type", b"application/json"), *self._cors()]
         self._send(200, reply or b"", headers)
 
+    def respond_status(
+        self,
+        status: int,
+        body: bytes = b"",
+        headers: Iterable[tuple[str, str]] = (),
+        *,
+        keep_alive: bool = True,
+    ) -> None:
+        """Answer the current :class:`Message` with any final status (a fault's 429 with
+        ``Retry-After``, a gateway's 502 page...).
+
+        ``Content-Type`` defaults to ``text/plain; charset=utf-8``; the usual CORS headers
+        are added unless ``headers`` sets ``Access-Control-Allow-Origin``; framing headers
+        in ``headers`` (``Content-Length``, ``Transfer-Encoding``, ``Connection``) are
+        dropped: the length written is always the body's, and ``keep_alive=False`` adds
+        ``Connection: close`` and ends the connection after this answer. Raises ValueError
+        (before anything is queued) for a status or header HTTP cannot carry.
+        """
+        self._require_reply()
+        if not 200 <= status <= 599:
+            raise ValueError(f"HTTP status {status} is not a final status (200-599)")
+        if status in (204, 304) and body:
+            raise ValueError(f"HTTP status {status} cannot carry a body")
+        given = [encode_header(name, value) for name, value in headers]
+        names = {name.lower() for name, _ in given}
+        out: list[tuple[bytes, bytes]] = []
+        if b"content-type" not in names:
+            out.append((b"Content-Type", b"text/plain; charset=utf-8"))
+        if b"access-control-allow-origin" not in names:
+            out += self._cors()
+        out += [(name, value) for name, value in given if name.lower() not in _FRAMING_HEADERS]
+        if not keep_alive:
+            out.append((b"Connection", b"close"))
+        self._write_response(status, body, out)
+        if not keep_alive:
+            self._finish("connection close")
+
+    def respond_out_of_band(self) -> None:
+        """Count the current :class:`Message` as answered by bytes HTTP did not frame (a
+        fault's raw bytes), so that the next request can be read."""
+        self._require_reply()
+        if self._fast:
+            self._awaiting_reply = False
+            return
+        # h11 must see a response to move on; the bytes it writes are not sent.
+        self._send(200, b"", [])
+        self._out.clear()
+
     def fail(self, status: int = 500, text: str = "internal server error") -> None:
         """Answer the current :class:`Message` with an error status and close, for when
         the session itself failed."""
         self._require_reply()
-        if self._fast:
-            self._awaiting_reply = False
-            headers = (
-                b"HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                b"X-Content-Type-Options: nosniff\r\n" % (status, _REASONS.get(status, b""))
-            )
-            cors = b"".join(name + b": " + value + b"\r\n" for name, value in self._cors())
-            body = (text + "\n").encode()
-            self._out.append(
-                headers
-                + cors
-                + b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body)
-                + body
-            )
-            self._finish("failed")
-            return
         self._send_error(status, text, close=True)
+        self._finish("failed")
+
+    def _write_response(self, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+        """Queue a whole response with these headers and a Content-Length: by hand on
+        the fast path (the bytes h11 would write, which the equality tests check), else
+        through h11."""
+        if not self._fast:
+            self._send(status, body, headers)
+            return
+        self._awaiting_reply = False
+        head = b"HTTP/1.1 %d %s\r\n" % (status, _REASONS.get(status, b""))
+        lines = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
+        self._out.append(head + lines + b"Content-Length: %d\r\n\r\n" % len(body) + body)
 
     # -- request handling ------------------------------------------------------------
 
@@ -340,8 +371,8 @@ class HttpConnection:
         self._body.clear()
         self._body_size = 0
         method = req.method.upper()
-        path, _, query = req.target.partition(b"?")
-        if not path.decode("latin-1").startswith(self._opts.path_prefix):
+        query = req.target.partition(b"?")[2]
+        if not path_allowed(req.target, self._opts.path_prefix):
             return self._reject(404, "404 page not found")
         if method == b"GET" and _is_websocket(req):
             self._mode = "upgrade"
@@ -352,14 +383,13 @@ class HttpConnection:
         chunked = _header(req, b"transfer-encoding") is not None
         if method == b"HEAD" or (method == b"GET" and not length and not chunked and not query):
             return self._early_answer(200, b"", self._cors())
-        if length is not None and length > self._opts.max_body:
-            text = f"content length too large ({length}>{self._opts.max_body})"
-            self._send_error(413, text, close=True)
+        too_large = None if length is None else oversize_text(length, self._opts.max_body)
+        if too_large is not None:
+            self._send_error(413, too_large, close=True)
             return None
         if method == b"OPTIONS":
             return self._early_answer(200, b"", self._preflight_headers())
-        ctype = (_header(req, b"content-type") or b"").split(b";", 1)[0].strip().lower()
-        if ctype not in ACCEPTED_CONTENT_TYPES:
+        if not is_json_content_type(_header(req, b"content-type")):
             return self._reject(415, TEXT_415)
         self._mode = "body"
         if self._h11.they_are_waiting_for_100_continue:
@@ -395,7 +425,12 @@ class HttpConnection:
         req = self._request
         assert req is not None
         try:
-            ws = accept_upgrade(req.headers, req.target, max_message=self._opts.max_ws_message)
+            ws = accept_upgrade(
+                req.headers,
+                req.target,
+                max_message=self._opts.max_ws_message,
+                fast_path=self._opts.fast_path,
+            )
         except WsHandshakeError as exc:
             self._send_error(exc.status, exc.text, close=True)
             return self._finish("bad websocket upgrade")
@@ -425,6 +460,7 @@ class HttpConnection:
         *,
         close: bool = False,
     ) -> None:
+        """Go's ``http.Error`` answer; the only path to it on the fast path is :meth:`fail`."""
         headers = [
             (b"Content-Type", b"text/plain; charset=utf-8"),
             (b"X-Content-Type-Options", b"nosniff"),
@@ -433,7 +469,7 @@ class HttpConnection:
         ]
         if close:
             headers.append((b"Connection", b"close"))
-        self._send(status, (text + "\n").encode(), headers)
+        self._write_response(status, (text + "\n").encode(), headers)
 
     def _send(self, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
         """Write a whole response; afterwards drop the rest of the request body."""
@@ -499,6 +535,14 @@ class HttpConnection:
             (b"Access-Control-Allow-Headers", asked or b"Content-Type"),
             (b"Access-Control-Max-Age", b"600"),
         ]
+
+
+def _h11_would_act(buffer: bytearray) -> bool:
+    """Whether h11 would answer this incomplete-looking head already: it refuses a
+    request line starting with a control byte or space at once, and ends a head at a
+    bare-LF blank line too (``\\n\\n``, ``\\n\\r\\n``). Handing such input over keeps
+    the 400 as early as h11 sends it."""
+    return (bool(buffer) and buffer[0] < 0x21) or b"\n\n" in buffer or b"\n\r\n" in buffer
 
 
 def _header(req: h11.Request, name: bytes) -> bytes | None:

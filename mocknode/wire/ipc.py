@@ -6,19 +6,29 @@ back to back with or without whitespace between them, split anywhere across writ
 brackets outside strings (tracking escapes), jumping between interesting bytes with a
 regex so a 32 MiB hex blob costs one C-level search, not a Python loop per byte.
 
-Each complete value is checked with :func:`json.loads` before it becomes a
-:class:`~mocknode.wire.events.Message`: a syntax error, or anything that is not an object
-or array at the top level, is reported as :class:`~mocknode.wire.events.Garbage` carrying
-everything buffered from that point. That mirrors geth, whose decoder cannot resync after
-bad input: it writes one parse-error answer and hangs up. Checking syntax here costs a
-second parse of each message, which we accept to keep that behaviour exact (a bracket
-count alone would pass ``{]`` along and keep the connection).
+Each complete value is checked by one JSON parse (:func:`_first_value`) before it
+becomes a :class:`~mocknode.wire.events.Message`: a syntax error, or anything that is not
+an object or array at the top level, is reported as
+:class:`~mocknode.wire.events.Garbage` carrying everything buffered from that point.
+That mirrors geth, whose decoder cannot resync after bad input: it writes one
+parse-error answer and hangs up (a bracket count alone would pass ``{]`` along and keep
+the connection). Invalid UTF-8 inside strings is not an error, as in Go's decoder (the
+JSON-RPC layer turns it into U+FFFD).
 
-Fast path: when the buffer is ASCII and shallow, one C-level ``raw_decode`` finds the
-first value's end and checks its syntax at once; only partial values, non-ASCII text
-and errors go through the scanner. Nesting deeper than :data:`MAX_NESTING` is garbage
-before any parser sees it: py-evm raises the interpreter's recursion limit at import,
-and Python's C JSON scanner would then overflow the C stack on ``[[[[...``.
+Fast path: when the buffer ends like a complete value (a closing bracket), one
+C-level parse finds the first value's end and checks its syntax at once; only partial
+values and errors go through the scanner, which then parses the value once it is
+complete, with the same function. A buffer that does not end in a closing bracket
+is clearly still arriving and is not parsed, so a message split across reads is parsed
+once, not once per read. Nesting deeper than :data:`MAX_NESTING` is garbage
+before the parser sees it (the guard is inside :func:`_first_value`, fed the bracket
+count on the fast path and the scanner's exact depth otherwise): py-evm raises the
+interpreter's recursion limit at import, and Python's C JSON scanner would then overflow
+the C stack on ``[[[[...``. ``fast_path=False`` always scans; the events are the same.
+
+The JSON-RPC layer parses each message again to answer it: the session interface moves
+bytes, and carrying a parsed value across it would tie ``io`` to JSON. That second parse
+is the JSON-RPC layer's; this module parses each message exactly once.
 
 A value that grows past ``max_message`` without ending closes the connection (no reply:
 there is no message to answer). Outbound, :meth:`IpcConnection.send_message` appends the
@@ -33,7 +43,7 @@ import re
 from mocknode.wire.events import DEFAULT_MAX_MESSAGE, NEED_DATA, Closed, Garbage, Message, NeedData
 
 MAX_NESTING = 512
-_DECODER = json.JSONDecoder()
+_raw_decode = json.JSONDecoder().raw_decode
 
 _WHITESPACE = b" \t\r\n"
 _OPENERS = b"{["
@@ -52,8 +62,9 @@ class IpcConnection:
     :data:`NEED_DATA`; ``data_to_send()`` after :meth:`send_message`.
     """
 
-    def __init__(self, *, max_message: int = DEFAULT_MAX_MESSAGE) -> None:
+    def __init__(self, *, max_message: int = DEFAULT_MAX_MESSAGE, fast_path: bool = True) -> None:
         self._max = max_message
+        self._fast = fast_path
         self._buf = bytearray()
         self._eof = False
         self._closed: Closed | None = None
@@ -84,9 +95,10 @@ class IpcConnection:
                 return self._finish("eof") if self._eof else NEED_DATA
             if self._buf[0] not in _OPENERS:
                 return self._garbage()
-            fast = self._decode_first()
-            if fast is not None:
-                return fast
+            if self._fast:
+                fast = self._decode_first()
+                if fast is not None:
+                    return fast
         end = self._scan()
         if end is None:
             if len(self._buf) > self._max:
@@ -94,12 +106,8 @@ class IpcConnection:
             return self._finish("eof inside a message") if self._eof else NEED_DATA
         if end > self._max:
             return self._finish("message too large")
-        if self._max_depth > MAX_NESTING:
-            return self._garbage()
         payload = bytes(self._buf[:end])
-        try:
-            json.loads(payload)
-        except ValueError:
+        if _first_value(payload, self._max_depth) != end:
             return self._garbage()
         del self._buf[:end]
         self._pos = 0
@@ -107,16 +115,16 @@ class IpcConnection:
         return Message(payload)
 
     def _decode_first(self) -> Message | None:
-        """The first value in one C-level parse, when that is safe and it is complete."""
+        """The first value in one C-level parse, when the buffer looks complete."""
         buf = self._buf
-        if self._pos or not buf.isascii() or buf.count(b"[") + buf.count(b"{") > MAX_NESTING:
+        if self._pos:
             return None
-        try:
-            _, end = _DECODER.raw_decode(buf.decode("ascii"))
-        except ValueError:
-            return None  # incomplete or invalid: the scanner decides which
-        if end > self._max:
+        last = buf[-1]
+        if last != 0x7D and last != 0x5D and not _ends_like_a_value(buf):  # } ]
             return None
+        end = _first_value(buf, buf.count(b"[") + buf.count(b"{"))
+        if end is None or end > self._max:
+            return None  # incomplete, invalid or deep: the scanner decides which
         payload = bytes(buf[:end])
         del buf[:end]
         return Message(payload)
@@ -190,3 +198,39 @@ class IpcConnection:
         if self._closed is None:
             self._closed = Closed(reason)
         return self._closed
+
+
+def _ends_like_a_value(buf: bytearray) -> bool:
+    """Whether the buffer's last non-blank byte closes an object or array: the only
+    buffers worth a parse before the scanner has found a complete value."""
+    last = buf[-1]
+    if last in _WHITESPACE:
+        tail = buf.rstrip(_WHITESPACE)
+        if not tail:
+            return False
+        last = tail[-1]
+    return last == 0x7D or last == 0x5D  # } ]
+
+
+def _first_value(data: bytes | bytearray, depth: int) -> int | None:
+    """Length in bytes of the complete, valid JSON value that starts ``data``, or None.
+
+    The one parse of a message, for both paths; ``depth`` is the caller's bound on the
+    value's nesting (the bracket count, or the scanner's exact depth), refused above
+    :data:`MAX_NESTING` before the recursive C parser runs. Bytes that are not UTF-8
+    decode one to one as lone surrogates, so offsets map back to bytes and such bytes
+    inside strings are accepted, as Go's decoder accepts them.
+    """
+    if depth > MAX_NESTING:
+        return None
+    if data.isascii():
+        try:
+            return _raw_decode(data.decode("ascii"))[1]
+        except (ValueError, RecursionError):
+            return None
+    text = data.decode("utf-8", "surrogateescape")
+    try:
+        end = _raw_decode(text)[1]
+    except (ValueError, RecursionError):
+        return None
+    return len(text[:end].encode("utf-8", "surrogateescape"))

@@ -12,7 +12,8 @@ Behaviour, chosen to match what geth's ``rpc/websocket.go`` gives clients:
 - every outbound message is exactly one **text** frame (a payload that is not valid UTF-8
   cannot be a text frame; it goes out as one binary frame rather than being mangled);
 - pings are answered with pongs, the close handshake is completed, and a protocol error
-  from the peer closes with the code wsproto chose (1002/1007).
+  from the peer closes with the code wsproto chose (1002/1007; the reason of a 1007 is
+  always ``invalid UTF-8``, not the codec's message).
 
 No extensions (permessage-deflate) are negotiated: frames then carry no cross-message
 state, so the order in which independent messages are encoded never matters.
@@ -25,10 +26,13 @@ unmasked (one big-integer XOR) and answered here directly; outbound messages are
 by hand. The first frame of any other kind (a fragment, reserved bits, a close, an
 invalid length or UTF-8, anything oversized) hands the connection, with every unparsed
 byte, to wsproto for good, so every unusual case keeps wsproto's exact behaviour.
+``fast_path=False`` uses wsproto from the first frame; the output is the same bytes
+(``tests/wire/test_wire_fastpath_equal.py`` feeds both modes the same frames).
 """
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterable
 
 from wsproto import ConnectionState
@@ -48,7 +52,9 @@ from mocknode.wire.events import DEFAULT_MAX_MESSAGE, NEED_DATA, Closed, Message
 from mocknode.wire.fastpath import FastPathBuffer
 
 CLOSE_NORMAL = 1000
+CLOSE_INVALID_DATA = 1007
 CLOSE_TOO_BIG = 1009
+_INVALID_UTF8 = "invalid UTF-8"
 
 __all__ = [
     "DEFAULT_MAX_MESSAGE",
@@ -76,6 +82,7 @@ def accept_upgrade(
     target: bytes,
     *,
     max_message: int = DEFAULT_MAX_MESSAGE,
+    fast_path: bool = True,
 ) -> WsConnection:
     """Accept an upgrade request already parsed by h11; the ``101`` is queued in
     ``data_to_send()`` of the returned connection. Raises :class:`WsHandshakeError`."""
@@ -92,7 +99,7 @@ def accept_upgrade(
     accept_bytes = handshake.send(AcceptConnection())
     conn = handshake.connection
     assert conn is not None
-    ws = WsConnection(conn, max_message=max_message)
+    ws = WsConnection(conn, max_message=max_message, fast_path=fast_path)
     ws._out.append(accept_bytes)
     return ws
 
@@ -105,14 +112,18 @@ class WsConnection:
     go through :meth:`send_message`.
     """
 
-    def __init__(self, conn: Connection, *, max_message: int = DEFAULT_MAX_MESSAGE) -> None:
+    def __init__(
+        self, conn: Connection, *, max_message: int = DEFAULT_MAX_MESSAGE, fast_path: bool = True
+    ) -> None:
         self._conn = conn
         self._max_message = max_message
         self._out: list[bytes] = []
         self._parts: list[bytes] = []
         self._size = 0
         self._closed: Closed | None = None
-        self._pending = FastPathBuffer()
+        self._pending = FastPathBuffer(fast_path)
+        # UTF-8 check of a text frame still arriving: (decoder, [payload bytes checked]).
+        self._partial_text: tuple[codecs.IncrementalDecoder, list[int]] | None = None
 
     @property
     def closed(self) -> bool:
@@ -137,18 +148,30 @@ class WsConnection:
         self._pending.hand_over(self._conn.receive_data, lambda: self._conn.receive_data(None))
 
     def _fast_event(self) -> Message | NeedData | None:
-        """The next data frame as a message, NEED_DATA, or None to hand over to wsproto."""
+        """The next data frame as a message, NEED_DATA, or None to hand over to wsproto.
+
+        Every refusal happens at the byte where wsproto's parser would refuse (the
+        first two bytes for the flags and opcode, the extended length, the payload's
+        UTF-8 as it arrives), so handing over never changes when an error is answered.
+        """
         buffer = self._pending.buffer
         eof = self._pending.eof
         while True:
             if len(buffer) < 2:
                 return None if eof else NEED_DATA
             first, second = buffer[0], buffer[1]
-            # FIN set, no reserved bits, masked (a client must mask): else wsproto decides.
-            if first & 0xF0 != 0x80 or not second & 0x80:
-                return None
             opcode = first & 0x0F
             length = second & 0x7F
+            # FIN set, no reserved bits, masked (a client must mask), a data frame, ping
+            # or pong (a close, continuation or reserved opcode is wsproto's business),
+            # a short control frame: else wsproto decides.
+            if (
+                first & 0xF0 != 0x80
+                or not second & 0x80
+                or opcode not in (1, 2, 9, 10)
+                or (opcode >= 8 and length > 125)
+            ):
+                return None
             start = 2
             if length == 126:
                 start = 4
@@ -164,13 +187,16 @@ class WsConnection:
                 length = int.from_bytes(buffer[2:10], "big")
                 if length < 65536 or length >> 63:
                     return None
-            if length > self._max_message or (opcode >= 8 and length > 125):
+            if length > self._max_message:
                 return None
             end = start + 4 + length
             if len(buffer) < end:
-                return None if eof else NEED_DATA
-            if opcode not in (1, 2, 9, 10):
-                return None  # close, continuation, reserved: wsproto's business
+                if eof:
+                    return None
+                if opcode == 1 and not self._text_so_far_ok(buffer, start):
+                    return None  # wsproto closes with 1007 at this byte too
+                return NEED_DATA
+            self._partial_text = None
             payload = _unmask(bytes(buffer[start + 4 : end]), bytes(buffer[start : start + 4]))
             if opcode == 1 and not payload.isascii():
                 try:
@@ -183,6 +209,31 @@ class WsConnection:
             if opcode == 9:
                 self._out.append(_frame(0x8A, payload))  # pong with the ping's data
             # a pong needs nothing
+
+    def _text_so_far_ok(self, buffer: bytearray, start: int) -> bool:
+        """Whether the part of a text frame received so far can still be UTF-8.
+
+        wsproto checks a text frame's payload as its pieces arrive, so a client that
+        sends an invalid byte early gets its 1007 before the frame is complete; the
+        fast path keeps that timing by checking each new piece as it arrives."""
+        if len(buffer) <= start + 4:
+            return True
+        state = self._partial_text
+        if state is None:
+            state = self._partial_text = (codecs.getincrementaldecoder("utf-8")(), [0])
+        decoder, checked = state
+        offset = start + 4 + checked[0]
+        if len(buffer) <= offset:
+            return True
+        mask = bytes(buffer[start : start + 4])
+        turn = checked[0] % 4
+        piece = bytes(buffer[offset:])
+        try:
+            decoder.decode(_unmask(piece, mask[turn:] + mask[:turn]))
+        except UnicodeDecodeError:
+            return False
+        checked[0] += len(piece)
+        return True
 
     def next_event(self) -> Message | NeedData | Closed:
         """The next complete message, :data:`NEED_DATA`, or :class:`Closed` (sticky)."""
@@ -246,8 +297,12 @@ class WsConnection:
             self._closed = Closed(f"peer closed ({event.code})")
         elif state is ConnectionState.OPEN:
             # wsproto reports a peer protocol error as a CloseConnection while still open.
-            self._out.append(self._conn.send(CloseConnection(event.code, event.reason)))
-            self._closed = Closed(f"protocol error ({event.code}: {event.reason})")
+            # For bad UTF-8 its reason is the codec's message, with a byte position
+            # counted from wherever the peer's data happened to be split: a fixed text
+            # instead, so the close frame depends only on what the peer sent.
+            reason = _INVALID_UTF8 if event.code == CLOSE_INVALID_DATA else event.reason
+            self._out.append(self._conn.send(CloseConnection(event.code, reason)))
+            self._closed = Closed(f"protocol error ({event.code}: {reason})")
         else:
             # EOF (1006), or the answer to a close we sent.
             self._closed = Closed(f"closed ({event.code})")

@@ -1,6 +1,7 @@
-"""A test double for the layer above io (an uppercasing session) and small socket clients.
+"""Test doubles for the layer above io (an uppercasing session, a scripted one that
+returns replies) and small socket clients.
 
-The session is not a mock of mocknode's rpc layer; it stands in for "whatever answers
+The sessions are not mocks of mocknode's rpc layer; they stand in for "whatever answers
 messages" so the transports are tested over real sockets on their own.
 """
 
@@ -9,7 +10,9 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import Any
 
 import h11
 import trio
@@ -24,7 +27,7 @@ from wsproto.events import (
 )
 
 from mocknode.io.ipc import serve_ipc
-from mocknode.io.session import Push, Session, Transport
+from mocknode.io.session import ConnInfo, Push, Reply, Session
 from mocknode.io.tcp import serve_tcp
 from mocknode.wire.http import HttpOptions
 
@@ -34,9 +37,10 @@ class UpperSession:
     notifications before replying, ``{"boom": 1}`` raises, ``{"silent": 1}`` replies
     nothing, ``{"sleep": s}`` sleeps first."""
 
-    def __init__(self, registry: Registry, transport: Transport, push: Push | None) -> None:
+    def __init__(self, registry: Registry, info: ConnInfo, push: Push | None) -> None:
         self.registry = registry
-        self.transport = transport
+        self.info = info
+        self.transport = info.transport
         self.push = push
         self.closed = False
 
@@ -65,25 +69,34 @@ class UpperSession:
 class Registry:
     sessions: list[UpperSession] = field(default_factory=list)
 
-    def factory(self, transport: Transport, push: Push | None) -> Session:
-        session = UpperSession(self, transport, push)
+    def factory(self, info: ConnInfo, push: Push | None) -> Session:
+        session = UpperSession(self, info, push)
         self.sessions.append(session)
         return session
 
 
 @asynccontextmanager
 async def tcp_server(
-    registry: Registry, options: HttpOptions | None = None, max_queued: int = 4096
+    registry: Registry | Script,
+    options: HttpOptions | None = None,
+    max_queued: int = 4096,
+    *,
+    fast_path: bool = True,
+    **hooks: Any,
 ) -> AsyncIterator[int]:
+    """``serve_tcp`` on a free port; ``fast_path`` overrides the options' own (the io
+    tests run in both modes, like the wire tests); ``hooks`` go to serve_tcp as is."""
+    opts = replace(options or HttpOptions(), fast_path=fast_path)
     async with trio.open_nursery() as nursery:
         port = await nursery.start(
-            lambda task_status: serve_tcp(
+            partial(
+                serve_tcp,
                 registry.factory,
                 "127.0.0.1",
                 0,
-                options=options,
+                options=opts,
                 max_queued=max_queued,
-                task_status=task_status,
+                **hooks,
             )
         )
         yield port
@@ -91,9 +104,13 @@ async def tcp_server(
 
 
 @asynccontextmanager
-async def ipc_server(registry: Registry, path: str) -> AsyncIterator[str]:
+async def ipc_server(
+    registry: Registry | Script, path: str, *, fast_path: bool = True, **hooks: Any
+) -> AsyncIterator[str]:
     async with trio.open_nursery() as nursery:
-        bound = await nursery.start(serve_ipc, registry.factory, path)
+        bound = await nursery.start(
+            partial(serve_ipc, registry.factory, path, fast_path=fast_path, **hooks)
+        )
         yield bound
         nursery.cancel_scope.cancel()
 
@@ -192,3 +209,108 @@ async def read_to_eof(stream: trio.abc.Stream) -> bytes:
     while chunk := await stream.receive_some(65536):
         buf += chunk
     return buf
+
+
+class ScriptSession:
+    """Answers a payload found in ``script`` with its value (bytes, ``None`` or any
+    :mod:`mocknode.io.reply` value); anything else with the payload uppercased."""
+
+    def __init__(self, script: Script, info: ConnInfo, push: Push | None) -> None:
+        self.script = script
+        self.info = info
+        self.push = push
+        self.closed = False
+
+    async def handle(self, payload: bytes) -> bytes | Reply | None:
+        self.script.seen.append(payload)
+        if payload in self.script.replies:
+            return self.script.replies[payload]
+        return payload.upper()
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+@dataclass
+class Script:
+    replies: dict[bytes, bytes | Reply | None]
+    sessions: list[ScriptSession] = field(default_factory=list)
+    seen: list[bytes] = field(default_factory=list)
+
+    def factory(self, info: ConnInfo, push: Push | None) -> Session:
+        session = ScriptSession(self, info, push)
+        self.sessions.append(session)
+        return session
+
+
+class CountingStream(trio.abc.HalfCloseableStream):
+    """A pass-through wrapper that counts the bytes each way: what a fault layer's
+    ``wrap_stream`` looks like, and proof that the general stream path was taken (every
+    byte went through here, none through the raw-socket shortcut)."""
+
+    def __init__(self, inner: trio.abc.HalfCloseableStream) -> None:
+        self.inner = inner
+        self.received = 0
+        self.sent = 0
+
+    async def send_all(self, data: bytes | bytearray | memoryview) -> None:
+        self.sent += len(data)
+        await self.inner.send_all(data)
+
+    async def wait_send_all_might_not_block(self) -> None:
+        await self.inner.wait_send_all_might_not_block()
+
+    async def receive_some(self, max_bytes: int | None = None) -> bytes | bytearray:
+        data = await self.inner.receive_some(max_bytes)
+        self.received += len(data)
+        return data
+
+    async def send_eof(self) -> None:
+        await self.inner.send_eof()
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    def __getattr__(self, name: str) -> Any:
+        # Transparent like many wrappers: ``wrapper.socket`` is the inner socket. io must
+        # still not take the raw-socket shortcut (it checks the type, not attributes),
+        # or bytes would bypass this wrapper.
+        return getattr(self.inner, name)
+
+
+async def raw_tcp(port: int) -> trio.socket.SocketType:
+    """A bare client socket (to see ECONNRESET as the OS reports it)."""
+    sock = trio.socket.socket()
+    await sock.connect(("127.0.0.1", port))
+    return sock
+
+
+async def send_all(sock: trio.socket.SocketType, data: bytes) -> None:
+    while data:
+        data = data[await sock.send(data) :]
+
+
+async def recv_exactly(sock: trio.socket.SocketType, n: int) -> bytes:
+    out = b""
+    while len(out) < n:
+        chunk = await sock.recv(n - len(out))
+        if not chunk:
+            raise EOFError(out)
+        out += chunk
+    return out
+
+
+async def recv_all(sock: trio.socket.SocketType) -> bytes:
+    """Everything until EOF; a reset raises ConnectionResetError."""
+    out = b""
+    while chunk := await sock.recv(65536):
+        out += chunk
+    return out
+
+
+def ok_response(body: bytes) -> bytes:
+    """The exact bytes of a normal JSON-RPC answer over HTTP (default CORS)."""
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        b"Access-Control-Allow-Origin: *\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    )

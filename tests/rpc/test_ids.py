@@ -10,6 +10,7 @@ import trio
 from mocknode.chain.chain import Chain
 from mocknode.chain.config import ChainConfig
 from mocknode.chain.logs.query import Filters
+from mocknode.io.session import ConnInfo
 from mocknode.node import Node, NodeConfig
 from mocknode.rpc.ids import IdSource
 
@@ -56,9 +57,9 @@ TRAFFIC = [
 async def ids_handed_out(node: Node) -> list[str]:
     pushed: list[bytes] = []
     sessions = {
-        "http": node.session("http", None),
-        "ws": node.session("ws", pushed.append),
-        "ipc": node.session("ipc", pushed.append),
+        "http": node.session(ConnInfo(1, "http", "test"), None),
+        "ws": node.session(ConnInfo(2, "ws", "test"), pushed.append),
+        "ipc": node.session(ConnInfo(3, "ipc", "test"), pushed.append),
     }
     out = []
     for request_id, (transport, method, params) in enumerate(TRAFFIC):

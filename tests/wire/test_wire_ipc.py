@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mocknode.wire.events import NEED_DATA, Closed, Garbage, Message
 from mocknode.wire.ipc import IpcConnection
+
+NewIpc = Callable[..., IpcConnection]
 
 
 def feed(conn: IpcConnection, *pieces: bytes) -> list[object]:
@@ -35,77 +39,77 @@ REQ = b'{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}'
 TRICKY = rb'{"s":"}{][\"\\","a":[{"b":"]"}],"u":"\u00e9\\"}'
 
 
-def test_single_message() -> None:
-    assert payloads(feed(IpcConnection(), REQ)) == [REQ]
+def test_single_message(new_ipc: NewIpc) -> None:
+    assert payloads(feed(new_ipc(), REQ)) == [REQ]
 
 
-def test_several_values_in_one_read_with_and_without_whitespace() -> None:
+def test_several_values_in_one_read_with_and_without_whitespace(new_ipc: NewIpc) -> None:
     data = REQ + REQ + b"\n" + b"[" + REQ + b"]" + b" \t\r\n " + TRICKY
-    assert payloads(feed(IpcConnection(), data)) == [REQ, REQ, b"[" + REQ + b"]", TRICKY]
+    assert payloads(feed(new_ipc(), data)) == [REQ, REQ, b"[" + REQ + b"]", TRICKY]
 
 
-def test_every_split_point_of_a_stream() -> None:
+def test_every_split_point_of_a_stream(new_ipc: NewIpc) -> None:
     data = TRICKY + b"\n" + REQ + b"[1,[2,{}]]"
     expected = [TRICKY, REQ, b"[1,[2,{}]]"]
     for cut in range(1, len(data)):
-        assert payloads(feed(IpcConnection(), data[:cut], data[cut:])) == expected, cut
+        assert payloads(feed(new_ipc(), data[:cut], data[cut:])) == expected, cut
 
 
-def test_byte_by_byte() -> None:
+def test_byte_by_byte(new_ipc: NewIpc) -> None:
     data = TRICKY + REQ
-    got = payloads(feed(IpcConnection(), *[data[i : i + 1] for i in range(len(data))]))
+    got = payloads(feed(new_ipc(), *[data[i : i + 1] for i in range(len(data))]))
     assert got == [TRICKY, REQ]
 
 
-def test_backslash_at_the_end_of_a_read() -> None:
+def test_backslash_at_the_end_of_a_read(new_ipc: NewIpc) -> None:
     first, second = b'{"a":"x\\', b'"y"}'
-    assert payloads(feed(IpcConnection(), first, second)) == [first + second]
+    assert payloads(feed(new_ipc(), first, second)) == [first + second]
 
 
-def test_top_level_garbage_is_reported_with_the_buffered_bytes() -> None:
-    conn = IpcConnection()
+def test_top_level_garbage_is_reported_with_the_buffered_bytes(new_ipc: NewIpc) -> None:
+    conn = new_ipc()
     events = feed(conn, REQ + b"hello" + REQ)
     assert events == [Message(REQ), Garbage(b"hello" + REQ)]
     assert conn.next_event() == Closed("garbage")
 
 
-def test_scalars_and_closers_at_top_level_are_garbage() -> None:
+def test_scalars_and_closers_at_top_level_are_garbage(new_ipc: NewIpc) -> None:
     for data in (b"1", b'"str"', b"}", b"]", b"null"):
-        assert feed(IpcConnection(), data) == [Garbage(data)], data
+        assert feed(new_ipc(), data) == [Garbage(data)], data
 
 
-def test_syntax_error_inside_a_value_is_garbage() -> None:
-    assert feed(IpcConnection(), b"{]") == [Garbage(b"{]")]
-    assert feed(IpcConnection(), b'{"a":nope} ' + REQ) == [Garbage(b'{"a":nope} ' + REQ)]
+def test_syntax_error_inside_a_value_is_garbage(new_ipc: NewIpc) -> None:
+    assert feed(new_ipc(), b"{]") == [Garbage(b"{]")]
+    assert feed(new_ipc(), b'{"a":nope} ' + REQ) == [Garbage(b'{"a":nope} ' + REQ)]
 
 
-def test_garbage_reply_can_still_be_sent() -> None:
-    conn = IpcConnection()
+def test_garbage_reply_can_still_be_sent(new_ipc: NewIpc) -> None:
+    conn = new_ipc()
     feed(conn, b"xx")
     conn.send_message(b'{"error":1}')
     assert conn.data_to_send() == b'{"error":1}\n'
 
 
-def test_oversized_value_closes() -> None:
-    conn = IpcConnection(max_message=10)
+def test_oversized_value_closes(new_ipc: NewIpc) -> None:
+    conn = new_ipc(max_message=10)
     assert feed(conn, b'{"a":"0123', b"456789") == [Closed("message too large")]
 
 
-def test_complete_value_over_limit_closes() -> None:
-    assert feed(IpcConnection(max_message=4), b"[1,2,3]") == [Closed("message too large")]
+def test_complete_value_over_limit_closes(new_ipc: NewIpc) -> None:
+    assert feed(new_ipc(max_message=4), b"[1,2,3]") == [Closed("message too large")]
 
 
-def test_value_at_limit_is_accepted() -> None:
-    assert payloads(feed(IpcConnection(max_message=7), b"[1,2,3]")) == [b"[1,2,3]"]
+def test_value_at_limit_is_accepted(new_ipc: NewIpc) -> None:
+    assert payloads(feed(new_ipc(max_message=7), b"[1,2,3]")) == [b"[1,2,3]"]
 
 
-def test_eof() -> None:
-    assert feed(IpcConnection(), REQ + b"\n", b"") == [Message(REQ), Closed("eof")]
-    assert feed(IpcConnection(), b'{"a":', b"") == [Closed("eof inside a message")]
+def test_eof(new_ipc: NewIpc) -> None:
+    assert feed(new_ipc(), REQ + b"\n", b"") == [Message(REQ), Closed("eof")]
+    assert feed(new_ipc(), b'{"a":', b"") == [Closed("eof inside a message")]
 
 
-def test_outbound_messages_end_with_newline() -> None:
-    conn = IpcConnection()
+def test_outbound_messages_end_with_newline(new_ipc: NewIpc) -> None:
+    conn = new_ipc()
     conn.send_message(b"[1]")
     conn.send_message(b"{}")
     assert conn.data_to_send() == b"[1]\n{}\n"
@@ -140,13 +144,36 @@ def stream(draw: st.DrawFn) -> tuple[list[Any], bytes, list[int]]:
     return docs, data, cuts
 
 
+@pytest.mark.parametrize("fast_path", [True, False], ids=["fast", "general"])
 @settings(max_examples=300, deadline=None)
 @given(stream())
-def test_concatenated_values_split_anywhere(case: tuple[list[Any], bytes, list[int]]) -> None:
+def test_concatenated_values_split_anywhere(
+    fast_path: bool, case: tuple[list[Any], bytes, list[int]]
+) -> None:
     docs, data, cuts = case
     bounds = [0, *cuts, len(data)]
     # b"" would mean EOF to the connection, so empty pieces are left out.
     pieces = [data[a:b] for a, b in itertools.pairwise(bounds) if b > a]
-    events = feed(IpcConnection(), *pieces)
+    events = feed(IpcConnection(fast_path=fast_path), *pieces)
     assert not any(isinstance(e, Garbage | Closed) for e in events)
     assert [json.loads(p) for p in payloads(events)] == docs
+
+
+def test_invalid_utf8_inside_a_string_is_a_message_as_in_go(new_ipc: NewIpc) -> None:
+    data = b'{"s":"\xff\xfe"}' + REQ
+    assert payloads(feed(new_ipc(), data)) == [b'{"s":"\xff\xfe"}', REQ]
+    assert payloads(feed(new_ipc(), data[:7], data[7:])) == [b'{"s":"\xff\xfe"}', REQ]
+
+
+def test_invalid_utf8_outside_strings_is_garbage(new_ipc: NewIpc) -> None:
+    assert feed(new_ipc(), b'{"a":\xff}') == [Garbage(b'{"a":\xff}')]
+
+
+def test_nesting_past_the_limit_is_garbage_however_it_arrives(new_ipc: NewIpc) -> None:
+    deep = b"[" * 513 + b"]" * 513
+    ok = b"[" * 512 + b"]" * 512
+    assert payloads(feed(new_ipc(), ok)) == [ok]
+    assert feed(new_ipc(), deep) == [Garbage(deep)]
+    assert feed(new_ipc(), deep[:300], deep[300:]) == [Garbage(deep)]
+    wide = b"[" + b"[]," * 600 + b"[]]"  # many brackets, shallow: fine
+    assert payloads(feed(new_ipc(), wide)) == [wide]

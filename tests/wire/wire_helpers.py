@@ -14,10 +14,15 @@ from wsproto import WSConnection
 from wsproto.connection import ConnectionType
 from wsproto.events import AcceptConnection, Request
 
-from mocknode.wire.events import Closed, Message, NeedData
-from mocknode.wire.http import HttpConnection, Upgraded
+from mocknode.wire.events import NEED_DATA, Closed, Message, NeedData
+from mocknode.wire.http import HttpConnection, HttpOptions, Upgraded
+from mocknode.wire.ws import WsConnection
 
 JSON = [(b"Content-Type", b"application/json")]
+
+# The mode-aware factories tests/wire/conftest.py hands out as fixtures.
+NewHttp = Callable[..., HttpConnection]
+ConnectWs = Callable[..., tuple[WSConnection, WsConnection]]
 
 
 def request(
@@ -133,3 +138,33 @@ def ws_accept(client: WSConnection, data: bytes) -> None:
     client.receive_data(data)
     events = list(client.events())
     assert any(isinstance(e, AcceptConnection) for e in events), events
+
+
+def connected_ws(options: HttpOptions) -> tuple[WSConnection, WsConnection]:
+    """A wsproto client and the server connection its upgrade produced."""
+    client, upgrade = ws_client("/")
+    run = drive(HttpConnection(options), upgrade)
+    event = run.events[-1]
+    assert isinstance(event, Upgraded)
+    ws_accept(client, event.ws.data_to_send())
+    return client, event.ws
+
+
+def pump(ws: WsConnection, *pieces: bytes) -> list[object]:
+    """Feed pieces to a WebSocket connection; every event up to Closed."""
+    events: list[object] = []
+    for piece in pieces:
+        ws.receive_data(piece)
+        while True:
+            ev = ws.next_event()
+            if ev is NEED_DATA:
+                break
+            events.append(ev)
+            if isinstance(ev, Closed):
+                return events
+    return events
+
+
+def client_events(client: WSConnection, data: bytes) -> list[object]:
+    client.receive_data(data)
+    return list(client.events())
