@@ -30,7 +30,6 @@ from mocknode.io.reply import (
 )
 from mocknode.io.session import Session
 from mocknode.wire.events import Closed, Garbage, NeedData
-from mocknode.wire.ws import WsConnection
 
 log = logging.getLogger("mocknode.io")
 
@@ -92,6 +91,8 @@ async def apply_message_reply(
     elif isinstance(reply, ResetConnection):
         conn.reset()
     elif isinstance(reply, WsClose):
+        from mocknode.wire.ws import WsConnection  # only here: wsproto loads on first use
+
         if isinstance(proto, WsConnection) and reply.code != CLOSE_ABNORMAL:
             proto.close(reply.code, reply.reason)
             await conn.put(proto.data_to_send())
