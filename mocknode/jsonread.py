@@ -53,9 +53,10 @@ def may_be_too_deep(data: bytes | bytearray) -> bool:
 def too_deep(data: bytes | bytearray) -> bool:
     """Whether brackets outside strings in ``data`` nest deeper than :data:`MAX_NESTING`.
 
-    Exact for any prefix the parser would accept, and never below the depth the parser
-    would reach (it stops at the first syntax error; up to there, strings split alike),
-    so a False here makes parsing ``data`` safe.
+    Strings are found as JSON's tokenizer finds them, so up to the parser's first syntax
+    error both see the same brackets: the depth counted here is never below the depth
+    the parser would reach, and False makes parsing ``data`` safe. Unclosed brackets
+    count as they open; closers without an opener only lower the count.
     """
     if not may_be_too_deep(data):
         return False
