@@ -32,7 +32,7 @@ from mocknode.io.tcp import serve_tcp
 from mocknode.rpc import methods as _methods  # noqa: F401  (registers every method)
 from mocknode.rpc.context import Context
 from mocknode.rpc.ids import IdSource
-from mocknode.rpc.jsonrpc import handle_payload
+from mocknode.rpc.jsonrpc import handle_decoded, handle_payload
 from mocknode.rpc.registry import registry
 from mocknode.rpc.subscriptions import Subscriptions
 from mocknode.wire.http import HttpOptions
@@ -107,6 +107,10 @@ class RpcSession:
     async def handle(self, payload: bytes) -> bytes | None:
         # The chain runs synchronously here: one call is atomic between checkpoints.
         return handle_payload(payload, self._dispatch)
+
+    async def handle_parsed(self, payload: bytes, value: object, text: str) -> bytes | None:
+        # IPC parsed the message to frame it; answer from that parse (io.session).
+        return handle_decoded(value, text, self._dispatch)
 
     async def close(self) -> None:
         if self._subscriptions is not None:
