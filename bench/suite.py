@@ -1,0 +1,290 @@
+"""The ``suite`` benchmark: a whole pytest suite of web3.py tests, as a user runs it.
+
+:mod:`bench.suite_files` writes the same tests (sync, and an asyncio variant) for three
+backends: mocknode's plugin with its default ``w3`` / ``async_w3``, anvil with a hand-made
+snapshot/revert fixture, and web3's eth-tester providers with snapshot/revert. Each suite
+runs as ``python -m pytest`` in a fresh subprocess, serially and with ``-n 2``
+(pytest-xdist); runs are interleaved across backends (the first backend rotates each
+round) and every number is a median over runs.
+
+Two things are measured per run:
+
+- **wall time**: spawn to exit of the pytest process; everything the user waits for
+  (interpreter, imports, collection, starting the node, the tests, shutting down);
+- **fixture overhead per test**: the set-up plus teardown phases of each test, timed by
+  the outermost hook wrappers in the generated conftest; the median over every test of
+  every run (the first test's set-up, which starts the node, and the last one's teardown
+  are in the pool but not in the median's reach).
+
+A run that fails (any test failing, or pytest exiting non-zero) is an error, not a sample.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.report import fmt, text_table
+from bench.runner import Results, Series
+from bench.suite_files import BACKENDS, VARIANTS, write_suite
+from bench.workloads import Target
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_TIMEOUT_S = 900.0
+MODES = ("serial", "-n 2")
+
+RATIO_ANVIL = Target("ratio_max", 0.8)
+RATIO_ETH_TESTER = Target("ratio_max", 0.9)
+FIXTURE_MAX = Target("abs_max", 0.001)
+
+
+def wall_name(variant: str, mode: str) -> str:
+    return f"suite {variant}, {mode}: wall time"
+
+
+def fixture_name(variant: str, mode: str) -> str:
+    return f"suite {variant}, {mode}: fixture set-up+teardown per test"
+
+
+SUITE_NAMES = [
+    name
+    for variant in VARIANTS
+    for mode in MODES
+    for name in (wall_name(variant, mode), fixture_name(variant, mode))
+]
+
+
+@dataclass(frozen=True)
+class SuiteSettings:
+    runs: int
+    transfers: int
+    deploys: int
+    workers: int = 2
+
+
+@dataclass
+class RunResult:
+    wall_s: float
+    overhead_s: list[float]  # set-up + teardown, per test
+    call_s: list[float]
+
+
+def pytest_argv(backend: str, workers: int) -> list[str]:
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    if backend != "mocknode":
+        argv += ["-p", "no:mocknode"]  # what a user without mocknode installed runs
+    if workers:
+        argv += ["-n", str(workers)]
+    return argv
+
+
+def run_once(
+    suite_dir: Path, out_dir: Path, backend: str, workers: int, anvil: str, tests: int
+) -> RunResult:
+    """One pytest run in a subprocess: its wall time and the per-test phase timings."""
+    out_dir.mkdir(parents=True)
+    pythonpath = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    env = {
+        **os.environ,
+        "BENCH_SUITE_OUT": str(out_dir),
+        "BENCH_ANVIL": anvil,
+        "PYTHONPATH": pythonpath,
+    }
+    start = time.perf_counter()
+    proc = subprocess.run(
+        pytest_argv(backend, workers),
+        cwd=suite_dir,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+        check=False,
+    )
+    wall = time.perf_counter() - start
+    passed = re.search(r"(\d+) passed", proc.stdout)
+    if proc.returncode != 0 or passed is None or int(passed.group(1)) != tests:
+        tail = (proc.stdout + proc.stderr)[-3000:]
+        raise RuntimeError(f"pytest exited {proc.returncode} in {suite_dir.name}:\n{tail}")
+    overhead: list[float] = []
+    calls: list[float] = []
+    for path in sorted(out_dir.glob("*.json")):
+        phases = json.loads(path.read_text())
+        overhead += [s + t for s, t in zip(phases["setup"], phases["teardown"], strict=True)]
+        calls += phases["call"]
+    if len(overhead) != tests:
+        raise RuntimeError(f"{suite_dir.name}: timings for {len(overhead)} of {tests} tests")
+    return RunResult(wall, overhead, calls)
+
+
+def run_suite(
+    anvil: str,
+    workdir: Path,
+    settings: SuiteSettings,
+    results: Results,
+    want: Callable[[str], bool],
+    errors: list[str],
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    """Every wanted (variant, mode) on the three backends, interleaved, ``settings.runs``
+    rounds; adds the series to ``results`` and returns what the JSON keeps beside them."""
+    tests = settings.transfers + settings.deploys
+    chosen = [
+        (variant, mode)
+        for variant in VARIANTS
+        for mode in MODES
+        if want(wall_name(variant, mode)) or want(fixture_name(variant, mode))
+    ]
+    dirs = {
+        (backend, variant): write_suite(
+            workdir / "suite" / f"{backend}-{variant}",
+            backend,
+            variant,
+            settings.transfers,
+            settings.deploys,
+        )
+        for backend in BACKENDS
+        for variant in {v for v, _ in chosen}
+    }
+    log(
+        f"suite: {tests} tests ({settings.transfers} transfers, {settings.deploys} token "
+        f"deploys), {settings.runs} interleaved runs of {len(chosen)} variants x "
+        f"{len(BACKENDS)} backends"
+    )
+    calls: dict[tuple[str, str, str], list[float]] = {}
+    failed: set[tuple[str, str, str]] = set()
+    for round_ in range(settings.runs):
+        for variant, mode in chosen:
+            workers = settings.workers if mode != "serial" else 0
+            order = BACKENDS[round_ % 3 :] + BACKENDS[: round_ % 3]
+            line = []
+            for backend in order:
+                key = (variant, mode, backend)
+                if key in failed:
+                    continue
+                out = workdir / "suite-out" / f"{backend}-{variant}-{workers}-{round_}"
+                try:
+                    run = run_once(dirs[(backend, variant)], out, backend, workers, anvil, tests)
+                except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                    failed.add(key)  # not run again: a failing suite has no time
+                    errors.append(f"suite {variant} {mode} on {backend}: {exc}")
+                    log(f"  ! {errors[-1]}")
+                    continue
+                results.add(wall_name(variant, mode), backend, run.wall_s)
+                results.extend(fixture_name(variant, mode), backend, run.overhead_s)
+                calls.setdefault(key, []).extend(run.call_s)
+                line.append(f"{backend} {run.wall_s:.2f} s")
+            log(f"  {variant}, {mode}, run {round_ + 1}: " + ", ".join(line))
+    return {
+        "tests": tests,
+        "transfers": settings.transfers,
+        "deploys": settings.deploys,
+        "runs": settings.runs,
+        "workers": settings.workers,
+        "test_body_median_s": {
+            f"{variant}, {mode}, {backend}": statistics.median(values)
+            for (variant, mode, backend), values in calls.items()
+        },
+    }
+
+
+# -- report ------------------------------------------------------------------------------
+
+
+def _median(series: Series | None) -> float:
+    return series.median if series is not None and series.samples else float("nan")
+
+
+def summary_rows(results: Results) -> list[dict[str, Any]]:
+    """Ratios and verdicts per suite row, in the shape of the report's ``summary``."""
+    rows = []
+    for name in SUITE_NAMES:
+        m, a, e = (_median(results.get(name, peer)) for peer in BACKENDS)
+        if math.isnan(m):
+            continue
+        vs_anvil, vs_tester = m / a, m / e
+        met: bool | None
+        if name.endswith("wall time"):
+            target = f"{RATIO_ANVIL.describe()} anvil, {RATIO_ETH_TESTER.describe()} eth-tester"
+            known = not (math.isnan(vs_anvil) or math.isnan(vs_tester))
+            met = RATIO_ANVIL.met(vs_anvil) and RATIO_ETH_TESTER.met(vs_tester) if known else None
+        else:
+            target = FIXTURE_MAX.describe()
+            met = FIXTURE_MAX.met(m)
+        rows.append(
+            {
+                "workload": name,
+                "phase": "early",
+                "ratio_vs_anvil": vs_anvil,
+                "ratio_vs_eth_tester": vs_tester,
+                "target": target,
+                "met": met,
+            }
+        )
+    return rows
+
+
+def table(results: Results, info: dict[str, Any]) -> str:
+    """The suite's own table: wall times, ratios against both targets, fixture overhead."""
+    header = [
+        f"suite ({info.get('tests', '?')} tests, medians of {info.get('runs', '?')} runs)",
+        "anvil",
+        "mocknode",
+        "eth-tester",
+        "m/anvil",
+        f"{RATIO_ANVIL.describe()}?",
+        "m/et",
+        f"{RATIO_ETH_TESTER.describe()}?",
+        "fixture/test: anvil",
+        "mocknode",
+        "eth-tester",
+        f"{FIXTURE_MAX.describe()}?",
+    ]
+    rows = []
+    for variant in VARIANTS:
+        for mode in MODES:
+            wall = [_median(results.get(wall_name(variant, mode), p)) for p in BACKENDS]
+            fix = [_median(results.get(fixture_name(variant, mode), p)) for p in BACKENDS]
+            if all(math.isnan(v) for v in wall):
+                continue
+            m, a, e = wall
+            rows.append(
+                [
+                    f"{variant}, {mode}",
+                    fmt(a, "s"),
+                    fmt(m, "s"),
+                    fmt(e, "s"),
+                    _ratio(m, a),
+                    _yes(RATIO_ANVIL, m / a),
+                    _ratio(m, e),
+                    _yes(RATIO_ETH_TESTER, m / e),
+                    fmt(fix[1], "s"),
+                    fmt(fix[0], "s"),
+                    fmt(fix[2], "s"),
+                    _yes(FIXTURE_MAX, fix[0]),
+                ]
+            )
+    if not rows:
+        return "(no suite measured)"
+    return text_table(header, rows, right=set(range(1, len(header))))
+
+
+def _ratio(num: float, den: float) -> str:
+    value = num / den
+    return "-" if math.isnan(value) else f"{value:.2f}x"
+
+
+def _yes(target: Target, value: float) -> str:
+    if math.isnan(value):
+        return "?"
+    return "yes" if target.met(value) else "NO"
