@@ -154,7 +154,10 @@ def main(argv: list[str] | None = None) -> int:
                 extra = run_main(anvil, workdir, settings, results, want, workloads, late, errors)
             if any(want(name) for name in SUITE_NAMES):
                 suite = SuiteSettings(
-                    settings.suite_runs, settings.suite_transfers, settings.suite_deploys
+                    settings.suite_runs,
+                    settings.suite_transfers,
+                    settings.suite_deploys,
+                    settings.suite_controls,
                 )
                 extra["suite"] = run_suite(anvil, workdir, suite, results, want, errors, log)
         except Exception as exc:  # report what was measured before it (Interrupted too)

@@ -67,6 +67,7 @@ class Settings:
     suite_runs: int = 3  # interleaved runs of each generated pytest suite (bench.suite)
     suite_transfers: int = 150
     suite_deploys: int = 50
+    suite_controls: int = 50  # tests with no fixture: pytest's own cost per test
 
 
 FULL = Settings()
@@ -90,6 +91,7 @@ QUICK = Settings(
     suite_runs=1,
     suite_transfers=30,
     suite_deploys=10,
+    suite_controls=20,
 )
 
 

@@ -12,9 +12,13 @@ Two things are measured per run:
 - **wall time**: spawn to exit of the pytest process; everything the user waits for
   (interpreter, imports, collection, starting the node, the tests, shutting down);
 - **fixture overhead per test**: the set-up plus teardown phases of each test, timed by
-  the outermost hook wrappers in the generated conftest; the median over every test of
-  every run (the first test's set-up, which starts the node, and the last one's teardown
-  are in the pool but not in the median's reach).
+  the outermost hook wrappers in the generated conftest. Raw, that includes what pytest
+  itself costs per test (its own fixtures and hooks, pytest-asyncio's event loop in the
+  asyncio variant), the same for every backend; so each suite also holds ``test_control``
+  tests that ask for no fixture, and a run's fixture overhead is the median over its tests
+  minus the median over its control tests. The raw medians are kept in the JSON too. The
+  first test's set-up (which starts the node) and the last one's teardown are in the pool
+  but out of the median's reach: they count in the wall time.
 
 A run that fails (any test failing, or pytest exiting non-zero) is an error, not a sample.
 """
@@ -53,7 +57,7 @@ def wall_name(variant: str, mode: str) -> str:
 
 
 def fixture_name(variant: str, mode: str) -> str:
-    return f"suite {variant}, {mode}: fixture set-up+teardown per test"
+    return f"suite {variant}, {mode}: fixture set-up+teardown per test, past pytest's own"
 
 
 SUITE_NAMES = [
@@ -69,14 +73,25 @@ class SuiteSettings:
     runs: int
     transfers: int
     deploys: int
+    controls: int
     workers: int = 2
+
+    @property
+    def tests(self) -> int:
+        return self.transfers + self.deploys + self.controls
 
 
 @dataclass
 class RunResult:
     wall_s: float
     overhead_s: list[float]  # set-up + teardown, per test
+    control_s: list[float]  # the same, per control test
     call_s: list[float]
+
+    @property
+    def net_overhead_s(self) -> float:
+        """What the fixtures add to a test, past pytest's own cost (medians)."""
+        return statistics.median(self.overhead_s) - statistics.median(self.control_s)
 
 
 def pytest_argv(backend: str, workers: int) -> list[str]:
@@ -116,15 +131,16 @@ def run_once(
     if proc.returncode != 0 or passed is None or int(passed.group(1)) != tests:
         tail = (proc.stdout + proc.stderr)[-3000:]
         raise RuntimeError(f"pytest exited {proc.returncode} in {suite_dir.name}:\n{tail}")
-    overhead: list[float] = []
-    calls: list[float] = []
+    found: dict[str, list[float]] = {"test": [], "control": [], "call": []}
     for path in sorted(out_dir.glob("*.json")):
         phases = json.loads(path.read_text())
-        overhead += [s + t for s, t in zip(phases["setup"], phases["teardown"], strict=True)]
-        calls += phases["call"]
-    if len(overhead) != tests:
-        raise RuntimeError(f"{suite_dir.name}: timings for {len(overhead)} of {tests} tests")
-    return RunResult(wall, overhead, calls)
+        for kind in ("test", "control"):
+            pairs = zip(phases[kind]["setup"], phases[kind]["teardown"], strict=True)
+            found[kind] += [setup + teardown for setup, teardown in pairs]
+        found["call"] += phases["test"]["call"]
+    if len(found["test"]) + len(found["control"]) != tests or not found["control"]:
+        raise RuntimeError(f"{suite_dir.name}: timings missing for some of {tests} tests")
+    return RunResult(wall, found["test"], found["control"], found["call"])
 
 
 def run_suite(
@@ -138,7 +154,7 @@ def run_suite(
 ) -> dict[str, Any]:
     """Every wanted (variant, mode) on the three backends, interleaved, ``settings.runs``
     rounds; adds the series to ``results`` and returns what the JSON keeps beside them."""
-    tests = settings.transfers + settings.deploys
+    tests = settings.tests
     chosen = [
         (variant, mode)
         for variant in VARIANTS
@@ -152,16 +168,18 @@ def run_suite(
             variant,
             settings.transfers,
             settings.deploys,
+            settings.controls,
         )
         for backend in BACKENDS
         for variant in {v for v, _ in chosen}
     }
     log(
-        f"suite: {tests} tests ({settings.transfers} transfers, {settings.deploys} token "
-        f"deploys), {settings.runs} interleaved runs of {len(chosen)} variants x "
-        f"{len(BACKENDS)} backends"
+        f"suite: {settings.transfers} transfers + {settings.deploys} token deploys "
+        f"(+ {settings.controls} control tests), {settings.runs} interleaved runs of "
+        f"{len(chosen)} variants x {len(BACKENDS)} backends"
     )
     calls: dict[tuple[str, str, str], list[float]] = {}
+    pooled: dict[tuple[str, str, str], tuple[list[float], list[float]]] = {}
     failed: set[tuple[str, str, str]] = set()
     for round_ in range(settings.runs):
         for variant, mode in chosen:
@@ -181,12 +199,19 @@ def run_suite(
                     log(f"  ! {errors[-1]}")
                     continue
                 results.add(wall_name(variant, mode), backend, run.wall_s)
-                results.extend(fixture_name(variant, mode), backend, run.overhead_s)
+                fixture = results.add(fixture_name(variant, mode), backend, run.net_overhead_s)
+                raw, control = pooled.setdefault(key, ([], []))
+                raw += run.overhead_s
+                control += run.control_s
+                fixture.info.update(
+                    raw_median_s=statistics.median(raw), control_median_s=statistics.median(control)
+                )
                 calls.setdefault(key, []).extend(run.call_s)
                 line.append(f"{backend} {run.wall_s:.2f} s")
             log(f"  {variant}, {mode}, run {round_ + 1}: " + ", ".join(line))
     return {
-        "tests": tests,
+        "tests": settings.transfers + settings.deploys,
+        "controls": settings.controls,
         "transfers": settings.transfers,
         "deploys": settings.deploys,
         "runs": settings.runs,
@@ -245,7 +270,7 @@ def table(results: Results, info: dict[str, Any]) -> str:
         f"{RATIO_ANVIL.describe()}?",
         "m/et",
         f"{RATIO_ETH_TESTER.describe()}?",
-        "fixture/test: anvil",
+        "fixtures/test (raw): anvil",
         "mocknode",
         "eth-tester",
         f"{FIXTURE_MAX.describe()}?",
@@ -254,7 +279,9 @@ def table(results: Results, info: dict[str, Any]) -> str:
     for variant in VARIANTS:
         for mode in MODES:
             wall = [_median(results.get(wall_name(variant, mode), p)) for p in BACKENDS]
-            fix = [_median(results.get(fixture_name(variant, mode), p)) for p in BACKENDS]
+            fixtures = [results.get(fixture_name(variant, mode), p) for p in BACKENDS]
+            fix = [_median(series) for series in fixtures]
+            cell = [_fixture_cell(series) for series in fixtures]
             if all(math.isnan(v) for v in wall):
                 continue
             m, a, e = wall
@@ -268,15 +295,23 @@ def table(results: Results, info: dict[str, Any]) -> str:
                     _yes(RATIO_ANVIL, m / a),
                     _ratio(m, e),
                     _yes(RATIO_ETH_TESTER, m / e),
-                    fmt(fix[1], "s"),
-                    fmt(fix[0], "s"),
-                    fmt(fix[2], "s"),
+                    cell[1],
+                    cell[0],
+                    cell[2],
                     _yes(FIXTURE_MAX, fix[0]),
                 ]
             )
     if not rows:
         return "(no suite measured)"
     return text_table(header, rows, right=set(range(1, len(header))))
+
+
+def _fixture_cell(series: Series | None) -> str:
+    """The fixtures' own cost per test, and in brackets the raw set-up + teardown."""
+    if series is None or not series.samples:
+        return "-"
+    raw = series.info.get("raw_median_s")
+    return fmt(series.median, "s") + (f" ({fmt(raw, 's')})" if raw is not None else "")
 
 
 def _ratio(num: float, den: float) -> str:

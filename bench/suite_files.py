@@ -16,7 +16,9 @@ only ``conftest.py`` differs, and it defines what a user of that backend would w
 Every test starts on a clean chain and checks that it did (the sender's nonce is 0), so a
 backend whose reset leaks fails instead of being fast. The timing hooks (in every conftest)
 record how long each test's set-up, call and teardown phases take and write them, per
-process (xdist worker or not), to ``$BENCH_SUITE_OUT/<worker>.json``.
+process (xdist worker or not), to ``$BENCH_SUITE_OUT/<worker>.json``; the ``test_control``
+tests, which ask for no fixture, are kept apart: their set-up and teardown are what pytest
+itself costs per test, so the fixtures' own cost is the difference.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ asyncio_default_test_loop_scope = function
 """
 
 TIMING = '''\
-"""Times every test's set-up, call and teardown phases (outermost hook wrappers)."""
+"""Times every test's set-up, call and teardown phases (outermost hook wrappers); the
+control tests (no fixture) apart, as the baseline of pytest's own cost per test."""
 
 import json
 import os
@@ -46,7 +49,7 @@ import time
 
 import pytest
 
-_PHASES = {"setup": [], "call": [], "teardown": []}
+_PHASES = {kind: {"setup": [], "call": [], "teardown": []} for kind in ("test", "control")}
 
 
 def _timed(phase):
@@ -56,7 +59,8 @@ def _timed(phase):
         try:
             return (yield)
         finally:
-            _PHASES[phase].append(time.perf_counter() - start)
+            kind = "control" if item.name.startswith("test_control") else "test"
+            _PHASES[kind][phase].append(time.perf_counter() - start)
 
     return hook
 
@@ -67,7 +71,7 @@ pytest_runtest_teardown = _timed("teardown")
 
 
 def pytest_sessionfinish(session):
-    if not _PHASES["setup"]:
+    if not (_PHASES["test"]["setup"] or _PHASES["control"]["setup"]):
         return  # the xdist controller runs no test
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     out = os.path.join(os.environ["BENCH_SUITE_OUT"], worker + ".json")
@@ -196,6 +200,11 @@ TOKEN = json.loads((Path(__file__).parent / "Token.json").read_text())
 SUPPLY = 1_000_000 * 10**18
 
 
+@pytest.mark.parametrize("n", range({controls}))
+def test_control(n):
+    pass
+
+
 @pytest.mark.parametrize("n", range({transfers}))
 def test_transfer(w3, n):
     alice, bob = w3.eth.accounts[0], w3.eth.accounts[1 + n % 9]
@@ -245,6 +254,11 @@ TOKEN = json.loads((Path(__file__).parent / "Token.json").read_text())
 SUPPLY = 1_000_000 * 10**18
 
 
+@pytest.mark.parametrize("n", range({controls}))
+async def test_control(n):
+    pass
+
+
 @pytest.mark.parametrize("n", range({transfers}))
 async def test_transfer(async_w3, n):
     w3 = async_w3
@@ -289,8 +303,11 @@ async def test_token(async_w3, n):
 """
 
 
-def write_suite(directory: Path, backend: str, variant: str, transfers: int, deploys: int) -> Path:
-    """Write one backend's suite of ``transfers + deploys`` tests into ``directory``."""
+def write_suite(
+    directory: Path, backend: str, variant: str, transfers: int, deploys: int, controls: int
+) -> Path:
+    """Write one backend's suite into ``directory``: ``transfers + deploys`` tests, and
+    ``controls`` tests that ask for no fixture (pytest's own cost per test)."""
     directory.mkdir(parents=True, exist_ok=True)
     artifact = json.loads(TOKEN_ARTIFACT.read_text())
     (directory / "Token.json").write_text(
@@ -300,6 +317,6 @@ def write_suite(directory: Path, backend: str, variant: str, transfers: int, dep
     (directory / "conftest.py").write_text(TIMING + CONFTESTS[(backend, variant)])
     template = SYNC_TESTS if variant == "sync" else ASYNC_TESTS
     (directory / f"test_{variant}.py").write_text(
-        template.format(transfers=transfers, deploys=deploys)
+        template.format(transfers=transfers, deploys=deploys, controls=controls)
     )
     return directory

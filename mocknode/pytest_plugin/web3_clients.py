@@ -200,10 +200,12 @@ def _raise_http_error(endpoint_uri: str, response: http.client.HTTPResponse, bod
     import requests
     from requests.structures import CaseInsensitiveDict  # type: ignore[import-untyped]
 
+    prepared = requests.PreparedRequest()
+    prepared.prepare_url(endpoint_uri, None)  # requests' form of the URL ("http://h:p/")
     failed = requests.Response()
     failed.status_code = response.status
     failed.reason = response.reason
-    failed.url = endpoint_uri
+    failed.url = prepared.url or endpoint_uri
     failed.headers = CaseInsensitiveDict(response.getheaders())
     failed.encoding = requests.utils.get_encoding_from_headers(failed.headers)
     failed._content = body  # what requests' adapters set, so .text and .json() work
