@@ -28,7 +28,7 @@ from bench import report
 from bench.peers import anvil_version, stop_all
 from bench.phases import FULL, QUICK, log, run_main, run_startup
 from bench.runner import Results
-from bench.suite import SUITE_NAMES, SuiteSettings, run_suite
+from bench.suite import SUITE_NAMES, SuiteSettings, baseline_table, run_suite
 from bench.suite import summary_rows as suite_summary
 from bench.suite import table as suite_table
 from bench.workloads import ALL_NAMES, MEMORY_LATE, MEMORY_PEAK, MEMORY_START, THROUGHPUT, WORKLOADS
@@ -93,6 +93,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="compare with this JSON (default: the previous latest.json)",
     )
     parser.add_argument("--no-late", action="store_true", help="skip the grown-chain phase")
+    parser.add_argument(
+        "--suite-baseline",
+        metavar="TREE",
+        type=Path,
+        help="also run the suite benchmark on the mocknode of another checkout (its root)",
+    )
     parser.add_argument("--anvil", metavar="PATH", help="anvil binary")
     parser.add_argument("--list", action="store_true", help="list workload names and exit")
     return parser.parse_args(argv)
@@ -158,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
                     settings.suite_transfers,
                     settings.suite_deploys,
                     settings.suite_controls,
+                    baseline=args.suite_baseline.resolve() if args.suite_baseline else None,
                 )
                 extra["suite"] = run_suite(anvil, workdir, suite, results, want, errors, log)
         except Exception as exc:  # report what was measured before it (Interrupted too)
@@ -174,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     if "suite" in extra:
         print()
         print(suite_table(results, extra["suite"]))
+        against_baseline = baseline_table(results)
+        if against_baseline is not None:
+            print()
+            print(against_baseline)
     if any(s.phase == "late" for s in results.series.values()):
         print()
         print(report.late_table(results, extra.get("late_label", "(late)")))

@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT_S = 900.0
 MODES = ("serial", "-n 2")
 
+BASELINE = "mocknode-baseline"  # mocknode from another tree (--suite-baseline), same suite
 RATIO_ANVIL = Target("ratio_max", 0.8)
 RATIO_ETH_TESTER = Target("ratio_max", 0.9)
 FIXTURE_MAX = Target("abs_max", 0.001)
@@ -75,6 +76,11 @@ class SuiteSettings:
     deploys: int
     controls: int
     workers: int = 2
+    baseline: Path | None = None  # another checkout's root, run as BASELINE
+
+    @property
+    def backends(self) -> tuple[str, ...]:
+        return (*BACKENDS, BASELINE) if self.baseline is not None else BACKENDS
 
     @property
     def tests(self) -> int:
@@ -96,7 +102,7 @@ class RunResult:
 
 def pytest_argv(backend: str, workers: int) -> list[str]:
     argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    if backend != "mocknode":
+    if backend not in ("mocknode", BASELINE):
         argv += ["-p", "no:mocknode"]  # what a user without mocknode installed runs
     if workers:
         argv += ["-n", str(workers)]
@@ -104,11 +110,18 @@ def pytest_argv(backend: str, workers: int) -> list[str]:
 
 
 def run_once(
-    suite_dir: Path, out_dir: Path, backend: str, workers: int, anvil: str, tests: int
+    suite_dir: Path,
+    out_dir: Path,
+    backend: str,
+    workers: int,
+    anvil: str,
+    tests: int,
+    root: Path = ROOT,
 ) -> RunResult:
-    """One pytest run in a subprocess: its wall time and the per-test phase timings."""
+    """One pytest run in a subprocess (importing mocknode from ``root``): its wall time
+    and the per-test phase timings."""
     out_dir.mkdir(parents=True)
-    pythonpath = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    pythonpath = os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH")) if p)
     env = {
         **os.environ,
         "BENCH_SUITE_OUT": str(out_dir),
@@ -173,10 +186,12 @@ def run_suite(
         for backend in BACKENDS
         for variant in {v for v, _ in chosen}
     }
+    backends = settings.backends
     log(
         f"suite: {settings.transfers} transfers + {settings.deploys} token deploys "
         f"(+ {settings.controls} control tests), {settings.runs} interleaved runs of "
-        f"{len(chosen)} variants x {len(BACKENDS)} backends"
+        f"{len(chosen)} variants x {len(backends)} backends"
+        + (f" (baseline: mocknode from {settings.baseline})" if settings.baseline else "")
     )
     calls: dict[tuple[str, str, str], list[float]] = {}
     pooled: dict[tuple[str, str, str], tuple[list[float], list[float]]] = {}
@@ -184,15 +199,17 @@ def run_suite(
     for round_ in range(settings.runs):
         for variant, mode in chosen:
             workers = settings.workers if mode != "serial" else 0
-            order = BACKENDS[round_ % 3 :] + BACKENDS[: round_ % 3]
+            turn = round_ % len(backends)
             line = []
-            for backend in order:
+            for backend in backends[turn:] + backends[:turn]:
                 key = (variant, mode, backend)
                 if key in failed:
                     continue
                 out = workdir / "suite-out" / f"{backend}-{variant}-{workers}-{round_}"
+                same = "mocknode" if backend == BASELINE else backend
+                root = settings.baseline if backend == BASELINE and settings.baseline else ROOT
                 try:
-                    run = run_once(dirs[(backend, variant)], out, backend, workers, anvil, tests)
+                    run = run_once(dirs[(same, variant)], out, backend, workers, anvil, tests, root)
                 except (RuntimeError, subprocess.TimeoutExpired) as exc:
                     failed.add(key)  # not run again: a failing suite has no time
                     errors.append(f"suite {variant} {mode} on {backend}: {exc}")
@@ -216,6 +233,7 @@ def run_suite(
         "deploys": settings.deploys,
         "runs": settings.runs,
         "workers": settings.workers,
+        "baseline": str(settings.baseline) if settings.baseline else None,
         "test_body_median_s": {
             f"{variant}, {mode}, {backend}": statistics.median(values)
             for (variant, mode, backend), values in calls.items()
@@ -303,6 +321,40 @@ def table(results: Results, info: dict[str, Any]) -> str:
             )
     if not rows:
         return "(no suite measured)"
+    return text_table(header, rows, right=set(range(1, len(header))))
+
+
+def baseline_table(results: Results) -> str | None:
+    """mocknode against the baseline tree's mocknode, when one was run."""
+    rows = []
+    for variant in VARIANTS:
+        for mode in MODES:
+            now, before = (results.get(wall_name(variant, mode), p) for p in ("mocknode", BASELINE))
+            fix_now, fix_before = (
+                results.get(fixture_name(variant, mode), p) for p in ("mocknode", BASELINE)
+            )
+            if before is None or now is None:
+                continue
+            rows.append(
+                [
+                    f"{variant}, {mode}",
+                    fmt(before.median, "s"),
+                    fmt(now.median, "s"),
+                    _ratio(now.median, before.median),
+                    _fixture_cell(fix_before),
+                    _fixture_cell(fix_now),
+                ]
+            )
+    if not rows:
+        return None
+    header = [
+        "suite: mocknode",
+        "baseline tree",
+        "this tree",
+        "now/before",
+        "fixtures/test (raw): baseline",
+        "this tree",
+    ]
     return text_table(header, rows, right=set(range(1, len(header))))
 
 
