@@ -158,11 +158,12 @@ class NodeControls(ABC):
         history, pool and time travel; snapshots are forgotten. Raises
         :class:`~mocknode.persist.errors.StateFileError` (nothing changed) when the file
         is not a state this mocknode reads."""
-        from mocknode.persist.document import load_document
+        from mocknode.persist.document import install, read_document
         from mocknode.persist.files import read_state_file
 
-        document = read_state_file(path)  # read here, off the node's thread
-        self.run(lambda: load_document(self._served().chain, document))
+        # Read, checked and rebuilt here, off the node's thread; only swapped in there.
+        restored = read_document(read_state_file(path), self.chain_config)
+        self.run(lambda: install(self._served().chain, restored))
 
     def set_automine(self, enabled: bool) -> None:
         self._chain_call("set_automine", enabled)

@@ -8,6 +8,10 @@ Without virtual time, interval blocks follow the interval too (on trio's clock).
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -145,3 +149,12 @@ async def test_interval_blocks_follow_the_interval_on_trios_clock(
         assert node.block_number() == 5
         times = node.with_chain(lambda chain: [b.header.timestamp for b in chain.blocks])
         assert [t - times[0] for t in times] == [0, 12, 24, 36, 48, 60]
+
+
+def test_the_example_in_the_docs_runs() -> None:
+    doc = Path(__file__).resolve().parents[2] / "docs" / "state-and-time.md"
+    (example,) = re.findall(r"```python\n(.*?)```", doc.read_text(), re.S)
+    proc = subprocess.run(
+        [sys.executable, "-c", example], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, example + proc.stderr

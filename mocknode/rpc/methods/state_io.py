@@ -15,13 +15,12 @@ filters hear nothing (as after ``evm_revert``). Data that is not a mocknode stat
 from a newer mocknode, is refused with -32602 and says why; nothing is changed then.
 
 ``hardhat_dumpState`` and ``hardhat_loadState`` are the same methods, as on anvil.
+:mod:`mocknode.persist` is imported on the first call: no node start pays for it.
 """
 
 from __future__ import annotations
 
-from mocknode.persist.document import load_document, state_document
 from mocknode.persist.errors import StateFileError
-from mocknode.persist.files import decode_document, encode_document
 from mocknode.rpc import params, render
 from mocknode.rpc.context import Context
 from mocknode.rpc.errors import INVALID_PARAMS, RpcError
@@ -35,11 +34,17 @@ from mocknode.rpc.registry import method, optional
     aliases=("hardhat_dumpState",),
 )
 def anvil_dumpState(ctx: Context, preserve_historical_states: bool) -> bytes:
+    from mocknode.persist.document import state_document
+    from mocknode.persist.files import encode_document
+
     return encode_document(state_document(ctx.chain), compress=True)
 
 
 @method("anvil_loadState", params.data, aliases=("hardhat_loadState",))
 def anvil_loadState(ctx: Context, data: bytes) -> bool:
+    from mocknode.persist.document import load_document
+    from mocknode.persist.files import decode_document
+
     try:
         load_document(ctx.chain, decode_document(data))
     except StateFileError as exc:
