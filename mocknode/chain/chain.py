@@ -112,15 +112,29 @@ class Chain:
         config = self.config
         alloc = [(dev.address, config.balance) for dev in self.accounts]
         alloc += config.extra_alloc
+        genesis = config.genesis
         block = genesis_block(
             self.state,
             alloc,
             coinbase=config.coinbase,
             gas_limit=config.gas_limit,
             base_fee=config.base_fee,
-            timestamp=config.clock.genesis_timestamp(),
+            timestamp=(
+                config.clock.genesis_timestamp() if genesis.timestamp is None else genesis.timestamp
+            ),
+            genesis_accounts=genesis.alloc,
+            extra_data=genesis.extra_data,
         )
         self.canon.append(block, self.state.head)
+
+    def replace_history(self, canon: Canon, state: WorldState, pool: Pool) -> None:
+        """Become another chain: its blocks, its state with all its history, its pool
+        (a state file loaded, :mod:`mocknode.persist`). Every snapshot is forgotten (they
+        name blocks and commits of the chain that was); listeners hear nothing, as after
+        ``evm_revert``."""
+        self.canon, self.state, self.pool = canon, state, pool
+        self._snapshots = Snapshots()
+        self._call_env = None
 
     # -- lookups ------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ cost nothing while there are none (one falsy check per block).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from mocknode.chain.records import Tx
@@ -163,6 +163,23 @@ class Pool:
 
     def senders(self) -> list[Address]:
         return list(self._by_sender)
+
+    @classmethod
+    def restored(
+        cls, txs: Iterable[Tx], senders: Iterable[Address], holds: Mapping[Hash32, Hold]
+    ) -> Pool:
+        """A pool holding ``txs`` in that order of arrival, with its senders in the order
+        ``senders`` gives (which breaks ties between equal tips when a block is filled):
+        a saved pool exactly as it was, so the next block is the same block."""
+        pool = cls()
+        for sender in senders:
+            pool._by_sender[sender] = {}
+        for tx in txs:
+            pool.add(tx)
+        for sender in [s for s, slots in pool._by_sender.items() if not slots]:
+            del pool._by_sender[sender]
+        pool._holds = {h: hold for h, hold in holds.items() if h in pool._by_hash}
+        return pool
 
     def copy(self) -> Pool:
         clone = Pool()

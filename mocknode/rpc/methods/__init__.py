@@ -3,6 +3,16 @@
 Importing this package registers every method on :data:`mocknode.rpc.registry.registry`.
 """
 
-from mocknode.rpc.methods import blocks, dev, info, logs, reorg, send, state
+from mocknode.rpc.methods import (
+    blocks,
+    dev,
+    info,
+    logs,
+    reorg,
+    send,
+    state,
+    state_io,
+    virtual_time,
+)
 
-__all__ = ["blocks", "dev", "info", "logs", "reorg", "send", "state"]
+__all__ = ["blocks", "dev", "info", "logs", "reorg", "send", "state", "state_io", "virtual_time"]
