@@ -14,9 +14,7 @@ import dataclasses
 import logging
 from typing import TYPE_CHECKING
 
-import trio
-
-from mocknode.io._conn import Connection, close_session
+from mocknode.io._conn import Connection, close_session, wait_delayed
 from mocknode.io._messages import serve_messages
 from mocknode.io.reply import (
     CloseConnection,
@@ -26,6 +24,7 @@ from mocknode.io.reply import (
     HttpStatus,
     RawBytes,
     Reply,
+    ResetAfter,
     ResetConnection,
     Stall,
     Truncated,
@@ -102,7 +101,7 @@ async def apply_http_reply(
     elif isinstance(reply, Frames):
         http.respond(b"".join(reply.payloads))
     elif isinstance(reply, Delayed):
-        await trio.sleep(reply.seconds)
+        await wait_delayed(reply)
         return await apply_http_reply(conn, http, reply.then)
     elif isinstance(reply, Dribble):
         http.respond(reply.payload)
@@ -122,6 +121,10 @@ async def apply_http_reply(
         http.respond(reply.payload)
         await conn.put(http.data_to_send()[: reply.after_bytes])
         conn.hang_up()
+        return False
+    elif isinstance(reply, ResetAfter):
+        http.respond(reply.payload)
+        await conn.put_then_reset(http.data_to_send()[: reply.after_bytes])
         return False
     elif isinstance(reply, RawBytes):
         await conn.put(reply.data)

@@ -1,8 +1,8 @@
-"""JSON-RPC methods, one typed function each, grouped by what they touch.
+"""Every JSON-RPC method mocknode answers, one typed function each.
 
 Importing this package registers every method on :data:`mocknode.rpc.registry.registry`.
 """
 
-from mocknode.rpc.methods import blocks, dev, info, logs, reorg, send, state
+from mocknode.rpc.methods import blocks, dev, info, logs, mock, reorg, send, state
 
-__all__ = ["blocks", "dev", "info", "logs", "reorg", "send", "state"]
+__all__ = ["blocks", "dev", "info", "logs", "mock", "reorg", "send", "state"]
