@@ -18,6 +18,11 @@ Armed, each message goes through :meth:`FaultSession._handle_armed`:
    where the engine decides per item (:data:`ITEM_APPLIERS`);
 5. whatever is sent is journaled (``response``: its size).
 
+A connection appears in the journal with its first journaled message (a ``connect`` entry
+just before it) and leaves it with a ``close`` entry; a connection that only carries
+control calls never appears, so scripting faults over JSON-RPC does not change the
+journal.
+
 Notifications pass through :meth:`Faults.notification
 <mocknode.faults.controller.Faults.notification>` only while armed: the controller sets
 and clears the subscriptions' ``notify`` hook of every live session when arming changes.
@@ -30,7 +35,15 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from mocknode.faults.apply_request import ITEM_APPLIERS, MESSAGE_APPLIERS
 from mocknode.faults.events import Event
-from mocknode.faults.request import Applier, BatchOutcome, Host, Item, ItemApplier, Request
+from mocknode.faults.request import (
+    Applier,
+    BatchOutcome,
+    Declined,
+    Host,
+    Item,
+    ItemApplier,
+    Request,
+)
 from mocknode.faults.rules import is_control
 from mocknode.io.reply import (
     Delayed,
@@ -143,6 +156,7 @@ class FaultSession:
         """Messages handled on this connection so far, control calls excepted."""
         self.notifications = 0
         """Notifications seen on this connection so far (while armed)."""
+        self._journaled = False  # a "connect" entry was written for this connection
         self._close_after: int | None = None
         self._close_event: Any = None
         faults.attach(self)
@@ -156,7 +170,7 @@ class FaultSession:
 
     async def close(self) -> None:
         self.faults.detach(self)
-        if self.faults.armed:
+        if self._journaled and self.faults.armed:
             self.faults.record("close", self.info)
         await self.inner.close()
 
@@ -171,6 +185,13 @@ class FaultSession:
     def _notify(self, kind: SubscriptionKind, sub_id: str, payload: bytes) -> None:
         self.notifications += 1
         self.faults.notification(self, kind, sub_id, payload)
+
+    def send_reply(self, payload: bytes) -> None:
+        """Send a reply now through ``push`` (WebSocket and IPC only), journaled."""
+        if self.push is not None:
+            self.push(payload)
+            self.faults.record("response", self.info, size=len(payload))
+            self.sent(1)
 
     def send_notification(self, payload: bytes) -> None:
         """Send a notification now (what the notification faults call to deliver)."""
@@ -242,6 +263,9 @@ class FaultSession:
         time = faults.now()
         block = faults.head()
         transport = info.transport
+        if not self._journaled:
+            self._journaled = True
+            faults.record("connect", info, time=time)
         if is_batch:
             for call in calls:
                 if not is_control(call.method):
@@ -256,7 +280,12 @@ class FaultSession:
             )
             outcome = BatchOutcome()
             request = Request(
-                self, payload, event, None, self._item_hook(sequence, time, block, outcome)
+                self,
+                payload,
+                event,
+                None,
+                self._item_hook(sequence, time, block, outcome),
+                tuple(c.id_text for c in calls),
             )
             ident = None
         elif calls:
@@ -268,7 +297,7 @@ class FaultSession:
                 transport, info.id, sequence, call.method, call.params, time=time, block=block
             )
             outcome = None
-            request = Request(self, payload, event, call.id_text)
+            request = Request(self, payload, event, call.id_text, None, (call.id_text,))
             ident = call.id
         else:
             method = single.get("method") if type(single) is dict else None
@@ -283,8 +312,12 @@ class FaultSession:
             return out
         decision, by_persona = self._decide(event) if calls else (None, False)
         if decision is not None:
-            self._record_fault(decision, by_persona, event, ident)
-            out = await REQUEST_APPLIERS[decision.kind](request, decision)
+            applied = await REQUEST_APPLIERS[decision.kind](request, decision)
+            if isinstance(applied, Declined):
+                out = applied.value
+            else:
+                self._record_fault(decision, by_persona, event, ident)
+                out = applied
         else:
             out = request.run()
         if outcome is not None and outcome.refusal is not None:
@@ -322,11 +355,12 @@ class FaultSession:
             decision, by_persona = self._decide(event)
             if decision is None:
                 return None
-            self._record_fault(decision, by_persona, event, json.loads(id_text))
             applier: ItemApplier = ITEM_APPLIERS[decision.kind]
-            replacement: Replacement | None = applier(
-                Item(self, method, params, id_text, event, outcome), decision
-            )
-            return replacement
+            applied = applier(Item(self, method, params, id_text, event, outcome), decision)
+            if isinstance(applied, Declined):
+                declined: Replacement | None = applied.value
+                return declined
+            self._record_fault(decision, by_persona, event, json.loads(id_text))
+            return applied
 
         return hook
