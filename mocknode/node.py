@@ -148,6 +148,7 @@ class Node:
             persona=config.persona,
             clock=self._clock,
             head=self._head,
+            chain=self.chain,
         )
         if config.faults is not None:
             self.faults.load_plan(config.faults)

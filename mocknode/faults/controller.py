@@ -25,11 +25,11 @@ consulted after the user's rules (a user rule always wins): the batch limit and 
 Their journal entries carry ``rule: null``. Filter expiry is a chain behaviour and is not
 applied by a persona yet.
 
-Chain kinds decided per request (``stale_head``, ``replicas``, ``pruned_state``,
-``filter_expiry``, ``index_lag``, ``pool_error``) are refused by :meth:`Faults.add` as
-not wired yet, rather than accepted and silently ignored (they would also shadow later
-rules). Chain kinds decided at the ``tx`` and ``block`` points are accepted; nothing
-consults those points yet.
+Chain faults (:mod:`mocknode.faults.chain_events`, ``chain_reads``, ``chain_pool``) need
+the node's chain, given as ``chain``: the ``tx`` and ``block`` kinds hook it only while
+such a rule exists (:meth:`_sync_chain`, on every rule change); the request-point chain
+kinds are applied by the session like the others and keep their state (filter owners,
+idle clocks, held logs) in :attr:`chain_faults`, forgotten when the rules are cleared.
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ from mocknode.io.reply import Reply
 from mocknode.io.session import ConnInfo, Push, Session
 
 if TYPE_CHECKING:
+    from mocknode.chain.chain import Chain
+    from mocknode.faults.chain_events import ChainFaults
     from mocknode.faults.engine import Decision, FaultEngine, RuleStatus
     from mocknode.faults.events import Event, Transport
     from mocknode.faults.journal import EntryKind, Journal, JournalEntry, JournalPage
@@ -128,6 +130,7 @@ class Faults:
         persona: str | None = None,
         clock: Callable[[], float],
         head: Callable[[], int],
+        chain: Chain | None = None,
     ) -> None:
         self.armed = False
         """True when a rule exists, a persona is set or recording is on (the hot path
@@ -143,6 +146,8 @@ class Faults:
         self._persona_engine: FaultEngine | None = None
         self._sessions: dict[Conn, None] = {}
         self._control: FaultControlAdapter | None = None
+        self._chain = chain
+        self._chain_faults: ChainFaults | None = None
         if seed != 0 or journal_cap != DEFAULT_JOURNAL_CAP:
             self._core()  # validates them now, where they were given
         if persona is not None:
@@ -172,6 +177,25 @@ class Faults:
         """The persona's own rules (consulted after the user's), or ``None``."""
         return self._persona_engine
 
+    @property
+    def chain_faults(self) -> ChainFaults:
+        """The chain faults' hooks and state (made on first use; needs ``chain``)."""
+        if self._chain_faults is None:
+            if self._chain is None:
+                raise RuntimeError("chain faults need the node's chain (Faults(chain=...))")
+            from mocknode.faults.chain_events import ChainFaults
+
+            self._chain_faults = ChainFaults(self, self._chain)
+        return self._chain_faults
+
+    def _sync_chain(self) -> None:
+        """Hook the chain while a ``tx`` or ``block`` rule exists (chain faults)."""
+        engine = self._engine
+        if engine is None or self._chain is None:
+            return
+        if self._chain_faults is not None or engine.wants("tx") or engine.wants("block"):
+            self.chain_faults.sync()
+
     def now(self) -> float:
         """Node-clock seconds since the node started serving."""
         return self._clock()
@@ -195,6 +219,7 @@ class Faults:
         self._update_armed()
 
     def _update_armed(self) -> None:
+        self._sync_chain()
         engine = self._engine
         armed = (
             self._recording
@@ -255,6 +280,8 @@ class Faults:
         """Remove every rule (ids start at 1 again). The persona and the journal stay."""
         if self._engine is not None:
             self._engine.clear()
+        if self._chain_faults is not None:
+            self._chain_faults.reset()
         self._update_armed()
 
     def list(self) -> builtins.list[RuleStatus]:

@@ -29,6 +29,10 @@ from mocknode.io.session import ConnInfo, Push
 from mocknode.rpc.jsonrpc import ItemHook, Replacement
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from mocknode.chain.chain import Chain
+    from mocknode.faults.chain_events import ChainFaults
     from mocknode.faults.engine import Decision, FaultEngine
     from mocknode.faults.events import Event, Transport
     from mocknode.faults.journal import EntryKind, Journal, JournalEntry
@@ -79,6 +83,11 @@ class Host(Protocol):
     @property
     def journal(self) -> Journal: ...
 
+    @property
+    def chain_faults(self) -> ChainFaults:
+        """The node's chain-fault state and hooks (:mod:`mocknode.faults.chain_events`)."""
+        ...
+
     def now(self) -> float: ...
 
     def head(self) -> int: ...
@@ -120,6 +129,10 @@ class Conn(Protocol):
     def send_notification(self, payload: bytes) -> None: ...
 
     def send_reply(self, payload: bytes) -> None: ...
+
+    def reading(self, chain: Chain) -> AbstractContextManager[None]:
+        """Run the calls inside the block on ``chain`` (a view), not the node's chain."""
+        ...
 
     def hook_notifications(self, on: bool) -> None: ...
 

@@ -31,9 +31,13 @@ and clears the subscriptions' ``notify`` hook of every live session when arming 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from mocknode.faults.apply_request import ITEM_APPLIERS, MESSAGE_APPLIERS
+from mocknode.faults.chain_appliers import CHAIN_ITEM_APPLIERS, CHAIN_REQUEST_APPLIERS
+from mocknode.faults.chain_events import SUBMITTER
 from mocknode.faults.events import Event
 from mocknode.faults.request import (
     Applier,
@@ -60,11 +64,14 @@ from mocknode.rpc.jsonrpc import ItemHook, Replacement
 from mocknode.rpc.subscriptions import SubscriptionKind, Subscriptions
 
 if TYPE_CHECKING:
+    from mocknode.chain.chain import Chain
     from mocknode.faults.engine import Decision
+    from mocknode.rpc.context import Context
 
 __all__ = ["ITEM_APPLIERS", "REQUEST_APPLIERS", "FaultSession", "Inner"]
 
-REQUEST_APPLIERS: Final[dict[str, Applier]] = {**MESSAGE_APPLIERS}
+REQUEST_APPLIERS: Final[dict[str, Applier]] = {**MESSAGE_APPLIERS, **CHAIN_REQUEST_APPLIERS}
+ITEM_APPLIERS.update(CHAIN_ITEM_APPLIERS)  # the chain kinds act on batch items too
 """Kind -> applier for every kind decided for a whole message (single call or batch)."""
 
 # Bracket count past which a message is not parsed here (see rpc.jsonrpc.MAX_NESTING: the
@@ -78,6 +85,12 @@ class Inner(Protocol):
 
     @property
     def subscriptions(self) -> Subscriptions | None: ...
+
+    @property
+    def context(self) -> Context:
+        """The connection's rpc context (chain faults answer reads from a view of the
+        chain through it, :meth:`FaultSession.reading`)."""
+        ...
 
     def answer(self, payload: bytes, item_hook: ItemHook | None = None) -> bytes | None:
         """The JSON-RPC answer to ``payload`` (synchronous: the chain runs atomically)."""
@@ -199,6 +212,21 @@ class FaultSession:
             self.push(payload)
             self.sent(1)
 
+    # ------------------------------------------------------------------ chain faults
+
+    @contextmanager
+    def reading(self, chain: Chain) -> Iterator[None]:
+        """Calls run inside the block read ``chain`` (a read-only view of the node's,
+        :mod:`mocknode.faults.chain_view`) instead of the node's chain. Calls run
+        synchronously, so no other call sees the view."""
+        context = self.inner.context
+        real = context.chain
+        context.chain = chain
+        try:
+            yield
+        finally:
+            context.chain = real
+
     # ------------------------------------------------------------------ message counting
 
     def close_after(self, messages: int, event: Any) -> None:
@@ -266,6 +294,7 @@ class FaultSession:
         if not self._journaled:
             self._journaled = True
             faults.record("connect", info, time=time)
+        SUBMITTER.set((info, None, None))  # who sends a transaction now (tx events)
         if is_batch:
             for call in calls:
                 if not is_control(call.method):
@@ -298,6 +327,7 @@ class FaultSession:
             )
             outcome = None
             request = Request(self, payload, event, call.id_text, None, (call.id_text,))
+            SUBMITTER.set((info, call.method, call.id_text))
             ident = call.id
         else:
             method = single.get("method") if type(single) is dict else None
@@ -342,6 +372,7 @@ class FaultSession:
             index += 1
             if is_control(method):
                 return None
+            SUBMITTER.set((info, method, id_text))
             event = Event.request(
                 info.transport,
                 info.id,

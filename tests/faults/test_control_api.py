@@ -134,9 +134,8 @@ def test_mock_methods_over_json_rpc(node: MockNode) -> None:
         ),
         (
             "mock_addFault",
-            [{"action": {"kind": "stale_head"}}],
-            "action.kind: stale_head is not wired yet: mocknode cannot apply it to requests "
-            "in this version",
+            [{"match": {"transport": "http"}, "action": {"kind": "reorg"}}],
+            'match.transport: reorg acts on the chain, not on a connection: leave transport "any"',
         ),
         ("mock_addFault", [], "missing value for required argument 0"),
         ("mock_removeFault", ["1"], "invalid argument 0: expected a rule id (a positive integer)"),
@@ -154,8 +153,8 @@ def test_refused_control_calls_are_invalid_params(
 
 
 def test_python_refuses_what_json_rpc_refuses(node: MockNode) -> None:
-    with pytest.raises(FaultSpecError, match="stale_head is not wired yet"):
-        node.faults.add({"action": {"kind": "stale_head"}})
+    with pytest.raises(FaultSpecError, match="reorg acts on the chain"):
+        node.faults.add({"match": {"transport": "http"}, "action": {"kind": "reorg"}})
     with pytest.raises(FaultSpecError, match="unknown fault kind"):
         node.faults.add({"action": {"kind": "nope"}})
     with pytest.raises(FaultSpecError, match="expected a Rule or a rule object"):
