@@ -128,10 +128,12 @@ class ChainFaults:
             self._block_hooked = want_block
 
     def reset(self) -> None:
-        """Forget what the request-point kinds remembered (the rules were cleared)."""
+        """Forget what the rules remembered (they were cleared). Delayed transactions are
+        still released: their decision was taken."""
         self.filter_owner.clear()
         self.filter_active.clear()
         self.held_logs.clear()
+        self._returned.clear()
 
     # ------------------------------------------------------------------ tx
 
@@ -222,9 +224,12 @@ class ChainFaults:
         params = decision.params
         depth = min(params["depth"], block.number)
         mode: str = params["transactions"]
-        outcome = self.chain.reorg(
-            depth,
-            reinclude="same" if mode == "reinclude" else "none",
-            drop="all" if mode == "drop" else (),
-        )
+        try:
+            outcome = self.chain.reorg(
+                depth,
+                reinclude="same" if mode == "reinclude" else "none",
+                drop="all" if mode == "drop" else (),
+            )
+        except ChainError:
+            return  # the chain refused the new branch: it stays as it was
         self._returned.update(tx.hash for tx in outcome.pooled)
