@@ -74,6 +74,11 @@ REQUEST_APPLIERS: Final[dict[str, Applier]] = {**MESSAGE_APPLIERS, **CHAIN_REQUE
 ITEM_APPLIERS.update(CHAIN_ITEM_APPLIERS)  # the chain kinds act on batch items too
 """Kind -> applier for every kind decided for a whole message (single call or batch)."""
 
+DECLINABLE: Final = frozenset({"provider_limit"})
+"""Kinds whose applier may find the fault does not apply (:class:`Declined`): their fault
+entry is written after the applier ran, the others' before (so a batch's whole-message
+fault comes before its items' faults, and a delay's entry before its wait)."""
+
 # Bracket count past which a message is not parsed here (see rpc.jsonrpc.MAX_NESTING: the
 # C JSON scanner recurses on the C stack). Such a message is still answered by the rpc
 # layer (a parse error); it is just not matched against rules.
@@ -338,27 +343,31 @@ class FaultSession:
                 size=len(payload),
             )
             out: bytes | Reply | None = self.answer(payload)
-            self._sent(out)
+            self._sent(out, None, None)
             return out
-        decision, by_persona = self._decide(event) if calls else (None, False)
+        decision, by_persona = self._decide(event)
         if decision is not None:
-            applied = await REQUEST_APPLIERS[decision.kind](request, decision)
+            kind = decision.kind
+            if kind not in DECLINABLE:
+                self._record_fault(decision, by_persona, event, ident)
+            applied = await REQUEST_APPLIERS[kind](request, decision)
             if isinstance(applied, Declined):
                 out = applied.value
             else:
-                self._record_fault(decision, by_persona, event, ident)
+                if kind in DECLINABLE:
+                    self._record_fault(decision, by_persona, event, ident)
                 out = applied
         else:
             out = request.run()
         if outcome is not None and outcome.refusal is not None:
             out = outcome.refusal
-        self._sent(out)
+        self._sent(out, None if is_batch else calls[0].method, ident)
         return out
 
-    def _sent(self, out: bytes | Reply | None) -> None:
+    def _sent(self, out: bytes | Reply | None, method: str | None, ident: Any) -> None:
         size = reply_size(out)
         if size is not None:
-            self.faults.record("response", self.info, size=size)
+            self.faults.record("response", self.info, method=method, id=ident, size=size)
             self.sent(len(out.payloads) if isinstance(out, Frames) else 1)
 
     def _item_hook(self, sequence: int, time: float, block: int, outcome: BatchOutcome) -> ItemHook:
@@ -386,12 +395,17 @@ class FaultSession:
             decision, by_persona = self._decide(event)
             if decision is None:
                 return None
-            applier: ItemApplier = ITEM_APPLIERS[decision.kind]
+            kind = decision.kind
+            ident = json.loads(id_text)
+            if kind not in DECLINABLE:
+                self._record_fault(decision, by_persona, event, ident)
+            applier: ItemApplier = ITEM_APPLIERS[kind]
             applied = applier(Item(self, method, params, id_text, event, outcome), decision)
             if isinstance(applied, Declined):
                 declined: Replacement | None = applied.value
                 return declined
-            self._record_fault(decision, by_persona, event, json.loads(id_text))
+            if kind in DECLINABLE:
+                self._record_fault(decision, by_persona, event, ident)
             return applied
 
         return hook

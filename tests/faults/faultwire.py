@@ -90,6 +90,7 @@ class Raw:
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
+        self.buffer = b""  # read past the last HTTP response (pipelined answers)
         sock.settimeout(2.0)
 
     @classmethod
@@ -138,7 +139,7 @@ class Raw:
 
     def read_http(self) -> tuple[bytes, bytes]:
         """One HTTP response with a Content-Length: ``(head, body)``."""
-        data = b""
+        data = self.buffer
         while b"\r\n\r\n" not in data:
             chunk = self.sock.recv(65536)
             if not chunk:
@@ -152,7 +153,8 @@ class Raw:
         )
         while len(rest) < length:
             rest += self.read_exactly(length - len(rest))
-        return head, rest
+        self.buffer = rest[length:]
+        return head, rest[:length]
 
     def read_line(self) -> bytes:
         data = b""

@@ -46,7 +46,7 @@ def test_add_returns_a_handle_that_removes_its_rule(node: MockNode) -> None:
     assert isinstance(handle, FaultHandle)
     assert handle.id == 1
     with pytest.raises(Web3RPCError) as caught:
-        w3.eth.block_number
+        w3.eth.get_block_number()
     assert caught.value.rpc_response is not None
     assert caught.value.rpc_response["error"] == {"code": -32000, "message": "header not found"}
     status = handle.status
@@ -66,7 +66,7 @@ def test_inject_keywords_scope_the_rule_to_the_block(node: MockNode) -> None:
     ) as handle:
         assert w3.eth.block_number == 0  # another method: not matched
         with pytest.raises(Web3RPCError, match="request timed out"):
-            w3.eth.chain_id
+            _ = w3.eth.chain_id
         assert handle.fired == 1
     assert node.faults.list() == []
     assert w3.eth.chain_id == 31337
@@ -75,7 +75,7 @@ def test_inject_keywords_scope_the_rule_to_the_block(node: MockNode) -> None:
 def test_inject_takes_a_rule_object(node: MockNode) -> None:
     rule = Rule.of("error", code=-32000, message="boom")
     with node.faults.inject(rule), pytest.raises(Web3RPCError, match="boom"):
-        http3(node).eth.block_number
+        http3(node).eth.get_block_number()
     assert node.faults.list() == []
     with pytest.raises(TypeError, match="not both"), node.faults.inject(rule, kind="close"):
         pass
@@ -106,7 +106,7 @@ def test_mock_methods_over_json_rpc(node: MockNode) -> None:
     ]
     w3 = http3(node)
     with pytest.raises(Web3RPCError, match="header not found"):
-        w3.eth.chain_id
+        _ = w3.eth.chain_id
     assert w3.eth.chain_id == 31337  # times: 1
     assert rpc(node, "mock_listFaults")["result"][0]["fired"] == 1
     assert rpc(node, "mock_setSeed", 7)["result"] is True
@@ -174,7 +174,11 @@ def test_control_calls_are_never_faulted_counted_or_journaled(node: MockNode) ->
     _, reply = raw.read_http()
     first, second = json.loads(reply)
     assert first["result"][0]["id"] == 1
-    assert second == {"jsonrpc": "2.0", "id": 2, "error": {"code": -1, "message": "everything fails"}}
+    assert second == {
+        "jsonrpc": "2.0",
+        "id": 2,
+        "error": {"code": -1, "message": "everything fails"},
+    }
     assert [(k, m, i, r, f) for k, _, m, i, r, f in summary(node)] == [
         ("connect", None, None, None, None),
         ("request", "eth_chainId", 2, None, None),
@@ -188,7 +192,7 @@ def test_journal_pages_with_since_and_limit(node: MockNode) -> None:
     node.faults.recording = True
     w3 = http3(node)
     for _ in range(3):
-        w3.eth.block_number
+        w3.eth.get_block_number()
     first = rpc(node, "mock_journal", {"limit": 2})["result"]
     assert [e["kind"] for e in first["entries"]] == ["connect", "request"]
     assert (first["next"], first["oldest"], first["dropped"]) == (2, 1, 0)
@@ -216,11 +220,11 @@ def test_journal_pages_with_since_and_limit(node: MockNode) -> None:
 
 def test_recording_journals_without_rules_and_unarmed_journals_nothing(node: MockNode) -> None:
     w3 = http3(node)
-    w3.eth.block_number
+    w3.eth.get_block_number()
     assert entries(node) == []
     node.faults.recording = True
     assert node.faults.armed is True
-    w3.eth.block_number
+    w3.eth.get_block_number()
     connection = entries(node)[0]["connection"]
     assert entries(node) == [
         {
@@ -252,8 +256,8 @@ def test_recording_journals_without_rules_and_unarmed_journals_nothing(node: Moc
             "connection": connection,
             "transport": "http",
             "kind": "response",
-            "method": None,
-            "id": None,
+            "method": "eth_blockNumber",
+            "id": 1,
             "rule": None,
             "fault": None,
             "draw": None,
@@ -262,13 +266,13 @@ def test_recording_journals_without_rules_and_unarmed_journals_nothing(node: Moc
     ]
     node.faults.recording = False
     assert node.faults.armed is False
-    w3.eth.block_number
+    w3.eth.get_block_number()
     assert len(entries(node)) == 3
 
 
 def test_journal_times_are_the_node_clock(node: MockNode) -> None:
     node.faults.recording = True
-    http3(node).eth.block_number
+    http3(node).eth.get_block_number()
     times = [e["time"] for e in entries(node, keep_time=True)]
     assert times == sorted(times)
     assert 0 < times[0] < 600  # seconds since this node started serving, not the epoch
@@ -303,7 +307,7 @@ def test_threaded_node_hands_out_a_proxy(node: MockNode) -> None:
         assert faults.armed is True
         assert [s.id for s in faults.list()] == [handle.id]
         with pytest.raises(Web3RPCError):
-            http3(node).eth.block_number
+            http3(node).eth.get_block_number()
     assert faults.list() == []
     faults.set_seed(11)
     assert faults.seed == 11
@@ -348,7 +352,9 @@ def test_persona_limits_apply_after_the_rules(node: MockNode) -> None:
             "Requested batch of size: 101",
         },
     }
-    raw.send(post(raw.port, b"[" + b",".join(body("eth_chainId", ident=i) for i in range(100)) + b"]"))
+    raw.send(
+        post(raw.port, b"[" + b",".join(body("eth_chainId", ident=i) for i in range(100)) + b"]")
+    )
     _, reply = raw.read_http()
     assert len(json.loads(reply)) == 100
     fault = next(e for e in entries(node) if e["kind"] == "fault")
@@ -365,7 +371,7 @@ def test_persona_limits_apply_after_the_rules(node: MockNode) -> None:
 def test_plan_file_applies_seed_persona_cap_and_rules(node: MockNode, tmp_path: Path) -> None:
     plan = tmp_path / "plan.toml"
     plan.write_text(
-        "seed = 9\npersona = \"geth\"\njournal_cap = 50\n\n[[rules]]\n"
+        'seed = 9\npersona = "geth"\njournal_cap = 50\n\n[[rules]]\n'
         'match = { method = "eth_chainId" }\n'
         'action = { kind = "error", template = "geth.request_timed_out" }\n'
     )
@@ -374,12 +380,12 @@ def test_plan_file_applies_seed_persona_cap_and_rules(node: MockNode, tmp_path: 
     assert node.faults.seed == 9
     assert node.faults.persona == "geth"
     with pytest.raises(Web3RPCError, match="request timed out"):
-        http3(node).eth.chain_id
+        _ = http3(node).eth.chain_id
     handles[0].remove()
     node.faults.recording = True
     w3 = http3(node)
     for _ in range(30):
-        w3.eth.block_number
+        w3.eth.get_block_number()
     page = node.faults.journal_page(0, 1000)
     assert len(page.entries) == 50
     assert page.oldest == page.entries[-1].seq - 49
@@ -392,7 +398,7 @@ def test_node_config_arms_the_node_from_the_start(tmp_path: Path) -> None:
     with MockNode(NodeConfig(port=0, ipc_path=None, faults=str(plan), journal=True)) as node:
         assert node.faults.seed == 3
         with pytest.raises(Web3RPCError, match="header not found"):
-            http3(node).eth.block_number
+            http3(node).eth.get_block_number()
         assert [e[0] for e in summary(node)] == ["connect", "request", "fault", "response"]
     with MockNode(NodeConfig(port=0, ipc_path=None, fault_seed=5, persona="infura")) as node:
         assert (node.faults.seed, node.faults.persona) == (5, "infura")
