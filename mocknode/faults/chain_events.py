@@ -39,22 +39,20 @@ Journal: a ``fault`` entry per decision, with the submitting call's connection,
 transport, method and id for a ``tx`` event (connection 0 and no method when the
 transaction came from Python), none for a ``block`` event; the time is the node clock.
 
-Which request sent a transaction is known through :data:`SUBMITTER`, a context variable
-the fault session sets for every call it runs while armed (per trio task, so connections
-never see each other's).
+Which request sent a transaction is known through
+:data:`~mocknode.faults.chain_submitter.SUBMITTER`, set by the fault session.
 """
 
 from __future__ import annotations
 
 import json
-from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import trio
 
 from mocknode.chain.errors import ChainError
+from mocknode.faults.chain_submitter import SUBMITTER
 from mocknode.faults.events import Event
-from mocknode.io.session import ConnInfo
 
 if TYPE_CHECKING:
     from mocknode.chain.chain import Chain
@@ -62,13 +60,7 @@ if TYPE_CHECKING:
     from mocknode.faults.engine import Decision, FaultEngine
     from mocknode.types import Hash32
 
-__all__ = ["SUBMITTER", "ChainFaults"]
-
-SUBMITTER: Final[ContextVar[tuple[ConnInfo, str | None, str | None] | None]] = ContextVar(
-    "mocknode_fault_submitter", default=None
-)
-"""The connection, method and id (its JSON text) of the call running now in this task
-(set by the fault session while armed), for ``tx`` events."""
+__all__ = ["ChainFaults", "Host"]
 
 
 class Host(Protocol):

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from mocknode.faults.apply_request import ITEM_APPLIERS, MESSAGE_APPLIERS
 from mocknode.faults.chain_appliers import CHAIN_ITEM_APPLIERS, CHAIN_REQUEST_APPLIERS
-from mocknode.faults.chain_events import SUBMITTER
+from mocknode.faults.chain_submitter import SUBMITTER
 from mocknode.faults.events import Event
 from mocknode.faults.request import (
     Applier,
@@ -74,7 +74,7 @@ REQUEST_APPLIERS: Final[dict[str, Applier]] = {**MESSAGE_APPLIERS, **CHAIN_REQUE
 ITEM_APPLIERS.update(CHAIN_ITEM_APPLIERS)  # the chain kinds act on batch items too
 """Kind -> applier for every kind decided for a whole message (single call or batch)."""
 
-DECLINABLE: Final = frozenset({"provider_limit"})
+DECLINABLE: Final = frozenset({"provider_limit", *CHAIN_REQUEST_APPLIERS})
 """Kinds whose applier may find the fault does not apply (:class:`Declined`): their fault
 entry is written after the applier ran, the others' before (so a batch's whole-message
 fault comes before its items' faults, and a delay's entry before its wait)."""

@@ -96,3 +96,17 @@ def test_python_json_rpc_and_a_plan_file_give_the_same_run_and_journal(tmp_path:
     assert None in mined  # some payments dropped
     assert any(value is not None for value in mined)
     assert _run("python", plan, SEED + 1)[1] != journal  # another seed: other decisions
+
+
+def test_every_request_point_chain_kind_has_its_appliers() -> None:
+    from mocknode.faults.catalogue import CATALOGUE
+    from mocknode.faults.chain_appliers import REQUEST_KINDS
+    from mocknode.faults.session import ITEM_APPLIERS, REQUEST_APPLIERS
+
+    chain_requests = {
+        spec.name
+        for spec in CATALOGUE.values()
+        if spec.layer == "chain" and spec.points == ("request",)
+    }
+    assert set(REQUEST_KINDS) == chain_requests
+    assert chain_requests <= set(REQUEST_APPLIERS) & set(ITEM_APPLIERS)
