@@ -45,6 +45,7 @@ Which request sent a transaction is known through
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -180,16 +181,22 @@ class ChainFaults:
             raise AssertionError(kind)
 
     async def _release_later(self, tx_hash: Hash32, seconds: float) -> None:
+        # A trio system task: it needs a running node, and outlives nothing but the run.
         await trio.sleep(seconds)
-        self.chain.release(tx_hash)  # False (nothing) if it left the pool meanwhile
+        with contextlib.suppress(ChainError):
+            self.chain.release(tx_hash)  # False (nothing) if it left the pool meanwhile
 
     # ------------------------------------------------------------------ block
 
     def _on_block(self, block: Block) -> None:
+        # The block's own decision first, then the releases it allows (which may mine the
+        # next block at once, a block event of its own).
+        if self.host.engine.wants("block"):
+            self._decide_block(block)
         if self._due:
-            self._release_due(block.number)
-        if not self.host.engine.wants("block"):
-            return
+            self._release_due(self.chain.head.number)
+
+    def _decide_block(self, block: Block) -> None:
         if block.transactions and self._returned:
             hashes = [tx.hash for tx in block.transactions]
             if all(h in self._returned for h in hashes):
