@@ -71,8 +71,8 @@ if TYPE_CHECKING:
 __all__ = ["ITEM_APPLIERS", "REQUEST_APPLIERS", "FaultSession", "Inner"]
 
 REQUEST_APPLIERS: Final[dict[str, Applier]] = {**MESSAGE_APPLIERS, **CHAIN_REQUEST_APPLIERS}
-ITEM_APPLIERS.update(CHAIN_ITEM_APPLIERS)  # the chain kinds act on batch items too
 """Kind -> applier for every kind decided for a whole message (single call or batch)."""
+ITEM_APPLIERS.update(CHAIN_ITEM_APPLIERS)  # the chain kinds act on batch items too
 
 DECLINABLE: Final = frozenset({"provider_limit", *CHAIN_REQUEST_APPLIERS})
 """Kinds whose applier may find the fault does not apply (:class:`Declined`): their fault
