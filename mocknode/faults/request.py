@@ -66,6 +66,7 @@ class Host(Protocol):
     """The controller (:class:`~mocknode.faults.controller.Faults`), as sessions use it."""
 
     armed: bool
+    journal_epoch: int
 
     @property
     def engine(self) -> FaultEngine: ...

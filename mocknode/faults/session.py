@@ -21,7 +21,10 @@ Armed, each message goes through :meth:`FaultSession._handle_armed`:
 A connection appears in the journal with its first journaled message (a ``connect`` entry
 just before it) and leaves it with a ``close`` entry; a connection that only carries
 control calls never appears, so scripting faults over JSON-RPC does not change the
-journal.
+journal. Each run of the journal (:meth:`Faults.clear_journal
+<mocknode.faults.controller.Faults.clear_journal>` starts one) is self-contained: a
+connection left open from before appears again with its next message, and one the run
+never saw is not journaled when it closes.
 
 Notifications pass through :meth:`Faults.notification
 <mocknode.faults.controller.Faults.notification>` only while armed: the controller sets
@@ -161,7 +164,7 @@ class FaultSession:
         """Messages handled on this connection so far, control calls excepted."""
         self.notifications = 0
         """Notifications seen on this connection so far (while armed)."""
-        self._journaled = False  # a "connect" entry was written for this connection
+        self._journaled = -1  # the journal epoch of this connection's "connect" entry
         self._close_after: int | None = None
         self._close_event: Any = None
         faults.attach(self)
@@ -175,7 +178,7 @@ class FaultSession:
 
     async def close(self) -> None:
         self.faults.detach(self)
-        if self._journaled and self.faults.armed:
+        if self._journaled == self.faults.journal_epoch and self.faults.armed:
             self.faults.record("close", self.info)
         await self.inner.close()
 
@@ -268,8 +271,8 @@ class FaultSession:
         time = faults.now()
         block = faults.head()
         transport = info.transport
-        if not self._journaled:
-            self._journaled = True
+        if self._journaled != faults.journal_epoch:
+            self._journaled = faults.journal_epoch
             faults.record("connect", info, time=time)
         if is_batch:
             for call in calls:
