@@ -106,7 +106,7 @@ async def apply_message_reply(
         conn.hang_up()
     elif isinstance(reply, Dribble):
         proto.send_message(reply.payload)
-        await conn.put_paced(proto.data_to_send(), reply.chunk_size, reply.interval)
+        await conn.put_paced(proto.data_to_send(), reply.chunk_size, reply.interval, reply.sizes)
     else:
         raise TypeError(f"not a reply: {reply!r}")
 
