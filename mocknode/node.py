@@ -20,22 +20,27 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
+from typing import TYPE_CHECKING
 
 import trio
 
 from mocknode.chain.chain import Chain
 from mocknode.chain.config import ChainConfig
 from mocknode.chain.logs.query import Filters
+from mocknode.faults.controller import Faults
 from mocknode.io.ipc import serve_ipc
 from mocknode.io.session import ConnInfo, Push, Session, Transport
 from mocknode.io.tcp import serve_tcp
 from mocknode.rpc import methods as _methods  # noqa: F401  (registers every method)
 from mocknode.rpc.context import Context
 from mocknode.rpc.ids import IdSource
-from mocknode.rpc.jsonrpc import handle_payload
+from mocknode.rpc.jsonrpc import ItemHook, handle_payload
 from mocknode.rpc.registry import registry
 from mocknode.rpc.subscriptions import Subscriptions
 from mocknode.wire.http import HttpOptions
+
+if TYPE_CHECKING:
+    from mocknode.faults.plan import FaultPlan
 
 
 def startup_error(exc: BaseException) -> BaseException:
@@ -71,6 +76,14 @@ class NodeConfig:
     # False: h11/wsproto/the IPC scanner read everything, and sockets go through trio's
     # general stream path (same bytes out; for debugging and proving the fast paths).
     fast_paths: bool = True
+    # Fault injection (mocknode.faults): the seed of every probability draw, a plan (a
+    # FaultPlan or a .toml/.json path; its seed and persona win over the two fields here),
+    # a provider persona (geth, infura, alchemy, erigon), and journaling all traffic from
+    # the start even without rules.
+    fault_seed: int = 0
+    faults: FaultPlan | str | None = None
+    persona: str | None = None
+    journal: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,25 +105,30 @@ class RpcSession:
     """One connection's view of the node: its context and its subscriptions."""
 
     def __init__(self, node: Node, transport: Transport, push: Push | None) -> None:
-        self._subscriptions = (
+        self.subscriptions = (
             Subscriptions(node.chain, push, ids=node.ids) if push is not None else None
         )
         self.context = Context(
             chain=node.chain,
             filters=node.filters,
             transport=transport,
-            subscriptions=self._subscriptions,
+            subscriptions=self.subscriptions,
+            faults=node.faults.control,
         )
         # Bound once: the envelope calls it for every request.
         self._dispatch = partial(registry.dispatch, self.context)
 
+    def answer(self, payload: bytes, item_hook: ItemHook | None = None) -> bytes | None:
+        """The answer to one message. The chain runs synchronously here: one call is
+        atomic between checkpoints."""
+        return handle_payload(payload, self._dispatch, item_hook=item_hook)
+
     async def handle(self, payload: bytes) -> bytes | None:
-        # The chain runs synchronously here: one call is atomic between checkpoints.
         return handle_payload(payload, self._dispatch)
 
     async def close(self) -> None:
-        if self._subscriptions is not None:
-            self._subscriptions.close()
+        if self.subscriptions is not None:
+            self.subscriptions.close()
 
 
 class Node:
@@ -123,9 +141,34 @@ class Node:
         self._warm_up: threading.Thread | None = None
         # Connection ids for every listener of this node, from 1 (ConnInfo.id).
         self._conn_ids = itertools.count(1).__next__
+        self._started: float | None = None  # trio time when serving began (node clock 0)
+        config = self.config
+        self.faults = Faults(
+            seed=config.fault_seed,
+            persona=config.persona,
+            clock=self._clock,
+            head=self._head,
+        )
+        if config.faults is not None:
+            self.faults.load_plan(config.faults)
+        if config.journal:
+            self.faults.recording = True
+
+    def _clock(self) -> float:
+        """The node clock: trio seconds since serving began (0 before)."""
+        return 0.0 if self._started is None else trio.current_time() - self._started
+
+    def _head(self) -> int:
+        return self.chain.head.number
+
+    def rpc_session(self, transport: Transport, push: Push | None = None) -> RpcSession:
+        """A JSON-RPC session straight onto the chain, with no fault layer (in-process
+        callers such as ``TrioMockNode.request``)."""
+        return RpcSession(self, transport, push)
 
     def session(self, info: ConnInfo, push: Push | None) -> Session:
-        return RpcSession(self, info.transport, push)
+        """The session ``io`` serves a connection with: the fault layer around RPC."""
+        return self.faults.session(RpcSession(self, info.transport, push), info, push)
 
     async def serve(
         self, *, task_status: trio.TaskStatus[Endpoints] = trio.TASK_STATUS_IGNORED
@@ -133,6 +176,9 @@ class Node:
         """Listen on every configured transport until cancelled; report the endpoints."""
         config = self.config
         http = config.http if config.fast_paths else replace(config.http, fast_path=False)
+        if self._started is None:
+            self._started = trio.current_time()
+        faults = self.faults
         async with trio.open_nursery() as nursery:
             port = await nursery.start(
                 partial(
@@ -142,6 +188,8 @@ class Node:
                     config.port,
                     options=http,
                     conn_ids=self._conn_ids,
+                    on_accept=faults.on_accept,
+                    wrap_stream=faults.wrap_stream,
                 )
             )
             ipc_path = None
@@ -153,6 +201,8 @@ class Node:
                         config.ipc_path,
                         fast_path=config.fast_paths,
                         conn_ids=self._conn_ids,
+                        on_accept=faults.on_accept,
+                        wrap_stream=faults.wrap_stream,
                     )
                 )
             nursery.start_soon(self._interval_miner)

@@ -15,9 +15,7 @@ import logging
 from collections.abc import Callable
 from http import HTTPStatus
 
-import trio
-
-from mocknode.io._conn import Connection, apply_accept_reply, close_session
+from mocknode.io._conn import Connection, apply_accept_reply, close_session, wait_delayed
 from mocknode.io._messages import serve_messages
 from mocknode.io.reply import (
     CloseConnection,
@@ -27,6 +25,7 @@ from mocknode.io.reply import (
     HttpStatus,
     RawBytes,
     Reply,
+    ResetAfter,
     ResetConnection,
     Stall,
     Truncated,
@@ -114,7 +113,7 @@ async def apply_http_reply(
     elif isinstance(reply, Frames):
         http.respond(b"".join(reply.payloads))
     elif isinstance(reply, Delayed):
-        await trio.sleep(reply.seconds)
+        await wait_delayed(reply)
         return await apply_http_reply(conn, http, reply.then)
     elif isinstance(reply, Dribble):
         http.respond(reply.payload)
@@ -134,6 +133,10 @@ async def apply_http_reply(
         http.respond(reply.payload)
         await conn.put(http.data_to_send()[: reply.after_bytes])
         conn.hang_up()
+        return False
+    elif isinstance(reply, ResetAfter):
+        http.respond(reply.payload)
+        await conn.put_then_reset(http.data_to_send()[: reply.after_bytes])
         return False
     elif isinstance(reply, RawBytes):
         await conn.put(reply.data)

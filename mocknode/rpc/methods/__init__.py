@@ -3,6 +3,6 @@
 Importing this package registers every method on :data:`mocknode.rpc.registry.registry`.
 """
 
-from mocknode.rpc.methods import blocks, dev, info, logs, send, state
+from mocknode.rpc.methods import blocks, dev, info, logs, mock, send, state
 
-__all__ = ["blocks", "dev", "info", "logs", "send", "state"]
+__all__ = ["blocks", "dev", "info", "logs", "mock", "send", "state"]
