@@ -29,6 +29,7 @@ from mocknode.io.session import ConnInfo, Push
 from mocknode.rpc.jsonrpc import ItemHook, Replacement
 
 if TYPE_CHECKING:
+    from mocknode.faults.edge_state import EdgeState
     from mocknode.faults.engine import Decision, FaultEngine
     from mocknode.faults.events import Event, Transport
     from mocknode.faults.journal import EntryKind, Journal, JournalEntry
@@ -41,6 +42,7 @@ class Host(Protocol):
     """The controller (:class:`~mocknode.faults.controller.Faults`), as sessions use it."""
 
     armed: bool
+    restart_ipc: Callable[[float], None] | None
 
     @property
     def engine(self) -> FaultEngine: ...
@@ -87,6 +89,8 @@ class Conn(Protocol):
     faults: Host
     info: ConnInfo
     push: Push | None
+    notifications: int
+    edge: EdgeState | None
 
     def answer(self, payload: bytes, item_hook: ItemHook | None = None) -> bytes | None: ...
 

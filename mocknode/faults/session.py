@@ -29,6 +29,7 @@ import json
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from mocknode.faults.apply_request import ITEM_APPLIERS, MESSAGE_APPLIERS
+from mocknode.faults.apply_stream import STREAM_APPLIERS, flush_held, release_held
 from mocknode.faults.events import Event
 from mocknode.faults.request import Applier, BatchOutcome, Host, Item, ItemApplier, Request
 from mocknode.faults.rules import is_control
@@ -47,11 +48,12 @@ from mocknode.rpc.jsonrpc import ItemHook, Replacement
 from mocknode.rpc.subscriptions import SubscriptionKind, Subscriptions
 
 if TYPE_CHECKING:
+    from mocknode.faults.edge_state import EdgeState
     from mocknode.faults.engine import Decision
 
 __all__ = ["ITEM_APPLIERS", "REQUEST_APPLIERS", "FaultSession", "Inner"]
 
-REQUEST_APPLIERS: Final[dict[str, Applier]] = {**MESSAGE_APPLIERS}
+REQUEST_APPLIERS: Final[dict[str, Applier]] = {**MESSAGE_APPLIERS, **STREAM_APPLIERS}
 """Kind -> applier for every kind decided for a whole message (single call or batch)."""
 
 # Bracket count past which a message is not parsed here (see rpc.jsonrpc.MAX_NESTING: the
@@ -145,6 +147,8 @@ class FaultSession:
         """Notifications seen on this connection so far (while armed)."""
         self._close_after: int | None = None
         self._close_event: Any = None
+        self.edge: EdgeState | None = None
+        """What stream and notification faults keep for later messages (F2's hook)."""
         faults.attach(self)
         if faults.armed:
             self.hook_notifications(True)
@@ -167,6 +171,8 @@ class FaultSession:
         subscriptions = self.inner.subscriptions
         if subscriptions is not None:
             subscriptions.notify = self._notify if on else None
+        if not on and self.edge is not None:
+            flush_held(self)  # a coalesced reply no rule will release now
 
     def _notify(self, kind: SubscriptionKind, sub_id: str, payload: bytes) -> None:
         self.notifications += 1
@@ -279,6 +285,8 @@ class FaultSession:
                 size=len(payload),
             )
             out: bytes | Reply | None = self.answer(payload)
+            if self.edge is not None:
+                out = release_held(self, out)
             self._sent(out)
             return out
         decision, by_persona = self._decide(event) if calls else (None, False)
@@ -289,6 +297,8 @@ class FaultSession:
             out = request.run()
         if outcome is not None and outcome.refusal is not None:
             out = outcome.refusal
+        if self.edge is not None:
+            out = release_held(self, out)  # a coalesced reply goes out with this one
         self._sent(out)
         return out
 
