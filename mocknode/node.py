@@ -45,6 +45,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mocknode.node")
 
+# The seed of the id sequence every restarted run draws from (any value but the node's 0).
+_RUN_ID_SEED = 1
+
 
 def startup_error(exc: BaseException) -> BaseException:
     """The one error behind a failed start (port taken, bad IPC path ...).
@@ -138,7 +141,8 @@ class Node:
     def __init__(self, config: NodeConfig | None = None) -> None:
         self.config = config or NodeConfig()
         self.chain = Chain(self.config.chain)
-        self.ids = IdSource()  # filter and subscription ids: per node, replayable
+        # Filter and subscription ids: per node, replayable (restart_numbering restarts them).
+        self._id_source = IdSource()
         self.filters = Filters(self.chain, ids=self.ids)
         self.endpoints: Endpoints | None = None
         self._warm_up: threading.Thread | None = None
@@ -161,17 +165,29 @@ class Node:
     def _conn_ids(self) -> int:
         return next(self._conn_counter)
 
+    def ids(self) -> str:
+        """The next filter or subscription id."""
+        return self._id_source()
+
     def restart_numbering(self) -> None:
-        """Connection ids from 1 and the node clock from 0 again, as on a fresh node
-        (:meth:`Faults.restart_run`: the pytest plugin's per-test reset of a shared node).
-        Connections already open keep their ids."""
+        """Connection ids from 1, filter and subscription ids from the start of a run's
+        own sequence, and the node clock from 0 again, as on a fresh node
+        (:meth:`Faults.restart_run`: the pytest plugin's per-test reset of a shared node),
+        so a run's journal and ids replay. Connections already open keep their ids; the
+        run's id sequence is not the node's first one, so ids handed out before any run
+        (a session fixture's filter) are not handed out again."""
         self._conn_counter = itertools.count(1)
+        self._id_source = IdSource(_RUN_ID_SEED)
         if self._started is not None:
             self._started = trio.current_time()
 
     def _clock(self) -> float:
-        """The node clock: trio seconds since serving began (0 before)."""
-        return 0.0 if self._started is None else trio.current_time() - self._started
+        """The node clock: trio seconds since serving began (0 before), to the microsecond:
+        on ``autojump_clock`` two runs then journal the very same times, where the raw
+        difference of two large floats can differ in its last bit."""
+        if self._started is None:
+            return 0.0
+        return round(trio.current_time() - self._started, 6)
 
     def _head(self) -> int:
         return self.chain.head.number
