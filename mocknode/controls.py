@@ -255,8 +255,7 @@ class FaultsProxy:
         self._call("restart_run")
 
     def clear_journal(self) -> None:
-        controls = self._controls
-        controls.run(lambda: controls._served().faults.journal.clear())
+        self._call("clear_journal")
 
     def load_plan(self, plan: FaultPlan | str | os.PathLike[str]) -> builtins.list[FaultHandle]:
         handles: builtins.list[FaultHandle] = self._call("load_plan", plan)

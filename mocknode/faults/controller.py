@@ -309,6 +309,11 @@ class Faults:
         """Entries with ``seq > since``, oldest first, at most ``limit``."""
         return self.journal.page(since, limit)
 
+    def clear_journal(self) -> None:
+        """Forget every journal entry (``seq`` starts at 1 again)."""
+        if self._journal is not None:
+            self._journal.clear()
+
     def load_plan(self, plan: FaultPlan | str | os.PathLike[str]) -> builtins.list[FaultHandle]:
         """Apply a plan (or a ``.toml``/``.json`` plan file): its seed, persona, journal cap
         (a new, empty journal when the cap changes) and its rules, after any present."""
@@ -366,11 +371,9 @@ class Faults:
     def on_accept(self, info: ConnInfo) -> Reply | None:
         """For ``serve_tcp``/``serve_ipc(on_accept=)``: refuse or reset a new connection,
         or refuse its WebSocket upgrade (``info.transport == "ws"``), as the accept-point
-        rules decide (:mod:`~mocknode.faults.apply_accept`); journals the connection while
-        armed."""
+        rules decide (:mod:`~mocknode.faults.apply_accept`)."""
         if not self.armed:
             return None
-        self.record("connect", info)
         from mocknode.faults.apply_accept import accept_reply
 
         return accept_reply(self, info)

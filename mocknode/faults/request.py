@@ -35,7 +35,32 @@ if TYPE_CHECKING:
     from mocknode.faults.journal import EntryKind, Journal, JournalEntry
     from mocknode.rpc.subscriptions import SubscriptionKind
 
-__all__ = ["Applier", "BatchOutcome", "Conn", "Host", "Item", "ItemApplier", "Request"]
+__all__ = [
+    "Applier",
+    "BatchOutcome",
+    "Conn",
+    "Declined",
+    "Host",
+    "Item",
+    "ItemApplier",
+    "ItemResult",
+    "MessageResult",
+    "Request",
+]
+
+MessageResult = bytes | Reply | None
+"""What a message applier answers with (what ``Session.handle`` returns to io)."""
+ItemResult = Replacement | None
+"""What an item applier answers with (what the JSON-RPC item hook returns)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Declined:
+    """An applier's answer when the rule matched but the fault does not apply after all
+    (an ``eth_getLogs`` within the provider's caps): ``value`` is the normal answer, and no
+    fault is journaled."""
+
+    value: Any
 
 
 class Host(Protocol):
@@ -98,6 +123,8 @@ class Conn(Protocol):
 
     def send_notification(self, payload: bytes) -> None: ...
 
+    def send_reply(self, payload: bytes) -> None: ...
+
     def hook_notifications(self, on: bool) -> None: ...
 
     def close_after(self, messages: int, event: Any) -> None: ...
@@ -114,6 +141,8 @@ class Request:
     """The single call's raw id text (``'7'``, ``'"a"'``); ``None`` for a batch."""
     item_hook: ItemHook | None = None
     """What :meth:`run` passes to the JSON-RPC layer (the batch items' faults)."""
+    call_ids: tuple[str, ...] = ()
+    """The ids (JSON text) of the message's calls, in order."""
 
     @property
     def faults(self) -> Host:
@@ -130,6 +159,11 @@ class Request:
     def run(self) -> bytes | None:
         """The real answer (the call or batch runs now, once)."""
         return self.conn.answer(self.payload, self.item_hook)
+
+    def send_now(self, reply: bytes) -> None:
+        """Send a reply at once, ahead of what the applier returns (WebSocket and IPC: a
+        reply followed by a close)."""
+        self.conn.send_reply(reply)
 
     def replace(self, replacement: Replacement) -> bytes | None:
         """The single call answered with ``replacement`` instead (the call does not run;
@@ -170,5 +204,5 @@ class BatchOutcome:
     refusal: Reply | None = None
 
 
-Applier = Callable[["Request", "Decision"], Awaitable[bytes | Reply | None]]
-ItemApplier = Callable[["Item", "Decision"], Replacement | None]
+Applier = Callable[["Request", "Decision"], Awaitable[MessageResult | Declined]]
+ItemApplier = Callable[["Item", "Decision"], ItemResult | Declined]

@@ -18,6 +18,11 @@ Armed, each message goes through :meth:`FaultSession._handle_armed`:
    where the engine decides per item (:data:`ITEM_APPLIERS`);
 5. whatever is sent is journaled (``response``: its size).
 
+A connection appears in the journal with its first journaled message (a ``connect`` entry
+just before it) and leaves it with a ``close`` entry; a connection that only carries
+control calls never appears, so scripting faults over JSON-RPC does not change the
+journal.
+
 Notifications pass through :meth:`Faults.notification
 <mocknode.faults.controller.Faults.notification>` only while armed: the controller sets
 and clears the subscriptions' ``notify`` hook of every live session when arming changes.
@@ -31,7 +36,15 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 from mocknode.faults.apply_request import ITEM_APPLIERS, MESSAGE_APPLIERS
 from mocknode.faults.apply_stream import STREAM_APPLIERS, flush_held, release_held
 from mocknode.faults.events import Event
-from mocknode.faults.request import Applier, BatchOutcome, Host, Item, ItemApplier, Request
+from mocknode.faults.request import (
+    Applier,
+    BatchOutcome,
+    Declined,
+    Host,
+    Item,
+    ItemApplier,
+    Request,
+)
 from mocknode.faults.rules import is_control
 from mocknode.io.reply import (
     Delayed,
@@ -55,6 +68,11 @@ __all__ = ["ITEM_APPLIERS", "REQUEST_APPLIERS", "FaultSession", "Inner"]
 
 REQUEST_APPLIERS: Final[dict[str, Applier]] = {**MESSAGE_APPLIERS, **STREAM_APPLIERS}
 """Kind -> applier for every kind decided for a whole message (single call or batch)."""
+
+DECLINABLE: Final = frozenset({"provider_limit"})
+"""Kinds whose applier may find the fault does not apply (:class:`Declined`): their fault
+entry is written after the applier ran, the others' before (so a batch's whole-message
+fault comes before its items' faults, and a delay's entry before its wait)."""
 
 # Bracket count past which a message is not parsed here (see rpc.jsonrpc.MAX_NESTING: the
 # C JSON scanner recurses on the C stack). Such a message is still answered by the rpc
@@ -145,6 +163,7 @@ class FaultSession:
         """Messages handled on this connection so far, control calls excepted."""
         self.notifications = 0
         """Notifications seen on this connection so far (while armed)."""
+        self._journaled = False  # a "connect" entry was written for this connection
         self._close_after: int | None = None
         self._close_event: Any = None
         self.edge: EdgeState | None = None
@@ -160,7 +179,7 @@ class FaultSession:
 
     async def close(self) -> None:
         self.faults.detach(self)
-        if self.faults.armed:
+        if self._journaled and self.faults.armed:
             self.faults.record("close", self.info)
         await self.inner.close()
 
@@ -177,6 +196,13 @@ class FaultSession:
     def _notify(self, kind: SubscriptionKind, sub_id: str, payload: bytes) -> None:
         self.notifications += 1
         self.faults.notification(self, kind, sub_id, payload)
+
+    def send_reply(self, payload: bytes) -> None:
+        """Send a reply now through ``push`` (WebSocket and IPC only), journaled."""
+        if self.push is not None:
+            self.push(payload)
+            self.faults.record("response", self.info, size=len(payload))
+            self.sent(1)
 
     def send_notification(self, payload: bytes) -> None:
         """Send a notification now (what the notification faults call to deliver)."""
@@ -248,6 +274,9 @@ class FaultSession:
         time = faults.now()
         block = faults.head()
         transport = info.transport
+        if not self._journaled:
+            self._journaled = True
+            faults.record("connect", info, time=time)
         if is_batch:
             for call in calls:
                 if not is_control(call.method):
@@ -262,7 +291,12 @@ class FaultSession:
             )
             outcome = BatchOutcome()
             request = Request(
-                self, payload, event, None, self._item_hook(sequence, time, block, outcome)
+                self,
+                payload,
+                event,
+                None,
+                self._item_hook(sequence, time, block, outcome),
+                tuple(c.id_text for c in calls),
             )
             ident = None
         elif calls:
@@ -274,7 +308,7 @@ class FaultSession:
                 transport, info.id, sequence, call.method, call.params, time=time, block=block
             )
             outcome = None
-            request = Request(self, payload, event, call.id_text)
+            request = Request(self, payload, event, call.id_text, None, (call.id_text,))
             ident = call.id
         else:
             method = single.get("method") if type(single) is dict else None
@@ -287,25 +321,33 @@ class FaultSession:
             out: bytes | Reply | None = self.answer(payload)
             if self.edge is not None:
                 out = release_held(self, out)
-            self._sent(out)
+            self._sent(out, None, None)
             return out
-        decision, by_persona = self._decide(event) if calls else (None, False)
+        decision, by_persona = self._decide(event)
         if decision is not None:
-            self._record_fault(decision, by_persona, event, ident)
-            out = await REQUEST_APPLIERS[decision.kind](request, decision)
+            kind = decision.kind
+            if kind not in DECLINABLE:
+                self._record_fault(decision, by_persona, event, ident)
+            applied = await REQUEST_APPLIERS[kind](request, decision)
+            if isinstance(applied, Declined):
+                out = applied.value
+            else:
+                if kind in DECLINABLE:
+                    self._record_fault(decision, by_persona, event, ident)
+                out = applied
         else:
             out = request.run()
         if outcome is not None and outcome.refusal is not None:
             out = outcome.refusal
         if self.edge is not None:
             out = release_held(self, out)  # a coalesced reply goes out with this one
-        self._sent(out)
+        self._sent(out, None if is_batch else calls[0].method, ident)
         return out
 
-    def _sent(self, out: bytes | Reply | None) -> None:
+    def _sent(self, out: bytes | Reply | None, method: str | None, ident: Any) -> None:
         size = reply_size(out)
         if size is not None:
-            self.faults.record("response", self.info, size=size)
+            self.faults.record("response", self.info, method=method, id=ident, size=size)
             self.sent(len(out.payloads) if isinstance(out, Frames) else 1)
 
     def _item_hook(self, sequence: int, time: float, block: int, outcome: BatchOutcome) -> ItemHook:
@@ -332,11 +374,17 @@ class FaultSession:
             decision, by_persona = self._decide(event)
             if decision is None:
                 return None
-            self._record_fault(decision, by_persona, event, json.loads(id_text))
-            applier: ItemApplier = ITEM_APPLIERS[decision.kind]
-            replacement: Replacement | None = applier(
-                Item(self, method, params, id_text, event, outcome), decision
-            )
-            return replacement
+            kind = decision.kind
+            ident = json.loads(id_text)
+            if kind not in DECLINABLE:
+                self._record_fault(decision, by_persona, event, ident)
+            applier: ItemApplier = ITEM_APPLIERS[kind]
+            applied = applier(Item(self, method, params, id_text, event, outcome), decision)
+            if isinstance(applied, Declined):
+                declined: Replacement | None = applied.value
+                return declined
+            if kind in DECLINABLE:
+                self._record_fault(decision, by_persona, event, ident)
+            return applied
 
         return hook
