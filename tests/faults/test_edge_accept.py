@@ -44,17 +44,16 @@ def test_refused_twice_then_served_and_replayed(mocknode: Any, faults: Any) -> N
         return journal(faults)
 
     first = run()
+    # A refused connection is journaled by its fault alone (it never sent a message).
     assert kinds(first) == [
-        ("connect", None),
         ("fault", "refuse"),
-        ("connect", None),
         ("fault", "refuse"),
         ("connect", None),
         ("request", None),
         ("response", None),
         ("close", None),
     ]
-    assert [e["connection"] for e in first] == [1, 1, 2, 2, 3, 3, 3, 3]
+    assert [e["connection"] for e in first] == [1, 2, 3, 3, 3, 3]
     assert {e["rule"] for e in faults_of(first, "refuse")} == {1}
     assert replayable(run()) == replayable(first)
 
@@ -96,7 +95,8 @@ def test_node_down_for_a_window_and_web3_retries(mocknode: Any, faults: Any) -> 
     assert refused[-1]["time"] - refused[0]["time"] < window
     [served] = [e for e in entries if e["kind"] == "request"]
     assert served["time"] - refused[0]["time"] >= window
-    assert sum(e["kind"] == "connect" for e in entries) == len(refused) + 1
+    assert [e["connection"] for e in refused] == list(range(1, len(refused) + 1))
+    assert served["connection"] == len(refused) + 1
     assert faults.list()[0].fired == 1
 
 
@@ -118,7 +118,7 @@ def test_refusing_websocket_leaves_http_up(mocknode: Any, faults: Any) -> None:
     assert isinstance(handshake.__cause__, EOFError | ConnectionResetError)
     # The TCP connection was accepted as HTTP, then refused at its upgrade.
     ws = [e for e in journal(faults) if e["transport"] == "ws"]
-    assert kinds(ws) == [("connect", None), ("fault", "refuse")]
+    assert kinds(ws) == [("fault", "refuse")]
 
 
 def test_reset_on_connect(mocknode: Any, faults: Any) -> None:
@@ -135,7 +135,6 @@ def test_reset_on_connect(mocknode: Any, faults: Any) -> None:
 
     first = run()
     assert kinds(first) == [
-        ("connect", None),
         ("fault", "reset"),
         ("connect", None),
         ("request", None),
@@ -158,7 +157,12 @@ def test_refused_ipc_connection_reads_eof(mocknode: Any, faults: Any) -> None:
         sock.connect(mocknode.ipc_path)
         sock.sendall(b'{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}\n')
         assert sock.recv(4096) == b'{"jsonrpc":"2.0","id":1,"result":"0x7a69"}\n'
-    assert kinds(journal(faults))[:2] == [("connect", None), ("fault", "refuse")]
+    assert kinds(journal(faults)) == [
+        ("fault", "refuse"),
+        ("connect", None),
+        ("request", None),
+        ("response", None),
+    ]
 
 
 def test_ws_reject_fails_the_handshake_with_the_status(mocknode: Any, faults: Any) -> None:
@@ -183,16 +187,13 @@ def test_ws_reject_fails_the_handshake_with_the_status(mocknode: Any, faults: An
 
     first = run()
     assert kinds(first) == [
-        ("connect", None),
-        ("connect", None),
         ("fault", "ws_reject"),
-        ("connect", None),
         ("connect", None),
         ("request", None),
         ("response", None),
         ("close", None),
     ]
-    assert [e["transport"] for e in first[:3]] == ["http", "ws", "ws"]
+    assert [(e["transport"], e["connection"]) for e in first] == [("ws", 1)] + [("ws", 2)] * 4
     assert replayable(run()) == replayable(first)
 
 
