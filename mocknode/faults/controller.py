@@ -146,6 +146,12 @@ class Faults:
         self._persona_engine: FaultEngine | None = None
         self._sessions: dict[Conn, None] = {}
         self._control: FaultControlAdapter | None = None
+        # Set by the serving node (hooks for the accept and stream kinds, F2):
+        self.restart_ipc: Callable[[float], None] | None = None
+        """Close every IPC connection, remove the socket file and bind it again after
+        the given seconds (``ipc_recreate``); ``None`` while no IPC listener runs."""
+        self.on_restart: Callable[[], None] | None = None
+        """The node's part of :meth:`restart_run` (connection ids and node clock)."""
         if seed != 0 or journal_cap != DEFAULT_JOURNAL_CAP:
             self._core()  # validates them now, where they were given
         if persona is not None:
@@ -369,9 +375,14 @@ class Faults:
         return FaultSession(self, inner, info, push)
 
     def on_accept(self, info: ConnInfo) -> Reply | None:
-        """For ``serve_tcp``/``serve_ipc(on_accept=)``: refuse, reset or stall a new
-        connection (accept-point kinds)."""
-        return None
+        """For ``serve_tcp``/``serve_ipc(on_accept=)``: refuse or reset a new connection,
+        or refuse its WebSocket upgrade (``info.transport == "ws"``), as the accept-point
+        rules decide (:mod:`~mocknode.faults.apply_accept`)."""
+        if not self.armed:
+            return None
+        from mocknode.faults.apply_accept import accept_reply
+
+        return accept_reply(self, info)
 
     def wrap_stream(
         self, stream: trio.abc.HalfCloseableStream, info: ConnInfo
@@ -381,9 +392,21 @@ class Faults:
         return stream
 
     def notification(self, conn: Conn, kind: SubscriptionKind, sub_id: str, payload: bytes) -> None:
-        """Every notification of ``conn`` while armed: journal it, then send it."""
-        self.record("notification", conn.info, method="eth_subscription", size=len(payload))
-        conn.send_notification(payload)
+        """Every notification of ``conn`` while armed: dropped, duplicated, delayed,
+        reordered or silenced as the rules decide, journaled as sent
+        (:mod:`~mocknode.faults.apply_notify`)."""
+        from mocknode.faults.apply_notify import notify
+
+        notify(self, conn, kind, sub_id, payload)
+
+    def restart_run(self) -> None:
+        """Start a fresh run on this node: an empty journal, the node clock at 0 and
+        connection ids from 1 (rules, seed and persona are left as they are). The pytest
+        plugin calls it per test, so a test's journal and draws on a shared node are
+        those it would get on a fresh one."""
+        self.clear_journal()
+        if self.on_restart is not None:
+            self.on_restart()
 
     @property
     def control(self) -> FaultControlAdapter:

@@ -24,6 +24,7 @@ import json
 from typing import TYPE_CHECKING, Any, Final
 
 from mocknode.faults.apply_request import ITEM_APPLIERS, MESSAGE_APPLIERS
+from mocknode.faults.apply_stream import STREAM_APPLIERS, release_held
 from mocknode.faults.events import Event
 from mocknode.faults.request import (
     Applier,
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DECLINABLE", "ITEM_APPLIERS", "REQUEST_APPLIERS", "handle_armed", "reply_size"]
 
-REQUEST_APPLIERS: Final[dict[str, Applier]] = {**MESSAGE_APPLIERS}
+REQUEST_APPLIERS: Final[dict[str, Applier]] = {**MESSAGE_APPLIERS, **STREAM_APPLIERS}
 """Kind -> applier for every kind decided for a whole message (single call or batch)."""
 
 DECLINABLE: Final = frozenset({"provider_limit"})
@@ -210,6 +211,8 @@ async def handle_armed(conn: Conn, payload: bytes) -> bytes | Reply | None:
             size=len(payload),
         )
         out: bytes | Reply | None = conn.answer(payload)
+        if conn.edge is not None:
+            out = release_held(conn, out)
         _sent(conn, out, None, None)
         return out
     decision, by_persona = _decide(conn, event)
@@ -228,6 +231,8 @@ async def handle_armed(conn: Conn, payload: bytes) -> bytes | Reply | None:
         out = request.run()
     if outcome is not None and outcome.refusal is not None:
         out = outcome.refusal
+    if conn.edge is not None:
+        out = release_held(conn, out)  # a coalesced reply goes out with this one
     _sent(conn, out, None if is_batch else calls[0].method, ident)
     return out
 

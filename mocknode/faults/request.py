@@ -30,6 +30,7 @@ from mocknode.io.session import ConnInfo, Push
 from mocknode.rpc.jsonrpc import ItemHook, Replacement
 
 if TYPE_CHECKING:
+    from mocknode.faults.edge_state import EdgeState
     from mocknode.faults.engine import Decision, FaultEngine
     from mocknode.faults.events import Event, Transport
     from mocknode.faults.journal import EntryKind, Journal, JournalEntry
@@ -68,6 +69,7 @@ class Host(Protocol):
 
     armed: bool
     journal_epoch: int
+    restart_ipc: Callable[[float], None] | None
 
     @property
     def engine(self) -> FaultEngine: ...
@@ -116,6 +118,8 @@ class Conn(Protocol):
     push: Push | None
     sequence: int
     journaled: int
+    notifications: int
+    edge: EdgeState | None
 
     def sent(self, messages: int) -> None: ...
 

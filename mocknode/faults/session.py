@@ -29,6 +29,7 @@ from mocknode.io.reply import Reply
 from mocknode.io.session import ConnInfo, Push
 
 if TYPE_CHECKING:
+    from mocknode.faults.edge_state import EdgeState
     from mocknode.faults.request import Host
     from mocknode.rpc.jsonrpc import ItemHook
     from mocknode.rpc.subscriptions import SubscriptionKind, Subscriptions
@@ -77,6 +78,8 @@ class FaultSession:
         """The journal run (epoch) this connection's ``connect`` entry was written in."""
         self._close_after: int | None = None
         self._close_event: Any = None
+        self.edge: EdgeState | None = None
+        """What stream and notification faults keep for later messages (F2's hook)."""
         faults.attach(self)
         if faults.armed:
             self.hook_notifications(True)
@@ -99,6 +102,10 @@ class FaultSession:
         subscriptions = self.inner.subscriptions
         if subscriptions is not None:
             subscriptions.notify = self._notify if on else None
+        if not on and self.edge is not None:
+            from mocknode.faults.apply_stream import flush_held
+
+            flush_held(self)  # a coalesced reply no rule will release now
 
     def _notify(self, kind: SubscriptionKind, sub_id: str, payload: bytes) -> None:
         self.notifications += 1
