@@ -251,6 +251,9 @@ class FaultsProxy:
         page: JournalPage = self._call("journal_page", since, limit)
         return page
 
+    def restart_run(self) -> None:
+        self._call("restart_run")
+
     def clear_journal(self) -> None:
         self._call("clear_journal")
 

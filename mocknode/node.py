@@ -13,10 +13,11 @@ are thin shells over it: :func:`mocknode.open_mocknode` (in the caller's trio ru
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import tempfile
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -28,7 +29,7 @@ from mocknode.chain.chain import Chain
 from mocknode.chain.config import ChainConfig
 from mocknode.chain.logs.query import Filters
 from mocknode.faults.controller import Faults
-from mocknode.io.ipc import serve_ipc
+from mocknode.io.ipc import IpcPathError, serve_ipc
 from mocknode.io.session import ConnInfo, Push, Session, Transport
 from mocknode.io.tcp import serve_tcp
 from mocknode.rpc import methods as _methods  # noqa: F401  (registers every method)
@@ -41,6 +42,11 @@ from mocknode.wire.http import HttpOptions
 
 if TYPE_CHECKING:
     from mocknode.faults.plan import FaultPlan
+
+log = logging.getLogger("mocknode.node")
+
+# The seed of the id sequence every restarted run draws from (any value but the node's 0).
+_RUN_ID_SEED = 1
 
 
 def startup_error(exc: BaseException) -> BaseException:
@@ -135,12 +141,13 @@ class Node:
     def __init__(self, config: NodeConfig | None = None) -> None:
         self.config = config or NodeConfig()
         self.chain = Chain(self.config.chain)
-        self.ids = IdSource()  # filter and subscription ids: per node, replayable
+        # Filter and subscription ids: per node, replayable (restart_numbering restarts them).
+        self._id_source = IdSource()
         self.filters = Filters(self.chain, ids=self.ids)
         self.endpoints: Endpoints | None = None
         self._warm_up: threading.Thread | None = None
         # Connection ids for every listener of this node, from 1 (ConnInfo.id).
-        self._conn_ids = itertools.count(1).__next__
+        self._conn_counter = itertools.count(1)
         self._started: float | None = None  # trio time when serving began (node clock 0)
         config = self.config
         self.faults = Faults(
@@ -154,10 +161,34 @@ class Node:
             self.faults.load_plan(config.faults)
         if config.journal:
             self.faults.recording = True
+        self.faults.on_restart = self.restart_numbering
+
+    def _conn_ids(self) -> int:
+        return next(self._conn_counter)
+
+    def ids(self) -> str:
+        """The next filter or subscription id."""
+        return self._id_source()
+
+    def restart_numbering(self) -> None:
+        """Connection ids from 1, filter and subscription ids from the start of a run's
+        own sequence, and the node clock from 0 again, as on a fresh node
+        (:meth:`Faults.restart_run`: the pytest plugin's per-test reset of a shared node),
+        so a run's journal and ids replay. Connections already open keep their ids; the
+        run's id sequence is not the node's first one, so ids handed out before any run
+        (a session fixture's filter) are not handed out again."""
+        self._conn_counter = itertools.count(1)
+        self._id_source = IdSource(_RUN_ID_SEED)
+        if self._started is not None:
+            self._started = trio.current_time()
 
     def _clock(self) -> float:
-        """The node clock: trio seconds since serving began (0 before)."""
-        return 0.0 if self._started is None else trio.current_time() - self._started
+        """The node clock: trio seconds since serving began (0 before), to the microsecond:
+        on ``autojump_clock`` two runs then journal the very same times, where the raw
+        difference of two large floats can differ in its last bit."""
+        if self._started is None:
+            return 0.0
+        return round(trio.current_time() - self._started, 6)
 
     def _head(self) -> int:
         return self.chain.head.number
@@ -195,22 +226,57 @@ class Node:
             )
             ipc_path = None
             if config.ipc_path is not None:
-                ipc_path = await nursery.start(
-                    partial(
-                        serve_ipc,
-                        self.session,
-                        config.ipc_path,
-                        fast_path=config.fast_paths,
-                        conn_ids=self._conn_ids,
-                        on_accept=faults.on_accept,
-                        wrap_stream=faults.wrap_stream,
-                    )
+                serve_ipc_once = partial(
+                    serve_ipc,
+                    self.session,
+                    config.ipc_path,
+                    fast_path=config.fast_paths,
+                    conn_ids=self._conn_ids,
+                    on_accept=faults.on_accept,
+                    wrap_stream=faults.wrap_stream,
                 )
+                ipc_path = await nursery.start(self._serve_ipc, serve_ipc_once)
             nursery.start_soon(self._interval_miner)
             self._start_warm_up()
             host = config.host if ":" not in config.host else f"[{config.host}]"
             self.endpoints = Endpoints(f"http://{host}:{port}", f"ws://{host}:{port}", ipc_path)
             task_status.started(self.endpoints)
+
+    async def _serve_ipc(
+        self,
+        serve_once: Callable[..., Awaitable[None]],
+        *,
+        task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
+    ) -> None:
+        """Serve IPC until cancelled, restarting the listener when the fault layer asks
+        (``ipc_recreate``, through :attr:`Faults.restart_ipc`): every IPC connection is
+        closed and the socket file removed (by ``serve_ipc`` ending), then after the
+        downtime the file is bound again. A restart that finds the path taken by someone
+        else stops serving IPC, logged; the node goes on."""
+        restarts = _IpcRestarts()
+        first = True
+        while True:
+            try:
+                with trio.CancelScope() as scope:
+                    restarts.scope = scope
+                    async with trio.open_nursery() as inner:
+                        path = await inner.start(serve_once)
+                        if first:
+                            task_status.started(path)
+                            first = False
+                        self.faults.restart_ipc = restarts.restart
+            except BaseException as exc:  # a group of one from the nursery
+                cause = startup_error(exc)
+                if first or not isinstance(cause, IpcPathError):
+                    raise
+                log.error("IPC not served again after a restart: %s", cause)
+                return
+            finally:
+                self.faults.restart_ipc = None
+            downtime = restarts.take()
+            if downtime is None:
+                return  # pragma: no cover - only a restart cancels that scope
+            await trio.sleep(downtime)
 
     def _start_warm_up(self) -> None:
         """Load the EVM in a daemon thread once listening: reads are served at once, and
@@ -251,6 +317,24 @@ class Node:
                 self.chain.mine_block()
         finally:
             self.chain.mining_listeners.remove(on_change)
+
+
+class _IpcRestarts:
+    """The current IPC listener's cancel scope and the downtime a restart asked for."""
+
+    def __init__(self) -> None:
+        self.scope: trio.CancelScope | None = None
+        self._downtime: float | None = None
+
+    def restart(self, seconds: float) -> None:
+        if self._downtime is None:  # the first request of a restart wins
+            self._downtime = seconds
+        if self.scope is not None:
+            self.scope.cancel()
+
+    def take(self) -> float | None:
+        downtime, self._downtime = self._downtime, None
+        return downtime
 
 
 @asynccontextmanager

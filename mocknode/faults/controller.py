@@ -136,6 +136,9 @@ class Faults:
         """True when a rule exists, a persona is set or recording is on (the hot path
         checks only this)."""
         self._recording = False
+        self.journal_epoch = 0
+        """Goes up whenever the journal starts afresh (sessions journal their connection
+        again in the new run, and never close a connection the new run did not see)."""
         self._clock = clock
         self._head = head
         self._seed = seed
@@ -148,6 +151,12 @@ class Faults:
         self._control: FaultControlAdapter | None = None
         self._chain = chain
         self._chain_faults: ChainFaults | None = None
+        # Set by the serving node (hooks for the accept and stream kinds, F2):
+        self.restart_ipc: Callable[[float], None] | None = None
+        """Close every IPC connection, remove the socket file and bind it again after
+        the given seconds (``ipc_recreate``); ``None`` while no IPC listener runs."""
+        self.on_restart: Callable[[], None] | None = None
+        """The node's part of :meth:`restart_run` (connection ids and node clock)."""
         if seed != 0 or journal_cap != DEFAULT_JOURNAL_CAP:
             self._core()  # validates them now, where they were given
         if persona is not None:
@@ -331,9 +340,11 @@ class Faults:
         return self.journal.page(since, limit)
 
     def clear_journal(self) -> None:
-        """Forget every journal entry (``seq`` starts at 1 again)."""
+        """Forget every journal entry (``seq`` starts at 1 again): a fresh run, in which a
+        connection still open appears again (``connect``) with its next message."""
         if self._journal is not None:
             self._journal.clear()
+        self.journal_epoch += 1
 
     def load_plan(self, plan: FaultPlan | str | os.PathLike[str]) -> builtins.list[FaultHandle]:
         """Apply a plan (or a ``.toml``/``.json`` plan file): its seed, persona, journal cap
@@ -350,6 +361,7 @@ class Faults:
 
             self._journal_cap = plan.journal_cap
             self._journal = Journal(plan.journal_cap)
+            self.journal_epoch += 1
         self.set_seed(plan.seed)
         self.persona = plan.persona
         return [self.add(rule) for rule in plan.rules]
@@ -390,9 +402,14 @@ class Faults:
         return FaultSession(self, inner, info, push)
 
     def on_accept(self, info: ConnInfo) -> Reply | None:
-        """For ``serve_tcp``/``serve_ipc(on_accept=)``: refuse, reset or stall a new
-        connection (accept-point kinds)."""
-        return None
+        """For ``serve_tcp``/``serve_ipc(on_accept=)``: refuse or reset a new connection,
+        or refuse its WebSocket upgrade (``info.transport == "ws"``), as the accept-point
+        rules decide (:mod:`~mocknode.faults.apply_accept`)."""
+        if not self.armed:
+            return None
+        from mocknode.faults.apply_accept import accept_reply
+
+        return accept_reply(self, info)
 
     def wrap_stream(
         self, stream: trio.abc.HalfCloseableStream, info: ConnInfo
@@ -402,9 +419,23 @@ class Faults:
         return stream
 
     def notification(self, conn: Conn, kind: SubscriptionKind, sub_id: str, payload: bytes) -> None:
-        """Every notification of ``conn`` while armed: journal it, then send it."""
-        self.record("notification", conn.info, method="eth_subscription", size=len(payload))
-        conn.send_notification(payload)
+        """Every notification of ``conn`` while armed: dropped, duplicated, delayed,
+        reordered or silenced as the rules decide, journaled as sent
+        (:mod:`~mocknode.faults.apply_notify`)."""
+        from mocknode.faults.apply_notify import notify
+
+        notify(self, conn, kind, sub_id, payload)
+
+    def restart_run(self) -> None:
+        """Start a fresh run on this node: an empty journal, the node clock at 0 and
+        connection ids from 1 (rules, seed and persona are left as they are). The pytest
+        plugin calls it per test, so a test's journal and draws on a shared node are
+        those it would get on a fresh one."""
+        self.clear_journal()
+        if self.on_restart is not None:
+            self.on_restart()
+        if self._chain_faults is not None:
+            self._chain_faults.reset()  # its filter clocks were on the old node clock
 
     @property
     def control(self) -> FaultControlAdapter:

@@ -195,13 +195,24 @@ class Connection:
             return
         await self._enqueue(data)
 
-    async def put_paced(self, data: bytes, chunk_size: int, interval: float) -> None:
+    async def put_paced(
+        self, data: bytes, chunk_size: int, interval: float, sizes: tuple[int, ...] = ()
+    ) -> None:
         """Queue ``data`` for the writer to send ``chunk_size`` bytes every ``interval``
-        seconds. The writer task paces it, so the reading task goes on, and anything
-        written later waits behind it (frames never interleave)."""
+        seconds (the first pieces ``sizes`` bytes each, when given). The writer task paces
+        it, so the reading task goes on, and anything written later waits behind it
+        (frames never interleave)."""
         if not data or self.closed:
             return
-        chunks = tuple(data[i : i + chunk_size] for i in range(0, len(data), chunk_size))
+        pieces: list[bytes] = []
+        start = 0
+        for size in sizes:
+            if start >= len(data):
+                break
+            pieces.append(data[start : start + size])
+            start += size
+        pieces += [data[i : i + chunk_size] for i in range(start, len(data), chunk_size)]
+        chunks = tuple(pieces)
         paced = _Paced(chunks, interval)
         self._paced_seconds += paced.seconds
         await self._enqueue(paced)

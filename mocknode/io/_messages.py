@@ -111,7 +111,7 @@ async def apply_message_reply(
         await conn.put_then_reset(proto.data_to_send()[: reply.after_bytes])
     elif isinstance(reply, Dribble):
         proto.send_message(reply.payload)
-        await conn.put_paced(proto.data_to_send(), reply.chunk_size, reply.interval)
+        await conn.put_paced(proto.data_to_send(), reply.chunk_size, reply.interval, reply.sizes)
     else:
         raise TypeError(f"not a reply: {reply!r}")
 

@@ -156,17 +156,22 @@ class Delayed:
 @dataclass(frozen=True, slots=True)
 class Dribble:
     """``payload`` framed as a normal reply, written ``chunk_size`` bytes at a time with
-    ``interval`` seconds between chunks."""
+    ``interval`` seconds between chunks. ``sizes``, when given, are the first pieces'
+    sizes in order (uneven pieces, as a fault splitting IPC replies at seeded offsets
+    wants); whatever they do not cover goes out ``chunk_size`` bytes at a time."""
 
     payload: bytes
     chunk_size: int
     interval: float
+    sizes: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.chunk_size < 1:
             raise ValueError("chunk_size must be at least 1")
         if self.interval < 0:
             raise ValueError("interval must be at least 0")
+        if any(size < 1 for size in self.sizes):
+            raise ValueError("every size must be at least 1")
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,7 +101,7 @@ def test_python_json_rpc_and_a_plan_file_give_the_same_run_and_journal(tmp_path:
 def test_every_request_point_chain_kind_has_its_appliers() -> None:
     from mocknode.faults.catalogue import CATALOGUE
     from mocknode.faults.chain_appliers import REQUEST_KINDS
-    from mocknode.faults.session import ITEM_APPLIERS, REQUEST_APPLIERS
+    from mocknode.faults.dispatch import ITEM_APPLIERS, REQUEST_APPLIERS
 
     chain_requests = {
         spec.name
