@@ -14,6 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import pytest
 import trio
 import trio.testing
 from web3 import HTTPProvider, Web3
@@ -110,3 +111,43 @@ def test_every_request_point_chain_kind_has_its_appliers() -> None:
     }
     assert set(REQUEST_KINDS) == chain_requests
     assert chain_requests <= set(REQUEST_APPLIERS) & set(ITEM_APPLIERS)
+
+
+# The fourth way: the pytest plugin's marker, in a sync test (the shared threaded node) and
+# in a trio test (a node served in the test's own run).
+
+DROP_EVERY_OTHER = {"trigger": {"every": 2}, "action": {"kind": "drop_tx"}}
+STALE = {"match": {"method": "eth_blockNumber"}, "action": {"kind": "stale_head", "blocks": 2}}
+
+
+@pytest.mark.faults(DROP_EVERY_OTHER, seed=3)
+def test_the_faults_marker_reaches_the_chain_kinds(mocknode: Any, faults: Any) -> None:
+    w3 = Web3(HTTPProvider(mocknode.http_url, request_kwargs={"timeout": 10}))
+    accounts = w3.eth.accounts
+    sent = [
+        w3.eth.send_transaction({"from": accounts[i], "to": accounts[9], "value": 1})
+        for i in range(4)
+    ]
+    mined = [bytes(h) in {bytes(t) for t in _all_mined(w3)} for h in sent]
+    assert mined == [True, False, True, False]
+    assert faults.seed == 3
+    assert [e.fault for e in faults.journal_page(0, 1000).entries if e.kind == "fault"] == [
+        "drop_tx",
+        "drop_tx",
+    ]
+
+
+def _all_mined(w3: Web3) -> list[Any]:
+    return [
+        tx for n in range(w3.eth.block_number + 1) for tx in w3.eth.get_block(n)["transactions"]
+    ]
+
+
+@pytest.mark.trio
+@pytest.mark.faults(STALE)
+async def test_the_faults_marker_in_a_trio_test(mocknode: Any) -> None:
+    mocknode.mine(3)
+    w3 = Web3(HTTPProvider(mocknode.http_url, request_kwargs={"timeout": 10}))
+    assert await trio.to_thread.run_sync(lambda: w3.eth.block_number) == 1
+    mocknode.faults.clear()
+    assert await trio.to_thread.run_sync(lambda: w3.eth.block_number) == 3
