@@ -4,13 +4,24 @@ Prints the dev accounts and keys (as anvil does), then exactly one line
 ``Listening on http://HOST:PORT ws://HOST:PORT ipc:PATH`` with the real port and path,
 so scripts and test harnesses can wait for it. SIGINT and SIGTERM stop it cleanly and
 remove the IPC socket file.
+
+Fault injection (``docs/faults.md``): ``--faults PLAN`` serves with a TOML or JSON fault
+plan's rules from the first connection; ``--seed N`` and ``--persona NAME`` override the
+plan's (or set them without a plan, for rules added later over ``mock_addFault``);
+``--journal`` records all traffic from the start, for ``mock_journal``. The plan is read
+and checked before anything starts: a bad plan is reported as the plan loader words it
+(file, rule, field) and the command exits with status 2, as for any other bad argument.
+The fault modules are imported only when one of these options is given, so the plain
+dev server starts no slower.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import signal
 import sys
+from typing import TYPE_CHECKING, Any
 
 import trio
 
@@ -19,6 +30,12 @@ from mocknode.chain.tx.keys import DEFAULT_MNEMONIC
 from mocknode.io.ipc import IpcPathError
 from mocknode.node import Node, NodeConfig, default_ipc_path, open_node, startup_error
 from mocknode.persist.errors import StateFileError
+
+if TYPE_CHECKING:
+    from mocknode.faults.plan import FaultPlan
+
+EXIT_USAGE = 2  # argparse's status for bad arguments; a bad fault plan is one
+_MAX_SEED = 2**64 - 1
 
 
 def _ether(text: str) -> int:
@@ -37,6 +54,16 @@ def _positive(text: str) -> int:
     value = int(text, 0)
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if not 0 <= value <= _MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be from 0 to {_MAX_SEED}")
     return value
 
 
@@ -85,10 +112,70 @@ def build_parser() -> argparse.ArgumentParser:
         help="eth_sendTransaction from any address, without its key (as anvil's flag)",
     )
     add_state_arguments(parser)
+    faults = parser.add_argument_group(
+        "fault injection", "fail clients the way real nodes do (see docs/faults.md)"
+    )
+    faults.add_argument(
+        "--faults",
+        metavar="PLAN",
+        default=None,
+        help="a fault plan (.toml or .json): seed, persona, journal cap and rules",
+    )
+    faults.add_argument(
+        "--seed",
+        type=_seed,
+        default=None,
+        help="seed of every fault decision (default: the plan's, else 0)",
+    )
+    faults.add_argument(
+        "--persona",
+        metavar="NAME",
+        default=None,
+        help="behave as that provider: geth, infura, alchemy or erigon "
+        "(default: the plan's, else none)",
+    )
+    faults.add_argument(
+        "--journal",
+        action="store_true",
+        help="record every request, response and notification (read it with mock_journal)",
+    )
     return parser
 
 
-def config_from_args(args: argparse.Namespace) -> NodeConfig:
+class PlanProblem(Exception):
+    """A fault plan, seed or persona the node would refuse (already worded for users)."""
+
+
+def fault_plan(args: argparse.Namespace) -> FaultPlan | None:
+    """The plan the node starts with: ``--faults`` read and checked, with ``--seed`` and
+    ``--persona`` in place of the plan's; ``None`` when no fault option was given.
+    Raises :class:`PlanProblem` with the loader's message."""
+    if args.faults is None and args.seed is None and args.persona is None:
+        return None
+    from mocknode.faults.errors import FaultSpecError
+    from mocknode.faults.plan import FaultPlan, load_plan
+
+    try:
+        plan = load_plan(args.faults) if args.faults is not None else FaultPlan()
+        changes: dict[str, Any] = {}
+        if args.seed is not None:
+            changes["seed"] = args.seed
+        if args.persona is not None:
+            changes["persona"] = args.persona
+        plan = dataclasses.replace(plan, **changes)
+        from mocknode.faults.wiring import check_wired
+
+        for rule in plan.rules:
+            check_wired(rule)
+    except FaultSpecError as error:
+        text = str(error)
+        if args.faults is not None and not text.startswith(args.faults):
+            text = f"{args.faults}: {text}"
+        raise PlanProblem(text) from None
+    return plan
+
+
+def config_from_args(args: argparse.Namespace, plan: FaultPlan | None = None) -> NodeConfig:
     chain = ChainConfig(
         chain_id=args.chain_id,
         accounts=args.accounts,
@@ -103,6 +190,8 @@ def config_from_args(args: argparse.Namespace) -> NodeConfig:
         ipc_path=ipc_path,
         chain=chain,
         fast_paths=not args.no_fast_paths,
+        faults=plan,
+        journal=args.journal,
     )
     return apply_state_arguments(args, config)
 
@@ -193,7 +282,21 @@ def _banner(node: Node) -> str:
     for i, account in enumerate(node.chain.accounts):
         lines.append(f"({i}) 0x{account.private_key.hex()}")
     lines += ["", f"Chain ID: {node.config.chain.chain_id}", ""]
+    if node.config.faults is not None or node.config.journal:
+        lines += [_faults_line(node), ""]
     return "\n".join(lines)
+
+
+def _faults_line(node: Node) -> str:
+    """What the node will do to clients, in one line."""
+    faults = node.faults
+    count = len(faults.list())
+    parts = [f"{count} rule{'s' if count != 1 else ''}", f"seed {faults.seed}"]
+    if faults.persona is not None:
+        parts.append(f"persona {faults.persona}")
+    if faults.recording:
+        parts.append("journal on")
+    return "Faults: " + ", ".join(parts)
 
 
 async def _run(config: NodeConfig) -> None:
@@ -208,7 +311,12 @@ async def _run(config: NodeConfig) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        config = config_from_args(args)
+        plan = fault_plan(args)
+    except PlanProblem as problem:
+        print(f"mocknode: bad fault plan: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        config = config_from_args(args, plan)
     except (StateFileError, OSError) as exc:  # a genesis file, or the state flags
         print(f"mocknode: {exc}", file=sys.stderr)
         return 1

@@ -13,13 +13,15 @@ are thin shells over it: :func:`mocknode.open_mocknode` (in the caller's trio ru
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import tempfile
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
+from typing import TYPE_CHECKING
 
 import trio
 
@@ -27,16 +29,25 @@ from mocknode.chain.chain import Chain
 from mocknode.chain.clock import IntervalSteps, VirtualClock
 from mocknode.chain.config import ChainConfig
 from mocknode.chain.logs.query import Filters
-from mocknode.io.ipc import serve_ipc
+from mocknode.faults.controller import Faults
+from mocknode.io.ipc import IpcPathError, serve_ipc
 from mocknode.io.session import ConnInfo, Push, Session, Transport
 from mocknode.io.tcp import serve_tcp
 from mocknode.rpc import methods as _methods  # noqa: F401  (registers every method)
 from mocknode.rpc.context import Context
 from mocknode.rpc.ids import IdSource
-from mocknode.rpc.jsonrpc import handle_decoded, handle_payload
+from mocknode.rpc.jsonrpc import ItemHook, handle_decoded, handle_payload
 from mocknode.rpc.registry import registry
 from mocknode.rpc.subscriptions import Subscriptions
 from mocknode.wire.http import HttpOptions
+
+if TYPE_CHECKING:
+    from mocknode.faults.plan import FaultPlan
+
+log = logging.getLogger("mocknode.node")
+
+# The seed of the id sequence every restarted run draws from (any value but the node's 0).
+_RUN_ID_SEED = 1
 
 
 def startup_error(exc: BaseException) -> BaseException:
@@ -81,6 +92,14 @@ class NodeConfig:
     load_state: str | None = None
     dump_state: str | None = None
     state_interval: float | None = None
+    # Fault injection (mocknode.faults): the seed of every probability draw, a plan (a
+    # FaultPlan or a .toml/.json path; its seed and persona win over the two fields here),
+    # a provider persona (geth, infura, alchemy, erigon), and journaling all traffic from
+    # the start even without rules.
+    fault_seed: int = 0
+    faults: FaultPlan | str | None = None
+    persona: str | None = None
+    journal: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,20 +121,25 @@ class RpcSession:
     """One connection's view of the node: its context and its subscriptions."""
 
     def __init__(self, node: Node, transport: Transport, push: Push | None) -> None:
-        self._subscriptions = (
+        self.subscriptions = (
             Subscriptions(node.chain, push, ids=node.ids) if push is not None else None
         )
         self.context = Context(
             chain=node.chain,
             filters=node.filters,
             transport=transport,
-            subscriptions=self._subscriptions,
+            subscriptions=self.subscriptions,
+            faults=node.faults.control,
         )
         # Bound once: the envelope calls it for every request.
         self._dispatch = partial(registry.dispatch, self.context)
 
+    def answer(self, payload: bytes, item_hook: ItemHook | None = None) -> bytes | None:
+        """The answer to one message. The chain runs synchronously here: one call is
+        atomic between checkpoints."""
+        return handle_payload(payload, self._dispatch, item_hook=item_hook)
+
     async def handle(self, payload: bytes) -> bytes | None:
-        # The chain runs synchronously here: one call is atomic between checkpoints.
         return handle_payload(payload, self._dispatch)
 
     async def handle_parsed(self, payload: bytes, value: object, text: str) -> bytes | None:
@@ -123,8 +147,8 @@ class RpcSession:
         return handle_decoded(value, text, self._dispatch)
 
     async def close(self) -> None:
-        if self._subscriptions is not None:
-            self._subscriptions.close()
+        if self.subscriptions is not None:
+            self.subscriptions.close()
 
 
 class Node:
@@ -133,15 +157,66 @@ class Node:
         self.chain = Chain(_chain_config(self.config))
         self._steps: IntervalSteps | None = None  # interval blocks' timestamp steps
         self._time_and_state()
-        self.ids = IdSource()  # filter and subscription ids: per node, replayable
+        # Filter and subscription ids: per node, replayable (restart_numbering restarts them).
+        self._id_source = IdSource()
         self.filters = Filters(self.chain, ids=self.ids)
         self.endpoints: Endpoints | None = None
         self._warm_up: threading.Thread | None = None
         # Connection ids for every listener of this node, from 1 (ConnInfo.id).
-        self._conn_ids = itertools.count(1).__next__
+        self._conn_counter = itertools.count(1)
+        self._started: float | None = None  # trio time when serving began (node clock 0)
+        config = self.config
+        self.faults = Faults(
+            seed=config.fault_seed,
+            persona=config.persona,
+            clock=self._clock,
+            head=self._head,
+            chain=self.chain,
+        )
+        if config.faults is not None:
+            self.faults.load_plan(config.faults)
+        if config.journal:
+            self.faults.recording = True
+        self.faults.on_restart = self.restart_numbering
+
+    def _conn_ids(self) -> int:
+        return next(self._conn_counter)
+
+    def ids(self) -> str:
+        """The next filter or subscription id."""
+        return self._id_source()
+
+    def restart_numbering(self) -> None:
+        """Connection ids from 1, filter and subscription ids from the start of a run's
+        own sequence, and the node clock from 0 again, as on a fresh node
+        (:meth:`Faults.restart_run`: the pytest plugin's per-test reset of a shared node),
+        so a run's journal and ids replay. Connections already open keep their ids; the
+        run's id sequence is not the node's first one, so ids handed out before any run
+        (a session fixture's filter) are not handed out again."""
+        self._conn_counter = itertools.count(1)
+        self._id_source = IdSource(_RUN_ID_SEED)
+        if self._started is not None:
+            self._started = trio.current_time()
+
+    def _clock(self) -> float:
+        """The node clock: trio seconds since serving began (0 before), to the microsecond:
+        on ``autojump_clock`` two runs then journal the very same times, where the raw
+        difference of two large floats can differ in its last bit."""
+        if self._started is None:
+            return 0.0
+        return round(trio.current_time() - self._started, 6)
+
+    def _head(self) -> int:
+        return self.chain.head.number
+
+    def rpc_session(self, transport: Transport, push: Push | None = None) -> RpcSession:
+        """A JSON-RPC session straight onto the chain, with no fault layer (in-process
+        callers such as ``TrioMockNode.request``)."""
+        return RpcSession(self, transport, push)
 
     def session(self, info: ConnInfo, push: Push | None) -> Session:
-        return RpcSession(self, info.transport, push)
+        """The session ``io`` serves a connection with: the fault layer around RPC."""
+        return self.faults.session(RpcSession(self, info.transport, push), info, push)
 
     async def serve(
         self, *, task_status: trio.TaskStatus[Endpoints] = trio.TASK_STATUS_IGNORED
@@ -149,6 +224,9 @@ class Node:
         """Listen on every configured transport until cancelled; report the endpoints."""
         config = self.config
         http = config.http if config.fast_paths else replace(config.http, fast_path=False)
+        if self._started is None:
+            self._started = trio.current_time()
+        faults = self.faults
         async with trio.open_nursery() as nursery:
             port = await nursery.start(
                 partial(
@@ -158,19 +236,22 @@ class Node:
                     config.port,
                     options=http,
                     conn_ids=self._conn_ids,
+                    on_accept=faults.on_accept,
+                    wrap_stream=faults.wrap_stream,
                 )
             )
             ipc_path = None
             if config.ipc_path is not None:
-                ipc_path = await nursery.start(
-                    partial(
-                        serve_ipc,
-                        self.session,
-                        config.ipc_path,
-                        fast_path=config.fast_paths,
-                        conn_ids=self._conn_ids,
-                    )
+                serve_ipc_once = partial(
+                    serve_ipc,
+                    self.session,
+                    config.ipc_path,
+                    fast_path=config.fast_paths,
+                    conn_ids=self._conn_ids,
+                    on_accept=faults.on_accept,
+                    wrap_stream=faults.wrap_stream,
                 )
+                ipc_path = await nursery.start(self._serve_ipc, serve_ipc_once)
             if not isinstance(self.chain.time.clock, VirtualClock):
                 nursery.start_soon(self._interval_miner)
             self._start_state_saver(nursery)
@@ -178,6 +259,42 @@ class Node:
             host = config.host if ":" not in config.host else f"[{config.host}]"
             self.endpoints = Endpoints(f"http://{host}:{port}", f"ws://{host}:{port}", ipc_path)
             task_status.started(self.endpoints)
+
+    async def _serve_ipc(
+        self,
+        serve_once: Callable[..., Awaitable[None]],
+        *,
+        task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
+    ) -> None:
+        """Serve IPC until cancelled, restarting the listener when the fault layer asks
+        (``ipc_recreate``, through :attr:`Faults.restart_ipc`): every IPC connection is
+        closed and the socket file removed (by ``serve_ipc`` ending), then after the
+        downtime the file is bound again. A restart that finds the path taken by someone
+        else stops serving IPC, logged; the node goes on."""
+        restarts = _IpcRestarts()
+        first = True
+        while True:
+            try:
+                with trio.CancelScope() as scope:
+                    restarts.scope = scope
+                    async with trio.open_nursery() as inner:
+                        path = await inner.start(serve_once)
+                        if first:
+                            task_status.started(path)
+                            first = False
+                        self.faults.restart_ipc = restarts.restart
+            except BaseException as exc:  # a group of one from the nursery
+                cause = startup_error(exc)
+                if first or not isinstance(cause, IpcPathError):
+                    raise
+                log.error("IPC not served again after a restart: %s", cause)
+                return
+            finally:
+                self.faults.restart_ipc = None
+            downtime = restarts.take()
+            if downtime is None:
+                return  # pragma: no cover - only a restart cancels that scope
+            await trio.sleep(downtime)
 
     def _start_warm_up(self) -> None:
         """Load the EVM in a daemon thread once listening: reads are served at once, and
@@ -311,6 +428,24 @@ def _chain_config(config: NodeConfig) -> ChainConfig:
     if config.virtual_time and not isinstance(chain.clock, VirtualClock):
         chain = replace(chain, clock=VirtualClock(chain.clock.genesis_timestamp()))
     return chain
+
+
+class _IpcRestarts:
+    """The current IPC listener's cancel scope and the downtime a restart asked for."""
+
+    def __init__(self) -> None:
+        self.scope: trio.CancelScope | None = None
+        self._downtime: float | None = None
+
+    def restart(self, seconds: float) -> None:
+        if self._downtime is None:  # the first request of a restart wins
+            self._downtime = seconds
+        if self.scope is not None:
+            self.scope.cancel()
+
+    def take(self) -> float | None:
+        downtime, self._downtime = self._downtime, None
+        return downtime
 
 
 @asynccontextmanager

@@ -101,6 +101,11 @@ class Chain:
         # automine mines it: a policy may hold, drop or replace it there (the faults
         # layer's delayed, dropped and replaced transactions).
         self.admission_hooks: list[Callable[[Tx], None]] = []
+        # Called with each block mined (not a reorg's new blocks), once every block
+        # listener has heard it: a policy may change the chain there, a reorg or a
+        # held transaction released, without a listener hearing blocks out of order
+        # (the faults layer's block-triggered reorgs and delayed inclusion).
+        self.mined_hooks: list[Callable[[Block], None]] = []
         # Called when automine or interval mining changes (the node's miner task wakes).
         self.mining_listeners: list[Callable[[], None]] = []
         self.snapshot_hooks: list[SnapshotHook] = []
@@ -437,6 +442,9 @@ class Chain:
         block = self._build(PoolSource(self.pool), max_transactions, timestamp)
         for listener in list(self.block_listeners):
             listener(block, False)
+        if self.mined_hooks:
+            for hook in list(self.mined_hooks):
+                hook(block)
         return block
 
     def _build(

@@ -14,7 +14,7 @@ import logging
 
 import trio
 
-from mocknode.io._conn import Connection, MessageProtocol
+from mocknode.io._conn import Connection, MessageProtocol, wait_delayed
 from mocknode.io.reply import (
     CloseConnection,
     Delayed,
@@ -23,6 +23,7 @@ from mocknode.io.reply import (
     HttpStatus,
     RawBytes,
     Reply,
+    ResetAfter,
     ResetConnection,
     Stall,
     Truncated,
@@ -113,9 +114,12 @@ async def apply_message_reply(
         proto.send_message(reply.payload)
         await conn.put(proto.data_to_send()[: reply.after_bytes])
         conn.hang_up()
+    elif isinstance(reply, ResetAfter):
+        proto.send_message(reply.payload)
+        await conn.put_then_reset(proto.data_to_send()[: reply.after_bytes])
     elif isinstance(reply, Dribble):
         proto.send_message(reply.payload)
-        await conn.put_paced(proto.data_to_send(), reply.chunk_size, reply.interval)
+        await conn.put_paced(proto.data_to_send(), reply.chunk_size, reply.interval, reply.sizes)
     else:
         raise TypeError(f"not a reply: {reply!r}")
 
@@ -123,5 +127,5 @@ async def apply_message_reply(
 async def _apply_later(
     conn: Connection, proto: MessageProtocol, reply: Delayed, later: trio.Nursery
 ) -> None:
-    await trio.sleep(reply.seconds)
+    await wait_delayed(reply)
     await apply_message_reply(conn, proto, reply.then, later)

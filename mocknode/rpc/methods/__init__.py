@@ -1,4 +1,4 @@
-"""JSON-RPC methods, one typed function each, grouped by what they touch.
+"""Every JSON-RPC method mocknode answers, one typed function each.
 
 Importing this package registers every method on :data:`mocknode.rpc.registry.registry`.
 """
@@ -8,6 +8,7 @@ from mocknode.rpc.methods import (
     dev,
     info,
     logs,
+    mock,
     reorg,
     send,
     state,
@@ -15,4 +16,15 @@ from mocknode.rpc.methods import (
     virtual_time,
 )
 
-__all__ = ["blocks", "dev", "info", "logs", "reorg", "send", "state", "state_io", "virtual_time"]
+__all__ = [
+    "blocks",
+    "dev",
+    "info",
+    "logs",
+    "mock",
+    "reorg",
+    "send",
+    "state",
+    "state_io",
+    "virtual_time",
+]
