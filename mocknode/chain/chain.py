@@ -16,11 +16,12 @@ fee rules and the snapshot bookkeeping.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
 from mocknode.chain import fees
-from mocknode.chain.args import TxArgs
+from mocknode.chain.args import TxArgs, UnsignedAuthorization
 from mocknode.chain.block.genesis import genesis_block
 from mocknode.chain.clock import TimeTravel
 from mocknode.chain.config import ChainConfig
@@ -32,7 +33,7 @@ from mocknode.chain.errors import (
 )
 from mocknode.chain.logs.index import LogIndex
 from mocknode.chain.primitives.hashing import keccak
-from mocknode.chain.records import Block, Tx, TxLocation
+from mocknode.chain.records import Authorization, Block, Tx, TxLocation
 from mocknode.chain.snapshots import (
     Snapshot,
     SnapshotHook,
@@ -43,9 +44,10 @@ from mocknode.chain.snapshots import (
 from mocknode.chain.state.world import EMPTY_ACCOUNT, Account, BlockDiff, StateReader, WorldState
 from mocknode.chain.tx.keys import DevAccount, derive_accounts
 from mocknode.chain.tx.pool import Pool
-from mocknode.types import Address, BlockRef, Hash32
+from mocknode.types import ZERO_ADDRESS, ZERO_HASH, Address, BlockRef, Hash32
 
 if TYPE_CHECKING:
+    from mocknode.chain.block.pending import PendingBlock
     from mocknode.chain.evm.engine import BlockEnv
     from mocknode.chain.state.proofs import AccountProof
 
@@ -81,6 +83,7 @@ class Chain:
         self._tx_index: dict[Hash32, tuple[int, int]] = {}
         self._snapshots = Snapshots()
         self._call_env: tuple[Block, BlockEnv] | None = None
+        self._pending: tuple[tuple[object, ...], PendingBlock] | None = None
         # Called with (block, removed) for each block added to or taken off the chain,
         # and with each transaction accepted into the pool.
         self.block_listeners: list[Callable[[Block, bool], None]] = []
@@ -147,12 +150,17 @@ class Chain:
         if ref.tag == "finalized":
             # geth --dev finalizes every 32 blocks (its simulated beacon's epoch).
             return self.blocks[self.head.number // 32 * 32]
+        if ref.tag == "pending":
+            return self.pending().block
         return self.blocks[-1]
 
     def state_at(self, block: Block) -> StateReader:
-        """State as of ``block``; for the head, including edits made since it was mined."""
+        """State as of ``block``; for the head, including edits made since it was mined;
+        for the pending block (number head + 1), the state it ends on."""
         if block.number == len(self.blocks) - 1:
             return self.state.reader()
+        if block.number == len(self.blocks):
+            return self.pending().reader
         return self.state.reader(self._block_commits[block.number])
 
     def reader(self, ref: BlockRef) -> StateReader:
@@ -163,11 +171,12 @@ class Chain:
         return account.balance if account else 0
 
     def nonce(self, address: Address, ref: BlockRef) -> int:
-        account = self.reader(ref).account(address)
-        nonce = account.nonce if account else 0
         if ref.tag == "pending":
-            nonce = self.pool.pending_nonce(address, nonce)
-        return nonce
+            # geth asks the pool (GetPoolNonce), not the pending block: no block is built.
+            account = self.state.reader().account(address)
+            return self.pool.pending_nonce(address, account.nonce if account else 0)
+        account = self.reader(ref).account(address)
+        return account.nonce if account else 0
 
     def code(self, address: Address, ref: BlockRef) -> bytes:
         reader = self.reader(ref)
@@ -180,13 +189,21 @@ class Chain:
     def proof(self, address: Address, slots: list[int], ref: BlockRef) -> AccountProof:
         """eth_getProof: account and storage proofs against the block's state root."""
         block = self.resolve(ref)
+        from mocknode.chain.state.proofs import prove
+
+        if block.number == len(self.blocks):
+            # The pending state is in the tries only while it is committed: prove, take back.
+            head = self.state.head
+            self.state.commit(self.pending().diff)
+            try:
+                return prove(self.state, self.state.reader(), self.state.head, address, slots)
+            finally:
+                self.state.revert_to(head)
         commit = (
             self.state.head
             if block.number == len(self.blocks) - 1
             else self._block_commits[block.number]
         )
-        from mocknode.chain.state.proofs import prove
-
         return prove(self.state, self.state_at(block), commit, address, slots)
 
     def transaction(self, tx_hash: Hash32) -> TxLocation | Tx | None:
@@ -228,6 +245,11 @@ class Chain:
         key = self._keys.get(sender)
         if key is None:
             raise UnknownAccount("unknown account")
+        return self._submit(self._fill_and_sign(args, sender, key))
+
+    def _fill_and_sign(self, args: TxArgs, sender: Address, key: bytes) -> Tx:
+        """geth's setDefaults, then the signature: fees, nonce and gas where absent,
+        EIP-7702 authorizations given unsigned signed by the sender."""
         if args.chain_id is not None and args.chain_id != self.config.chain_id:
             raise InvalidTxArgs(
                 f"chainId does not match node's (have={args.chain_id}, want={self.config.chain_id})"
@@ -240,16 +262,23 @@ class Chain:
         nonce = args.nonce
         if nonce is None:
             nonce = self.nonce(sender, BlockRef(tag="pending"))
+        tx_type = fee.tx_type
+        auths: tuple[Authorization, ...] = ()
+        if args.authorization_list is not None:
+            # geth: an authorization list (even empty) makes a set-code transaction.
+            tx_type = 4
+            auths = self._authorizations(args.authorization_list, sender, key, nonce)
+            args = replace(args, authorization_list=auths)
         gas = args.gas
         if gas is None:
             gas = self.estimate_gas(args, BlockRef(tag="latest"))
         from mocknode.chain.tx import codec as txcodec
 
-        tx = txcodec.sign(
+        return txcodec.sign(
             private_key=key,
             sender=sender,
             chain_id=self.config.chain_id,
-            tx_type=fee.tx_type,
+            tx_type=tx_type,
             nonce=nonce,
             gas=gas,
             to=args.to,
@@ -259,8 +288,63 @@ class Chain:
             max_fee_per_gas=fee.max_fee_per_gas,
             max_priority_fee_per_gas=fee.max_priority_fee_per_gas,
             access_list=args.access_list or (),
+            authorization_list=auths,
         )
-        return self._submit(tx)
+
+    def _authorizations(
+        self,
+        given: tuple[Authorization | UnsignedAuthorization, ...],
+        sender: Address,
+        key: bytes,
+        tx_nonce: int,
+    ) -> tuple[Authorization, ...]:
+        """Signed authorizations as given; unsigned ones signed by the sender, by default
+        for this chain and for the nonce its account has once the transaction's own
+        nonce is spent (the authority of a self-sponsored delegation)."""
+        from mocknode.chain.tx.authorizations import sign_authorization
+
+        out = []
+        for auth in given:
+            if isinstance(auth, UnsignedAuthorization):
+                auth = sign_authorization(
+                    key,
+                    chain_id=self.config.chain_id if auth.chain_id is None else auth.chain_id,
+                    address=auth.address,
+                    nonce=tx_nonce + 1 if auth.nonce is None else auth.nonce,
+                )
+            out.append(auth)
+        return tuple(out)
+
+    def sign_transaction(self, args: TxArgs) -> Tx:
+        """eth_signTransaction: geth's SignTransaction. Gas, fees and nonce must be
+        given (geth's texts, in geth's order); the rest is filled as for a send, and the
+        signed transaction is returned, not submitted. A missing ``from`` is the zero
+        address, which no key signs."""
+        if args.gas is None:
+            raise InvalidTxArgs("gas not specified")
+        if args.gas_price is None and (
+            args.max_priority_fee_per_gas is None or args.max_fee_per_gas is None
+        ):
+            raise InvalidTxArgs("missing gasPrice or maxFeePerGas/maxPriorityFeePerGas")
+        if args.nonce is None:
+            raise InvalidTxArgs("nonce not specified")
+        sender = args.sender or ZERO_ADDRESS
+        return self._fill_and_sign(args, sender, self.key_of(sender))
+
+    # -- signing --------------------------------------------------------------------
+
+    def key_of(self, address: Address) -> bytes:
+        """The private key of a dev account; UnknownAccount (geth's text) for any other."""
+        key = self._keys.get(address)
+        if key is None:
+            raise UnknownAccount("unknown account")
+        return key
+
+    def sign_digest(self, address: Address, digest: bytes) -> bytes:
+        """``r || s || v`` (v 27/28) over ``digest`` with the key of ``address``."""
+        from mocknode.chain.tx.messages import sign_digest
+
+        return sign_digest(self.key_of(address), digest)
 
     def _submit(self, tx: Tx) -> Hash32:
         # geth's pool knows only pooled hashes: a mined one fails the nonce check instead.
@@ -283,6 +367,39 @@ class Chain:
         if self.automine:
             self._automine()
         return tx.hash
+
+    # -- the pending block ------------------------------------------------------------
+
+    def pending(self) -> PendingBlock:
+        """geth's pending block: the pool's executable transactions on the head, never
+        appended (:mod:`mocknode.chain.block.pending`). Built on first use and kept until
+        the head, the state, the pool or the next block's timestamp changes, so the
+        requests of one moment share one build; reads that need no block (the pending
+        nonce) never build it."""
+        parent = self.head
+        after = parent.header.timestamp
+        stamp = self.time.peek_next_timestamp()
+        if stamp is None or stamp <= after:
+            stamp = self.time.next_timestamp(after)
+        key = (parent.hash, self.state.head, self.pool, self.pool.changes, stamp)
+        cached = self._pending
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        from mocknode.chain.block import mining
+        from mocknode.chain.block.pending import build_pending
+
+        env = mining.block_env(
+            parent,
+            stamp,
+            coinbase=self.config.coinbase,
+            gas_limit=self.config.gas_limit,
+            chain_id=self.config.chain_id,
+            ancestor_hashes=partial(self.ancestor_hashes, parent.number + 1),
+        )
+        # geth's miner builds the pending block with no randomness (mixHash zero).
+        built = build_pending(self.state, self.pool, parent, replace(env, prev_randao=ZERO_HASH))
+        self._pending = (key, built)
+        return built
 
     # -- mining -----------------------------------------------------------------
 

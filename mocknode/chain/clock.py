@@ -89,6 +89,10 @@ class TimeTravel:
         forced, self._next = self._next, None
         return forced
 
+    def peek_next_timestamp(self) -> int | None:
+        """The timestamp set for the next block, left in place (the pending block shows it)."""
+        return self._next
+
     def next_timestamp(self, parent_timestamp: int) -> int:
         return self.clock.next_timestamp(parent_timestamp, self.offset, self._jump)
 

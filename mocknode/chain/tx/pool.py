@@ -18,6 +18,9 @@ class Pool:
     def __init__(self) -> None:
         self._by_sender: dict[Address, dict[int, Tx]] = {}
         self._by_hash: dict[Hash32, Tx] = {}
+        # Bumped on every insertion and removal, so a view built from the pool (the
+        # pending block) knows when it is stale without comparing contents.
+        self.changes = 0
 
     def __len__(self) -> int:
         return len(self._by_hash)
@@ -36,9 +39,11 @@ class Pool:
             del self._by_hash[replaced.hash]
         slots[tx.nonce] = tx
         self._by_hash[tx.hash] = tx
+        self.changes += 1
         return replaced
 
     def remove(self, tx: Tx) -> None:
+        self.changes += 1
         slots = self._by_sender.get(tx.sender)
         if slots is not None and slots.get(tx.nonce) is tx:
             del slots[tx.nonce]
@@ -66,6 +71,7 @@ class Pool:
             nonce = nonces[sender]
             for stale in [n for n in slots if n < nonce]:
                 self._by_hash.pop(slots.pop(stale).hash, None)
+                self.changes += 1
             if nonce in slots:
                 ready.append(slots[nonce])
             if not slots:
@@ -75,6 +81,10 @@ class Pool:
 
     def senders(self) -> list[Address]:
         return list(self._by_sender)
+
+    def by_sender(self) -> dict[Address, dict[int, Tx]]:
+        """Every pooled transaction by sender, then nonce (copies: the pool stays as is)."""
+        return {sender: dict(slots) for sender, slots in self._by_sender.items()}
 
     def copy(self) -> Pool:
         clone = Pool()

@@ -3,6 +3,32 @@
 Importing this package registers every method on :data:`mocknode.rpc.registry.registry`.
 """
 
-from mocknode.rpc.methods import blocks, dev, info, logs, send, state
+from mocknode.rpc.methods import (
+    blocks,
+    dev,
+    fees,
+    info,
+    logs,
+    lookups,
+    modules,
+    send,
+    send_sync,
+    signing,
+    state,
+    txpool,
+)
 
-__all__ = ["blocks", "dev", "info", "logs", "send", "state"]
+__all__ = [
+    "blocks",
+    "dev",
+    "fees",
+    "info",
+    "logs",
+    "lookups",
+    "modules",
+    "send",
+    "send_sync",
+    "signing",
+    "state",
+    "txpool",
+]
