@@ -428,14 +428,14 @@ def signed_transaction_json(tx: Tx) -> dict[str, Any]:
 # -- accounts ------------------------------------------------------------------------------
 
 
-def account_json(proof: AccountProof) -> dict[str, str]:
+def account_json(code_hash: bytes, storage_root: bytes, balance: int, nonce: int) -> dict[str, str]:
     """eth_getAccount's account (the trie leaf): ``codeHash``, ``storageRoot``,
     ``balance``, ``nonce``, in that order."""
     return {
-        "codeHash": "0x" + proof.code_hash.hex(),
-        "storageRoot": "0x" + proof.storage_hash.hex(),
-        "balance": hex(proof.balance),
-        "nonce": hex(proof.nonce),
+        "codeHash": "0x" + code_hash.hex(),
+        "storageRoot": "0x" + storage_root.hex(),
+        "balance": hex(balance),
+        "nonce": hex(nonce),
     }
 
 

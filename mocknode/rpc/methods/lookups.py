@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from mocknode.chain.errors import BlockNotFound
+from mocknode.chain.primitives.hashing import EMPTY_CODE_HASH
 from mocknode.chain.records import Block
 from mocknode.chain.tx.lookup import find_by_sender_and_nonce
 from mocknode.rpc import params, render
@@ -77,8 +78,12 @@ def eth_getHeaderByHash(ctx: Context, block_hash: Hash32) -> RawJson | None:
 
 @method("eth_getAccount", params.address, optional(params.block_ref, LATEST))
 def eth_getAccount(ctx: Context, address: Address, ref: BlockRef) -> dict[str, str]:
-    """anvil's eth_getAccount: nonce, balance, code hash and storage root at a block."""
-    return render.account_json(ctx.chain.proof(address, [], ref))
+    """anvil's eth_getAccount: nonce, balance, code hash and storage root at a block. An
+    absent account is the empty one, with the empty code's hash (eth_getProof, as geth,
+    gives it a zero code hash)."""
+    proof = ctx.chain.proof(address, [], ref)
+    code_hash = proof.code_hash if any(proof.code_hash) else EMPTY_CODE_HASH
+    return render.account_json(code_hash, proof.storage_hash, proof.balance, proof.nonce)
 
 
 @method("eth_getTransactionBySenderAndNonce", params.address, params.quantity)
