@@ -245,11 +245,13 @@ class Chain:
         key = self._keys.get(sender)
         if key is None:
             raise UnknownAccount("unknown account")
-        return self._submit(self._fill_and_sign(args, sender, key))
+        return self._submit(self._fill_and_sign(args, sender, lambda: key))
 
-    def _fill_and_sign(self, args: TxArgs, sender: Address, key: bytes) -> Tx:
+    def _fill_and_sign(self, args: TxArgs, sender: Address, key_of: Callable[[], bytes]) -> Tx:
         """geth's setDefaults, then the signature: fees, nonce and gas where absent,
-        EIP-7702 authorizations given unsigned signed by the sender."""
+        EIP-7702 authorizations given unsigned signed by the sender. ``key_of`` gives the
+        sender's key when it is first needed (eth_signTransaction looks it up only after
+        the defaults, as geth does)."""
         if args.chain_id is not None and args.chain_id != self.config.chain_id:
             raise InvalidTxArgs(
                 f"chainId does not match node's (have={args.chain_id}, want={self.config.chain_id})"
@@ -267,7 +269,7 @@ class Chain:
         if args.authorization_list is not None:
             # geth: an authorization list (even empty) makes a set-code transaction.
             tx_type = 4
-            auths = self._authorizations(args.authorization_list, sender, key, nonce)
+            auths = self._authorizations(args.authorization_list, sender, key_of, nonce)
             args = replace(args, authorization_list=auths)
         gas = args.gas
         if gas is None:
@@ -275,7 +277,7 @@ class Chain:
         from mocknode.chain.tx import codec as txcodec
 
         return txcodec.sign(
-            private_key=key,
+            private_key=key_of(),
             sender=sender,
             chain_id=self.config.chain_id,
             tx_type=tx_type,
@@ -295,7 +297,7 @@ class Chain:
         self,
         given: tuple[Authorization | UnsignedAuthorization, ...],
         sender: Address,
-        key: bytes,
+        key_of: Callable[[], bytes],
         tx_nonce: int,
     ) -> tuple[Authorization, ...]:
         """Signed authorizations as given; unsigned ones signed by the sender, by default
@@ -307,7 +309,7 @@ class Chain:
         for auth in given:
             if isinstance(auth, UnsignedAuthorization):
                 auth = sign_authorization(
-                    key,
+                    key_of(),
                     chain_id=self.config.chain_id if auth.chain_id is None else auth.chain_id,
                     address=auth.address,
                     nonce=tx_nonce + 1 if auth.nonce is None else auth.nonce,
@@ -329,7 +331,7 @@ class Chain:
         if args.nonce is None:
             raise InvalidTxArgs("nonce not specified")
         sender = args.sender or ZERO_ADDRESS
-        return self._fill_and_sign(args, sender, self.key_of(sender))
+        return self._fill_and_sign(args, sender, partial(self.key_of, sender))
 
     # -- signing --------------------------------------------------------------------
 

@@ -243,6 +243,20 @@ def test_sign_transaction_requires_what_geth_requires(
     assert rpc_error(node, "eth_signTransaction", [args]) == {"code": -32000, "message": message}
 
 
+def test_sign_transaction_fills_defaults_before_it_looks_for_the_key(node: MockNode) -> None:
+    # geth's SignTransaction runs setDefaults, then asks the wallet: a bad default wins.
+    args = {**FULL_TX, "from": UNKNOWN, "chainId": "0x1"}
+    assert rpc_error(node, "eth_signTransaction", [args]) == {
+        "code": -32000,
+        "message": "chainId does not match node's (have=1, want=31337)",
+    }
+    both = {**FULL_TX, "gasPrice": "0x1"}
+    assert rpc_error(node, "eth_signTransaction", [both]) == {
+        "code": -32000,
+        "message": "both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) specified",
+    }
+
+
 def test_unknown_accounts_sign_nothing(node: MockNode) -> None:
     unknown = {"code": -32000, "message": "unknown account"}
     assert rpc_error(node, "eth_sign", [UNKNOWN, "0x00"]) == unknown
