@@ -18,6 +18,7 @@ from mocknode.chain.config import ETHER, ChainConfig
 from mocknode.chain.tx.keys import DEFAULT_MNEMONIC
 from mocknode.io.ipc import IpcPathError
 from mocknode.node import Node, NodeConfig, default_ipc_path, open_node, startup_error
+from mocknode.persist.errors import StateFileError
 
 
 def _ether(text: str) -> int:
@@ -78,20 +79,105 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="parse every request with h11/wsproto (same answers, slower; for debugging)",
     )
+    parser.add_argument(
+        "--auto-impersonate",
+        action="store_true",
+        help="eth_sendTransaction from any address, without its key (as anvil's flag)",
+    )
+    add_state_arguments(parser)
     return parser
 
 
 def config_from_args(args: argparse.Namespace) -> NodeConfig:
     chain = ChainConfig(
-        chain_id=args.chain_id, accounts=args.accounts, balance=args.balance, mnemonic=args.mnemonic
+        chain_id=args.chain_id,
+        accounts=args.accounts,
+        balance=args.balance,
+        mnemonic=args.mnemonic,
+        auto_impersonate=args.auto_impersonate,
     )
     ipc_path = None if args.no_ipc else (args.ipc_path or default_ipc_path())
-    return NodeConfig(
+    config = NodeConfig(
         host=args.host,
         port=args.port,
         ipc_path=ipc_path,
         chain=chain,
         fast_paths=not args.no_fast_paths,
+    )
+    return apply_state_arguments(args, config)
+
+
+# -- time and state on disk: --virtual-time, --init, --dump-state, --load-state, --state,
+# --state-interval (docs/state-and-time.md) --------------------------------------------
+
+
+def _interval_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return value
+
+
+def add_state_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("time and state on disk")
+    group.add_argument(
+        "--virtual-time",
+        action="store_true",
+        help="the chain's clock stands still until mock_advanceTime moves it, mining the "
+        "interval blocks that fall due on the way at once",
+    )
+    group.add_argument(
+        "--init",
+        metavar="GENESIS",
+        help="build block 0 from a geth genesis file (alloc with code, storage, nonce and "
+        "balance; config.chainId, timestamp, gasLimit, baseFeePerGas, extraData, coinbase)",
+    )
+    group.add_argument("--load-state", metavar="PATH", help="start from the chain saved at PATH")
+    group.add_argument(
+        "--dump-state", metavar="PATH", help="save the chain to PATH when the node stops"
+    )
+    group.add_argument(
+        "--state",
+        metavar="PATH",
+        help="--load-state PATH if the file exists, and --dump-state PATH",
+    )
+    group.add_argument(
+        "--state-interval",
+        metavar="SECONDS",
+        type=_interval_seconds,
+        help="also save the chain every SECONDS while it runs (with --state or --dump-state)",
+    )
+
+
+def apply_state_arguments(args: argparse.Namespace, config: NodeConfig) -> NodeConfig:
+    """``config`` with the time and state flags applied; reads the genesis file (raising
+    :class:`StateFileError` or ``OSError`` for one mocknode cannot use)."""
+    import os
+    from dataclasses import replace
+
+    load, dump = args.load_state, args.dump_state
+    if args.state is not None:
+        if load is not None or dump is not None:
+            raise StateFileError("--state is --load-state and --dump-state at once: give one")
+        load = args.state if os.path.exists(args.state) else None
+        dump = args.state
+    if args.state_interval is not None and dump is None:
+        raise StateFileError("--state-interval needs --state or --dump-state")
+    chain = config.chain
+    if args.init is not None:
+        from mocknode.persist.genesis_file import apply_genesis, read_genesis_file
+
+        chain = apply_genesis(chain, read_genesis_file(args.init))
+    return replace(
+        config,
+        chain=chain,
+        virtual_time=args.virtual_time,
+        load_state=load,
+        dump_state=dump,
+        state_interval=args.state_interval,
     )
 
 
@@ -121,12 +207,16 @@ async def _run(config: NodeConfig) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    config = config_from_args(args)
+    try:
+        config = config_from_args(args)
+    except (StateFileError, OSError) as exc:  # a genesis file, or the state flags
+        print(f"mocknode: {exc}", file=sys.stderr)
+        return 1
     try:
         trio.run(_run, config)
     except BaseException as exc:
         cause = startup_error(exc)
-        if not isinstance(cause, (IpcPathError, OSError)):
+        if not isinstance(cause, (IpcPathError, OSError, StateFileError)):
             raise
         print(f"mocknode: {cause}", file=sys.stderr)
         return 1

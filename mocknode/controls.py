@@ -11,6 +11,7 @@ values both hand out (:class:`NodeAccount`, the config they start from) live her
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -136,6 +137,33 @@ class NodeControls(ABC):
 
     def set_next_block_timestamp(self, timestamp: int) -> None:
         self._chain_call("set_next_timestamp", timestamp)
+
+    def advance(self, seconds: float) -> int:
+        """Let ``seconds`` pass on the node's virtual clock (``NodeConfig(virtual_time=
+        True)``): every interval block that falls due on the way is mined at once, each
+        stamped the interval after its parent; returns how many were. Unlike
+        :meth:`increase_time` (a jump added to the next block), time passes. Raises
+        :class:`~mocknode.chain.errors.InvalidRequest` on a node without virtual time."""
+        return int(self.run(lambda: self._served().chain.time.advance(seconds)))
+
+    def dump_state(self, path: str | os.PathLike[str]) -> None:
+        """Save the whole chain to ``path`` (atomically; ``mocknode --load-state`` and
+        :meth:`load_state` read it)."""
+        from mocknode.persist.files import save_state
+
+        self.run(lambda: save_state(self._served().chain, path))
+
+    def load_state(self, path: str | os.PathLike[str]) -> None:
+        """Replace the chain with the one saved at ``path``: blocks, receipts, state
+        history, pool and time travel; snapshots are forgotten. Raises
+        :class:`~mocknode.persist.errors.StateFileError` (nothing changed) when the file
+        is not a state this mocknode reads."""
+        from mocknode.persist.document import install, read_document
+        from mocknode.persist.files import read_state_file
+
+        # Read, checked and rebuilt here, off the node's thread; only swapped in there.
+        restored = read_document(read_state_file(path), self.chain_config)
+        self.run(lambda: install(self._served().chain, restored))
 
     def set_automine(self, enabled: bool) -> None:
         self._chain_call("set_automine", enabled)

@@ -24,6 +24,7 @@ from functools import partial
 import trio
 
 from mocknode.chain.chain import Chain
+from mocknode.chain.clock import IntervalSteps, VirtualClock
 from mocknode.chain.config import ChainConfig
 from mocknode.chain.logs.query import Filters
 from mocknode.io.ipc import serve_ipc
@@ -32,7 +33,7 @@ from mocknode.io.tcp import serve_tcp
 from mocknode.rpc import methods as _methods  # noqa: F401  (registers every method)
 from mocknode.rpc.context import Context
 from mocknode.rpc.ids import IdSource
-from mocknode.rpc.jsonrpc import handle_payload
+from mocknode.rpc.jsonrpc import handle_decoded, handle_payload
 from mocknode.rpc.registry import registry
 from mocknode.rpc.subscriptions import Subscriptions
 from mocknode.wire.http import HttpOptions
@@ -71,6 +72,15 @@ class NodeConfig:
     # False: h11/wsproto/the IPC scanner read everything, and sockets go through trio's
     # general stream path (same bytes out; for debugging and proving the fast paths).
     fast_paths: bool = True
+    # Time and state on disk (docs/state-and-time.md). virtual_time: the chain's clock
+    # stands still until advance(seconds) / mock_advanceTime moves it, mining the
+    # interval blocks that fall due on the way. load_state: a state file to start from;
+    # dump_state: where to save the state when the node stops and, with
+    # state_interval, every that many seconds while it runs.
+    virtual_time: bool = False
+    load_state: str | None = None
+    dump_state: str | None = None
+    state_interval: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +118,10 @@ class RpcSession:
         # The chain runs synchronously here: one call is atomic between checkpoints.
         return handle_payload(payload, self._dispatch)
 
+    async def handle_parsed(self, payload: bytes, value: object, text: str) -> bytes | None:
+        # IPC parsed the message to frame it; answer from that parse (io.session).
+        return handle_decoded(value, text, self._dispatch)
+
     async def close(self) -> None:
         if self._subscriptions is not None:
             self._subscriptions.close()
@@ -116,7 +130,9 @@ class RpcSession:
 class Node:
     def __init__(self, config: NodeConfig | None = None) -> None:
         self.config = config or NodeConfig()
-        self.chain = Chain(self.config.chain)
+        self.chain = Chain(_chain_config(self.config))
+        self._steps: IntervalSteps | None = None  # interval blocks' timestamp steps
+        self._time_and_state()
         self.ids = IdSource()  # filter and subscription ids: per node, replayable
         self.filters = Filters(self.chain, ids=self.ids)
         self.endpoints: Endpoints | None = None
@@ -155,7 +171,9 @@ class Node:
                         conn_ids=self._conn_ids,
                     )
                 )
-            nursery.start_soon(self._interval_miner)
+            if not isinstance(self.chain.time.clock, VirtualClock):
+                nursery.start_soon(self._interval_miner)
+            self._start_state_saver(nursery)
             self._start_warm_up()
             host = config.host if ":" not in config.host else f"[{config.host}]"
             self.endpoints = Endpoints(f"http://{host}:{port}", f"ws://{host}:{port}", ipc_path)
@@ -197,9 +215,102 @@ class Node:
                 if changed.is_set():
                     changed = trio.Event()
                     continue
-                self.chain.mine_block()
+                self._mine_on_interval()
         finally:
             self.chain.mining_listeners.remove(on_change)
+
+    # -- virtual time and state on disk -------------------------------------------------
+
+    def _time_and_state(self) -> None:
+        """Hook a virtual clock's timer to the interval miner; load the state file."""
+        config = self.config
+        if config.state_interval is not None and (
+            config.dump_state is None or not config.state_interval > 0
+        ):
+            raise ValueError("state_interval needs a dump_state path and a positive interval")
+        clock = self.chain.time.clock
+        if isinstance(clock, VirtualClock):
+
+            def schedule() -> None:
+                clock.repeat(self.chain.interval, self._mine_on_interval)
+
+            self.chain.mining_listeners.append(schedule)
+            schedule()
+        if config.load_state is not None:
+            from mocknode.persist.files import load_state
+
+            load_state(self.chain, config.load_state)
+
+    def _mine_on_interval(self) -> None:
+        """One interval block, stamped the interval after its parent (plus any time
+        travelled meanwhile), not by the clock: see :mod:`mocknode.chain.clock`."""
+        chain = self.chain
+        interval = chain.interval or 1.0
+        steps = self._steps
+        if steps is None or steps.interval != interval:
+            steps = self._steps = IntervalSteps(interval)
+        parent = chain.head.header.timestamp
+        chain.mine_block(timestamp=chain.time.interval_timestamp(parent, steps.next_step()))
+
+    def _start_state_saver(self, nursery: trio.Nursery) -> None:
+        path = self.config.dump_state
+        if path is not None:
+            from mocknode.persist.files import remove_stale_temporaries
+
+            remove_stale_temporaries(path)
+            nursery.start_soon(self._keep_state_saved, path, self.config.state_interval)
+
+    def save_state(self, path: str) -> None:
+        """Write the chain to ``path`` now (atomically); the node does it when it stops
+        if ``dump_state`` is set."""
+        from mocknode.persist.files import save_state
+
+        save_state(self.chain, path)
+
+    async def _keep_state_saved(self, path: str, every: float | None) -> None:
+        """Save when the node stops (however it stops: this task is cancelled with the
+        rest) and, with ``every``, every that many seconds when anything changed. A
+        periodic document is taken on the chain's thread, one consistent state;
+        encoding and writing run in a worker thread, so the disk holds up no request
+        (cancelling waits for a write in progress, so writes never overlap)."""
+        from mocknode.persist.document import state_document
+
+        saved: object = None  # what the last periodic save held
+        try:
+            if every is None:
+                await trio.sleep_forever()
+            while True:
+                await trio.sleep(every)
+                chain = self.chain
+                pool = chain.pool
+                mark = (
+                    chain.head.hash,
+                    chain.state.head,
+                    tuple((tx.hash, pool.held(tx.hash)) for tx in pool),
+                    chain.time.capture(),
+                    chain.config,
+                )
+                if mark == saved:
+                    continue
+                await trio.to_thread.run_sync(partial(_write_document, path, state_document(chain)))
+                saved = mark
+        finally:
+            self.save_state(path)
+
+
+def _write_document(path: str, document: dict[str, object]) -> None:
+    from mocknode.persist.files import encode_document, write_atomic
+
+    write_atomic(path, encode_document(document))
+
+
+def _chain_config(config: NodeConfig) -> ChainConfig:
+    """The chain's config: with virtual time, a virtual clock of its own that starts where
+    the configured clock would have put genesis."""
+    chain = config.chain
+    if config.virtual_time and not isinstance(chain.clock, VirtualClock):
+        chain = replace(chain, clock=VirtualClock(chain.clock.genesis_timestamp()))
+    return chain
 
 
 @asynccontextmanager

@@ -3,30 +3,42 @@
 Synchronous and single-threaded by design: the node calls it from trio tasks, so
 each call runs to completion between checkpoints and needs no locks.
 
-:class:`Chain` owns the blocks, the state, the pool and the listeners, resolves what a
-request names (a block, a state) and commits what the helpers produce. The work is
-theirs, each with explicit inputs so that nothing below imports this module:
-:mod:`~mocknode.chain.block.mining` builds a block from a state, a pool, a parent and
-an environment; :mod:`~mocknode.chain.evm.calls` runs calls on a state reader;
-:mod:`~mocknode.chain.tx.validation` checks a transaction against a state and the
-next base fee; :mod:`~mocknode.chain.fees` and :mod:`~mocknode.chain.snapshots` hold the
-fee rules and the snapshot bookkeeping.
+:class:`Chain` owns the blocks (a :class:`~mocknode.chain.canon.Canon`), the state, the
+pool and the listeners, resolves what a request names (a block, a state) and commits
+what the helpers produce. The work is theirs, each with explicit inputs so that nothing
+below imports this module: :mod:`~mocknode.chain.block.mining` builds a block from a
+state, a transaction source, a parent and an environment;
+:mod:`~mocknode.chain.evm.calls` runs calls on a state reader;
+:mod:`~mocknode.chain.tx.validation` checks a transaction against a state and the next
+base fee; :mod:`~mocknode.chain.branch` cuts and restores branches (reorgs, and
+snapshots across them); :mod:`~mocknode.chain.reorg` arranges a new branch;
+:mod:`~mocknode.chain.fees` and :mod:`~mocknode.chain.snapshots` hold the fee rules and
+the snapshot bookkeeping.
+
+Block listeners hear ``(block, removed)``: a mined block with ``removed=False``; a reorg
+or rollback first reports each orphaned block with ``removed=True``, oldest first (the
+order geth emits removed logs in), then each new block. ``revert`` is silent: it
+rewinds, as anvil's ``evm_revert`` does, and reports nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
+from mocknode.chain import branch as branches
 from mocknode.chain import fees
 from mocknode.chain.args import TxArgs, UnsignedAuthorization
 from mocknode.chain.block.genesis import genesis_block
+from mocknode.chain.canon import Canon
 from mocknode.chain.clock import TimeTravel
 from mocknode.chain.config import ChainConfig
 from mocknode.chain.errors import (
     BlockNotFound,
+    ExecutionFailed,
+    InvalidRequest,
     InvalidTxArgs,
     TxRejected,
     UnknownAccount,
@@ -43,12 +55,15 @@ from mocknode.chain.snapshots import (
 )
 from mocknode.chain.state.world import EMPTY_ACCOUNT, Account, BlockDiff, StateReader, WorldState
 from mocknode.chain.tx.keys import DevAccount, derive_accounts
-from mocknode.chain.tx.pool import Pool
+from mocknode.chain.tx.pool import Hold, Pool
+from mocknode.chain.tx.signers import Signers
 from mocknode.types import ZERO_ADDRESS, ZERO_HASH, Address, BlockRef, Hash32
 
 if TYPE_CHECKING:
+    from mocknode.chain.block.mining import TxSource
     from mocknode.chain.block.pending import PendingBlock
     from mocknode.chain.evm.engine import BlockEnv
+    from mocknode.chain.reorg import Reinclude, ReorgOutcome, ReorgPlan
     from mocknode.chain.state.proofs import AccountProof
 
 # Transaction decoding, validation, execution (mining, calls) and proofs are imported
@@ -72,15 +87,13 @@ class Chain:
     def __init__(self, config: ChainConfig | None = None) -> None:
         self.config = config = config or ChainConfig()
         self.accounts: tuple[DevAccount, ...] = derive_accounts(config.mnemonic, config.accounts)
-        self._keys = {a.address: a.private_key for a in self.accounts}
+        self.signers = Signers(self.accounts, auto_impersonate=config.auto_impersonate)
         self.automine = config.automine
         self.interval: float | None = None
         self.time = TimeTravel(config.clock)
         self.state = WorldState()
         self.pool = Pool()
-        self.blocks: list[Block] = []
-        self._by_hash: dict[Hash32, Block] = {}
-        self._tx_index: dict[Hash32, tuple[int, int]] = {}
+        self.canon = Canon()
         self._snapshots = Snapshots()
         self._call_env: tuple[Block, BlockEnv] | None = None
         self._pending: tuple[tuple[object, ...], PendingBlock] | None = None
@@ -88,11 +101,13 @@ class Chain:
         # and with each transaction accepted into the pool.
         self.block_listeners: list[Callable[[Block, bool], None]] = []
         self.pending_listeners: list[Callable[[Tx], None]] = []
+        # Called with each transaction sent, once it is pooled and announced and before
+        # automine mines it: a policy may hold, drop or replace it there (the faults
+        # layer's delayed, dropped and replaced transactions).
+        self.admission_hooks: list[Callable[[Tx], None]] = []
         # Called when automine or interval mining changes (the node's miner task wakes).
         self.mining_listeners: list[Callable[[], None]] = []
         self.snapshot_hooks: list[SnapshotHook] = []
-        self._block_commits: list[int] = []  # the state commit each block ended on
-        self.log_index = LogIndex()
         self._genesis()
 
     # -- genesis ----------------------------------------------------------------
@@ -101,67 +116,87 @@ class Chain:
         config = self.config
         alloc = [(dev.address, config.balance) for dev in self.accounts]
         alloc += config.extra_alloc
+        genesis = config.genesis
         block = genesis_block(
             self.state,
             alloc,
             coinbase=config.coinbase,
             gas_limit=config.gas_limit,
             base_fee=config.base_fee,
-            timestamp=config.clock.genesis_timestamp(),
+            timestamp=(
+                config.clock.genesis_timestamp() if genesis.timestamp is None else genesis.timestamp
+            ),
+            genesis_accounts=genesis.alloc,
+            extra_data=genesis.extra_data,
         )
-        self._append(block)
+        self.canon.append(block, self.state.head)
 
-    def _append(self, block: Block) -> None:
-        self.log_index.add(block)
-        self.blocks.append(block)
-        self._block_commits.append(self.state.head)
-        self._by_hash[block.hash] = block
-        for i, tx in enumerate(block.transactions):
-            self._tx_index[tx.hash] = (block.number, i)
+    def replace_history(self, canon: Canon, state: WorldState, pool: Pool) -> None:
+        """Become another chain: its blocks, its state with all its history, its pool
+        (a state file loaded, :mod:`mocknode.persist`). Every snapshot is forgotten (they
+        name blocks and commits of the chain that was); listeners hear nothing, as after
+        ``evm_revert``."""
+        self.canon, self.state, self.pool = canon, state, pool
+        self._snapshots = Snapshots()
+        self._call_env = None
 
     # -- lookups ------------------------------------------------------------------
 
     @property
     def head(self) -> Block:
-        return self.blocks[-1]
+        return self.canon.blocks[-1]
+
+    @property
+    def blocks(self) -> list[Block]:
+        return self.canon.blocks
+
+    @property
+    def log_index(self) -> LogIndex:
+        return self.canon.log_index
 
     def block_by_number(self, number: int) -> Block | None:
-        if 0 <= number < len(self.blocks):
-            return self.blocks[number]
-        return None
+        return self.canon.by_number(number)
 
     def block_by_hash(self, block_hash: Hash32) -> Block | None:
-        return self._by_hash.get(block_hash)
+        return self.canon.by_hash(block_hash)
 
     def resolve(self, ref: BlockRef) -> Block:
         """The block ``ref`` names; raises :class:`BlockNotFound` (geth: header not found)."""
         if ref.block_hash is not None:
-            block = self._by_hash.get(ref.block_hash)
+            block = self.canon.by_hash(ref.block_hash)
             if block is None:
                 raise BlockNotFound(f"header for hash {'0x' + ref.block_hash.hex()} not found")
             return block
         if ref.number is not None:
-            block = self.block_by_number(ref.number)
+            block = self.canon.by_number(ref.number)
             if block is None:
                 raise BlockNotFound("header not found")
             return block
+        blocks = self.canon.blocks
         if ref.tag == "earliest":
-            return self.blocks[0]
+            return blocks[0]
         if ref.tag == "finalized":
             # geth --dev finalizes every 32 blocks (its simulated beacon's epoch).
-            return self.blocks[self.head.number // 32 * 32]
+            return blocks[self.head.number // 32 * 32]
         if ref.tag == "pending":
             return self.pending().block
-        return self.blocks[-1]
+        return blocks[-1]
+
+    def _commit_of(self, block: Block) -> int:
+        """The state commit reads at ``block`` see: for the head, edits made since."""
+        if block.number == len(self.canon.blocks) - 1:
+            return self.state.head
+        return self.canon.commits[block.number]
 
     def state_at(self, block: Block) -> StateReader:
         """State as of ``block``; for the head, including edits made since it was mined;
         for the pending block (number head + 1), the state it ends on."""
-        if block.number == len(self.blocks) - 1:
+        commits = self.canon.commits
+        if block.number == len(commits) - 1:
             return self.state.reader()
-        if block.number == len(self.blocks):
+        if block.number == len(commits):
             return self.pending().reader
-        return self.state.reader(self._block_commits[block.number])
+        return self.state.reader(commits[block.number])
 
     def reader(self, ref: BlockRef) -> StateReader:
         return self.state_at(self.resolve(ref))
@@ -191,7 +226,7 @@ class Chain:
         block = self.resolve(ref)
         from mocknode.chain.state.proofs import prove
 
-        if block.number == len(self.blocks):
+        if block.number == len(self.canon.commits):
             # The pending state is in the tries only while it is committed: prove, take back.
             head = self.state.head
             self.state.commit(self.pending().diff)
@@ -199,23 +234,17 @@ class Chain:
                 return prove(self.state, self.state.reader(), self.state.head, address, slots)
             finally:
                 self.state.revert_to(head)
-        commit = (
-            self.state.head
-            if block.number == len(self.blocks) - 1
-            else self._block_commits[block.number]
-        )
-        return prove(self.state, self.state_at(block), commit, address, slots)
+        return prove(self.state, self.state_at(block), self._commit_of(block), address, slots)
 
     def transaction(self, tx_hash: Hash32) -> TxLocation | Tx | None:
         """A mined transaction's location, a pooled transaction, or None."""
-        where = self._tx_index.get(tx_hash)
-        if where is not None:
-            return TxLocation(self.blocks[where[0]], where[1])
-        return self.pool.get(tx_hash)
+        return self.canon.locate(tx_hash) or self.pool.get(tx_hash)
 
     def receipt(self, tx_hash: Hash32) -> TxLocation | None:
-        where = self._tx_index.get(tx_hash)
-        return None if where is None else TxLocation(self.blocks[where[0]], where[1])
+        return self.canon.locate(tx_hash)
+
+    def ancestor_hashes(self, number: int) -> Iterator[Hash32]:
+        return self.canon.ancestor_hashes(number)
 
     # -- fees ---------------------------------------------------------------------
 
@@ -238,78 +267,101 @@ class Chain:
         return self._submit(tx)
 
     def send_transaction(self, args: TxArgs) -> Hash32:
-        """eth_sendTransaction: fill what geth fills, sign with the dev key, submit."""
+        """eth_sendTransaction: fill what geth fills, sign with the dev key (or, for an
+        impersonated sender, with anvil's placeholder signature), submit."""
+        return self._submit(self.request_transaction(args, self.head))
+
+    def request_transaction(
+        self, args: TxArgs, block: Block, *, nonce: int | None = None, fallback_gas: bool = False
+    ) -> Tx:
+        """The transaction eth_sendTransaction makes of ``args`` on top of ``block``:
+        fees from its base fee, gas estimated on its state, the pending nonce (or
+        ``nonce`` when ``args`` names none), signed with the sender's dev key, or with a
+        placeholder signature when the sender is impersonated. ``fallback_gas``: when
+        estimation fails, use the block's gas limit (anvil's reorg transactions, which
+        may depend on transactions before them in the new branch)."""
         sender = args.sender
         if sender is None:
             raise InvalidTxArgs("from field is required")
-        key = self._keys.get(sender)
-        if key is None:
-            raise UnknownAccount("unknown account")
-        return self._submit(self._fill_and_sign(args, sender, lambda: key))
+        key = self.signers.key_for(sender)
+        return self._fill_and_sign(
+            args, sender, block, lambda: key, nonce=nonce, fallback_gas=fallback_gas
+        )
 
-    def _fill_and_sign(self, args: TxArgs, sender: Address, key_of: Callable[[], bytes]) -> Tx:
+    def _fill_and_sign(
+        self,
+        args: TxArgs,
+        sender: Address,
+        block: Block,
+        key_of: Callable[[], bytes | None],
+        *,
+        nonce: int | None = None,
+        fallback_gas: bool = False,
+    ) -> Tx:
         """geth's setDefaults, then the signature: fees, nonce and gas where absent,
         EIP-7702 authorizations given unsigned signed by the sender. ``key_of`` gives the
         sender's key when it is first needed (eth_signTransaction looks it up only after
-        the defaults, as geth does)."""
+        the defaults, as geth does), or None for an impersonated sender."""
         if args.chain_id is not None and args.chain_id != self.config.chain_id:
             raise InvalidTxArgs(
                 f"chainId does not match node's (have={args.chain_id}, want={self.config.chain_id})"
             )
         fee = fees.fee_defaults(
             args,
-            base_fee=self.head.header.base_fee_per_gas,
+            base_fee=block.header.base_fee_per_gas,
             priority_fee=self.config.priority_fee,
         )
-        nonce = args.nonce
-        if nonce is None:
+        if args.nonce is not None:
+            nonce = args.nonce
+        elif nonce is None:
             nonce = self.nonce(sender, BlockRef(tag="pending"))
-        tx_type = fee.tx_type
-        auths: tuple[Authorization, ...] = ()
+        auths: tuple[Authorization, ...] | None = None
         if args.authorization_list is not None:
             # geth: an authorization list (even empty) makes a set-code transaction.
-            tx_type = 4
             auths = self._authorizations(args.authorization_list, sender, key_of, nonce)
             args = replace(args, authorization_list=auths)
         gas = args.gas
         if gas is None:
-            gas = self.estimate_gas(args, BlockRef(tag="latest"))
-        from mocknode.chain.tx import codec as txcodec
+            try:
+                gas = self.estimate_gas(args, BlockRef(block_hash=block.hash))
+            except ExecutionFailed:
+                if not fallback_gas:
+                    raise
+                gas = block.header.gas_limit
+        from mocknode.chain.tx import build
 
-        return txcodec.sign(
-            private_key=key_of(),
+        tx = build.from_args(
+            args,
             sender=sender,
             chain_id=self.config.chain_id,
-            tx_type=tx_type,
+            fee=fee,
             nonce=nonce,
             gas=gas,
-            to=args.to,
-            value=args.value or 0,
-            data=args.data or b"",
-            gas_price=fee.gas_price,
-            max_fee_per_gas=fee.max_fee_per_gas,
-            max_priority_fee_per_gas=fee.max_priority_fee_per_gas,
-            access_list=args.access_list or (),
             authorization_list=auths,
         )
+        return build.finish(tx, key_of())
 
     def _authorizations(
         self,
         given: tuple[Authorization | UnsignedAuthorization, ...],
         sender: Address,
-        key_of: Callable[[], bytes],
+        key_of: Callable[[], bytes | None],
         tx_nonce: int,
     ) -> tuple[Authorization, ...]:
         """Signed authorizations as given; unsigned ones signed by the sender, by default
         for this chain and for the nonce its account has once the transaction's own
-        nonce is spent (the authority of a self-sponsored delegation)."""
+        nonce is spent (the authority of a self-sponsored delegation). An impersonated
+        sender has no key to sign with: its authorizations must come signed."""
         from mocknode.chain.tx.authorizations import sign_authorization
 
         out = []
         for auth in given:
             if isinstance(auth, UnsignedAuthorization):
+                key = key_of()
+                if key is None:
+                    raise InvalidTxArgs("cannot sign an authorization for an impersonated account")
                 auth = sign_authorization(
-                    key_of(),
+                    key,
                     chain_id=self.config.chain_id if auth.chain_id is None else auth.chain_id,
                     address=auth.address,
                     nonce=tx_nonce + 1 if auth.nonce is None else auth.nonce,
@@ -321,7 +373,7 @@ class Chain:
         """eth_signTransaction: geth's SignTransaction. Gas, fees and nonce must be
         given (geth's texts, in geth's order); the rest is filled as for a send, and the
         signed transaction is returned, not submitted. A missing ``from`` is the zero
-        address, which no key signs."""
+        address, which no key signs; nor does impersonation (no key: anvil refuses too)."""
         if args.gas is None:
             raise InvalidTxArgs("gas not specified")
         if args.gas_price is None and (
@@ -331,13 +383,13 @@ class Chain:
         if args.nonce is None:
             raise InvalidTxArgs("nonce not specified")
         sender = args.sender or ZERO_ADDRESS
-        return self._fill_and_sign(args, sender, partial(self.key_of, sender))
+        return self._fill_and_sign(args, sender, self.head, partial(self.key_of, sender))
 
     # -- signing --------------------------------------------------------------------
 
     def key_of(self, address: Address) -> bytes:
         """The private key of a dev account; UnknownAccount (geth's text) for any other."""
-        key = self._keys.get(address)
+        key = self.signers.dev_key(address)
         if key is None:
             raise UnknownAccount("unknown account")
         return key
@@ -352,6 +404,18 @@ class Chain:
         # geth's pool knows only pooled hashes: a mined one fails the nonce check instead.
         if self.pool.get(tx.hash) is not None:
             raise TxRejected("already known")
+        self._admit(tx)
+        for listener in list(self.pending_listeners):
+            listener(tx)
+        if self.admission_hooks:
+            for hook in list(self.admission_hooks):
+                hook(tx)
+        if self.automine:
+            self._automine()
+        return tx.hash
+
+    def _admit(self, tx: Tx) -> None:
+        """Validate ``tx`` against the latest state as geth's pool does and pool it."""
         from mocknode.chain.tx import validation
 
         head = self.head.header
@@ -361,14 +425,76 @@ class Chain:
             base_fee=fees.next_base_fee(head),
             chain_id=self.config.chain_id,
             gas_limit=head.gas_limit,
+            allow_code=self.signers.is_impersonated(tx.sender),
         )
         validation.validate_replacement(self.pool.existing(tx.sender, tx.nonce), tx)
         self.pool.add(tx)
-        for listener in list(self.pending_listeners):
-            listener(tx)
-        if self.automine:
+
+    # -- the pool -----------------------------------------------------------------------
+
+    def _pooled(self, tx_hash: Hash32) -> Tx:
+        tx = self.pool.get(tx_hash)
+        if tx is None:
+            raise InvalidRequest(f"transaction 0x{tx_hash.hex()} is not in the pool")
+        return tx
+
+    def drop_transaction(self, tx_hash: Hash32) -> Tx | None:
+        """Take a transaction out of the pool (anvil_dropTransaction); later nonces of
+        its sender then wait for a gap that only a new transaction fills."""
+        tx = self.pool.get(tx_hash)
+        if tx is not None:
+            self.pool.remove(tx)
+        return tx
+
+    def drop_all_transactions(self) -> list[Tx]:
+        """Empty the pool (anvil_dropAllTransactions); returns what it held."""
+        return self.pool.clear()
+
+    def remove_pool_transactions(self, sender: Address) -> list[Tx]:
+        """Take every pooled transaction of ``sender`` out (anvil_removePoolTransactions)."""
+        return self.pool.remove_sender(sender)
+
+    def hold(
+        self,
+        tx_hash: Hash32,
+        *,
+        not_before_block: int | None = None,
+        not_before_timestamp: int | None = None,
+    ) -> None:
+        """Keep a pooled transaction out of blocks numbered below ``not_before_block``
+        and stamped before ``not_before_timestamp``; with neither, out of every block
+        until :meth:`release`. It stays pending and readable meanwhile, and its sender's
+        later nonces wait behind it. A hold that has passed lets the transaction into
+        the next block mined (with automine, the next one any transaction causes)."""
+        self._pooled(tx_hash)
+        self.pool.hold(tx_hash, Hold(not_before_block, not_before_timestamp))
+
+    def release(self, tx_hash: Hash32) -> bool:
+        """Lift a hold; with automine, the transaction is mined at once. False when it
+        was not held."""
+        released = self.pool.release(tx_hash)
+        if released and self.automine:
             self._automine()
-        return tx.hash
+        return released
+
+    def replace_transaction(
+        self, tx_hash: Hash32, *, fee_bump_percent: int = 10, cancel: bool = False
+    ) -> Tx:
+        """A pooled transaction replaced "by a third party": same sender and nonce, both
+        fees raised by ``fee_bump_percent`` (at least 1 wei each; geth's pool wants 10%),
+        the same call, or with ``cancel`` a 0-value transfer to the sender itself.
+        Signed with the sender's dev key when the node holds it, else with the
+        impersonation placeholder; submitted like any transaction (with automine,
+        mined at once). Returns it."""
+        from mocknode.chain.tx import build
+
+        old = self._pooled(tx_hash)
+        tx = build.replacement(
+            old, chain_id=self.config.chain_id, fee_bump_percent=fee_bump_percent, cancel=cancel
+        )
+        tx = build.finish(tx, self.signers.dev_key(old.sender))
+        self._submit(tx)
+        return tx
 
     # -- the pending block ------------------------------------------------------------
 
@@ -379,10 +505,7 @@ class Chain:
         requests of one moment share one build; reads that need no block (the pending
         nonce) never build it."""
         parent = self.head
-        after = parent.header.timestamp
-        stamp = self.time.peek_next_timestamp()
-        if stamp is None or stamp <= after:
-            stamp = self.time.next_timestamp(after)
+        stamp = self.time.peek_timestamp(parent.header.timestamp)
         key = (parent.hash, self.state.head, self.pool, self.pool.changes, stamp)
         cached = self._pending
         if cached is not None and cached[0] == key:
@@ -396,7 +519,7 @@ class Chain:
             coinbase=self.config.coinbase,
             gas_limit=self.config.gas_limit,
             chain_id=self.config.chain_id,
-            ancestor_hashes=partial(self.ancestor_hashes, parent.number + 1),
+            ancestor_hashes=partial(self.canon.ancestor_hashes, parent.number + 1),
         )
         # geth's miner builds the pending block with no randomness (mixHash zero).
         built = build_pending(self.state, self.pool, parent, replace(env, prev_randao=ZERO_HASH))
@@ -407,17 +530,23 @@ class Chain:
 
     def _automine(self) -> None:
         while self._ready():
-            self.mine_block(max_transactions=1)
+            if not self.mine_block(max_transactions=1).transactions:
+                break  # a hold the estimate let through kept it out: wait for the next
 
     def _ready(self) -> bool:
-        if not len(self.pool):
+        pool = self.pool
+        if not len(pool):
             return False
         head = self.state.reader()
         nonces = {}
-        for sender in self.pool.senders():
+        for sender in pool.senders():
             account = head.account(sender)
             nonces[sender] = account.nonce if account else 0
-        return bool(self.pool.executable(nonces))
+        parent = self.head.header
+        block = None
+        if pool.holding:
+            block = (parent.number + 1, self.time.peek_timestamp(parent.timestamp))
+        return bool(pool.executable(nonces, block))
 
     def mine(
         self, blocks: int = 1, timestamp: int | None = None, interval: int | None = None
@@ -434,14 +563,25 @@ class Chain:
             mined.append(self.mine_block(timestamp=at))
         return mined
 
-    def ancestor_hashes(self, number: int) -> Iterator[Hash32]:
-        for n in range(number - 1, max(-1, number - 257), -1):
-            yield self.blocks[n].hash
-
     def mine_block(
         self, max_transactions: int | None = None, timestamp: int | None = None
     ) -> Block:
         """Build, execute and append one block from the pool's executable transactions."""
+        from mocknode.chain.block.mining import PoolSource
+
+        block = self._build(PoolSource(self.pool), max_transactions, timestamp)
+        for listener in list(self.block_listeners):
+            listener(block, False)
+        return block
+
+    def _build(
+        self,
+        source: TxSource,
+        max_transactions: int | None = None,
+        timestamp: int | None = None,
+        extra_data: bytes = b"",
+    ) -> Block:
+        """Build one block on the head from ``source`` and append it, telling no one."""
         from mocknode.chain.block import mining
 
         parent = self.head
@@ -460,15 +600,18 @@ class Chain:
             coinbase=self.config.coinbase,
             gas_limit=self.config.gas_limit,
             chain_id=self.config.chain_id,
-            ancestor_hashes=partial(self.ancestor_hashes, parent.number + 1),
+            ancestor_hashes=partial(self.canon.ancestor_hashes, parent.number + 1),
         )
         block = mining.build_block(
-            self.state, self.pool, parent, env, max_transactions=max_transactions
+            self.state,
+            source,
+            parent,
+            env,
+            max_transactions=max_transactions,
+            extra_data=extra_data,
         )
         self.time.block_mined()
-        self._append(block)
-        for listener in list(self.block_listeners):
-            listener(block, False)
+        self.canon.append(block, self.state.head)
         return block
 
     def set_next_timestamp(self, timestamp: int) -> None:
@@ -495,6 +638,119 @@ class Chain:
         for listener in list(self.mining_listeners):
             listener()
 
+    # -- reorgs -------------------------------------------------------------------------
+
+    def reorg(
+        self,
+        depth: int,
+        *,
+        blocks: int | None = None,
+        transactions: Sequence[tuple[Tx, int]] = (),
+        reinclude: Reinclude = "none",
+        drop: Collection[Hash32] | Literal["all"] = (),
+        seed: int = 0,
+    ) -> ReorgOutcome:
+        """Replace the top ``depth`` blocks with ``blocks`` new ones (``depth`` unless
+        given; 0 is a rollback), as anvil's ``anvil_reorg``.
+
+        ``transactions``: signed transactions with the offset (0 = the first new block)
+        of the block they go in, first in it. ``reinclude`` says where the orphaned
+        transactions go (:mod:`mocknode.chain.reorg`: by default back to the pool);
+        ``drop`` names orphaned transactions that vanish instead (``"all"``: every one).
+        ``seed`` drives ``reinclude="shuffle"``.
+
+        Blocks, hashes, receipts, logs and BLOCKHASH follow the new branch; the new
+        blocks' extraData names the blocks they replace (so hashes differ even with the
+        same contents). A reorg mines nothing but its new branch, automine or not:
+        orphans that are not re-included wait in the pool for the next block, as
+        anvil's chain looks right after its reorg (anvil forgets them instead; ``drop``
+        does that). Listeners hear every orphan (removed, oldest first), then every new
+        block; pooled orphans are announced to the pending listeners again, as geth's
+        pool does. Snapshots taken before the reorg still revert to the old branch.
+        """
+        from mocknode.chain import reorg as plans
+        from mocknode.chain.tx import validation
+
+        head = self.head.number
+        plans.check_depth(depth, head)
+
+        for tx, _ in transactions:
+            validation.validate_static(
+                tx, chain_id=self.config.chain_id, gas_limit=self.head.header.gas_limit
+            )
+        common = head - depth
+        orphaned = self.canon.blocks[common + 1 :]
+        plan = plans.plan(
+            orphaned,
+            transactions,
+            blocks=depth if blocks is None else blocks,
+            reinclude=reinclude,
+            drop=drop,
+            seed=seed,
+        )
+        added, waiting, discarded = self._replace_above(common, plan)
+        for block in added:
+            for tx in block.transactions:
+                pooled = self.pool.get(tx.hash)
+                if pooled is not None:
+                    self.pool.remove(pooled)
+        pooled_now = []
+        for tx in (*waiting, *plan.unplaced):
+            try:
+                self._admit(tx)
+            except TxRejected:
+                discarded.append(tx)
+            else:
+                pooled_now.append(tx)
+        for block in orphaned:
+            for listener in list(self.block_listeners):
+                listener(block, True)
+        for block in added:
+            for listener in list(self.block_listeners):
+                listener(block, False)
+        for tx in pooled_now:
+            for pending in list(self.pending_listeners):
+                pending(tx)
+        return plans.ReorgOutcome(
+            removed=tuple(orphaned),
+            added=tuple(added),
+            pooled=tuple(pooled_now),
+            dropped=plan.dropped,
+            discarded=tuple(discarded),
+        )
+
+    def _replace_above(
+        self, common: int, plan: ReorgPlan
+    ) -> tuple[list[Block], list[Tx], list[Tx]]:
+        """Cut the chain above block ``common`` and build ``plan``'s blocks on it, all or
+        nothing. Returns the new blocks, the transactions still waiting for a block,
+        and those whose nonce was spent."""
+        from mocknode.chain.reorg import OrderedTxs
+
+        time_before = self.time.capture()
+        cut_off = branches.cut(self.canon, self.state, common)
+        added: list[Block] = []
+        waiting: list[Tx] = []
+        stale: list[Tx] = []
+        try:
+            for offered, mark in zip(plan.blocks, plan.markers, strict=True):
+                source = OrderedTxs((*waiting, *offered))
+                added.append(self._build(source, extra_data=mark))
+                waiting = source.waiting
+                stale += source.stale
+        except BaseException:
+            branches.restore(self.canon, self.state, cut_off)
+            self.time.restore(time_before)
+            raise
+        self._snapshots.cut(cut_off)
+        return added, waiting, stale
+
+    def rollback(self, depth: int = 1) -> ReorgOutcome:
+        """Remove the top ``depth`` blocks and mine nothing (anvil's ``anvil_rollback``).
+        Their transactions go back to the pool and stay there, automine or not, until
+        the next block is mined: re-mining them at once would make this a reorg."""
+        return self.reorg(depth, blocks=0)
+
     # -- calls --------------------------------------------------------------------
 
     def call(self, args: TxArgs, ref: BlockRef) -> bytes:
@@ -520,7 +776,7 @@ class Chain:
         env = calls.call_env(
             block.header,
             chain_id=self.config.chain_id,
-            ancestor_hashes=partial(self.ancestor_hashes, block.number),
+            ancestor_hashes=partial(self.canon.ancestor_hashes, block.number),
         )
         self._call_env = (block, env)
         return env
@@ -560,8 +816,10 @@ class Chain:
         """Remember the whole chain as it is now; reverting keeps the snapshot usable.
 
         What is remembered: blocks, state (dev edits included), the pool, mining mode,
-        time travel, and whatever registered a snapshot hook (the node's filters).
-        ``name`` makes it reachable by that name too (``revert("clean")``).
+        time travel, impersonation, and whatever registered a snapshot hook (the node's
+        filters). ``name`` makes it reachable by that name too (``revert("clean")``). A
+        reorg after it does not make it unreachable: reverting brings the old branch
+        back.
         """
         head = self.head
         snapshot = Snapshot(
@@ -573,32 +831,31 @@ class Chain:
             interval=self.interval,
             time=self.time.capture(),
             hooks=capture_hooks(self.snapshot_hooks),
+            signers=self.signers.capture(),
         )
         return self._snapshots.add(snapshot, name)
 
     def revert(self, target: int | str) -> bool:
-        """Go back to a snapshot (by id or name); it and earlier snapshots stay usable."""
-        snap = self._snapshots.reachable(target, blocks=self.blocks, state_head=self.state.head)
+        """Go back to a snapshot (by id or name); it and earlier snapshots stay usable.
+
+        A silent rewind, as anvil's ``evm_revert``: block listeners hear nothing, so
+        subscriptions get no removed logs and no heads (a reorg is the operation that
+        reports what it removes).
+        """
+        snap = self._snapshots.reachable(target, canon=self.canon, state=self.state)
         if snap is None:
             return False
-        self._truncate(snap.number)
+        if snap.branch is not None:
+            branches.restore(self.canon, self.state, snap.branch)
+        else:
+            self.canon.truncate(snap.number)
         self.state.revert_to(snap.commit)
         self.pool = snap.pool.copy()
         self.automine = snap.automine
         self.interval = snap.interval
         self.time.restore(snap.time)
+        self.signers.restore(snap.signers)
         restore_hooks(self.snapshot_hooks, snap.hooks)
         self._snapshots.reverted_to(snap)
         self._mining_changed()
         return True
-
-    def _truncate(self, number: int) -> None:
-        """Drop the blocks after ``number`` (the caller reverts the state: a snapshot's
-        commit may be later than its block's, after dev edits)."""
-        self.log_index.truncate(number)
-        while len(self.blocks) > number + 1:
-            block = self.blocks.pop()
-            self._block_commits.pop()
-            del self._by_hash[block.hash]
-            for tx in block.transactions:
-                self._tx_index.pop(tx.hash, None)

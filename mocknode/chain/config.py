@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mocknode.chain.clock import Clock, WallClock
+from mocknode.chain.genesis_spec import Genesis
 from mocknode.chain.tx.keys import DEFAULT_MNEMONIC
 from mocknode.types import ZERO_ADDRESS, Address
 
@@ -31,3 +32,9 @@ class ChainConfig:
     priority_fee: int = GWEI
     extra_alloc: tuple[tuple[Address, int], ...] = ()
     clock: Clock = field(default_factory=WallClock)
+    # Every address may send eth_sendTransaction without its key (anvil's
+    # --auto-impersonate); anvil_autoImpersonateAccount switches it at run time.
+    auto_impersonate: bool = False
+    # Accounts with code, storage and nonces, and block 0's timestamp and extraData, as
+    # a geth genesis file gives them (mocknode --init).
+    genesis: Genesis = field(default_factory=Genesis)

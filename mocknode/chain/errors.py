@@ -38,3 +38,8 @@ class ExecutionFailed(ChainError):
 
 class UnknownAccount(ChainError):
     """``eth_sendTransaction`` from an address whose key the node does not hold."""
+
+
+class InvalidRequest(ChainError):
+    """A dev operation that does not fit the chain as it is (a reorg deeper than the
+    chain, a hold on a transaction that is not pooled ...)."""

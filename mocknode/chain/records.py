@@ -44,6 +44,9 @@ class Tx:
     r: int
     s: int
     raw: bytes  # the canonical encoding (typed: type byte + payload)
+    # Sent for an impersonated account: the signature is a placeholder (r = s = 1)
+    # and the hash is keccak(raw + sender), as anvil makes them.
+    impersonated: bool = False
 
     def effective_gas_price(self, base_fee: int) -> int:
         return min(self.max_fee_per_gas, base_fee + self.max_priority_fee_per_gas)

@@ -1,24 +1,34 @@
 """Snapshots of the whole chain, and which of them a revert can still reach.
 
 A :class:`Snapshot` records everything ``evm_revert`` must put back: the head block, the
-state commit (dev edits included), the pool, the mining mode, time travel, and what
-each registered :class:`SnapshotHook` (the node's filters) captured. :class:`Snapshots`
-keeps them by id and by name and decides which survive a revert; the chain, which owns
-the things a snapshot names, applies one (:meth:`mocknode.chain.chain.Chain.revert`).
+state commit (dev edits included), the pool, the mining mode, time travel, impersonation,
+and what each registered :class:`SnapshotHook` (the node's filters) captured.
+:class:`Snapshots` keeps them by id and by name and decides which survive a revert; the
+chain, which owns the things a snapshot names, applies one
+(:meth:`mocknode.chain.chain.Chain.revert`).
 
 Reverting keeps the snapshot reverted to, and those taken before it, usable (anvil and
 Hardhat drop them; keeping them lets a test suite revert to one clean state per test).
+
+A snapshot normally names blocks and commits of the live chain. When a reorg cuts them
+off, it takes the cut :class:`~mocknode.chain.branch.Branch` along (:meth:`Snapshots.cut`):
+its *base* is then the common block, and reverting to it restores the branch. Live
+snapshots, in creation order, have non-decreasing base commits (a cut lowers every base
+above it to the same commit; a revert drops every base above the one it goes back to),
+so both operations only look at the snapshots they change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Protocol
 
-from mocknode.chain.records import Block
+from mocknode.chain.branch import Branch
+from mocknode.chain.canon import Canon
+from mocknode.chain.state.world import WorldState
 from mocknode.chain.tx.pool import Pool
-from mocknode.types import Hash32
+from mocknode.types import Address, Hash32
 
 
 class SnapshotHook(Protocol):
@@ -39,6 +49,13 @@ class Snapshot:
     interval: float | None
     time: object  # TimeTravel.capture()
     hooks: tuple[object, ...]  # one token per snapshot hook, in registration order
+    signers: tuple[tuple[Address, ...], bool] = ((), False)  # Signers.capture()
+    branch: Branch | None = None  # set once a reorg cut the snapshot's blocks off
+
+    @property
+    def base_commit(self) -> int:
+        """The live commit this snapshot is reached from."""
+        return self.commit if self.branch is None else self.branch.base_commit
 
 
 def capture_hooks(hooks: Iterable[SnapshotHook]) -> tuple[object, ...]:
@@ -67,33 +84,47 @@ class Snapshots:
         self._taken[snap_id] = snapshot
         return snap_id
 
-    def reachable(
-        self, target: int | str, *, blocks: Sequence[Block], state_head: int
-    ) -> Snapshot | None:
-        """The snapshot ``target`` (id or name) names, if the chain (``blocks``, and the
-        state's latest commit ``state_head``) can still go back to it. One whose block
-        or state commit is gone is forgotten."""
+    def reachable(self, target: int | str, *, canon: Canon, state: WorldState) -> Snapshot | None:
+        """The snapshot ``target`` (id or name) names, if the chain can still go back to
+        it. One whose block or state commit is gone is forgotten."""
         snap_id = self._names.get(target, -1) if isinstance(target, str) else target
         snap = self._taken.get(snap_id)
         if snap is None:
             return None
-        if (
-            snap.number >= len(blocks)
-            or blocks[snap.number].hash != snap.block_hash
-            or state_head < snap.commit
-        ):
+        if snap.branch is not None:
+            reachable = snap.branch.on(canon, state)
+        else:
+            block = canon.by_number(snap.number)
+            reachable = (
+                block is not None and block.hash == snap.block_hash and state.head >= snap.commit
+            )
+        if not reachable:
             del self._taken[snap_id]
             return None
         return snap
 
+    def cut(self, branch: Branch) -> None:
+        """A reorg cut ``branch`` off the chain: the snapshots taken on it keep the part
+        they need, so reverting to them puts it back."""
+        taken = self._taken
+        for snap_id in reversed(list(taken)):
+            snap = taken[snap_id]
+            if snap.base_commit <= branch.base_commit:
+                break
+            if snap.branch is None:
+                kept = branch.prefix(snap.number, snap.commit)
+            else:
+                kept = branch.then(snap.branch)
+            taken[snap_id] = replace(snap, branch=kept)
+
     def reverted_to(self, snap: Snapshot) -> None:
-        """The chain went back to ``snap``: forget the snapshots taken after its state."""
-        # Live snapshots, in creation order, have non-decreasing commits: the ones taken
-        # after this state are at the end, so dropping them costs what they number.
+        """The chain went back to ``snap``: forget the snapshots whose state that popped
+        (after a plain snapshot's commit, after a cut-off snapshot's base)."""
+        low = snap.base_commit
         taken = self._taken
         while taken:
             last_id = next(reversed(taken))
-            if taken[last_id].commit <= snap.commit:
+            if taken[last_id].base_commit <= low:
                 break
             del taken[last_id]
         if self._names:

@@ -1,6 +1,6 @@
 """The catalogue: every fault kind mocknode knows, as data.
 
-One :class:`KindSpec` per row of the three tables in ``shared/design/faults.md`` (transport,
+One :class:`KindSpec` per kind of fault a real node or provider shows a client (transport,
 JSON-RPC, chain): its parameters with types and defaults, the transports it applies to, the
 layer that applies it, the point at which the engine decides it, and the real incident it
 models. Validation (:func:`parse_params`), the engine's filters and the reference table in

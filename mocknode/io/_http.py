@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from typing import TYPE_CHECKING
 
 import trio
 
@@ -33,7 +34,9 @@ from mocknode.io.reply import (
 from mocknode.io.session import ConnInfo, Session, SessionFactory
 from mocknode.wire.events import Closed, NeedData
 from mocknode.wire.http import HttpConnection, HttpOptions, Upgraded
-from mocknode.wire.ws import WsConnection
+
+if TYPE_CHECKING:  # wsproto (and h11 under it) load with the first upgrade, not at start
+    from mocknode.wire.ws import WsConnection
 
 log = logging.getLogger("mocknode.io")
 

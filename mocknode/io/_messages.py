@@ -28,9 +28,8 @@ from mocknode.io.reply import (
     Truncated,
     WsClose,
 )
-from mocknode.io.session import Session
-from mocknode.wire.events import Closed, Garbage, NeedData
-from mocknode.wire.ws import WsConnection
+from mocknode.io.session import HandleParsed, Session
+from mocknode.wire.events import Closed, Garbage, Message, NeedData
 
 log = logging.getLogger("mocknode.io")
 
@@ -41,7 +40,12 @@ __all__ = ["apply_message_reply", "serve_messages"]
 
 async def serve_messages(conn: Connection, proto: MessageProtocol, session: Session) -> None:
     """Feed a message-oriented connection (WS, IPC) to its session, in order, until
-    the peer or the protocol ends it. Garbage gets its one answer, then we hang up."""
+    the peer or the protocol ends it. Garbage gets its one answer, then we hang up.
+
+    A message that carries its decoded value (IPC) goes to the session's
+    ``handle_parsed`` when it has one (:class:`~mocknode.io.session.ParsedSession`),
+    so it is not parsed twice; every other message to ``handle``."""
+    handle_parsed: HandleParsed | None = getattr(session, "handle_parsed", None)
     async with trio.open_nursery() as later:
         while True:
             event = proto.next_event()
@@ -56,7 +60,10 @@ async def serve_messages(conn: Connection, proto: MessageProtocol, session: Sess
                 return
             if conn.closed:
                 return  # hung up (by a reply) or aborted: no more requests are served
-            reply = await session.handle(event.payload)
+            if handle_parsed is not None and type(event) is Message and event.text is not None:
+                reply = await handle_parsed(event.payload, event.value, event.text)
+            else:
+                reply = await session.handle(event.payload)
             if type(reply) is bytes:
                 proto.send_message(reply)
                 await conn.put(proto.data_to_send())
@@ -92,6 +99,8 @@ async def apply_message_reply(
     elif isinstance(reply, ResetConnection):
         conn.reset()
     elif isinstance(reply, WsClose):
+        from mocknode.wire.ws import WsConnection  # only here: wsproto loads on first use
+
         if isinstance(proto, WsConnection) and reply.code != CLOSE_ABNORMAL:
             proto.close(reply.code, reply.reason)
             await conn.put(proto.data_to_send())

@@ -3,7 +3,7 @@
 Every failure that reaches a client goes through :class:`RpcError`, so the code,
 message and optional ``data`` are decided in one place per cause. Client libraries
 classify errors by matching the message text (web3.py, ethers and viem all do), so
-the messages here copy geth's wording exactly; see ``shared/design/wire.md``.
+the messages here copy geth's wording exactly (``tests/clients/test_errors.py`` pins them).
 """
 
 from __future__ import annotations

@@ -5,6 +5,11 @@ block or pool transaction, each matching subscription renders its notification a
 hands the bytes to ``send``, a non-blocking callback supplied by the node that queues
 them for the connection's writer. The chain stays synchronous and this module sans-io.
 
+A reorg reports every orphaned block as removed, oldest first, then the new blocks:
+``logs`` subscriptions get the orphaned logs again with ``"removed": true`` (geth's
+order), then each new block's logs; ``newHeads`` gets every new head, and nothing for
+removed blocks. ``evm_revert`` reports nothing (a silent rewind, as on anvil).
+
 Ids come from ``ids``, the node's :class:`~mocknode.rpc.ids.IdSource` (shared with the
 node's polling filters, as geth shares one generator), so a replayed run gets the same
 ids.

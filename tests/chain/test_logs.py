@@ -78,3 +78,18 @@ def test_reverted_blocks_leave_the_index() -> None:
     assert chain.revert(snap)
     assert len(query_logs(chain, everything)) == 12
     assert query_logs(chain, LogFilter(BlockRef(number=chain.head.number + 1))) == []
+
+
+def test_a_reverted_block_with_two_logs_of_a_new_address_leaves_the_index() -> None:
+    chain = Chain(ChainConfig(clock=FixedClock()))
+    emitter = Address(b"\x10" * 20)
+    chain.set_code(emitter, bytes.fromhex("60003560006000a1" + "60003560006000a100"))  # LOG1 twice
+    snap = chain.snapshot()
+    chain.send_transaction(
+        TxArgs(sender=chain.accounts[0].address, to=emitter, data=bytes(32), gas=40_000)
+    )
+    found = query_logs(chain, LogFilter(from_block=BlockRef(number=0), addresses=(emitter,)))
+    assert [e.log_index for e in found] == [0, 1]
+    assert chain.revert(snap)  # both positions, and the address's list, go at once
+    assert query_logs(chain, LogFilter(from_block=BlockRef(number=0), addresses=(emitter,))) == []
+    assert list(chain.log_index.candidates((emitter,), (), 0, 10)) == []

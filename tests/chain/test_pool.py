@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mocknode.chain.primitives.hashing import keccak
 from mocknode.chain.records import Tx
-from mocknode.chain.tx.pool import Pool
+from mocknode.chain.tx.pool import Hold, Pool
 from mocknode.types import Address, Hash32
 
 ALICE = Address(b"\xa1" * 20)
@@ -130,3 +130,69 @@ def test_copy_is_independent_of_the_original() -> None:
     assert len(clone) == 3
     assert clone.existing(ALICE, 0) is kept
     assert clone.existing(BOB, 0) is not replaced
+
+
+def test_a_held_transaction_waits_for_its_block_number_and_timestamp() -> None:
+    pool = Pool()
+    held, other = tx(ALICE, 0, tip=9), tx(BOB, 0)
+    pool.add(held)
+    pool.add(other)
+    assert not pool.holding
+    assert pool.hold(held.hash, Hold(not_before_block=5, not_before_timestamp=1000))
+    assert pool.holding
+    assert pool.held(held.hash) == Hold(5, 1000)
+    nonces = {ALICE: 0, BOB: 0}
+    assert pool.executable(nonces) == [other]  # no block named: every hold applies
+    assert pool.executable(nonces, (4, 2000)) == [other]
+    assert pool.executable(nonces, (5, 999)) == [other]
+    assert pool.executable(nonces, (5, 1000)) == [held, other]
+    assert pool.get(held.hash) is held  # held, still pooled and readable
+
+
+def test_a_hold_without_a_bound_lasts_until_released() -> None:
+    pool = Pool()
+    first, second = tx(ALICE, 0), tx(ALICE, 1)
+    pool.add(first)
+    pool.add(second)
+    assert pool.hold(first.hash, Hold())
+    assert pool.executable({ALICE: 0}, (10**9, 10**12)) == []  # and it blocks nonce 1
+    assert not pool.hold(tx(BOB, 0).hash, Hold())  # not pooled
+    assert pool.release(first.hash)
+    assert not pool.release(first.hash)
+    assert pool.executable({ALICE: 0}) == [first]
+
+
+def test_holds_go_with_their_transaction_and_copies() -> None:
+    pool = Pool()
+    old, new = tx(ALICE, 0, tip=1), tx(ALICE, 0, tip=2, version=1)
+    pool.add(old)
+    pool.hold(old.hash, Hold())
+    clone = pool.copy()
+    pool.add(new)  # a replacement is not held
+    assert pool.held(old.hash) is None
+    assert not pool.holding
+    assert clone.held(old.hash) == Hold()
+    clone.remove(old)
+    assert not clone.holding
+    stale = Pool()
+    stale.add(old)
+    stale.hold(old.hash, Hold())
+    assert stale.executable({ALICE: 1}) == []  # the state passed it: gone, hold too
+    assert not stale.holding
+
+
+def test_remove_sender_and_clear() -> None:
+    pool = Pool()
+    mine = [tx(ALICE, 2), tx(ALICE, 0), tx(ALICE, 1)]
+    theirs = tx(BOB, 0)
+    for pooled in (*mine, theirs):
+        pool.add(pooled)
+    pool.hold(mine[0].hash, Hold())
+    assert pool.remove_sender(ALICE) == [mine[1], mine[2], mine[0]]  # by nonce
+    assert pool.remove_sender(ALICE) == []
+    assert list(pool) == [theirs]
+    assert not pool.holding
+    assert pool.senders() == [BOB]
+    assert pool.clear() == [theirs]
+    assert len(pool) == 0
+    assert pool.senders() == []

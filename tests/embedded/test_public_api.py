@@ -82,10 +82,11 @@ def test_the_pytest_plugin_loads_no_node_trio_or_web3() -> None:
 
 
 def test_the_cli_and_mocknode_load_neither_py_evm_nor_web3() -> None:
-    """py-evm loads in a thread once the node listens; web3 is a test dependency."""
+    """py-evm loads in a thread once the node listens; web3 is a test dependency; h11 and
+    wsproto load with the first request the fast path hands over (an upgrade, say)."""
     modules = loaded_after("import mocknode.cli\nfrom mocknode import MockNode, NodeConfig")
     assert "trio" in modules
-    assert roots(modules, ("eth", "web3", "pytest")) == set()
+    assert roots(modules, ("eth", "web3", "pytest", "h11", "wsproto")) == set()
 
 
 def test_every_public_name_resolves_to_its_definition() -> None:

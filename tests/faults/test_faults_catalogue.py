@@ -12,7 +12,8 @@ from mocknode.faults.events import POINTS, SCOPES, TRANSPORTS
 from mocknode.faults.params import REQUIRED
 from mocknode.faults.personas import error_object, rate_limit_template
 
-# Every row of the three tables in shared/design/faults.md, and the kinds that implement it.
+# Every fault the catalogue promises (transport, JSON-RPC and chain rows), and the kinds that
+# implement it.
 FAULTS_MD_ROWS: dict[str, tuple[str, ...]] = {
     # transport faults
     "refuse / node down for a window": ("refuse",),

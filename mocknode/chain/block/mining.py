@@ -1,9 +1,13 @@
 """Building one block: system writes, transactions from the pool, roots, header.
 
 Every input is explicit, as in execution-specs' ``apply_body``: the state to build on,
-the pool to take transactions from, the parent block and the block environment
+where to take transactions from, the parent block and the block environment
 (:func:`block_env` derives it from the parent and the chain's settings). The chain
 resolves the parent and appends the result; this module knows nothing of it.
+
+Transactions come from a :class:`TxSource`: the pool (:class:`PoolSource`: next nonce
+per sender, highest tip first, held transactions left out), or a reorg's fixed list
+(:class:`mocknode.chain.reorg.OrderedTxs`: the order it was given).
 
 A block is built on a :class:`JournalAccounts` over the latest state and committed to
 ``state`` in one step at the end, so an exception half-way leaves no state behind; the
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from mocknode.chain.block import system
 from mocknode.chain.block.assembly import EMPTY_REQUESTS_HASH, make_block, ordered_root
@@ -77,18 +82,37 @@ def _system_writes(journal: JournalAccounts, env: engine.BlockEnv, parent: Block
     journal.lock_changes()
 
 
-def _next_executable(
-    pool: Pool, journal: JournalAccounts, env: engine.BlockEnv, gas_left: int
-) -> Tx | None:
-    nonces = {sender: journal.get_nonce(sender) for sender in pool.senders()}
-    for tx in pool.executable(nonces):
-        if tx.gas > gas_left or tx.max_fee_per_gas < env.base_fee:
-            continue
-        if journal.get_balance(tx.sender) < tx.gas * tx.max_fee_per_gas + tx.value:
-            pool.remove(tx)  # can no longer pay: geth drops it too
-            continue
-        return tx
-    return None
+class TxSource(Protocol):
+    """Where a block's transactions come from."""
+
+    def take(self, journal: JournalAccounts, env: engine.BlockEnv, gas_left: int) -> Tx | None:
+        """The next transaction to execute on ``journal``, taken out of the source
+        (executed or failed, it never poisons the next block), or None: the block is
+        complete."""
+        ...
+
+
+class PoolSource:
+    """The pool's executable transactions: geth's order (next nonce per sender, highest
+    tip first), without those held back from this block."""
+
+    __slots__ = ("pool",)
+
+    def __init__(self, pool: Pool) -> None:
+        self.pool = pool
+
+    def take(self, journal: JournalAccounts, env: engine.BlockEnv, gas_left: int) -> Tx | None:
+        pool = self.pool
+        nonces = {sender: journal.get_nonce(sender) for sender in pool.senders()}
+        for tx in pool.executable(nonces, (env.number, env.timestamp)):
+            if tx.gas > gas_left or tx.max_fee_per_gas < env.base_fee:
+                continue
+            if journal.get_balance(tx.sender) < tx.gas * tx.max_fee_per_gas + tx.value:
+                pool.remove(tx)  # can no longer pay: geth drops it too
+                continue
+            pool.remove(tx)
+            return tx
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,25 +128,26 @@ class Executed:
 
 def execute_block(
     reader: StateReader,
-    pool: Pool,
+    source: Pool | TxSource,
     parent: Block,
     env: engine.BlockEnv,
     *,
     max_transactions: int | None = None,
 ) -> Executed:
-    """Run ``pool``'s executable transactions on the state ``reader`` reads (``parent``'s,
-    dev edits included) in the block ``env`` describes. Nothing is committed; included
-    transactions leave ``pool``."""
+    """Run the transactions ``source`` (a pool, or any :class:`TxSource`) hands out on
+    the state ``reader`` reads (``parent``'s, dev edits included) in the block ``env``
+    describes. Nothing is committed; included transactions leave the source."""
+    if isinstance(source, Pool):
+        source = PoolSource(source)
     journal = JournalAccounts(reader)
     _system_writes(journal, env, parent)
     included: list[Tx] = []
     receipts: list[Receipt] = []
     gas_used = bloom = log_index = 0
     while max_transactions is None or len(included) < max_transactions:
-        tx = _next_executable(pool, journal, env, env.gas_limit - gas_used)
+        tx = source.take(journal, env, env.gas_limit - gas_used)
         if tx is None:
             break
-        pool.remove(tx)  # executed or failed, it leaves the pool: it never poisons the next block
         outcome = engine.apply_transaction(journal, env, tx)
         gas_used += outcome.gas_used
         tx_bloom = logs_bloom(outcome.logs)
@@ -146,7 +171,12 @@ def execute_block(
 
 
 def seal_block(
-    executed: Executed, state_root: Hash32, parent: Block, env: engine.BlockEnv
+    executed: Executed,
+    state_root: Hash32,
+    parent: Block,
+    env: engine.BlockEnv,
+    *,
+    extra_data: bytes = b"",
 ) -> Block:
     """The block over ``executed``'s results, whose state ends at ``state_root``."""
     header = Header(
@@ -162,7 +192,7 @@ def seal_block(
         gas_limit=env.gas_limit,
         gas_used=executed.gas_used,
         timestamp=env.timestamp,
-        extra_data=b"",
+        extra_data=extra_data,
         mix_hash=env.prev_randao,
         nonce=bytes(8),
         base_fee_per_gas=env.base_fee,
@@ -177,16 +207,17 @@ def seal_block(
 
 def build_block(
     state: WorldState,
-    pool: Pool,
+    source: Pool | TxSource,
     parent: Block,
     env: engine.BlockEnv,
     *,
     max_transactions: int | None = None,
+    extra_data: bytes = b"",
 ) -> Block:
-    """Execute ``pool``'s executable transactions on ``state`` (whose latest commit is
-    ``parent``'s state, dev edits included) into the block ``env`` describes; commit
-    the block's state to ``state`` and return the block. Included transactions leave
-    the pool."""
-    executed = execute_block(state.reader(), pool, parent, env, max_transactions=max_transactions)
+    """Execute the transactions ``source`` (a pool, or any :class:`TxSource`) hands out
+    on ``state`` (whose latest commit is ``parent``'s state, dev edits included) into
+    the block ``env`` describes; commit the block's state to ``state`` and return the
+    block. Included transactions leave the source."""
+    executed = execute_block(state.reader(), source, parent, env, max_transactions=max_transactions)
     state_root = Hash32(state.commit(executed.diff))
-    return seal_block(executed, state_root, parent, env)
+    return seal_block(executed, state_root, parent, env, extra_data=extra_data)

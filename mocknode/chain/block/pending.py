@@ -7,6 +7,9 @@ appended: the head stays where it is. Here it is built the same way, with the mi
 helpers (:func:`~mocknode.chain.block.mining.execute_block` and
 :func:`~mocknode.chain.block.mining.seal_block`) on a copy of the pool, and the state it
 ends on is read through an :class:`~mocknode.chain.state.overlay.OverlayReader`.
+The pool is read through :class:`~mocknode.chain.block.mining.PoolSource`, as for a mined
+block, so a held transaction is left out of the pending block exactly when the next
+block would leave it out.
 
 Its state root is real: the diff is committed to the world state and taken back at once
 (the one moment the world state holds it), so ``stateRoot`` and ``eth_getProof`` at

@@ -41,7 +41,9 @@ class LogIndex:
                     key = (topic_position, topic)
                     self._lists.setdefault(key, []).append(position)
                     keys.append(key)
-        self._keys_by_block.append(keys)
+        # Each key once: truncating pops all of a block's positions from a list at once
+        # (and drops the list when that empties it).
+        self._keys_by_block.append(list(dict.fromkeys(keys)))
 
     def truncate(self, number: int) -> None:
         """Forget blocks after ``number``."""

@@ -3,7 +3,10 @@
 A query walks the blocks of its range and skips a block whose bloom cannot match
 before looking at its receipts. Filters are node-wide, as in geth: each remembers
 what arrived since it was last polled. The chain tells them about new blocks and new
-pool transactions through listener callbacks, so this module never polls.
+pool transactions through listener callbacks, so this module never polls. A reorg
+reports each orphaned block as removed before the new branch (oldest first): a log
+filter then hands out the orphaned logs again with ``removed`` set, in geth's order,
+before the new branch's logs; a block filter only ever lists blocks added.
 
 What a query reads and what the filters hook into are named here as protocols
 (:class:`LogSource`, :class:`FilterSource`) rather than by importing the chain, which

@@ -17,7 +17,7 @@ commit's changes only; old roots stay valid, so proofs at past blocks work.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -178,6 +178,26 @@ class WorldState:
             self._account_trie = record.account_trie
             self._storage_tries.update(record.storage_tries)
             self.head -= 1
+
+    def diffs_after(self, commit: int) -> list[BlockDiff]:
+        """What each commit after ``commit`` wrote, as diffs that :meth:`commit` replays
+        to the same roots: a reorg keeps the branch it cuts off this way, so a snapshot
+        taken on that branch can bring it back. Codes are left out: they are never
+        forgotten, so a replay finds them still here."""
+        diffs = []
+        for number in range(commit + 1, self.head + 1):
+            record = self._changes[number]
+            accounts: dict[Address, Account | None] = {}
+            for address in record.accounts:
+                versions = self._accounts[address]
+                accounts[address] = versions[bisect_left(versions, number, key=_first)][1]
+            storage: dict[Address, dict[int, int]] = {}
+            for address, slot in record.slots:
+                slot_versions = self._storage[address][slot]
+                value = slot_versions[bisect_left(slot_versions, number, key=_first)][1]
+                storage.setdefault(address, {})[slot] = value
+            diffs.append(BlockDiff(accounts, storage, {}))
+        return diffs
 
     @property
     def state_root(self) -> bytes:

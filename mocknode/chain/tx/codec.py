@@ -174,15 +174,18 @@ def encode_signed(tx: Tx) -> bytes:
 # -- decoding ---------------------------------------------------------------------------
 
 
-def decode(raw: bytes) -> Tx:
-    """Decode and check a signed transaction as geth's ``UnmarshalBinary`` does."""
+def decode(raw: bytes, *, sender: Address | None = None) -> Tx:
+    """Decode and check a signed transaction as geth's ``UnmarshalBinary`` does.
+
+    ``sender``: already known (a transaction this node accepted before, read back from
+    a state file), so nothing is recovered; the record takes it as given."""
     if not raw:
         raise TxDecodeError("typed transaction too short")
     try:
         if raw[0] >= 0xC0:
-            return _decode_legacy(raw)
+            return _decode_legacy(raw, sender)
         if raw[0] in (1, 2, 4):
-            return _decode_typed(raw)
+            return _decode_typed(raw, sender)
     except rlp.RlpError as exc:
         raise TxDecodeError(str(exc)) from None
     if raw[0] > 0x7F:
@@ -190,7 +193,7 @@ def decode(raw: bytes) -> Tx:
     raise TxDecodeError("transaction type not supported")
 
 
-def _decode_legacy(raw: bytes) -> Tx:
+def _decode_legacy(raw: bytes, sender: Address | None) -> Tx:
     fields = rlp.to_list(rlp.decode(raw))
     if len(fields) != 9:
         raise TxDecodeError(
@@ -226,10 +229,10 @@ def _decode_legacy(raw: bytes) -> Tx:
         s=s,
         raw=raw,
     )
-    return _with_sender(tx, y_parity)
+    return _with_sender(tx, y_parity) if sender is None else _replace(tx, sender=sender)
 
 
-def _decode_typed(raw: bytes) -> Tx:
+def _decode_typed(raw: bytes, sender: Address | None) -> Tx:
     tx_type = raw[0]
     fields = rlp.to_list(rlp.decode(raw[1:]))
     expected = {1: 11, 2: 12, 4: 13}[tx_type]
@@ -272,7 +275,7 @@ def _decode_typed(raw: bytes) -> Tx:
     )
     if y_parity > 1:
         raise TxDecodeError("invalid sender")
-    return _with_sender(tx, y_parity)
+    return _with_sender(tx, y_parity) if sender is None else _replace(tx, sender=sender)
 
 
 def _with_sender(tx: Tx, y_parity: int) -> Tx:
@@ -287,9 +290,8 @@ def _replace(tx: Tx, **changes: object) -> Tx:
 # -- signing ------------------------------------------------------------------------------
 
 
-def sign(
+def unsigned(
     *,
-    private_key: bytes,
     sender: Address,
     chain_id: int,
     tx_type: int,
@@ -304,9 +306,9 @@ def sign(
     access_list: tuple[tuple[Address, tuple[Hash32, ...]], ...] = (),
     authorization_list: tuple[Authorization, ...] = (),
 ) -> Tx:
-    """Sign for a key the node holds; the sender is known, so nothing is recovered."""
+    """The transaction before its signature (v, r, s, raw and hash still empty)."""
     legacy_or_al = tx_type in (0, 1)
-    unsigned = Tx(
+    return Tx(
         hash=Hash32(b""),
         type=tx_type,
         sender=sender,
@@ -326,11 +328,70 @@ def sign(
         s=0,
         raw=b"",
     )
-    y_parity, r, s = sign_hash(private_key, signing_hash(unsigned))
-    v = chain_id * 2 + 35 + y_parity if tx_type == 0 else y_parity
-    signed = _replace(unsigned, v=v, r=r, s=s)
+
+
+def _with_signature(tx: Tx, y_parity: int, r: int, s: int) -> Tx:
+    assert tx.chain_id is not None
+    v = tx.chain_id * 2 + 35 + y_parity if tx.type == 0 else y_parity
+    return _replace(tx, v=v, r=r, s=s)
+
+
+def sign_with(private_key: bytes, tx: Tx) -> Tx:
+    """Sign an :func:`unsigned` transaction for a key the node holds; the sender is
+    known, so nothing is recovered."""
+    y_parity, r, s = sign_hash(private_key, signing_hash(tx))
+    signed = _with_signature(tx, y_parity, r, s)
     raw = encode_signed(signed)
     return _replace(signed, raw=raw, hash=Hash32(keccak(raw)))
+
+
+def sign(
+    *,
+    private_key: bytes,
+    sender: Address,
+    chain_id: int,
+    tx_type: int,
+    nonce: int,
+    gas: int,
+    to: Address | None,
+    value: int,
+    data: bytes,
+    gas_price: int = 0,
+    max_fee_per_gas: int = 0,
+    max_priority_fee_per_gas: int = 0,
+    access_list: tuple[tuple[Address, tuple[Hash32, ...]], ...] = (),
+    authorization_list: tuple[Authorization, ...] = (),
+) -> Tx:
+    """:func:`unsigned` and :func:`sign_with` in one call."""
+    tx = unsigned(
+        sender=sender,
+        chain_id=chain_id,
+        tx_type=tx_type,
+        nonce=nonce,
+        gas=gas,
+        to=to,
+        value=value,
+        data=data,
+        gas_price=gas_price,
+        max_fee_per_gas=max_fee_per_gas,
+        max_priority_fee_per_gas=max_priority_fee_per_gas,
+        access_list=access_list,
+        authorization_list=authorization_list,
+    )
+    return sign_with(private_key, tx)
+
+
+def impersonate(tx: Tx) -> Tx:
+    """An :func:`unsigned` transaction made sendable without its sender's key.
+
+    As anvil does: a placeholder signature (r = s = 1, y parity 0: clients reject zero
+    scalars) and a hash of the encoding followed by the sender, so two accounts sending
+    the same fields never share a hash. Nothing can recover the sender from it; the
+    record carries it (and ``impersonated``) instead.
+    """
+    placeholder = _with_signature(tx, 0, 1, 1)
+    raw = encode_signed(placeholder)
+    return _replace(placeholder, raw=raw, hash=Hash32(keccak(raw + tx.sender)), impersonated=True)
 
 
 def intrinsic_gas(tx: Tx) -> int:

@@ -10,12 +10,21 @@ The inputs are explicit (the state to check nonce and balance against, the next
 block's base fee, the chain id, the head's gas limit): the chain supplies them, and a
 test can check one rule without building a chain. A nonce above the account's is not
 an error here: as in geth's pool, the transaction waits for the gap to fill.
+
+The checks come in two halves: :func:`validate_static` needs only the transaction and
+the chain's settings, :func:`validate_with_state` reads the state. A reorg checks the
+transactions it is handed with the first half up front and lets the block it builds
+decide the second.
+
+EIP-3607 (a sender with code is refused, ``sender not an eoa``) is geth's
+state-transition check, made here at the pool so the sender hears of it; an
+impersonated sender skips it, as on anvil (which skips it for everyone by default).
 """
 
 from __future__ import annotations
 
 from mocknode.chain.errors import TxRejected
-from mocknode.chain.primitives.hashing import checksum_address
+from mocknode.chain.primitives.hashing import EMPTY_CODE_HASH, checksum_address
 from mocknode.chain.records import Tx
 from mocknode.chain.state.world import StateReader
 from mocknode.chain.tx import codec as txcodec
@@ -25,14 +34,30 @@ MAX_INITCODE_SIZE = 49152
 MAX_TX_SIZE = 128 * 1024
 
 
+# EIP-7702: code that only delegates to another account keeps its owner an EOA.
+DELEGATION_PREFIX = b"\xef\x01\x00"
+
+
 def validate_for_pool(
-    tx: Tx, *, reader: StateReader, base_fee: int, chain_id: int, gas_limit: int
+    tx: Tx,
+    *,
+    reader: StateReader,
+    base_fee: int,
+    chain_id: int,
+    gas_limit: int,
+    allow_code: bool = False,
 ) -> None:
     """geth's txpool checks, in geth's order, with geth's messages.
 
     ``reader``: the latest state; ``base_fee``: the next block's; ``gas_limit``: the
-    head block's.
+    head block's; ``allow_code``: skip EIP-3607 (the sender is impersonated).
     """
+    validate_static(tx, chain_id=chain_id, gas_limit=gas_limit)
+    validate_with_state(tx, reader=reader, base_fee=base_fee, allow_code=allow_code)
+
+
+def validate_static(tx: Tx, *, chain_id: int, gas_limit: int) -> None:
+    """The checks that need no state (geth's ``ValidateTransaction``)."""
     if tx.type not in (0, 1, 2, 4):
         raise TxRejected("transaction type not supported")
     if len(tx.raw) > MAX_TX_SIZE:
@@ -61,10 +86,26 @@ def validate_for_pool(
         raise TxRejected(
             f"insufficient gas for floor data gas cost: gas {tx.gas}, minimum needed {floor}"
         )
+
+
+def validate_with_state(
+    tx: Tx, *, reader: StateReader, base_fee: int, allow_code: bool = False
+) -> None:
+    """The checks against the latest state and the next block's base fee."""
     account = reader.account(tx.sender)
     state_nonce = account.nonce if account else 0
     if tx.nonce < state_nonce:
         raise TxRejected(f"nonce too low: next nonce {state_nonce}, tx nonce {tx.nonce}")
+    if (
+        account is not None
+        and account.code_hash != EMPTY_CODE_HASH
+        and not (allow_code or tx.impersonated)
+    ):
+        code = reader.code(account.code_hash)
+        if code and not (len(code) == 23 and code.startswith(DELEGATION_PREFIX)):
+            raise TxRejected(
+                f"sender not an eoa: address {checksum_address(tx.sender)}, len(code): {len(code)}"
+            )
     balance = account.balance if account else 0
     cost = tx.gas * tx.max_fee_per_gas + tx.value
     if balance < cost:

@@ -11,11 +11,14 @@ from mocknode.rpc.methods import (
     logs,
     lookups,
     modules,
+    reorg,
     send,
     send_sync,
     signing,
     state,
+    state_io,
     txpool,
+    virtual_time,
 )
 
 __all__ = [
@@ -26,9 +29,12 @@ __all__ = [
     "logs",
     "lookups",
     "modules",
+    "reorg",
     "send",
     "send_sync",
     "signing",
     "state",
+    "state_io",
     "txpool",
+    "virtual_time",
 ]

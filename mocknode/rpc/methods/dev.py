@@ -2,7 +2,13 @@
 
 ``evm_snapshot``/``evm_revert``/``evm_mine`` keep anvil's parameters and results, and
 the same functions answer under the ``anvil_``/``hardhat_`` names where those exist.
-Unlike anvil, reverting to a snapshot keeps it (and earlier ones) usable.
+Unlike anvil, reverting to a snapshot keeps it (and earlier ones) usable. ``evm_revert``
+is a silent rewind, as anvil's: subscriptions and filters hear nothing of the blocks it
+takes back (``anvil_reorg`` and ``mock_reorg``, in :mod:`.reorg`, report them).
+
+Where anvil and Hardhat answer differently, these answer as anvil: impersonation
+methods return ``null`` (Hardhat: ``true``), ``anvil_dropTransaction`` the dropped hash
+or ``null`` (Hardhat: a boolean).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ def evm_snapshot(ctx: Context) -> int:
 
 @method("evm_revert", _snapshot_id, aliases=("anvil_revert",))
 def evm_revert(ctx: Context, snapshot_id: int) -> bool:
+    """Back to a snapshot, silently: no removed logs, no heads (as anvil)."""
     return ctx.chain.revert(snapshot_id)
 
 
@@ -130,3 +137,50 @@ def anvil_setCode(ctx: Context, address: Address, code: bytes) -> None:
 def anvil_setStorageAt(ctx: Context, address: Address, slot: int, value: Hash32) -> bool:
     ctx.chain.set_storage(address, slot, int.from_bytes(value, "big"))
     return True
+
+
+# -- impersonation --------------------------------------------------------------------------
+
+
+@method("anvil_impersonateAccount", params.address, aliases=("hardhat_impersonateAccount",))
+def anvil_impersonateAccount(ctx: Context, address: Address) -> None:
+    """eth_sendTransaction from ``address`` without its key (contracts included); it
+    joins eth_accounts, as on anvil."""
+    ctx.chain.signers.impersonate(address)
+
+
+@method(
+    "anvil_stopImpersonatingAccount",
+    params.address,
+    aliases=("hardhat_stopImpersonatingAccount",),
+)
+def anvil_stopImpersonatingAccount(ctx: Context, address: Address) -> None:
+    ctx.chain.signers.stop_impersonating(address)
+
+
+@method(
+    "anvil_autoImpersonateAccount",
+    params.boolean,
+    aliases=("hardhat_autoImpersonateAccount",),
+)
+def anvil_autoImpersonateAccount(ctx: Context, enabled: bool) -> None:
+    ctx.chain.signers.auto_impersonate = enabled
+
+
+# -- the pool -----------------------------------------------------------------------------
+
+
+@method("anvil_dropTransaction", params.hash32, aliases=("hardhat_dropTransaction",))
+def anvil_dropTransaction(ctx: Context, tx_hash: Hash32) -> str | None:
+    dropped = ctx.chain.drop_transaction(tx_hash)
+    return None if dropped is None else render.hex_data(dropped.hash)
+
+
+@method("anvil_dropAllTransactions", aliases=("hardhat_dropAllTransactions",))
+def anvil_dropAllTransactions(ctx: Context) -> None:
+    ctx.chain.drop_all_transactions()
+
+
+@method("anvil_removePoolTransactions", params.address)
+def anvil_removePoolTransactions(ctx: Context, address: Address) -> None:
+    ctx.chain.remove_pool_transactions(address)

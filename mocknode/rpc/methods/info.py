@@ -56,7 +56,8 @@ def eth_hashrate(ctx: Context) -> int:
 
 @method("eth_accounts", result=render.hex_addresses)
 def eth_accounts(ctx: Context) -> list[Address]:
-    return [account.address for account in ctx.chain.accounts]
+    # The dev accounts, then accounts impersonated by name (as anvil lists them).
+    return ctx.chain.signers.listed()
 
 
 @method("eth_coinbase", result=render.hex_data)
