@@ -24,12 +24,13 @@ rewinds, as anvil's ``evm_revert`` does, and reports nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Literal
 
 from mocknode.chain import branch as branches
 from mocknode.chain import fees
-from mocknode.chain.args import TxArgs
+from mocknode.chain.args import TxArgs, UnsignedAuthorization
 from mocknode.chain.block.genesis import genesis_block
 from mocknode.chain.canon import Canon
 from mocknode.chain.clock import TimeTravel
@@ -40,10 +41,11 @@ from mocknode.chain.errors import (
     InvalidRequest,
     InvalidTxArgs,
     TxRejected,
+    UnknownAccount,
 )
 from mocknode.chain.logs.index import LogIndex
 from mocknode.chain.primitives.hashing import keccak
-from mocknode.chain.records import Block, Tx, TxLocation
+from mocknode.chain.records import Authorization, Block, Tx, TxLocation
 from mocknode.chain.snapshots import (
     Snapshot,
     SnapshotHook,
@@ -55,10 +57,11 @@ from mocknode.chain.state.world import EMPTY_ACCOUNT, Account, BlockDiff, StateR
 from mocknode.chain.tx.keys import DevAccount, derive_accounts
 from mocknode.chain.tx.pool import Hold, Pool
 from mocknode.chain.tx.signers import Signers
-from mocknode.types import Address, BlockRef, Hash32
+from mocknode.types import ZERO_ADDRESS, ZERO_HASH, Address, BlockRef, Hash32
 
 if TYPE_CHECKING:
     from mocknode.chain.block.mining import TxSource
+    from mocknode.chain.block.pending import PendingBlock
     from mocknode.chain.evm.engine import BlockEnv
     from mocknode.chain.reorg import Reinclude, ReorgOutcome, ReorgPlan
     from mocknode.chain.state.proofs import AccountProof
@@ -93,6 +96,7 @@ class Chain:
         self.canon = Canon()
         self._snapshots = Snapshots()
         self._call_env: tuple[Block, BlockEnv] | None = None
+        self._pending: tuple[tuple[object, ...], PendingBlock] | None = None
         # Called with (block, removed) for each block added to or taken off the chain,
         # and with each transaction accepted into the pool.
         self.block_listeners: list[Callable[[Block, bool], None]] = []
@@ -179,6 +183,8 @@ class Chain:
         if ref.tag == "finalized":
             # geth --dev finalizes every 32 blocks (its simulated beacon's epoch).
             return blocks[self.head.number // 32 * 32]
+        if ref.tag == "pending":
+            return self.pending().block
         return blocks[-1]
 
     def _commit_of(self, block: Block) -> int:
@@ -188,10 +194,13 @@ class Chain:
         return self.canon.commits[block.number]
 
     def state_at(self, block: Block) -> StateReader:
-        """State as of ``block``; for the head, including edits made since it was mined."""
+        """State as of ``block``; for the head, including edits made since it was mined;
+        for the pending block (number head + 1), the state it ends on."""
         commits = self.canon.commits
         if block.number == len(commits) - 1:
             return self.state.reader()
+        if block.number == len(commits):
+            return self.pending().reader
         return self.state.reader(commits[block.number])
 
     def reader(self, ref: BlockRef) -> StateReader:
@@ -202,11 +211,12 @@ class Chain:
         return account.balance if account else 0
 
     def nonce(self, address: Address, ref: BlockRef) -> int:
-        account = self.reader(ref).account(address)
-        nonce = account.nonce if account else 0
         if ref.tag == "pending":
-            nonce = self.pool.pending_nonce(address, nonce)
-        return nonce
+            # geth asks the pool (GetPoolNonce), not the pending block: no block is built.
+            account = self.state.reader().account(address)
+            return self.pool.pending_nonce(address, account.nonce if account else 0)
+        account = self.reader(ref).account(address)
+        return account.nonce if account else 0
 
     def code(self, address: Address, ref: BlockRef) -> bytes:
         reader = self.reader(ref)
@@ -221,6 +231,14 @@ class Chain:
         block = self.resolve(ref)
         from mocknode.chain.state.proofs import prove
 
+        if block.number == len(self.canon.commits):
+            # The pending state is in the tries only while it is committed: prove, take back.
+            head = self.state.head
+            self.state.commit(self.pending().diff)
+            try:
+                return prove(self.state, self.state.reader(), self.state.head, address, slots)
+            finally:
+                self.state.revert_to(head)
         return prove(self.state, self.state_at(block), self._commit_of(block), address, slots)
 
     def transaction(self, tx_hash: Hash32) -> TxLocation | Tx | None:
@@ -271,14 +289,42 @@ class Chain:
         if sender is None:
             raise InvalidTxArgs("from field is required")
         key = self.signers.key_for(sender)
+        return self._fill_and_sign(
+            args, sender, block, lambda: key, nonce=nonce, fallback_gas=fallback_gas
+        )
+
+    def _fill_and_sign(
+        self,
+        args: TxArgs,
+        sender: Address,
+        block: Block,
+        key_of: Callable[[], bytes | None],
+        *,
+        nonce: int | None = None,
+        fallback_gas: bool = False,
+    ) -> Tx:
+        """geth's setDefaults, then the signature: fees, nonce and gas where absent,
+        EIP-7702 authorizations given unsigned signed by the sender. ``key_of`` gives the
+        sender's key when it is first needed (eth_signTransaction looks it up only after
+        the defaults, as geth does), or None for an impersonated sender."""
         if args.chain_id is not None and args.chain_id != self.config.chain_id:
             raise InvalidTxArgs(
                 f"chainId does not match node's (have={args.chain_id}, want={self.config.chain_id})"
             )
+        fee = fees.fee_defaults(
+            args,
+            base_fee=block.header.base_fee_per_gas,
+            priority_fee=self.config.priority_fee,
+        )
         if args.nonce is not None:
             nonce = args.nonce
         elif nonce is None:
             nonce = self.nonce(sender, BlockRef(tag="pending"))
+        auths: tuple[Authorization, ...] | None = None
+        if args.authorization_list is not None:
+            # geth: an authorization list (even empty) makes a set-code transaction.
+            auths = self._authorizations(args.authorization_list, sender, key_of, nonce)
+            args = replace(args, authorization_list=auths)
         gas = args.gas
         if gas is None:
             try:
@@ -293,12 +339,71 @@ class Chain:
             args,
             sender=sender,
             chain_id=self.config.chain_id,
-            base_fee=block.header.base_fee_per_gas,
-            priority_fee=self.config.priority_fee,
+            fee=fee,
             nonce=nonce,
             gas=gas,
+            authorization_list=auths,
         )
-        return build.finish(tx, key)
+        return build.finish(tx, key_of())
+
+    def _authorizations(
+        self,
+        given: tuple[Authorization | UnsignedAuthorization, ...],
+        sender: Address,
+        key_of: Callable[[], bytes | None],
+        tx_nonce: int,
+    ) -> tuple[Authorization, ...]:
+        """Signed authorizations as given; unsigned ones signed by the sender, by default
+        for this chain and for the nonce its account has once the transaction's own
+        nonce is spent (the authority of a self-sponsored delegation). An impersonated
+        sender has no key to sign with: its authorizations must come signed."""
+        from mocknode.chain.tx.authorizations import sign_authorization
+
+        out = []
+        for auth in given:
+            if isinstance(auth, UnsignedAuthorization):
+                key = key_of()
+                if key is None:
+                    raise InvalidTxArgs("cannot sign an authorization for an impersonated account")
+                auth = sign_authorization(
+                    key,
+                    chain_id=self.config.chain_id if auth.chain_id is None else auth.chain_id,
+                    address=auth.address,
+                    nonce=tx_nonce + 1 if auth.nonce is None else auth.nonce,
+                )
+            out.append(auth)
+        return tuple(out)
+
+    def sign_transaction(self, args: TxArgs) -> Tx:
+        """eth_signTransaction: geth's SignTransaction. Gas, fees and nonce must be
+        given (geth's texts, in geth's order); the rest is filled as for a send, and the
+        signed transaction is returned, not submitted. A missing ``from`` is the zero
+        address, which no key signs; nor does impersonation (no key: anvil refuses too)."""
+        if args.gas is None:
+            raise InvalidTxArgs("gas not specified")
+        if args.gas_price is None and (
+            args.max_priority_fee_per_gas is None or args.max_fee_per_gas is None
+        ):
+            raise InvalidTxArgs("missing gasPrice or maxFeePerGas/maxPriorityFeePerGas")
+        if args.nonce is None:
+            raise InvalidTxArgs("nonce not specified")
+        sender = args.sender or ZERO_ADDRESS
+        return self._fill_and_sign(args, sender, self.head, partial(self.key_of, sender))
+
+    # -- signing --------------------------------------------------------------------
+
+    def key_of(self, address: Address) -> bytes:
+        """The private key of a dev account; UnknownAccount (geth's text) for any other."""
+        key = self.signers.dev_key(address)
+        if key is None:
+            raise UnknownAccount("unknown account")
+        return key
+
+    def sign_digest(self, address: Address, digest: bytes) -> bytes:
+        """``r || s || v`` (v 27/28) over ``digest`` with the key of ``address``."""
+        from mocknode.chain.tx.messages import sign_digest
+
+        return sign_digest(self.key_of(address), digest)
 
     def _submit(self, tx: Tx) -> Hash32:
         # geth's pool knows only pooled hashes: a mined one fails the nonce check instead.
@@ -395,6 +500,36 @@ class Chain:
         tx = build.finish(tx, self.signers.dev_key(old.sender))
         self._submit(tx)
         return tx
+
+    # -- the pending block ------------------------------------------------------------
+
+    def pending(self) -> PendingBlock:
+        """geth's pending block: the pool's executable transactions on the head, never
+        appended (:mod:`mocknode.chain.block.pending`). Built on first use and kept until
+        the head, the state, the pool or the next block's timestamp changes, so the
+        requests of one moment share one build; reads that need no block (the pending
+        nonce) never build it."""
+        parent = self.head
+        stamp = self.time.peek_timestamp(parent.header.timestamp)
+        key = (parent.hash, self.state.head, self.pool, self.pool.changes, stamp)
+        cached = self._pending
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        from mocknode.chain.block import mining
+        from mocknode.chain.block.pending import build_pending
+
+        env = mining.block_env(
+            parent,
+            stamp,
+            coinbase=self.config.coinbase,
+            gas_limit=self.config.gas_limit,
+            chain_id=self.config.chain_id,
+            ancestor_hashes=partial(self.canon.ancestor_hashes, parent.number + 1),
+        )
+        # geth's miner builds the pending block with no randomness (mixHash zero).
+        built = build_pending(self.state, self.pool, parent, replace(env, prev_randao=ZERO_HASH))
+        self._pending = (key, built)
+        return built
 
     # -- mining -----------------------------------------------------------------
 
