@@ -32,8 +32,9 @@ Choices where the catalogue leaves room:
   other string becomes ``0``, null becomes ``"null"``);
 * ``stray_response`` without an ``id`` sends ``"id": null``;
 * ``ws_close`` with ``after_messages`` counts the replies and notifications this connection
-  sends after the matching request's reply (which is sent first); with ``after_seconds`` the
-  reply is sent and the close follows that long after.
+  sends after the matching request's reply (which is sent first), while the node is armed
+  (removing every rule meanwhile stops the count); with ``after_seconds`` the reply is sent
+  and the close follows that long after.
 """
 
 from __future__ import annotations

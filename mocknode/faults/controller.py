@@ -133,6 +133,9 @@ class Faults:
         """True when a rule exists, a persona is set or recording is on (the hot path
         checks only this)."""
         self._recording = False
+        self.journal_epoch = 0
+        """Goes up whenever the journal starts afresh (sessions journal their connection
+        again in the new run, and never close a connection the new run did not see)."""
         self._clock = clock
         self._head = head
         self._seed = seed
@@ -310,9 +313,11 @@ class Faults:
         return self.journal.page(since, limit)
 
     def clear_journal(self) -> None:
-        """Forget every journal entry (``seq`` starts at 1 again)."""
+        """Forget every journal entry (``seq`` starts at 1 again): a fresh run, in which a
+        connection still open appears again (``connect``) with its next message."""
         if self._journal is not None:
             self._journal.clear()
+        self.journal_epoch += 1
 
     def load_plan(self, plan: FaultPlan | str | os.PathLike[str]) -> builtins.list[FaultHandle]:
         """Apply a plan (or a ``.toml``/``.json`` plan file): its seed, persona, journal cap
@@ -329,6 +334,7 @@ class Faults:
 
             self._journal_cap = plan.journal_cap
             self._journal = Journal(plan.journal_cap)
+            self.journal_epoch += 1
         self.set_seed(plan.seed)
         self.persona = plan.persona
         return [self.add(rule) for rule in plan.rules]
@@ -398,7 +404,7 @@ class Faults:
         connection ids from 1 (rules, seed and persona are left as they are). The pytest
         plugin calls it per test, so a test's journal and draws on a shared node are
         those it would get on a fresh one."""
-        self.journal.clear()
+        self.clear_journal()
         if self.on_restart is not None:
             self.on_restart()
 

@@ -20,6 +20,7 @@ import it (``controller`` -> ``session`` -> ``apply_request`` -> ``request``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -67,6 +68,7 @@ class Host(Protocol):
     """The controller (:class:`~mocknode.faults.controller.Faults`), as sessions use it."""
 
     armed: bool
+    journal_epoch: int
     restart_ipc: Callable[[float], None] | None
 
     @property
@@ -114,8 +116,12 @@ class Conn(Protocol):
     faults: Host
     info: ConnInfo
     push: Push | None
+    sequence: int
+    journaled: int
     notifications: int
     edge: EdgeState | None
+
+    def sent(self, messages: int) -> None: ...
 
     def answer(self, payload: bytes, item_hook: ItemHook | None = None) -> bytes | None: ...
 
@@ -123,7 +129,7 @@ class Conn(Protocol):
 
     def send_notification(self, payload: bytes) -> None: ...
 
-    def send_reply(self, payload: bytes) -> None: ...
+    def send_reply(self, payload: bytes, method: str | None = None, id: Any = None) -> None: ...
 
     def hook_notifications(self, on: bool) -> None: ...
 
@@ -163,7 +169,8 @@ class Request:
     def send_now(self, reply: bytes) -> None:
         """Send a reply at once, ahead of what the applier returns (WebSocket and IPC: a
         reply followed by a close)."""
-        self.conn.send_reply(reply)
+        ident = None if self.id_text is None else json.loads(self.id_text)
+        self.conn.send_reply(reply, self.event.method, ident)
 
     def replace(self, replacement: Replacement) -> bytes | None:
         """The single call answered with ``replacement`` instead (the call does not run;

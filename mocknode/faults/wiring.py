@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from mocknode.faults.catalogue import CATALOGUE
+from mocknode.faults.dispatch import ITEM_APPLIERS, REQUEST_APPLIERS
 from mocknode.faults.errors import FaultSpecError, show
 from mocknode.faults.personas import PERSONAS
 from mocknode.faults.rules import Match, Rule, Trigger, parse_rule
-from mocknode.faults.session import ITEM_APPLIERS, REQUEST_APPLIERS
 
 __all__ = ["NOT_WIRED", "check_wired", "persona_rules", "rule_from_keywords", "to_rule"]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -269,6 +270,24 @@ def test_recording_journals_without_rules_and_unarmed_journals_nothing(node: Moc
     assert node.faults.armed is False
     w3.eth.get_block_number()
     assert len(entries(node)) == 3
+
+
+def test_each_journal_run_is_self_contained(node: MockNode) -> None:
+    node.faults.recording = True
+    early, kept = Raw.tcp(node), Raw.tcp(node)
+    for raw in (early, kept):
+        raw.send(post(raw.port, body("eth_chainId")))
+        raw.read_http()
+    node.faults.clear_journal()
+    early.close()  # a connection this run never saw: its close is not journaled
+    kept.send(post(kept.port, body("eth_chainId")))
+    kept.read_http()
+    kept.close()
+    deadline = time.monotonic() + 2
+    while [e["kind"] for e in entries(node)][-1:] != ["close"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert [e["kind"] for e in entries(node)] == ["connect", "request", "response", "close"]
+    assert len({e["connection"] for e in entries(node)}) == 1
 
 
 def test_journal_times_are_the_node_clock(node: MockNode) -> None:

@@ -16,13 +16,15 @@ toward triggers or a connection's sequence (the fault layer skips ``mock_*``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mocknode.rpc.context import Context
-from mocknode.rpc.control import FaultControl
 from mocknode.rpc.errors import INVALID_PARAMS, RpcError, method_not_found
 from mocknode.rpc.params import ParamError
 from mocknode.rpc.registry import method, optional
+
+if TYPE_CHECKING:
+    from mocknode.rpc.control import FaultControl
 
 
 def _json(value: Any) -> Any:
