@@ -11,6 +11,12 @@ import trio  # noqa: F401  (imported once here, not by every inner run: see test
 import web3  # noqa: F401
 
 import mocknode.embedded  # noqa: F401
+from mocknode.chain.chain import warm_up
+
+# py-evm too: pytester forgets the modules an inner run imported, and a later node's warm-up
+# thread would import them again through pytest's assertion rewriter while the main thread
+# compiles something else (CPython 3.11's parser is not safe for that: SystemError).
+warm_up()
 
 INI = """
 [pytest]
