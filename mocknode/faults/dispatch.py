@@ -232,7 +232,7 @@ async def handle_armed(conn: Conn, payload: bytes) -> bytes | Reply | None:
     if outcome is not None and outcome.refusal is not None:
         out = outcome.refusal
     if conn.edge is not None:
-        out = release_held(conn, out)  # a coalesced reply goes out with this one (F2's hook)
+        out = release_held(conn, out)  # a coalesced reply goes out with this one
     _sent(conn, out, None if is_batch else calls[0].method, ident)
     return out
 

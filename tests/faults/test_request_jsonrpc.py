@@ -14,6 +14,7 @@ import asyncio
 import json
 import time
 from collections.abc import Iterator
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -37,6 +38,7 @@ from web3._utils.threads import Timeout
 from web3.exceptions import BadResponseFormat, TimeExhausted, Web3RPCError
 
 from mocknode import MockNode, NodeConfig
+from mocknode.faults import Event, FaultEngine, Rule
 
 DEV = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 
@@ -355,19 +357,31 @@ def replies_in_order(node: MockNode, count: int) -> list[int]:
     return asyncio.run(main())
 
 
-def test_out_of_order_is_seeded(node: MockNode) -> None:
-    rule = {"action": {"kind": "out_of_order", "seconds": 0.2}}
+def seeded_order(seed: int, count: int) -> list[int]:
+    """The order the seeded holds put ``count`` replies in (connection 1, messages 1..N)."""
+    engine = FaultEngine(seed)
+    engine.add(Rule.of("out_of_order", seconds=0.6))
+    holds = []
+    for sequence in range(1, count + 1):
+        event = Event.request("ws", 1, sequence, "eth_chainId", [], time=0.0, block=0)
+        decision = engine.decide(event)
+        assert decision is not None
+        holds.append(decision.params["seconds"])
+    gaps = sorted(holds)
+    assert min(b - a for a, b in pairwise(gaps)) > 0.1  # beats any jitter
+    return sorted(range(count), key=lambda i: holds[i])
+
+
+def test_out_of_order_is_seeded() -> None:
+    rule = {"action": {"kind": "out_of_order", "seconds": 0.6}}
     orders = []
-    for _ in range(2):
-        with MockNode(NodeConfig(port=0, ipc_path=None, fault_seed=4)) as fresh:
+    for seed in (9, 9, 11):
+        with MockNode(NodeConfig(port=0, ipc_path=None, fault_seed=seed)) as fresh:
             fresh.faults.add(rule)
-            orders.append(replies_in_order(fresh, 6))
-    assert orders[0] == orders[1]
-    assert sorted(orders[0]) == list(range(6))
-    assert orders[0] != list(range(6))
-    with MockNode(NodeConfig(port=0, ipc_path=None, fault_seed=5)) as other:
-        other.faults.add(rule)
-        assert replies_in_order(other, 6) != orders[0]
+            orders.append(replies_in_order(fresh, 4))
+    assert orders == [seeded_order(9, 4), seeded_order(9, 4), seeded_order(11, 4)]
+    assert orders[0] == [0, 2, 1, 3]
+    assert orders[2] == [1, 0, 2, 3]
 
 
 # ----------------------------------------------------------------------- batches
