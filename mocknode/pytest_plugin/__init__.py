@@ -12,6 +12,7 @@ Fixtures
     ├── mocknode_session (session)     the default-config node, shared and never reset
     └── mocknode (function)            the test's node, on a clean chain
         ├── mocknode_http_url, mocknode_ws_url, mocknode_ipc_path, mocknode_accounts
+        ├── faults                     the node's fault controller, journaling (see below)
         ├── w3                         web3 ``Web3`` over HTTP (when web3 is installed)
         └── async_w3                   web3 ``AsyncWeb3`` over WebSocket (asyncio tests)
 
@@ -75,6 +76,19 @@ from a worker thread (``trio.to_thread``) they cross into the run with ``trio.fr
 The trio handle adds ``await mocknode.request(method, *params)``: JSON-RPC through the
 node's real JSON-RPC layer without a socket, the one way to query the chain that never
 leaves the run (see the autojump caveat in ``docs/testing.md``).
+
+Faults
+------
+``@pytest.mark.faults(*rules_or_plans, seed=N, persona=NAME)`` and the
+``mocknode_faults_plan`` ini option (``--mocknode-faults-plan``) put the test's node under
+fault rules (resolved in :func:`~mocknode.pytest_plugin.options.faults_for_test`); the
+``faults`` fixture is the node's controller with every request journaled. On the shared
+threaded node they are applied at setup and undone at teardown, like the chain snapshot,
+and the node's connection ids, subscription ids and clock restart, so a test's journal
+does not depend on the tests that ran before it on its worker. That reset also runs after
+any test that left rules on the node without the fixture. A trio test's fresh node is
+built with the plan (``NodeConfig.faults``). Nothing of this runs for a test that uses
+neither.
 
 Failure reports
 ---------------

@@ -304,8 +304,11 @@ def faults_for_test(item: pytest.Item) -> FaultPlan | None:
         for mark in reversed(markers):
             plan = _apply_marker(plan, mark, Path(str(item.path)).parent)
     except (FaultSpecError, TypeError) as error:
-        pytest.fail(f"{item.nodeid}: @pytest.mark.faults: {error}", pytrace=False)
-    return plan
+        problem = str(error)
+    else:
+        return plan
+    # failed outside the except block, so the report is the message alone
+    pytest.fail(f"{item.nodeid}: @pytest.mark.faults: {problem}", pytrace=False)
 
 
 def _apply_marker(plan: FaultPlan, mark: pytest.Mark, here: Path) -> FaultPlan:

@@ -45,7 +45,7 @@ def fresh(faults: Any, seed: int, rules: list[Mapping[str, Any]]) -> None:
         faults.add(rule)
 
 
-def wait_until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+def wait_until(condition: Callable[[], bool], seconds: float = 15.0) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:

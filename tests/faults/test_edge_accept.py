@@ -157,11 +157,13 @@ def test_refused_ipc_connection_reads_eof(mocknode: Any, faults: Any) -> None:
         sock.connect(mocknode.ipc_path)
         sock.sendall(b'{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}\n')
         assert sock.recv(4096) == b'{"jsonrpc":"2.0","id":1,"result":"0x7a69"}\n'
+    wait_until(closed(faults, 1))
     assert kinds(journal(faults)) == [
         ("fault", "refuse"),
         ("connect", None),
         ("request", None),
         ("response", None),
+        ("close", None),
     ]
 
 

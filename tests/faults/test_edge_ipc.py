@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import socket
 import time
 from typing import Any
 
@@ -287,3 +288,50 @@ def test_socket_file_removed_and_recreated(mocknode: Any, faults: Any) -> None:
     assert first[4]["time"] - first[2]["time"] >= downtime
     assert replayable(run()) == replayable(first)
     assert len(faults_of(first, "ipc_recreate")) == 1
+
+
+def read_lines(sock: socket.socket, count: int) -> list[bytes]:
+    data = b""
+    while data.count(b"\n") < count:
+        chunk = sock.recv(65536)
+        assert chunk, "EOF"
+        data += chunk
+    return data.splitlines()
+
+
+def test_a_held_reply_goes_out_alone_when_the_faults_are_disarmed(mocknode: Any) -> None:
+    coalesce = {"trigger": {"first": 1}, "action": {"kind": "ipc_framing", "form": "coalesce"}}
+    mocknode.faults.add({"match": IPC, **coalesce})
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.settimeout(5)
+        sock.connect(mocknode.ipc_path)
+        sock.sendall(CHAIN_ID)
+        wait_until(lambda: mocknode.faults.list()[0].fired == 1)
+        mocknode.faults.clear()  # no rule, no recording: nothing would release it
+        assert read_lines(sock, 1) == [CHAIN_ID_REPLY.rstrip(b"\n")]
+
+
+def test_a_held_reply_goes_first_when_the_next_is_delayed(mocknode: Any, faults: Any) -> None:
+    faults.add(
+        {
+            "match": IPC,
+            "trigger": {"first": 1},
+            "action": {"kind": "ipc_framing", "form": "coalesce"},
+        }
+    )
+    faults.add(
+        {
+            "match": {"transport": "ipc", "method": "eth_blockNumber"},
+            "action": {"kind": "delay", "seconds": 0.2},
+        }
+    )
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.settimeout(5)
+        sock.connect(mocknode.ipc_path)
+        sock.sendall(CHAIN_ID)
+        start = time.monotonic()
+        sock.sendall(b'{"jsonrpc":"2.0","id":2,"method":"eth_blockNumber"}\n')
+        assert read_lines(sock, 1) == [CHAIN_ID_REPLY.rstrip(b"\n")]
+        assert time.monotonic() - start < 0.2
+        assert read_lines(sock, 1) == [b'{"jsonrpc":"2.0","id":2,"result":"0x0"}']
+        assert time.monotonic() - start >= 0.2
