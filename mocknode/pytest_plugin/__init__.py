@@ -35,7 +35,8 @@ the exception: it is switched on per test, after the snapshot.) Isolation is a s
 setup and a revert at teardown. The chain's snapshot covers blocks, state, the pool (pending
 transactions), filters, automine, interval mining and time travel, so none of those leak.
 What it cannot cover are connections (and the subscriptions living on them), so the web3
-fixtures are per test and close their connections at teardown. Snapshotting at each test's
+fixtures are per test and ``async_w3`` closes its WebSocket at teardown (``w3``'s HTTP
+connections carry no state and stay open for the next test). Snapshotting at each test's
 setup (rather than reverting to one taken at genesis) keeps whatever a session fixture
 deployed on ``mocknode_session`` before the test.
 

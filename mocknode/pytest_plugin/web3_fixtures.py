@@ -30,7 +30,20 @@ HAVE_PYTEST_ASYNCIO = importlib.util.find_spec("pytest_asyncio") is not None
 if HAVE_WEB3:
 
     @pytest.fixture(scope="session")
-    def _mocknode_http() -> Iterator[KeptAliveTransport]:
+    def _mocknode_web3() -> Any:
+        """web3, imported before the test's node starts (session fixtures are set up first).
+
+        A node imports py-evm in a background thread once it listens; web3 imported in
+        the test's thread meanwhile imports eth-keys too, and two threads importing its
+        circular modules at once can fail ("cannot import name 'BaseSignature' from
+        partially initialized module 'eth_keys.datatypes'").
+        """
+        import web3
+
+        return web3
+
+    @pytest.fixture(scope="session")
+    def _mocknode_http(_mocknode_web3: Any) -> Iterator[KeptAliveTransport]:
         """Kept-alive HTTP connections to the session's threaded nodes, closed at its end."""
         from mocknode.pytest_plugin.web3_clients import KeptAliveTransport
 
@@ -65,7 +78,7 @@ if HAVE_WEB3:
                 transport.close()
 
     @pytest.fixture
-    def async_w3(request: pytest.FixtureRequest) -> Any:
+    def async_w3(request: pytest.FixtureRequest, _mocknode_web3: Any) -> Any:
         """web3 ``AsyncWeb3`` over WebSocket to the test's node, connected (asyncio tests).
 
         WebSocket rather than async HTTP so that ``eth_subscribe`` works; the connection,

@@ -373,3 +373,41 @@ def test_async_web3_keeps_its_module_definitions(clean: MockNode) -> None:
     w3 = ws_ours(clean.ws_url)
     assert set(w3._modules) == {"eth", "net", "geth"}
     assert type(w3.geth.admin).__name__ == "AsyncGethAdmin"
+
+
+def test_web3_is_imported_before_the_node_starts(pytester: pytest.Pytester) -> None:
+    """A node imports py-evm in a background thread once it listens; web3 imported beside
+    it can fail on eth-keys' circular imports. So the web3 fixtures import web3 first."""
+    pytester.makeconftest(
+        """
+        import sys
+        from mocknode.embedded import MockNode
+
+        SEEN = []
+        start = MockNode.start
+
+        def recording_start(self):
+            SEEN.append("web3" in sys.modules)
+            return start(self)
+
+        MockNode.start = recording_start
+        """
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+        from conftest import SEEN
+
+        @pytest.mark.mocknode(chain_id=11)
+        def test_sync(w3):
+            assert SEEN == [True]
+
+        @pytest.mark.mocknode(chain_id=12)
+        @pytest.mark.asyncio
+        async def test_async(async_w3):
+            assert SEEN == [True, True]
+        """
+    )
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly").assert_outcomes(
+        passed=2
+    )
