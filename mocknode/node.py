@@ -34,6 +34,7 @@ from mocknode.rpc.context import Context
 from mocknode.rpc.ids import IdSource
 from mocknode.rpc.jsonrpc import handle_payload
 from mocknode.rpc.registry import registry
+from mocknode.rpc.request_log import RequestLog
 from mocknode.rpc.subscriptions import Subscriptions
 from mocknode.wire.http import HttpOptions
 
@@ -71,6 +72,8 @@ class NodeConfig:
     # False: h11/wsproto/the IPC scanner read everything, and sockets go through trio's
     # general stream path (same bytes out; for debugging and proving the fast paths).
     fast_paths: bool = True
+    # Print each method's name as it is served (anvil's request log; the CLI's default).
+    log_requests: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,13 +103,16 @@ class RpcSession:
             filters=node.filters,
             transport=transport,
             subscriptions=self._subscriptions,
+            request_log=node.request_log,
         )
         # Bound once: the envelope calls it for every request.
         self._dispatch = partial(registry.dispatch, self.context)
+        self._log = node.request_log
+        self._logged = node.request_log.wrap(self._dispatch)
 
     async def handle(self, payload: bytes) -> bytes | None:
         # The chain runs synchronously here: one call is atomic between checkpoints.
-        return handle_payload(payload, self._dispatch)
+        return handle_payload(payload, self._logged if self._log.enabled else self._dispatch)
 
     async def close(self) -> None:
         if self._subscriptions is not None:
@@ -119,6 +125,7 @@ class Node:
         self.chain = Chain(self.config.chain)
         self.ids = IdSource()  # filter and subscription ids: per node, replayable
         self.filters = Filters(self.chain, ids=self.ids)
+        self.request_log = RequestLog(enabled=self.config.log_requests)
         self.endpoints: Endpoints | None = None
         self._warm_up: threading.Thread | None = None
         # Connection ids for every listener of this node, from 1 (ConnInfo.id).

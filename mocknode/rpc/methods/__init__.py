@@ -3,6 +3,28 @@
 Importing this package registers every method on :data:`mocknode.rpc.registry.registry`.
 """
 
-from mocknode.rpc.methods import blocks, dev, info, logs, reorg, send, state
+from mocknode.rpc.methods import (
+    blocks,
+    dev,
+    dev_env,
+    dev_node,
+    dev_tokens,
+    info,
+    logs,
+    reorg,
+    send,
+    state,
+)
 
-__all__ = ["blocks", "dev", "info", "logs", "reorg", "send", "state"]
+__all__ = [
+    "blocks",
+    "dev",
+    "dev_env",
+    "dev_node",
+    "dev_tokens",
+    "info",
+    "logs",
+    "reorg",
+    "send",
+    "state",
+]
