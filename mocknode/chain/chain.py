@@ -436,22 +436,20 @@ class Chain:
         1) seconds apart when it is given (anvil's ``evm_mine``), else as the clock says.
 
         ``interval`` alone is anvil's ``anvil_mine``: time moves ``interval`` seconds
-        forward before each block, so the first comes ``interval`` after what the clock
-        says (or at a timestamp evm_setNextBlockTimestamp set) and each next one
-        ``interval`` after it; later blocks continue from the last. An interval of 0
-        leaves the clock to say (anvil mines those blocks at one timestamp; here a block
-        is always after its parent)."""
+        forward before the first block (as evm_increaseTime), and each next block comes
+        ``interval`` after the one before (anvil moves the wall clock's offset again
+        before each; the same blocks, unless a second ticks meanwhile). Time stays
+        moved. An interval of 0 leaves the clock to say (anvil mines such blocks at one
+        timestamp; here a block is always after its parent)."""
         mined = []
         for i in range(blocks):
             at = None
             if timestamp is not None:
                 at = timestamp + i * (interval or 1)
-            elif interval and i > 0:
+            elif interval and i:
                 at = self.head.header.timestamp + interval
             elif interval:
-                forced = self.time.take_next_timestamp()
-                parent = self.head.header.timestamp
-                at = forced if forced is not None else self.time.next_timestamp(parent) + interval
+                self.time.increase(interval)
             mined.append(self.mine_block(timestamp=at))
         return mined
 
