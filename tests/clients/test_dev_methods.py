@@ -241,8 +241,9 @@ def test_increase_time(w3: Web3, name: str) -> None:
     first = call(w3, name, [3600])  # a JSON number in and out, as anvil
     assert isinstance(first, int)
     assert call(w3, name, ["0xe10"]) == first + 3600  # viem: numberToHex(seconds)
+    assert call(w3, name, ["3600"]) == first + 7200  # scripts written for Hardhat
     call(w3, "evm_mine", [])
-    assert before + 7200 <= stamp(w3) <= before + 7203
+    assert before + 10_800 <= stamp(w3) <= before + 10_803
 
 
 @pytest.mark.parametrize("name", ["evm_setNextBlockTimestamp", "anvil_setNextBlockTimestamp"])
@@ -264,7 +265,12 @@ def test_set_next_block_timestamp(w3: Web3, name: str, shape: Any) -> None:
 @pytest.mark.parametrize("name", ["anvil_setBalance", "hardhat_setBalance", "tenderly_setBalance"])
 @pytest.mark.parametrize(
     ("value", "wei"),
-    [("0xde0b6b3a7640000", ETHER), (ETHER, ETHER), ("0x0000000000000000000000000a", 10)],
+    [
+        ("0xde0b6b3a7640000", ETHER),  # viem, ethers' toQuantity
+        (ETHER, ETHER),  # a JSON number
+        ("0x0000000000000000000000000a", 10),  # leading zeros (ethers' toBeHex(v, 32))
+        (str(ETHER), ETHER),  # a decimal string, as anvil parses it
+    ],
 )
 def test_set_balance(w3: Web3, name: str, value: Any, wei: int) -> None:
     assert call(w3, name, [FRESH, value]) is None
@@ -305,7 +311,7 @@ def test_set_code(w3: Web3, name: str) -> None:
 @pytest.mark.parametrize("name", ["anvil_setStorageAt", "hardhat_setStorageAt"])
 @pytest.mark.parametrize(
     "key",
-    ["0x5", 5, "0x" + "00" * 31 + "05", "0x05"],  # viem: numberToHex(index); padded keys
+    ["0x5", 5, "0x" + "00" * 31 + "05", "0x05", "5"],  # viem: numberToHex(index); padded
 )
 def test_set_storage_at(w3: Web3, name: str, key: Any) -> None:
     word = "0x" + "00" * 31 + "2a"
@@ -318,7 +324,7 @@ def test_quantity_errors_say_what_is_wrong(w3: Web3) -> None:
         "code": -32602,
         "message": "invalid argument 1: negative number -1",
     }
-    assert error(w3, "anvil_setBalance", [FRESH, "100"]) == {
+    assert error(w3, "anvil_setBalance", [FRESH, "a hundred"]) == {
         "code": -32602,
         "message": "invalid argument 1: json: cannot unmarshal hex string without 0x prefix "
         "into Go value of type *hexutil.Big",

@@ -49,6 +49,11 @@ def test_node_info_has_anvils_shape(w3: Web3) -> None:
     assert error(w3, "anvil_nodeInfo", [1])["message"] == "too many arguments, want at most 0"
 
 
+def test_genesis_time(w3: Web3) -> None:
+    genesis = call(w3, "eth_getBlockByNumber", ["0x0", False])
+    assert call(w3, "anvil_getGenesisTime", []) == int(genesis["timestamp"], 16)
+
+
 @pytest.mark.parametrize("name", ["anvil_metadata", "hardhat_metadata"])
 def test_metadata_lists_the_snapshots(w3: Web3, name: str) -> None:
     first = call(w3, "evm_snapshot", [])

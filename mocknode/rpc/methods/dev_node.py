@@ -1,5 +1,5 @@
-"""What the node says about itself (``anvil_nodeInfo``, ``anvil_metadata``), its request
-log (``anvil_setLoggingEnabled``), and ``anvil_reset``.
+"""What the node says about itself (``anvil_nodeInfo``, ``anvil_metadata``,
+``anvil_getGenesisTime``), its request log (``anvil_setLoggingEnabled``), and ``anvil_reset``.
 
 The shapes are anvil's (alloy's ``NodeInfo`` and ``Metadata``), field for field and
 encoding for encoding: ``currentBlockNumber`` is a hex quantity where
@@ -79,6 +79,12 @@ def anvil_metadata(ctx: Context) -> dict[str, Any]:
             for snap_id, snap in chain.snapshots_taken()
         },
     }
+
+
+@method("anvil_getGenesisTime")
+def anvil_getGenesisTime(ctx: Context) -> int:
+    """The genesis block's timestamp, a JSON number (anvil's)."""
+    return ctx.chain.blocks[0].header.timestamp
 
 
 @method("anvil_setLoggingEnabled", params.boolean, aliases=("hardhat_setLoggingEnabled",))

@@ -9,11 +9,12 @@ So these decoders accept:
 
 * a JSON number (an integer, not negative, within the type's bits);
 * ``0x`` hex, leading zeros allowed, ``"0x"`` alone being 0 (as anvil's U256 reads it);
+* a decimal string (``"90000"``, as Hardhat-era scripts send to ``evm_increaseTime``;
+  anvil's U256 parses it too);
 
 and leave everything else to geth's decoder, whose error text the client then sees
 (``json: cannot unmarshal hex string without 0x prefix into Go value of type
-hexutil.Uint64``). Decimal strings, which anvil's U256 also parses, are refused that
-way: no client sends them, and the text says what is wrong.
+hexutil.Uint64``).
 """
 
 from __future__ import annotations
@@ -35,12 +36,18 @@ def _number(value: Any, bits: int, geth: Callable[[Any], int]) -> int:
         if value.bit_length() > bits:
             raise ParamError(f"number > {bits} bits")
         return value
-    if type(value) is str and hexutil.has_prefix(value):
-        body = value[2:]
-        if hexutil.is_hex(body):
-            digits = body.lstrip("0")
-            if len(digits) * 4 <= bits:
-                return int(digits, 16) if digits else 0
+    if type(value) is str:
+        if hexutil.has_prefix(value):
+            body = value[2:]
+            if hexutil.is_hex(body):
+                digits = body.lstrip("0")
+                if len(digits) * 4 <= bits:
+                    return int(digits, 16) if digits else 0
+        elif value.isascii() and value.isdigit():  # str.isdigit alone takes "²"
+            number = int(value)
+            if number.bit_length() > bits:
+                raise ParamError(f"number > {bits} bits")
+            return number
     return geth(value)
 
 
@@ -57,9 +64,9 @@ def number64(value: Any) -> int:
 
 
 def slot(value: Any) -> int:
-    """A storage slot: a JSON number, or a key as eth_getStorageAt reads it (geth's
-    decodeHash: any hex up to 32 bytes)."""
-    if type(value) is int:
+    """A storage slot: a JSON number or a decimal string (anvil's U256), or else a key
+    as eth_getStorageAt reads it (geth's decodeHash: any hex up to 32 bytes)."""
+    if type(value) is int or (type(value) is str and value.isascii() and value.isdigit()):
         return _number(value, _BIG, params.quantity)
     return params.storage_key(value)
 
