@@ -138,3 +138,11 @@ def test_reset_refuses_to_fork(own: Web3) -> None:
             "message": "invalid argument 0: forking is not supported: "
             "mocknode serves its own chain only",
         }
+
+
+def test_node_config_turns_the_request_log_on(capsys: pytest.CaptureFixture[str]) -> None:
+    with MockNode(NodeConfig(port=0, ipc_path=None, log_requests=True)) as running:
+        w3 = Web3(HTTPProvider(running.http_url, request_kwargs={"timeout": 10}))
+        call(w3, "eth_chainId", [])
+        call(w3, "anvil_nodeInfo", [])
+    assert capsys.readouterr().out == "eth_chainId\nanvil_nodeInfo\n"
