@@ -24,7 +24,6 @@ import json
 import signal
 import sys
 from dataclasses import replace
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import trio
@@ -43,6 +42,8 @@ NO_CODE_SIZE_LIMIT = 2**48
 
 
 def _ether(text: str) -> int:
+    from decimal import Decimal, InvalidOperation
+
     try:
         value = Decimal(text)
     except InvalidOperation:
@@ -316,6 +317,8 @@ def _details(node: Node) -> dict[str, Any]:
 
 
 def _banner(details: dict[str, Any], balance: int) -> str:
+    from decimal import Decimal
+
     ether = Decimal(balance) / ETHER
     lines = ["mocknode", "", "Available Accounts", "=================="]
     for i, address in enumerate(details["available_accounts"]):
