@@ -1,14 +1,14 @@
 """Where an ERC-20 token keeps a balance or an allowance: the slot behind
 ``anvil_dealERC20`` and ``anvil_setERC20Allowance``.
 
-anvil's way (``find_erc20_storage_slot`` in its ``eth/api.rs``), kept: run the view call
+anvil's way (its ``find_erc20_storage_slot``), kept: run the view call
 (``balanceOf(holder)``, ``allowance(owner, spender)``), list the token's storage slots it
 reads in the order it reads them, then run it again with each slot in turn set to a
 probe value; the first slot that makes the call answer the probe is the one. Nothing
 about the token's layout is assumed, so solmate, OpenZeppelin, Vyper tokens and
-proxies (whose storage is the proxy's) all work, and a token whose balance is no
-plain stored word (a rebasing token's shares, a balance packed with other fields
-the call masks out) is reported as not found rather than written wrongly.
+proxies (whose storage is the proxy's) all work; a token whose balance is no stored
+word (a rebasing token's shares) is reported as not found. A balance packed with other
+fields in one slot is written over the whole slot, as anvil writes it.
 
 Two differences from anvil. anvil reads the slots from ``eth_createAccessList``; here
 the state reader the call runs on records them (:class:`SlotProbe`), the same list

@@ -1,8 +1,8 @@
 """Dev-node controls clients already script against anvil and hardhat: snapshots,
 mining, time, state edits, impersonation and the pool.
 
-Names, parameters and results are anvil's (``crates/anvil/core/src/eth/mod.rs``), and
-each method also answers under the ``hardhat_``/``evm_``/``tenderly_`` aliases anvil
+Names, parameters and results are anvil's (its request enum and API), and each
+method also answers under the ``hardhat_``/``evm_``/``tenderly_`` aliases anvil
 gives it. Quantities are read as anvil reads them (:mod:`.dev_params`): JSON numbers as
 well as hex, leading zeros allowed.
 
