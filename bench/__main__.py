@@ -28,6 +28,9 @@ from bench import report
 from bench.peers import anvil_version, stop_all
 from bench.phases import FULL, QUICK, log, run_main, run_startup
 from bench.runner import Results
+from bench.suite import SUITE_NAMES, SuiteSettings, baseline_table, run_suite
+from bench.suite import summary_rows as suite_summary
+from bench.suite import table as suite_table
 from bench.workloads import ALL_NAMES, MEMORY_LATE, MEMORY_PEAK, MEMORY_START, THROUGHPUT, WORKLOADS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +93,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="compare with this JSON (default: the previous latest.json)",
     )
     parser.add_argument("--no-late", action="store_true", help="skip the grown-chain phase")
+    parser.add_argument(
+        "--suite-baseline",
+        metavar="TREE",
+        type=Path,
+        help="also run the suite benchmark on the mocknode of another checkout (its root)",
+    )
     parser.add_argument("--anvil", metavar="PATH", help="anvil binary")
     parser.add_argument("--list", action="store_true", help="list workload names and exit")
     return parser.parse_args(argv)
@@ -117,13 +126,13 @@ def cleanup(workdir: Path) -> Iterator[None]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.list:
-        print("\n".join(ALL_NAMES))
+        print("\n".join([*ALL_NAMES, *SUITE_NAMES]))
         return 0
     settings = QUICK if args.quick else FULL
     if args.rounds:
-        settings = replace(settings, rounds=args.rounds)
+        settings = replace(settings, rounds=args.rounds, suite_runs=args.rounds)
     want = selector(args.only)
-    if not any(want(name) for name in ALL_NAMES):
+    if not any(want(name) for name in [*ALL_NAMES, *SUITE_NAMES]):
         raise SystemExit(f"bench: --only {args.only!r} matches nothing (see --list)")
     anvil = find_anvil(args.anvil)
     machine = report.machine_info(anvil_version(anvil))
@@ -149,6 +158,15 @@ def main(argv: list[str] | None = None) -> int:
             run_startup(anvil, settings, results, want)
             if need_peers:
                 extra = run_main(anvil, workdir, settings, results, want, workloads, late, errors)
+            if any(want(name) for name in SUITE_NAMES):
+                suite = SuiteSettings(
+                    settings.suite_runs,
+                    settings.suite_transfers,
+                    settings.suite_deploys,
+                    settings.suite_controls,
+                    baseline=args.suite_baseline.resolve() if args.suite_baseline else None,
+                )
+                extra["suite"] = run_suite(anvil, workdir, suite, results, want, errors, log)
         except Exception as exc:  # report what was measured before it (Interrupted too)
             errors.append(f"aborted: {type(exc).__name__}: {exc}")
             log(f"  ! {errors[-1]}")
@@ -157,8 +175,16 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(report.format_machine(machine))
-    print()
-    print(report.main_table(results))
+    if any(name not in SUITE_NAMES for name, _, _ in results.series):
+        print()
+        print(report.main_table(results))
+    if "suite" in extra:
+        print()
+        print(suite_table(results, extra["suite"]))
+        against_baseline = baseline_table(results)
+        if against_baseline is not None:
+            print()
+            print(against_baseline)
     if any(s.phase == "late" for s in results.series.values()):
         print()
         print(report.late_table(results, extra.get("late_label", "(late)")))
@@ -174,11 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     for error in errors:
         print(f"error: {error}")
 
-    data = report.sanitize(
-        report.to_json(
-            results, machine, asdict(settings) | {"only": args.only}, {**extra, "errors": errors}
-        )
+    data = report.to_json(
+        results, machine, asdict(settings) | {"only": args.only}, {**extra, "errors": errors}
     )
+    data["summary"] += suite_summary(results)
+    data = report.sanitize(data)
     paths = (
         [args.json]
         if args.json

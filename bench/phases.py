@@ -64,6 +64,10 @@ class Settings:
     late_height: int = 10_000  # blocks mined up to before the late phase
     mine_budget_s: float = 300.0
     slow_cap_s: float = 2.0  # a peer slower than this per call is measured once
+    suite_runs: int = 3  # interleaved runs of each generated pytest suite (bench.suite)
+    suite_transfers: int = 150
+    suite_deploys: int = 50
+    suite_controls: int = 50  # tests with no fixture: pytest's own cost per test
 
 
 FULL = Settings()
@@ -84,6 +88,10 @@ QUICK = Settings(
     fill_budget_eth_tester_s=2.0,
     late_height=2_000,
     mine_budget_s=40.0,
+    suite_runs=1,
+    suite_transfers=30,
+    suite_deploys=10,
+    suite_controls=20,
 )
 
 

@@ -122,7 +122,7 @@ def _fmt_ratio(value: float | None) -> str:
     return f"{value:.2f}x" if value >= 0.1 else f"{value:.2g}x"
 
 
-def _table(header: list[str], rows: list[list[str]], right: set[int]) -> str:
+def text_table(header: list[str], rows: list[list[str]], right: set[int]) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:
@@ -216,7 +216,7 @@ def main_table(results: Results) -> str:
                 met,
             ]
         )
-    return _table(header, rows, right={1, 2, 3, 4, 5, 6, 7})
+    return text_table(header, rows, right={1, 2, 3, 4, 5, 6, 7})
 
 
 def late_table(results: Results, late_label: str) -> str:
@@ -248,7 +248,7 @@ def late_table(results: Results, late_label: str) -> str:
         cells += [fmt(fresh.median, fresh.unit) if fresh else "-", _fmt_ratio(shown)]
         cells += [_fmt_ratio(_ratio(late["mocknode"], late["anvil"])), met]
         rows.append(cells)
-    return _table(header, rows, right=set(range(1, len(header) - 1)))
+    return text_table(header, rows, right=set(range(1, len(header) - 1)))
 
 
 # -- JSON and comparison ----------------------------------------------------------------------
@@ -300,7 +300,7 @@ def compare_table(previous: dict[str, Any], current: dict[str, Any]) -> str:
         )
     if not rows:
         return "(nothing in common with the previous run)"
-    return _table(header, rows, right={2, 3, 4, 5, 6})
+    return text_table(header, rows, right={2, 3, 4, 5, 6})
 
 
 def sanitize(value: Any) -> Any:

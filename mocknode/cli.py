@@ -15,6 +15,21 @@ Flags follow anvil's spelling (``-p/--port``, ``-a/--accounts``, ``-m/--mnemonic
 ``-b/--block-time``, ``--no-mining``, ``--order``, ``--ipc [PATH]`` ...); the ones
 mocknode had before stay (``--ipc-path``, ``--no-ipc``: IPC is served by default here,
 where anvil serves it only with ``--ipc``). docs/dev-methods.md maps every anvil flag.
+
+Fault injection (``docs/faults.md``): ``--faults PLAN`` serves with a TOML or JSON fault
+plan's rules from the first connection; ``--seed N`` and ``--persona NAME`` override the
+plan's (or set them without a plan, for rules added later over ``mock_addFault``);
+``--journal`` records all traffic from the start, for ``mock_journal``. The plan is read
+and checked before anything starts: a bad plan is reported as the plan loader words it
+(file, rule, field) and the command exits with status 2, as for any other bad argument.
+The fault modules are imported only when one of these options is given, so the plain
+dev server starts no slower.
+
+Time and state on disk (``docs/state-and-time.md``): ``--virtual-time``, ``--init
+GENESIS``, ``--load-state``/``--dump-state``/``--state`` and ``--state-interval``. A
+genesis file given with ``--init`` wins over anvil's flags for what it sets (chain id,
+gas limit, base fee, coinbase, timestamp): with a timestamp in it, ``--timestamp`` is
+ignored. A genesis or state file mocknode cannot use exits with status 1.
 """
 
 from __future__ import annotations
@@ -24,7 +39,7 @@ import json
 import signal
 import sys
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import trio
 
@@ -34,6 +49,13 @@ from mocknode.chain.primitives.hashing import checksum_address
 from mocknode.chain.tx.keys import DEFAULT_MNEMONIC, DEFAULT_PATH_PREFIX
 from mocknode.io.ipc import IpcPathError
 from mocknode.node import Node, NodeConfig, default_ipc_path, open_node, startup_error
+from mocknode.persist.errors import StateFileError
+
+if TYPE_CHECKING:
+    from mocknode.faults.plan import FaultPlan
+
+EXIT_USAGE = 2  # argparse's status for bad arguments; a bad fault plan is one
+_MAX_SEED = 2**64 - 1
 
 # The hardforks mocknode runs: py-evm's Prague rules, which are also anvil's "latest".
 HARDFORKS = ("prague", "latest")
@@ -89,6 +111,16 @@ def _hardfork(text: str) -> str:
             "rules); use prague or latest"
         )
     return "prague"
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if not 0 <= value <= _MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be from 0 to {_MAX_SEED}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -215,7 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_natural,
         default=None,
         metavar="SECONDS",
-        help="the genesis block's timestamp; later blocks follow the wall clock from it",
+        help="the genesis block's timestamp; later blocks follow the wall clock from it "
+        "(a genesis file's timestamp, --init, wins)",
     )
     env.add_argument(
         "--hardfork",
@@ -249,7 +282,68 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the banner as one JSON object and the request log as JSON lines",
     )
+    add_state_arguments(parser)
+    faults = parser.add_argument_group(
+        "fault injection", "fail clients the way real nodes do (see docs/faults.md)"
+    )
+    faults.add_argument(
+        "--faults",
+        metavar="PLAN",
+        default=None,
+        help="a fault plan (.toml or .json): seed, persona, journal cap and rules",
+    )
+    faults.add_argument(
+        "--seed",
+        type=_seed,
+        default=None,
+        help="seed of every fault decision (default: the plan's, else 0)",
+    )
+    faults.add_argument(
+        "--persona",
+        metavar="NAME",
+        default=None,
+        help="behave as that provider: geth, infura, alchemy or erigon "
+        "(default: the plan's, else none)",
+    )
+    faults.add_argument(
+        "--journal",
+        action="store_true",
+        help="record every request, response and notification (read it with mock_journal)",
+    )
     return parser
+
+
+class PlanProblem(Exception):
+    """A fault plan, seed or persona the node would refuse (already worded for users)."""
+
+
+def fault_plan(args: argparse.Namespace) -> FaultPlan | None:
+    """The plan the node starts with: ``--faults`` read and checked, with ``--seed`` and
+    ``--persona`` in place of the plan's; ``None`` when no fault option was given.
+    Raises :class:`PlanProblem` with the loader's message."""
+    if args.faults is None and args.seed is None and args.persona is None:
+        return None
+    from mocknode.faults.errors import FaultSpecError
+    from mocknode.faults.plan import FaultPlan, load_plan
+
+    try:
+        plan = load_plan(args.faults) if args.faults is not None else FaultPlan()
+        changes: dict[str, Any] = {}
+        if args.seed is not None:
+            changes["seed"] = args.seed
+        if args.persona is not None:
+            changes["persona"] = args.persona
+        plan = replace(plan, **changes)
+        from mocknode.faults.wiring import check_wired
+
+        for rule in plan.rules:
+            check_wired(rule)
+    except FaultSpecError as error:
+        text = str(error)
+        if args.faults is not None and not text.startswith(args.faults):
+            text = f"{args.faults}: {text}"
+        raise PlanProblem(text) from None
+    return plan
 
 
 def _ipc_path(args: argparse.Namespace) -> str | None:
@@ -258,7 +352,9 @@ def _ipc_path(args: argparse.Namespace) -> str | None:
     return args.ipc or args.ipc_path or default_ipc_path()
 
 
-def config_from_args(args: argparse.Namespace) -> NodeConfig:
+def config_from_args(args: argparse.Namespace, plan: FaultPlan | None = None) -> NodeConfig:
+    """The node's config from the parsed flags; reads a genesis file (--init), raising
+    :class:`StateFileError` or ``OSError`` for one mocknode cannot use."""
     code_size_limit = args.code_size_limit
     if args.disable_code_size_limit:
         code_size_limit = NO_CODE_SIZE_LIMIT
@@ -275,10 +371,6 @@ def config_from_args(args: argparse.Namespace) -> NodeConfig:
         tx_order=args.order,
         code_size_limit=code_size_limit,
     )
-    if args.timestamp is not None:
-        from mocknode.chain.clock_from import StartedWallClock
-
-        chain = replace(chain, clock=StartedWallClock(args.timestamp))
     config = NodeConfig(
         host=args.host,
         port=args.port,
@@ -286,9 +378,93 @@ def config_from_args(args: argparse.Namespace) -> NodeConfig:
         chain=chain,
         fast_paths=not args.no_fast_paths,
         log_requests=not args.silent,
+        faults=plan,
+        journal=args.journal,
     )
+    config = apply_state_arguments(args, config)
+    if args.timestamp is not None and config.chain.genesis.timestamp is None:
+        # anvil's --timestamp; a genesis file's own timestamp (--init) wins over it.
+        from mocknode.chain.clock_from import StartedWallClock
+
+        config = replace(
+            config, chain=replace(config.chain, clock=StartedWallClock(args.timestamp))
+        )
     origins = () if args.no_cors else (args.allow_origin,)
     return replace(config, http=replace(config.http, cors_origins=origins))
+
+
+# -- time and state on disk: --virtual-time, --init, --dump-state, --load-state, --state,
+# --state-interval (docs/state-and-time.md) --------------------------------------------
+
+
+def _interval_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return value
+
+
+def add_state_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("time and state on disk")
+    group.add_argument(
+        "--virtual-time",
+        action="store_true",
+        help="the chain's clock stands still until mock_advanceTime moves it, mining the "
+        "interval blocks that fall due on the way at once",
+    )
+    group.add_argument(
+        "--init",
+        metavar="GENESIS",
+        help="build block 0 from a geth genesis file (alloc with code, storage, nonce and "
+        "balance; config.chainId, timestamp, gasLimit, baseFeePerGas, extraData, coinbase); "
+        "what it sets wins over --chain-id, --gas-limit, --base-fee and --timestamp",
+    )
+    group.add_argument("--load-state", metavar="PATH", help="start from the chain saved at PATH")
+    group.add_argument(
+        "--dump-state", metavar="PATH", help="save the chain to PATH when the node stops"
+    )
+    group.add_argument(
+        "--state",
+        metavar="PATH",
+        help="--load-state PATH if the file exists, and --dump-state PATH",
+    )
+    group.add_argument(
+        "--state-interval",
+        metavar="SECONDS",
+        type=_interval_seconds,
+        help="also save the chain every SECONDS while it runs (with --state or --dump-state)",
+    )
+
+
+def apply_state_arguments(args: argparse.Namespace, config: NodeConfig) -> NodeConfig:
+    """``config`` with the time and state flags applied; reads the genesis file (raising
+    :class:`StateFileError` or ``OSError`` for one mocknode cannot use)."""
+    import os
+
+    load, dump = args.load_state, args.dump_state
+    if args.state is not None:
+        if load is not None or dump is not None:
+            raise StateFileError("--state is --load-state and --dump-state at once: give one")
+        load = args.state if os.path.exists(args.state) else None
+        dump = args.state
+    if args.state_interval is not None and dump is None:
+        raise StateFileError("--state-interval needs --state or --dump-state")
+    chain = config.chain
+    if args.init is not None:
+        from mocknode.persist.genesis_file import apply_genesis, read_genesis_file
+
+        chain = apply_genesis(chain, read_genesis_file(args.init))
+    return replace(
+        config,
+        chain=chain,
+        virtual_time=args.virtual_time,
+        load_state=load,
+        dump_state=dump,
+        state_interval=args.state_interval,
+    )
 
 
 # -- what it prints -------------------------------------------------------------------------
@@ -349,8 +525,23 @@ def _announce(node: Node, args: argparse.Namespace) -> None:
         print(json.dumps(details, separators=(",", ":")), flush=True)
         return
     if not args.silent:
-        print(_banner(details, node.config.chain.balance), flush=True)
+        banner = _banner(details, node.config.chain.balance)
+        if node.config.faults is not None or node.config.journal:
+            banner += "\n" + _faults_line(node) + "\n"
+        print(banner, flush=True)
     print(f"Listening on {node.endpoints}", flush=True)
+
+
+def _faults_line(node: Node) -> str:
+    """What the node will do to clients, in one line."""
+    faults = node.faults
+    count = len(faults.list())
+    parts = [f"{count} rule{'s' if count != 1 else ''}", f"seed {faults.seed}"]
+    if faults.persona is not None:
+        parts.append(f"persona {faults.persona}")
+    if faults.recording:
+        parts.append("journal on")
+    return "Faults: " + ", ".join(parts)
 
 
 async def _run(config: NodeConfig, args: argparse.Namespace) -> None:
@@ -371,12 +562,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.mixed_mining and args.block_time is None:
         parser.error("--mixed-mining needs --block-time")
-    config = config_from_args(args)
+    try:
+        plan = fault_plan(args)
+    except PlanProblem as problem:
+        print(f"mocknode: bad fault plan: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        config = config_from_args(args, plan)
+    except (StateFileError, OSError) as exc:  # a genesis file, or the state flags
+        print(f"mocknode: {exc}", file=sys.stderr)
+        return 1
     try:
         trio.run(_run, config, args)
     except BaseException as exc:
         cause = startup_error(exc)
-        if not isinstance(cause, (IpcPathError, OSError)):
+        if not isinstance(cause, (IpcPathError, OSError, StateFileError)):
             raise
         print(f"mocknode: {cause}", file=sys.stderr)
         return 1

@@ -11,17 +11,27 @@ values both hand out (:class:`NodeAccount`, the config they start from) live her
 
 from __future__ import annotations
 
+import builtins
+import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from mocknode.chain.chain import Chain
 from mocknode.chain.config import ChainConfig
 from mocknode.chain.primitives.hashing import checksum_address
 from mocknode.chain.tx.keys import DevAccount
+from mocknode.faults.controller import DEFAULT_JOURNAL_PAGE, FaultHandle, Faults
 from mocknode.node import Endpoints, Node, NodeConfig
 from mocknode.types import Address
+
+if TYPE_CHECKING:
+    from mocknode.faults.engine import RuleStatus
+    from mocknode.faults.journal import JournalPage
+    from mocknode.faults.plan import FaultPlan
+    from mocknode.faults.rules import Rule
 
 T = TypeVar("T")
 
@@ -137,6 +147,33 @@ class NodeControls(ABC):
     def set_next_block_timestamp(self, timestamp: int) -> None:
         self._chain_call("set_next_timestamp", timestamp)
 
+    def advance(self, seconds: float) -> int:
+        """Let ``seconds`` pass on the node's virtual clock (``NodeConfig(virtual_time=
+        True)``): every interval block that falls due on the way is mined at once, each
+        stamped the interval after its parent; returns how many were. Unlike
+        :meth:`increase_time` (a jump added to the next block), time passes. Raises
+        :class:`~mocknode.chain.errors.InvalidRequest` on a node without virtual time."""
+        return int(self.run(lambda: self._served().chain.time.advance(seconds)))
+
+    def dump_state(self, path: str | os.PathLike[str]) -> None:
+        """Save the whole chain to ``path`` (atomically; ``mocknode --load-state`` and
+        :meth:`load_state` read it)."""
+        from mocknode.persist.files import save_state
+
+        self.run(lambda: save_state(self._served().chain, path))
+
+    def load_state(self, path: str | os.PathLike[str]) -> None:
+        """Replace the chain with the one saved at ``path``: blocks, receipts, state
+        history, pool and time travel; snapshots are forgotten. Raises
+        :class:`~mocknode.persist.errors.StateFileError` (nothing changed) when the file
+        is not a state this mocknode reads."""
+        from mocknode.persist.document import install, read_document
+        from mocknode.persist.files import read_state_file
+
+        # Read, checked and rebuilt here, off the node's thread; only swapped in there.
+        restored = read_document(read_state_file(path), self.chain_config)
+        self.run(lambda: install(self._served().chain, restored))
+
     def set_automine(self, enabled: bool) -> None:
         self._chain_call("set_automine", enabled)
 
@@ -147,3 +184,106 @@ class NodeControls(ABC):
     def with_chain(self, fn: Callable[[Chain], T]) -> T:
         """Run ``fn(chain)`` where the chain lives: for anything the methods above lack."""
         return self.run(lambda: fn(self._served().chain))
+
+    # -- faults -----------------------------------------------------------------------------
+
+    @property
+    def faults(self) -> Faults | FaultsProxy:
+        """The node's fault controller (rules, seed, persona, journal): the
+        :class:`~mocknode.faults.controller.Faults` itself where calls already run on the
+        node's thread, else a :class:`FaultsProxy` with the same methods."""
+        return FaultsProxy(self)
+
+
+class FaultsProxy:
+    """:class:`~mocknode.faults.controller.Faults` for code outside the node's thread: the
+    same methods, each run on the node's thread (:meth:`NodeControls.run`); handles it
+    returns remove their rule there too."""
+
+    __slots__ = ("_controls",)
+
+    def __init__(self, controls: NodeControls) -> None:
+        self._controls = controls
+
+    def _call(self, name: str, *args: Any) -> Any:
+        controls = self._controls
+        return controls.run(lambda: getattr(controls._served().faults, name)(*args))
+
+    def _get(self, name: str) -> Any:
+        controls = self._controls
+        return controls.run(lambda: getattr(controls._served().faults, name))
+
+    def _set(self, name: str, value: Any) -> None:
+        controls = self._controls
+        controls.run(lambda: setattr(controls._served().faults, name, value))
+
+    def add(self, rule: Rule | Mapping[str, Any]) -> FaultHandle:
+        return FaultHandle(self, self._call("add", rule).id)
+
+    @contextmanager
+    def inject(
+        self, rule: Rule | Mapping[str, Any] | None = None, /, **kw: Any
+    ) -> Iterator[FaultHandle]:
+        if rule is None:
+            from mocknode.faults.wiring import rule_from_keywords
+
+            rule = rule_from_keywords(kw)
+        elif kw:
+            raise TypeError("give a rule or keywords, not both")
+        handle = self.add(rule)
+        try:
+            yield handle
+        finally:
+            handle.remove()
+
+    def remove(self, rule_id: int) -> bool:
+        return bool(self._call("remove", rule_id))
+
+    def clear(self) -> None:
+        self._call("clear")
+
+    def list(self) -> builtins.list[RuleStatus]:
+        result: builtins.list[RuleStatus] = self._call("list")
+        return result
+
+    @property
+    def seed(self) -> int:
+        return int(self._get("seed"))
+
+    def set_seed(self, seed: int) -> None:
+        self._call("set_seed", seed)
+
+    @property
+    def persona(self) -> str | None:
+        persona: str | None = self._get("persona")
+        return persona
+
+    @persona.setter
+    def persona(self, name: str | None) -> None:
+        self._set("persona", name)
+
+    @property
+    def recording(self) -> bool:
+        return bool(self._get("recording"))
+
+    @recording.setter
+    def recording(self, value: bool) -> None:
+        self._set("recording", value)
+
+    @property
+    def armed(self) -> bool:
+        return bool(self._get("armed"))
+
+    def journal_page(self, since: int = 0, limit: int = DEFAULT_JOURNAL_PAGE) -> JournalPage:
+        page: JournalPage = self._call("journal_page", since, limit)
+        return page
+
+    def restart_run(self) -> None:
+        self._call("restart_run")
+
+    def clear_journal(self) -> None:
+        self._call("clear_journal")
+
+    def load_plan(self, plan: FaultPlan | str | os.PathLike[str]) -> builtins.list[FaultHandle]:
+        handles: builtins.list[FaultHandle] = self._call("load_plan", plan)
+        return [FaultHandle(self, handle.id) for handle in handles]

@@ -13,30 +13,42 @@ are thin shells over it: :func:`mocknode.open_mocknode` (in the caller's trio ru
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import tempfile
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
+from typing import TYPE_CHECKING
 
 import trio
 
 from mocknode.chain.chain import Chain
+from mocknode.chain.clock import IntervalSteps, VirtualClock
 from mocknode.chain.config import ChainConfig
 from mocknode.chain.logs.query import Filters
-from mocknode.io.ipc import serve_ipc
+from mocknode.faults.controller import Faults
+from mocknode.io.ipc import IpcPathError, serve_ipc
 from mocknode.io.session import ConnInfo, Push, Session, Transport
 from mocknode.io.tcp import serve_tcp
 from mocknode.rpc import methods as _methods  # noqa: F401  (registers every method)
 from mocknode.rpc.context import Context
 from mocknode.rpc.ids import IdSource
-from mocknode.rpc.jsonrpc import handle_payload
+from mocknode.rpc.jsonrpc import ItemHook, handle_decoded, handle_payload
 from mocknode.rpc.registry import registry
 from mocknode.rpc.request_log import RequestLog
 from mocknode.rpc.subscriptions import Subscriptions
 from mocknode.wire.http import HttpOptions
+
+if TYPE_CHECKING:
+    from mocknode.faults.plan import FaultPlan
+
+log = logging.getLogger("mocknode.node")
+
+# The seed of the id sequence every restarted run draws from (any value but the node's 0).
+_RUN_ID_SEED = 1
 
 
 def startup_error(exc: BaseException) -> BaseException:
@@ -72,6 +84,23 @@ class NodeConfig:
     # False: h11/wsproto/the IPC scanner read everything, and sockets go through trio's
     # general stream path (same bytes out; for debugging and proving the fast paths).
     fast_paths: bool = True
+    # Time and state on disk (docs/state-and-time.md). virtual_time: the chain's clock
+    # stands still until advance(seconds) / mock_advanceTime moves it, mining the
+    # interval blocks that fall due on the way. load_state: a state file to start from;
+    # dump_state: where to save the state when the node stops and, with
+    # state_interval, every that many seconds while it runs.
+    virtual_time: bool = False
+    load_state: str | None = None
+    dump_state: str | None = None
+    state_interval: float | None = None
+    # Fault injection (mocknode.faults): the seed of every probability draw, a plan (a
+    # FaultPlan or a .toml/.json path; its seed and persona win over the two fields here),
+    # a provider persona (geth, infura, alchemy, erigon), and journaling all traffic from
+    # the start even without rules.
+    fault_seed: int = 0
+    faults: FaultPlan | str | None = None
+    persona: str | None = None
+    journal: bool = False
     # Print each method's name as it is served (anvil's request log; the CLI's default).
     log_requests: bool = False
 
@@ -95,14 +124,15 @@ class RpcSession:
     """One connection's view of the node: its context and its subscriptions."""
 
     def __init__(self, node: Node, transport: Transport, push: Push | None) -> None:
-        self._subscriptions = (
+        self.subscriptions = (
             Subscriptions(node.chain, push, ids=node.ids) if push is not None else None
         )
         self.context = Context(
             chain=node.chain,
             filters=node.filters,
             transport=transport,
-            subscriptions=self._subscriptions,
+            subscriptions=self.subscriptions,
+            faults=node.faults.control,
             request_log=node.request_log,
         )
         # Bound once: the envelope calls it for every request.
@@ -110,29 +140,92 @@ class RpcSession:
         self._log = node.request_log
         self._logged = node.request_log.wrap(self._dispatch)
 
+    def answer(self, payload: bytes, item_hook: ItemHook | None = None) -> bytes | None:
+        """The answer to one message. The chain runs synchronously here: one call is
+        atomic between checkpoints."""
+        dispatch = self._logged if self._log.enabled else self._dispatch
+        return handle_payload(payload, dispatch, item_hook=item_hook)
+
     async def handle(self, payload: bytes) -> bytes | None:
         # The chain runs synchronously here: one call is atomic between checkpoints.
         return handle_payload(payload, self._logged if self._log.enabled else self._dispatch)
 
+    async def handle_parsed(self, payload: bytes, value: object, text: str) -> bytes | None:
+        # IPC parsed the message to frame it; answer from that parse (io.session).
+        return handle_decoded(value, text, self._logged if self._log.enabled else self._dispatch)
+
     async def close(self) -> None:
-        if self._subscriptions is not None:
-            self._subscriptions.close()
+        if self.subscriptions is not None:
+            self.subscriptions.close()
 
 
 class Node:
     def __init__(self, config: NodeConfig | None = None) -> None:
         self.config = config or NodeConfig()
-        self.chain = Chain(self.config.chain)
-        self.ids = IdSource()  # filter and subscription ids: per node, replayable
+        self.chain = Chain(_chain_config(self.config))
+        self._steps: IntervalSteps | None = None  # interval blocks' timestamp steps
+        self._time_and_state()
+        # Filter and subscription ids: per node, replayable (restart_numbering restarts them).
+        self._id_source = IdSource()
         self.filters = Filters(self.chain, ids=self.ids)
         self.request_log = RequestLog(enabled=self.config.log_requests)
         self.endpoints: Endpoints | None = None
         self._warm_up: threading.Thread | None = None
         # Connection ids for every listener of this node, from 1 (ConnInfo.id).
-        self._conn_ids = itertools.count(1).__next__
+        self._conn_counter = itertools.count(1)
+        self._started: float | None = None  # trio time when serving began (node clock 0)
+        config = self.config
+        self.faults = Faults(
+            seed=config.fault_seed,
+            persona=config.persona,
+            clock=self._clock,
+            head=self._head,
+            chain=self.chain,
+        )
+        if config.faults is not None:
+            self.faults.load_plan(config.faults)
+        if config.journal:
+            self.faults.recording = True
+        self.faults.on_restart = self.restart_numbering
+
+    def _conn_ids(self) -> int:
+        return next(self._conn_counter)
+
+    def ids(self) -> str:
+        """The next filter or subscription id."""
+        return self._id_source()
+
+    def restart_numbering(self) -> None:
+        """Connection ids from 1, filter and subscription ids from the start of a run's
+        own sequence, and the node clock from 0 again, as on a fresh node
+        (:meth:`Faults.restart_run`: the pytest plugin's per-test reset of a shared node),
+        so a run's journal and ids replay. Connections already open keep their ids; the
+        run's id sequence is not the node's first one, so ids handed out before any run
+        (a session fixture's filter) are not handed out again."""
+        self._conn_counter = itertools.count(1)
+        self._id_source = IdSource(_RUN_ID_SEED)
+        if self._started is not None:
+            self._started = trio.current_time()
+
+    def _clock(self) -> float:
+        """The node clock: trio seconds since serving began (0 before), to the microsecond:
+        on ``autojump_clock`` two runs then journal the very same times, where the raw
+        difference of two large floats can differ in its last bit."""
+        if self._started is None:
+            return 0.0
+        return round(trio.current_time() - self._started, 6)
+
+    def _head(self) -> int:
+        return self.chain.head.number
+
+    def rpc_session(self, transport: Transport, push: Push | None = None) -> RpcSession:
+        """A JSON-RPC session straight onto the chain, with no fault layer (in-process
+        callers such as ``TrioMockNode.request``)."""
+        return RpcSession(self, transport, push)
 
     def session(self, info: ConnInfo, push: Push | None) -> Session:
-        return RpcSession(self, info.transport, push)
+        """The session ``io`` serves a connection with: the fault layer around RPC."""
+        return self.faults.session(RpcSession(self, info.transport, push), info, push)
 
     async def serve(
         self, *, task_status: trio.TaskStatus[Endpoints] = trio.TASK_STATUS_IGNORED
@@ -140,6 +233,9 @@ class Node:
         """Listen on every configured transport until cancelled; report the endpoints."""
         config = self.config
         http = config.http if config.fast_paths else replace(config.http, fast_path=False)
+        if self._started is None:
+            self._started = trio.current_time()
+        faults = self.faults
         async with trio.open_nursery() as nursery:
             port = await nursery.start(
                 partial(
@@ -149,24 +245,65 @@ class Node:
                     config.port,
                     options=http,
                     conn_ids=self._conn_ids,
+                    on_accept=faults.on_accept,
+                    wrap_stream=faults.wrap_stream,
                 )
             )
             ipc_path = None
             if config.ipc_path is not None:
-                ipc_path = await nursery.start(
-                    partial(
-                        serve_ipc,
-                        self.session,
-                        config.ipc_path,
-                        fast_path=config.fast_paths,
-                        conn_ids=self._conn_ids,
-                    )
+                serve_ipc_once = partial(
+                    serve_ipc,
+                    self.session,
+                    config.ipc_path,
+                    fast_path=config.fast_paths,
+                    conn_ids=self._conn_ids,
+                    on_accept=faults.on_accept,
+                    wrap_stream=faults.wrap_stream,
                 )
-            nursery.start_soon(self._interval_miner)
+                ipc_path = await nursery.start(self._serve_ipc, serve_ipc_once)
+            if not isinstance(self.chain.time.clock, VirtualClock):
+                nursery.start_soon(self._interval_miner)
+            self._start_state_saver(nursery)
             self._start_warm_up()
             host = config.host if ":" not in config.host else f"[{config.host}]"
             self.endpoints = Endpoints(f"http://{host}:{port}", f"ws://{host}:{port}", ipc_path)
             task_status.started(self.endpoints)
+
+    async def _serve_ipc(
+        self,
+        serve_once: Callable[..., Awaitable[None]],
+        *,
+        task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
+    ) -> None:
+        """Serve IPC until cancelled, restarting the listener when the fault layer asks
+        (``ipc_recreate``, through :attr:`Faults.restart_ipc`): every IPC connection is
+        closed and the socket file removed (by ``serve_ipc`` ending), then after the
+        downtime the file is bound again. A restart that finds the path taken by someone
+        else stops serving IPC, logged; the node goes on."""
+        restarts = _IpcRestarts()
+        first = True
+        while True:
+            try:
+                with trio.CancelScope() as scope:
+                    restarts.scope = scope
+                    async with trio.open_nursery() as inner:
+                        path = await inner.start(serve_once)
+                        if first:
+                            task_status.started(path)
+                            first = False
+                        self.faults.restart_ipc = restarts.restart
+            except BaseException as exc:  # a group of one from the nursery
+                cause = startup_error(exc)
+                if first or not isinstance(cause, IpcPathError):
+                    raise
+                log.error("IPC not served again after a restart: %s", cause)
+                return
+            finally:
+                self.faults.restart_ipc = None
+            downtime = restarts.take()
+            if downtime is None:
+                return  # pragma: no cover - only a restart cancels that scope
+            await trio.sleep(downtime)
 
     def _start_warm_up(self) -> None:
         """Load the EVM in a daemon thread once listening: reads are served at once, and
@@ -204,9 +341,120 @@ class Node:
                 if changed.is_set():
                     changed = trio.Event()
                     continue
-                self.chain.mine_block()
+                self._mine_on_interval()
         finally:
             self.chain.mining_listeners.remove(on_change)
+
+    # -- virtual time and state on disk -------------------------------------------------
+
+    def _time_and_state(self) -> None:
+        """Hook a virtual clock's timer to the interval miner; load the state file."""
+        config = self.config
+        if config.state_interval is not None and (
+            config.dump_state is None or not config.state_interval > 0
+        ):
+            raise ValueError("state_interval needs a dump_state path and a positive interval")
+        clock = self.chain.time.clock
+        if isinstance(clock, VirtualClock):
+
+            def schedule() -> None:
+                clock.repeat(self.chain.interval, self._mine_on_interval)
+
+            self.chain.mining_listeners.append(schedule)
+            schedule()
+        if config.load_state is not None:
+            from mocknode.persist.files import load_state
+
+            load_state(self.chain, config.load_state)
+
+    def _mine_on_interval(self) -> None:
+        """One interval block, stamped the interval after its parent (plus any time
+        travelled meanwhile), not by the clock: see :mod:`mocknode.chain.clock`."""
+        chain = self.chain
+        interval = chain.interval or 1.0
+        steps = self._steps
+        if steps is None or steps.interval != interval:
+            steps = self._steps = IntervalSteps(interval)
+        parent = chain.head.header.timestamp
+        chain.mine_block(timestamp=chain.time.interval_timestamp(parent, steps.next_step()))
+
+    def _start_state_saver(self, nursery: trio.Nursery) -> None:
+        path = self.config.dump_state
+        if path is not None:
+            from mocknode.persist.files import remove_stale_temporaries
+
+            remove_stale_temporaries(path)
+            nursery.start_soon(self._keep_state_saved, path, self.config.state_interval)
+
+    def save_state(self, path: str) -> None:
+        """Write the chain to ``path`` now (atomically); the node does it when it stops
+        if ``dump_state`` is set."""
+        from mocknode.persist.files import save_state
+
+        save_state(self.chain, path)
+
+    async def _keep_state_saved(self, path: str, every: float | None) -> None:
+        """Save when the node stops (however it stops: this task is cancelled with the
+        rest) and, with ``every``, every that many seconds when anything changed. A
+        periodic document is taken on the chain's thread, one consistent state;
+        encoding and writing run in a worker thread, so the disk holds up no request
+        (cancelling waits for a write in progress, so writes never overlap)."""
+        from mocknode.persist.document import state_document
+
+        saved: object = None  # what the last periodic save held
+        try:
+            if every is None:
+                await trio.sleep_forever()
+            while True:
+                await trio.sleep(every)
+                chain = self.chain
+                pool = chain.pool
+                mark = (
+                    chain.head.hash,
+                    chain.state.head,
+                    tuple((tx.hash, pool.held(tx.hash)) for tx in pool),
+                    chain.time.capture(),
+                    chain.config,
+                )
+                if mark == saved:
+                    continue
+                await trio.to_thread.run_sync(partial(_write_document, path, state_document(chain)))
+                saved = mark
+        finally:
+            self.save_state(path)
+
+
+def _write_document(path: str, document: dict[str, object]) -> None:
+    from mocknode.persist.files import encode_document, write_atomic
+
+    write_atomic(path, encode_document(document))
+
+
+def _chain_config(config: NodeConfig) -> ChainConfig:
+    """The chain's config: with virtual time, a virtual clock of its own that starts where
+    the configured clock would have put genesis."""
+    chain = config.chain
+    if config.virtual_time and not isinstance(chain.clock, VirtualClock):
+        chain = replace(chain, clock=VirtualClock(chain.clock.genesis_timestamp()))
+    return chain
+
+
+class _IpcRestarts:
+    """The current IPC listener's cancel scope and the downtime a restart asked for."""
+
+    def __init__(self) -> None:
+        self.scope: trio.CancelScope | None = None
+        self._downtime: float | None = None
+
+    def restart(self, seconds: float) -> None:
+        if self._downtime is None:  # the first request of a restart wins
+            self._downtime = seconds
+        if self.scope is not None:
+            self.scope.cancel()
+
+    def take(self) -> float | None:
+        downtime, self._downtime = self._downtime, None
+        return downtime
 
 
 @asynccontextmanager

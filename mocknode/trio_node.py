@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 import trio
 
 from mocknode.controls import NodeControls, node_config
-from mocknode.io.session import ConnInfo, Session
-from mocknode.node import Node, NodeConfig, open_node
+from mocknode.faults.controller import Faults
+from mocknode.node import Node, NodeConfig, RpcSession, open_node
 
 T = TypeVar("T")
 
@@ -48,7 +48,7 @@ class TrioMockNode(NodeControls):
         self.node = node
         self._token = trio.lowlevel.current_trio_token()
         self._thread = threading.get_ident()
-        self._session: Session | None = None
+        self._session: RpcSession | None = None
 
     def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(*args)`` where the chain lives (the run's thread) and return its result."""
@@ -59,15 +59,22 @@ class TrioMockNode(NodeControls):
     def _served(self) -> Node:
         return self.node
 
+    @property
+    def faults(self) -> Faults:
+        """The node's :class:`~mocknode.faults.controller.Faults` itself (call it from the
+        run's thread, as trio code does)."""
+        return self.node.faults
+
     async def request(self, method: str, *params: object) -> Any:
         """Answer one JSON-RPC call through the node's JSON-RPC layer, without a socket.
 
         Returns the decoded ``result``; raises :class:`RPCError` for an error answer.
-        Nothing leaves the run, so ``autojump_clock`` cannot move while it is answered.
+        Nothing leaves the run, so ``autojump_clock`` cannot move while it is answered, and
+        no fault rule applies (faults act on the socket path only).
         """
         __tracebackhide__ = True  # a failure points at the test's call, not in here
         if self._session is None:
-            self._session = self.node.session(ConnInfo(0, "http", "in-process"), None)
+            self._session = self.node.rpc_session("http")
         body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
         raw = await self._session.handle(json.dumps(body).encode())
         assert isinstance(raw, bytes)

@@ -11,7 +11,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mocknode.chain.records import Authorization
 from mocknode.types import Address, Hash32
+
+
+@dataclass(frozen=True, slots=True)
+class UnsignedAuthorization:
+    """An EIP-7702 authorization given without a signature to ``eth_sendTransaction`` or
+    ``eth_signTransaction``: the node signs it with the sender's key (a mocknode
+    extension; geth requires ``yParity``, ``r`` and ``s``). ``None`` fields take the
+    node's chain id and the nonce the sender's account will have when it applies."""
+
+    address: Address
+    chain_id: int | None = None
+    nonce: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,3 +43,5 @@ class TxArgs:
     chain_id: int | None = None
     access_list: tuple[tuple[Address, tuple[Hash32, ...]], ...] | None = None
     type: int | None = None
+    # EIP-7702; any entry is an Authorization for calls (their decoder requires signatures).
+    authorization_list: tuple[Authorization | UnsignedAuthorization, ...] | None = None

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from mocknode.chain import branch as branches
 from mocknode.chain import fees
-from mocknode.chain.args import TxArgs
+from mocknode.chain.args import TxArgs, UnsignedAuthorization
 from mocknode.chain.block.genesis import genesis_block
 from mocknode.chain.canon import Canon
 from mocknode.chain.clock import TimeTravel
@@ -42,11 +42,12 @@ from mocknode.chain.errors import (
     InvalidRequest,
     InvalidTxArgs,
     TxRejected,
+    UnknownAccount,
 )
 from mocknode.chain.limits import CODE_SIZE_LIMIT, max_initcode_size
 from mocknode.chain.logs.index import LogIndex
 from mocknode.chain.primitives.hashing import keccak
-from mocknode.chain.records import Block, Tx, TxLocation
+from mocknode.chain.records import Authorization, Block, Tx, TxLocation
 from mocknode.chain.snapshots import (
     Snapshot,
     SnapshotHook,
@@ -58,10 +59,11 @@ from mocknode.chain.state.world import EMPTY_ACCOUNT, Account, BlockDiff, StateR
 from mocknode.chain.tx.keys import DevAccount, derive_accounts
 from mocknode.chain.tx.pool import Hold, Pool
 from mocknode.chain.tx.signers import Signers
-from mocknode.types import Address, BlockRef, Hash32
+from mocknode.types import ZERO_ADDRESS, ZERO_HASH, Address, BlockRef, Hash32
 
 if TYPE_CHECKING:
     from mocknode.chain.block.mining import TxSource
+    from mocknode.chain.block.pending import PendingBlock
     from mocknode.chain.evm.engine import BlockEnv
     from mocknode.chain.reorg import Reinclude, ReorgOutcome, ReorgPlan
     from mocknode.chain.state.proofs import AccountProof
@@ -99,6 +101,7 @@ class Chain:
         self.resets = 0  # anvil_reset calls so far
         self._snapshots = Snapshots()
         self._call_env: tuple[Block, BlockEnv] | None = None
+        self._pending: tuple[tuple[object, ...], PendingBlock] | None = None
         # Called with (block, removed) for each block added to or taken off the chain,
         # and with each transaction accepted into the pool.
         self.block_listeners: list[Callable[[Block, bool], None]] = []
@@ -107,6 +110,11 @@ class Chain:
         # automine mines it: a policy may hold, drop or replace it there (the faults
         # layer's delayed, dropped and replaced transactions).
         self.admission_hooks: list[Callable[[Tx], None]] = []
+        # Called with each block mined (not a reorg's new blocks), once every block
+        # listener has heard it: a policy may change the chain there, a reorg or a
+        # held transaction released, without a listener hearing blocks out of order
+        # (the faults layer's block-triggered reorgs and delayed inclusion).
+        self.mined_hooks: list[Callable[[Block], None]] = []
         # Called when automine or interval mining changes (the node's miner task wakes).
         self.mining_listeners: list[Callable[[], None]] = []
         # The config and the dev env are frozen values: a snapshot takes them as they are.
@@ -122,15 +130,29 @@ class Chain:
         config = self.config
         alloc = [(dev.address, config.balance) for dev in self.accounts]
         alloc += config.extra_alloc
+        genesis = config.genesis
         block = genesis_block(
             self.state,
             alloc,
             coinbase=config.coinbase,
             gas_limit=config.gas_limit,
             base_fee=config.base_fee,
-            timestamp=config.clock.genesis_timestamp(),
+            timestamp=(
+                config.clock.genesis_timestamp() if genesis.timestamp is None else genesis.timestamp
+            ),
+            genesis_accounts=genesis.alloc,
+            extra_data=genesis.extra_data,
         )
         self.canon.append(block, self.state.head)
+
+    def replace_history(self, canon: Canon, state: WorldState, pool: Pool) -> None:
+        """Become another chain: its blocks, its state with all its history, its pool
+        (a state file loaded, :mod:`mocknode.persist`). Every snapshot is forgotten (they
+        name blocks and commits of the chain that was); listeners hear nothing, as after
+        ``evm_revert``."""
+        self.canon, self.state, self.pool = canon, state, pool
+        self._snapshots = Snapshots()
+        self._call_env = None
 
     # -- lookups ------------------------------------------------------------------
 
@@ -170,6 +192,8 @@ class Chain:
         if ref.tag == "finalized":
             # geth --dev finalizes every 32 blocks (its simulated beacon's epoch).
             return blocks[self.head.number // 32 * 32]
+        if ref.tag == "pending":
+            return self.pending().block
         return blocks[-1]
 
     def _commit_of(self, block: Block) -> int:
@@ -179,10 +203,13 @@ class Chain:
         return self.canon.commits[block.number]
 
     def state_at(self, block: Block) -> StateReader:
-        """State as of ``block``; for the head, including edits made since it was mined."""
+        """State as of ``block``; for the head, including edits made since it was mined;
+        for the pending block (number head + 1), the state it ends on."""
         commits = self.canon.commits
         if block.number == len(commits) - 1:
             return self.state.reader()
+        if block.number == len(commits):
+            return self.pending().reader
         return self.state.reader(commits[block.number])
 
     def reader(self, ref: BlockRef) -> StateReader:
@@ -193,11 +220,12 @@ class Chain:
         return account.balance if account else 0
 
     def nonce(self, address: Address, ref: BlockRef) -> int:
-        account = self.reader(ref).account(address)
-        nonce = account.nonce if account else 0
         if ref.tag == "pending":
-            nonce = self.pool.pending_nonce(address, nonce)
-        return nonce
+            # geth asks the pool (GetPoolNonce), not the pending block: no block is built.
+            account = self.state.reader().account(address)
+            return self.pool.pending_nonce(address, account.nonce if account else 0)
+        account = self.reader(ref).account(address)
+        return account.nonce if account else 0
 
     def code(self, address: Address, ref: BlockRef) -> bytes:
         reader = self.reader(ref)
@@ -212,6 +240,14 @@ class Chain:
         block = self.resolve(ref)
         from mocknode.chain.state.proofs import prove
 
+        if block.number == len(self.canon.commits):
+            # The pending state is in the tries only while it is committed: prove, take back.
+            head = self.state.head
+            self.state.commit(self.pending().diff)
+            try:
+                return prove(self.state, self.state.reader(), self.state.head, address, slots)
+            finally:
+                self.state.revert_to(head)
         return prove(self.state, self.state_at(block), self._commit_of(block), address, slots)
 
     def transaction(self, tx_hash: Hash32) -> TxLocation | Tx | None:
@@ -273,14 +309,28 @@ class Chain:
         if sender is None:
             raise InvalidTxArgs("from field is required")
         key = self.signers.key_for(sender)
+        return self._fill_and_sign(
+            args, sender, block, lambda: key, nonce=nonce, fallback_gas=fallback_gas
+        )
+
+    def _fill_and_sign(
+        self,
+        args: TxArgs,
+        sender: Address,
+        block: Block,
+        key_of: Callable[[], bytes | None],
+        *,
+        nonce: int | None = None,
+        fallback_gas: bool = False,
+    ) -> Tx:
+        """geth's setDefaults, then the signature: fees, nonce and gas where absent,
+        EIP-7702 authorizations given unsigned signed by the sender. ``key_of`` gives the
+        sender's key when it is first needed (eth_signTransaction looks it up only after
+        the defaults, as geth does), or None for an impersonated sender."""
         if args.chain_id is not None and args.chain_id != self.config.chain_id:
             raise InvalidTxArgs(
                 f"chainId does not match node's (have={args.chain_id}, want={self.config.chain_id})"
             )
-        if args.nonce is not None:
-            nonce = args.nonce
-        elif nonce is None:
-            nonce = self.nonce(sender, BlockRef(tag="pending"))
         if (
             self.config.gas_price is not None
             and args.type in (0, 1)
@@ -289,6 +339,20 @@ class Chain:
             and args.max_priority_fee_per_gas is None
         ):
             args = replace(args, gas_price=self.config.gas_price)  # anvil's --gas-price
+        fee = fees.fee_defaults(
+            args,
+            base_fee=self._base_fee_now() if block is self.head else block.header.base_fee_per_gas,
+            priority_fee=self.config.priority_fee,
+        )
+        if args.nonce is not None:
+            nonce = args.nonce
+        elif nonce is None:
+            nonce = self.nonce(sender, BlockRef(tag="pending"))
+        auths: tuple[Authorization, ...] | None = None
+        if args.authorization_list is not None:
+            # geth: an authorization list (even empty) makes a set-code transaction.
+            auths = self._authorizations(args.authorization_list, sender, key_of, nonce)
+            args = replace(args, authorization_list=auths)
         gas = args.gas
         if gas is None:
             try:
@@ -303,12 +367,71 @@ class Chain:
             args,
             sender=sender,
             chain_id=self.config.chain_id,
-            base_fee=self._base_fee_now() if block is self.head else block.header.base_fee_per_gas,
-            priority_fee=self.config.priority_fee,
+            fee=fee,
             nonce=nonce,
             gas=gas,
+            authorization_list=auths,
         )
-        return build.finish(tx, key)
+        return build.finish(tx, key_of())
+
+    def _authorizations(
+        self,
+        given: tuple[Authorization | UnsignedAuthorization, ...],
+        sender: Address,
+        key_of: Callable[[], bytes | None],
+        tx_nonce: int,
+    ) -> tuple[Authorization, ...]:
+        """Signed authorizations as given; unsigned ones signed by the sender, by default
+        for this chain and for the nonce its account has once the transaction's own
+        nonce is spent (the authority of a self-sponsored delegation). An impersonated
+        sender has no key to sign with: its authorizations must come signed."""
+        from mocknode.chain.tx.authorizations import sign_authorization
+
+        out = []
+        for auth in given:
+            if isinstance(auth, UnsignedAuthorization):
+                key = key_of()
+                if key is None:
+                    raise InvalidTxArgs("cannot sign an authorization for an impersonated account")
+                auth = sign_authorization(
+                    key,
+                    chain_id=self.config.chain_id if auth.chain_id is None else auth.chain_id,
+                    address=auth.address,
+                    nonce=tx_nonce + 1 if auth.nonce is None else auth.nonce,
+                )
+            out.append(auth)
+        return tuple(out)
+
+    def sign_transaction(self, args: TxArgs) -> Tx:
+        """eth_signTransaction: geth's SignTransaction. Gas, fees and nonce must be
+        given (geth's texts, in geth's order); the rest is filled as for a send, and the
+        signed transaction is returned, not submitted. A missing ``from`` is the zero
+        address, which no key signs; nor does impersonation (no key: anvil refuses too)."""
+        if args.gas is None:
+            raise InvalidTxArgs("gas not specified")
+        if args.gas_price is None and (
+            args.max_priority_fee_per_gas is None or args.max_fee_per_gas is None
+        ):
+            raise InvalidTxArgs("missing gasPrice or maxFeePerGas/maxPriorityFeePerGas")
+        if args.nonce is None:
+            raise InvalidTxArgs("nonce not specified")
+        sender = args.sender or ZERO_ADDRESS
+        return self._fill_and_sign(args, sender, self.head, partial(self.key_of, sender))
+
+    # -- signing --------------------------------------------------------------------
+
+    def key_of(self, address: Address) -> bytes:
+        """The private key of a dev account; UnknownAccount (geth's text) for any other."""
+        key = self.signers.dev_key(address)
+        if key is None:
+            raise UnknownAccount("unknown account")
+        return key
+
+    def sign_digest(self, address: Address, digest: bytes) -> bytes:
+        """``r || s || v`` (v 27/28) over ``digest`` with the key of ``address``."""
+        from mocknode.chain.tx.messages import sign_digest
+
+        return sign_digest(self.key_of(address), digest)
 
     def _submit(self, tx: Tx) -> Hash32:
         # geth's pool knows only pooled hashes: a mined one fails the nonce check instead.
@@ -407,6 +530,33 @@ class Chain:
         self._submit(tx)
         return tx
 
+    # -- the pending block ------------------------------------------------------------
+
+    def pending(self) -> PendingBlock:
+        """geth's pending block: the pool's executable transactions on the head, never
+        appended (:mod:`mocknode.chain.block.pending`). Built on first use and kept until
+        the head, the state, the pool or the next block's timestamp changes, so the
+        requests of one moment share one build; reads that need no block (the pending
+        nonce) never build it."""
+        parent = self.head
+        after = parent.header.timestamp
+        dev = self.dev_env
+        stamp = self.time.peek_timestamp(after)
+        if dev.timestamp_interval is not None and not self.time.forces_after(after):
+            stamp = dev.stamp_after(after) or stamp  # anvil_setBlockTimestampInterval
+        # The config and the dev env are frozen: a cheat that changes them replaces them.
+        key = (parent.hash, self.state.head, self.pool, self.pool.changes, stamp, self.config, dev)
+        cached = self._pending
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        from mocknode.chain.block.pending import build_pending
+
+        env = self._next_env(parent, stamp)
+        # geth's miner builds the pending block with no randomness (mixHash zero).
+        built = build_pending(self.state, self.pool, parent, replace(env, prev_randao=ZERO_HASH))
+        self._pending = (key, built)
+        return built
+
     # -- mining -----------------------------------------------------------------
 
     def _automine(self) -> None:
@@ -462,6 +612,9 @@ class Chain:
         block = self._build(PoolSource(self.pool), max_transactions, timestamp)
         for listener in list(self.block_listeners):
             listener(block, False)
+        if self.mined_hooks:
+            for hook in list(self.mined_hooks):
+                hook(block)
         return block
 
     def _build(
@@ -486,18 +639,7 @@ class Chain:
         else:
             stamp = explicit
             self.time.rebase(explicit)
-        env = mining.block_env(
-            parent,
-            stamp,
-            coinbase=self.config.coinbase,
-            gas_limit=self.config.gas_limit,
-            chain_id=self.config.chain_id,
-            ancestor_hashes=partial(self.canon.ancestor_hashes, parent.number + 1),
-        )
-        if dev.one_shot:
-            env = dev.apply(env)
-        if self.config.code_size_limit != CODE_SIZE_LIMIT:
-            env = replace(env, code_size_limit=self.config.code_size_limit)
+        env = self._next_env(parent, stamp)
         block = mining.build_block(
             self.state,
             source,
@@ -511,6 +653,27 @@ class Chain:
         if dev.one_shot:
             self.dev_env = dev.spent()
         return block
+
+    def _next_env(self, parent: Block, stamp: int) -> BlockEnv:
+        """The environment of the block after ``parent`` stamped ``stamp`` (mined or
+        pending): the config's, with the dev env's one-shot settings and a code size
+        limit of its own only when they are set."""
+        from mocknode.chain.block import mining
+
+        env = mining.block_env(
+            parent,
+            stamp,
+            coinbase=self.config.coinbase,
+            gas_limit=self.config.gas_limit,
+            chain_id=self.config.chain_id,
+            ancestor_hashes=partial(self.canon.ancestor_hashes, parent.number + 1),
+        )
+        dev = self.dev_env
+        if dev.one_shot:
+            env = dev.apply(env)
+        if self.config.code_size_limit != CODE_SIZE_LIMIT:
+            env = replace(env, code_size_limit=self.config.code_size_limit)
+        return env
 
     def set_next_timestamp(self, timestamp: int) -> None:
         """The next block gets exactly ``timestamp``; later ones continue from it."""
@@ -750,6 +913,7 @@ class Chain:
         self.config = config
         self.dev_env = DevEnv()
         self._call_env = None
+        self._pending = None
         self.resets += 1
 
     def snapshots_taken(self) -> list[tuple[int, Snapshot]]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from mocknode.chain.clock import Clock, WallClock
+from mocknode.chain.genesis_spec import Genesis
 from mocknode.chain.limits import CODE_SIZE_LIMIT
 from mocknode.chain.tx.keys import DEFAULT_MNEMONIC
 from mocknode.types import ZERO_ADDRESS, Address
@@ -45,3 +46,6 @@ class ChainConfig:
     # EIP-170's limit on deployed code, in bytes; EIP-3860's on initcode is twice it
     # (anvil's --code-size-limit).
     code_size_limit: int = CODE_SIZE_LIMIT
+    # Accounts with code, storage and nonces, and block 0's timestamp and extraData, as
+    # a geth genesis file gives them (mocknode --init).
+    genesis: Genesis = field(default_factory=Genesis)

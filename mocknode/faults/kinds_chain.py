@@ -21,7 +21,9 @@ from mocknode.faults.spec import ALL, CALL, NONE_SCOPE, KindSpec, Params
 
 __all__ = [
     "CHAIN_KINDS",
+    "FILTER_INSTALL_METHODS",
     "FILTER_METHODS",
+    "FILTER_POLL_METHODS",
     "INDEX_METHODS",
     "POOL_REASONS",
     "READ_METHODS",
@@ -56,7 +58,14 @@ STATE_METHODS: Final = (
     "eth_getProof",
     "eth_createAccessList",
 )
-FILTER_METHODS: Final = ("eth_getFilterChanges", "eth_getFilterLogs", "eth_uninstallFilter")
+FILTER_INSTALL_METHODS: Final = (
+    "eth_newFilter",
+    "eth_newBlockFilter",
+    "eth_newPendingTransactionFilter",
+)
+FILTER_POLL_METHODS: Final = ("eth_getFilterChanges", "eth_getFilterLogs", "eth_uninstallFilter")
+# filter_expiry sees installs too: they start a filter's idle clock.
+FILTER_METHODS: Final = FILTER_INSTALL_METHODS + FILTER_POLL_METHODS
 INDEX_METHODS: Final = (
     "eth_getTransactionReceipt",
     "eth_getTransactionByHash",
@@ -242,7 +251,8 @@ CHAIN_KINDS: Final[tuple[KindSpec, ...]] = (
         ALL,
         CALL,
         (Param("seconds", seconds(positive=True), 300.0, "idle time before a filter expires"),),
-        "a filter idle that long is gone: `filter not found`",
+        "a filter idle that long (since its install or last `eth_getFilterChanges`) is gone: "
+        "`filter not found`",
         "filter timeouts (geth 5 min, Infura 15 min)",
         methods=FILTER_METHODS,
     ),

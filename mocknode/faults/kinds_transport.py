@@ -25,7 +25,13 @@ from mocknode.faults.spec import ALL, NONE_SCOPE, STREAMS, WHOLE, KindSpec, Para
 
 __all__ = ["SUBSCRIPTION_KINDS", "TRANSPORT_KINDS"]
 
-SUBSCRIPTION_KINDS: Final = ("newHeads", "logs", "newPendingTransactions", "syncing")
+SUBSCRIPTION_KINDS: Final = (
+    "newHeads",
+    "logs",
+    "newPendingTransactions",
+    "transactionReceipts",
+    "syncing",
+)
 # RFC 6455 7.4: codes an endpoint may send (1004-1006 and 1015 are reserved; 1006 here means
 # "drop the TCP connection without a close frame", which is what a client then reports).
 _SENDABLE_CLOSE: Final = frozenset((1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011))

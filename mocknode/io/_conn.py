@@ -41,7 +41,7 @@ import socket
 import struct
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Final, Protocol
 
 import trio
 
@@ -92,6 +92,21 @@ class _Paced:
         return self.interval * (len(self.chunks) - 1)
 
 
+class _ResetMark:
+    """Queued after bytes that must reach the peer before an abortive close."""
+
+
+_RESET: Final = _ResetMark()
+
+
+async def wait_delayed(reply: Delayed) -> None:
+    """A :class:`Delayed` reply's wait: its seconds, then its ``until`` if any."""
+    if reply.seconds:
+        await trio.sleep(reply.seconds)
+    if reply.until is not None:
+        await reply.until()
+
+
 class Connection:
     """One accepted stream: ``receive`` for the reading task, ``put`` for every writer."""
 
@@ -107,7 +122,7 @@ class Connection:
         self._stream = stream
         self._scope = scope  # the whole connection: reader and writer
         self._reader_scope = trio.CancelScope()  # the reading task and what it started
-        self._send, self._recv = trio.open_memory_channel[bytes | _Paced](max_queued)
+        self._send, self._recv = trio.open_memory_channel[bytes | _Paced | _ResetMark](max_queued)
         self._writer_scope = trio.CancelScope()
         self.closed = False
         self._unwritten = 0  # queued or in the writer's hands, not yet on the wire
@@ -180,18 +195,39 @@ class Connection:
             return
         await self._enqueue(data)
 
-    async def put_paced(self, data: bytes, chunk_size: int, interval: float) -> None:
+    async def put_paced(
+        self, data: bytes, chunk_size: int, interval: float, sizes: tuple[int, ...] = ()
+    ) -> None:
         """Queue ``data`` for the writer to send ``chunk_size`` bytes every ``interval``
-        seconds. The writer task paces it, so the reading task goes on, and anything
-        written later waits behind it (frames never interleave)."""
+        seconds (the first pieces ``sizes`` bytes each, when given). The writer task paces
+        it, so the reading task goes on, and anything written later waits behind it
+        (frames never interleave)."""
         if not data or self.closed:
             return
-        chunks = tuple(data[i : i + chunk_size] for i in range(0, len(data), chunk_size))
+        pieces: list[bytes] = []
+        start = 0
+        for size in sizes:
+            if start >= len(data):
+                break
+            pieces.append(data[start : start + size])
+            start += size
+        pieces += [data[i : i + chunk_size] for i in range(start, len(data), chunk_size)]
+        chunks = tuple(pieces)
         paced = _Paced(chunks, interval)
         self._paced_seconds += paced.seconds
         await self._enqueue(paced)
 
-    async def _enqueue(self, item: bytes | _Paced) -> None:
+    async def put_then_reset(self, data: bytes) -> None:
+        """Write ``data`` (in order with what is queued), then reset the connection (RST):
+        the writer resets once everything before the mark is on the wire."""
+        if self.closed:
+            return
+        await self.put(data)
+        if not self.closed:
+            await self._enqueue(_RESET)
+            self.closed = True  # nothing more is read or queued
+
+    async def _enqueue(self, item: bytes | _Paced | _ResetMark) -> None:
         self._unwritten += 1
         try:
             await self._send.send(item)
@@ -295,6 +331,9 @@ class Connection:
                         try:
                             if isinstance(item, _Paced):
                                 await self._write_paced(item)
+                            elif isinstance(item, _ResetMark):
+                                self.reset()
+                                return
                             else:
                                 await self._stream.send_all(item)
                         finally:
@@ -353,7 +392,7 @@ async def apply_accept_reply(conn: Connection, reply: Reply | bytes) -> bool:
             return False
         return True
     if isinstance(reply, Delayed):
-        await trio.sleep(reply.seconds)
+        await wait_delayed(reply)
         return await apply_accept_reply(conn, reply.then)
     raise ValueError(f"{type(reply).__name__} needs a request to answer; not on accept")
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
+from http import HTTPStatus
 from typing import TYPE_CHECKING
 
-import trio
-
-from mocknode.io._conn import Connection, close_session
+from mocknode.io._conn import Connection, apply_accept_reply, close_session, wait_delayed
 from mocknode.io._messages import serve_messages
 from mocknode.io.reply import (
     CloseConnection,
@@ -26,6 +26,7 @@ from mocknode.io.reply import (
     HttpStatus,
     RawBytes,
     Reply,
+    ResetAfter,
     ResetConnection,
     Stall,
     Truncated,
@@ -33,7 +34,7 @@ from mocknode.io.reply import (
 )
 from mocknode.io.session import ConnInfo, Session, SessionFactory
 from mocknode.wire.events import Closed, NeedData
-from mocknode.wire.http import HttpConnection, HttpOptions, Upgraded
+from mocknode.wire.http import HttpConnection, HttpOptions, Upgraded, encode_header
 
 if TYPE_CHECKING:  # wsproto (and h11 under it) load with the first upgrade, not at start
     from mocknode.wire.ws import WsConnection
@@ -41,14 +42,24 @@ if TYPE_CHECKING:  # wsproto (and h11 under it) load with the first upgrade, not
 log = logging.getLogger("mocknode.io")
 
 CLOSE_INTERNAL_ERROR = 1011
+_FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
 
-__all__ = ["apply_http_reply", "serve_http"]
+__all__ = ["apply_http_reply", "refuse_upgrade", "serve_http"]
 
 
 async def serve_http(
-    factory: SessionFactory, info: ConnInfo, opts: HttpOptions, conn: Connection
+    factory: SessionFactory,
+    info: ConnInfo,
+    opts: HttpOptions,
+    conn: Connection,
+    *,
+    on_upgrade: Callable[[ConnInfo], Reply | None] | None = None,
 ) -> None:
-    """Serve HTTP requests (and a WebSocket upgrade) on one connection until it ends."""
+    """Serve HTTP requests (and a WebSocket upgrade) on one connection until it ends.
+
+    ``on_upgrade(info)`` (``info.transport == "ws"``) is asked when a valid upgrade
+    request arrived, before the ``101`` is written: ``None`` accepts it; a reply refuses
+    it (see :func:`refuse_upgrade`)."""
     http = HttpConnection(opts)
     session: Session | None = None
     try:
@@ -67,7 +78,10 @@ async def serve_http(
                 if session is not None:
                     await close_session(session)
                     session = None
-                await _serve_ws(factory, dataclasses.replace(info, transport="ws"), event.ws, conn)
+                ws_info = dataclasses.replace(info, transport="ws")
+                refusal = on_upgrade(ws_info) if on_upgrade is not None else None
+                if refusal is None or await refuse_upgrade(conn, refusal):
+                    await _serve_ws(factory, ws_info, event.ws, conn)
                 return
             if conn.closed:
                 return  # aborted (the peer went away while we wrote): serve nothing more
@@ -102,11 +116,11 @@ async def apply_http_reply(
     elif isinstance(reply, Frames):
         http.respond(b"".join(reply.payloads))
     elif isinstance(reply, Delayed):
-        await trio.sleep(reply.seconds)
+        await wait_delayed(reply)
         return await apply_http_reply(conn, http, reply.then)
     elif isinstance(reply, Dribble):
         http.respond(reply.payload)
-        await conn.put_paced(http.data_to_send(), reply.chunk_size, reply.interval)
+        await conn.put_paced(http.data_to_send(), reply.chunk_size, reply.interval, reply.sizes)
         return True
     elif isinstance(reply, CloseConnection | WsClose):
         conn.hang_up()
@@ -123,6 +137,10 @@ async def apply_http_reply(
         await conn.put(http.data_to_send()[: reply.after_bytes])
         conn.hang_up()
         return False
+    elif isinstance(reply, ResetAfter):
+        http.respond(reply.payload)
+        await conn.put_then_reset(http.data_to_send()[: reply.after_bytes])
+        return False
     elif isinstance(reply, RawBytes):
         await conn.put(reply.data)
         if reply.close_after:
@@ -134,6 +152,40 @@ async def apply_http_reply(
         raise TypeError(f"not a reply: {reply!r}")
     await conn.put(http.data_to_send())
     return True
+
+
+async def refuse_upgrade(conn: Connection, reply: Reply) -> bool:
+    """Answer a WebSocket upgrade request with ``reply`` instead of the ``101``; True if
+    the upgrade should then go ahead after all (a :class:`Delayed` accept).
+
+    An :class:`HttpStatus` becomes that HTTP response (with ``Connection: close``) and the
+    connection closes: the client's handshake fails with that status. Anything else is
+    applied as on accept (:func:`~mocknode.io._conn.apply_accept_reply`): a close, a
+    reset, a stall, or a delay before accepting.
+    """
+    if isinstance(reply, HttpStatus):
+        await conn.put(_status_response(reply))
+        conn.hang_up()
+        return False
+    return await apply_accept_reply(conn, reply)
+
+
+def _status_response(reply: HttpStatus) -> bytes:
+    """A whole HTTP/1.1 response for ``reply``, closing the connection (written by hand:
+    the HTTP codec has already handed the connection over to the WebSocket one)."""
+    try:
+        phrase = HTTPStatus(reply.status).phrase
+    except ValueError:
+        phrase = ""
+    names = {name.lower() for name, _ in reply.headers}
+    headers = [] if "content-type" in names else [("Content-Type", "text/plain; charset=utf-8")]
+    headers += [(n, v) for n, v in reply.headers if n.lower() not in _FRAMING]
+    headers += [("Content-Length", str(len(reply.body))), ("Connection", "close")]
+    lines = [f"HTTP/1.1 {reply.status} {phrase}".encode("latin-1")]
+    for name, value in headers:
+        raw_name, raw_value = encode_header(name, value)
+        lines.append(raw_name + b": " + raw_value)
+    return b"\r\n".join(lines) + b"\r\n\r\n" + reply.body
 
 
 async def _serve_ws(

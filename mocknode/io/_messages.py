@@ -14,7 +14,7 @@ import logging
 
 import trio
 
-from mocknode.io._conn import Connection, MessageProtocol
+from mocknode.io._conn import Connection, MessageProtocol, wait_delayed
 from mocknode.io.reply import (
     CloseConnection,
     Delayed,
@@ -23,13 +23,14 @@ from mocknode.io.reply import (
     HttpStatus,
     RawBytes,
     Reply,
+    ResetAfter,
     ResetConnection,
     Stall,
     Truncated,
     WsClose,
 )
-from mocknode.io.session import Session
-from mocknode.wire.events import Closed, Garbage, NeedData
+from mocknode.io.session import HandleParsed, Session
+from mocknode.wire.events import Closed, Garbage, Message, NeedData
 
 log = logging.getLogger("mocknode.io")
 
@@ -40,7 +41,12 @@ __all__ = ["apply_message_reply", "serve_messages"]
 
 async def serve_messages(conn: Connection, proto: MessageProtocol, session: Session) -> None:
     """Feed a message-oriented connection (WS, IPC) to its session, in order, until
-    the peer or the protocol ends it. Garbage gets its one answer, then we hang up."""
+    the peer or the protocol ends it. Garbage gets its one answer, then we hang up.
+
+    A message that carries its decoded value (IPC) goes to the session's
+    ``handle_parsed`` when it has one (:class:`~mocknode.io.session.ParsedSession`),
+    so it is not parsed twice; every other message to ``handle``."""
+    handle_parsed: HandleParsed | None = getattr(session, "handle_parsed", None)
     async with trio.open_nursery() as later:
         while True:
             event = proto.next_event()
@@ -55,7 +61,10 @@ async def serve_messages(conn: Connection, proto: MessageProtocol, session: Sess
                 return
             if conn.closed:
                 return  # hung up (by a reply) or aborted: no more requests are served
-            reply = await session.handle(event.payload)
+            if handle_parsed is not None and type(event) is Message and event.text is not None:
+                reply = await handle_parsed(event.payload, event.value, event.text)
+            else:
+                reply = await session.handle(event.payload)
             if type(reply) is bytes:
                 proto.send_message(reply)
                 await conn.put(proto.data_to_send())
@@ -105,9 +114,12 @@ async def apply_message_reply(
         proto.send_message(reply.payload)
         await conn.put(proto.data_to_send()[: reply.after_bytes])
         conn.hang_up()
+    elif isinstance(reply, ResetAfter):
+        proto.send_message(reply.payload)
+        await conn.put_then_reset(proto.data_to_send()[: reply.after_bytes])
     elif isinstance(reply, Dribble):
         proto.send_message(reply.payload)
-        await conn.put_paced(proto.data_to_send(), reply.chunk_size, reply.interval)
+        await conn.put_paced(proto.data_to_send(), reply.chunk_size, reply.interval, reply.sizes)
     else:
         raise TypeError(f"not a reply: {reply!r}")
 
@@ -115,5 +127,5 @@ async def apply_message_reply(
 async def _apply_later(
     conn: Connection, proto: MessageProtocol, reply: Delayed, later: trio.Nursery
 ) -> None:
-    await trio.sleep(reply.seconds)
+    await wait_delayed(reply)
     await apply_message_reply(conn, proto, reply.then, later)

@@ -22,10 +22,12 @@ reply              HTTP                                          WebSocket / IPC
                    if ``close_after``
 ``Truncated``      the framed reply cut after ``after_bytes``,   same (a WS frame, an IPC
                    then FIN                                      line)
+``ResetAfter``     the framed reply cut after ``after_bytes``,   same (a unix socket: EOF)
+                   then RST
 ``Stall``          no answer, nothing more read; FIN when it     this request is never
                    ends (``None``: when the client leaves)       answered; others are
-``Delayed``        wait, then apply ``then``                     same, without holding up
-                                                                 other requests
+``Delayed``        wait (``seconds``, then ``until()`` if        same, without holding up
+                   given), then apply ``then``                   other requests
 ``Dribble``        the framed reply in chunks, one per interval  same
 ``Frames``         the payloads joined in one body               one message each, in order
 ``WsClose``        FIN                                           WS: close frame with the
@@ -40,6 +42,7 @@ not on the wire.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from mocknode.wire.http import encode_header
@@ -52,6 +55,7 @@ __all__ = [
     "HttpStatus",
     "RawBytes",
     "Reply",
+    "ResetAfter",
     "ResetConnection",
     "Stall",
     "Truncated",
@@ -110,6 +114,19 @@ class Truncated:
 
 
 @dataclass(frozen=True, slots=True)
+class ResetAfter:
+    """``payload`` framed as a normal reply, of which only the first ``after_bytes``
+    bytes are written; then an abortive close (RST), as a proxy that dies mid-response."""
+
+    payload: bytes
+    after_bytes: int
+
+    def __post_init__(self) -> None:
+        if self.after_bytes < 0:
+            raise ValueError("after_bytes must be at least 0")
+
+
+@dataclass(frozen=True, slots=True)
 class Stall:
     """Never answer this request; ``seconds`` (None: until the client leaves) of
     silence, after which HTTP closes the connection."""
@@ -123,10 +140,13 @@ class Stall:
 
 @dataclass(frozen=True, slots=True)
 class Delayed:
-    """Wait ``seconds``, then apply ``then`` (bytes are the normal JSON reply)."""
+    """Wait ``seconds``, then, if given, until ``until()`` returns; then apply ``then``
+    (bytes are the normal JSON reply). ``until`` lets the layer above end the wait on
+    something it sees (a count of messages sent), not only on the clock."""
 
     seconds: float
     then: bytes | Reply
+    until: Callable[[], Awaitable[object]] | None = None
 
     def __post_init__(self) -> None:
         if self.seconds < 0:
@@ -136,17 +156,22 @@ class Delayed:
 @dataclass(frozen=True, slots=True)
 class Dribble:
     """``payload`` framed as a normal reply, written ``chunk_size`` bytes at a time with
-    ``interval`` seconds between chunks."""
+    ``interval`` seconds between chunks. ``sizes``, when given, are the first pieces'
+    sizes in order (uneven pieces, as a fault splitting IPC replies at seeded offsets
+    wants); whatever they do not cover goes out ``chunk_size`` bytes at a time."""
 
     payload: bytes
     chunk_size: int
     interval: float
+    sizes: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.chunk_size < 1:
             raise ValueError("chunk_size must be at least 1")
         if self.interval < 0:
             raise ValueError("interval must be at least 0")
+        if any(size < 1 for size in self.sizes):
+            raise ValueError("every size must be at least 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +203,7 @@ Reply = (
     | ResetConnection
     | RawBytes
     | Truncated
+    | ResetAfter
     | Stall
     | Delayed
     | Dribble

@@ -16,7 +16,7 @@ from 1 and a seeded fault plan replays identically.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -40,7 +40,9 @@ __all__ = [
     "Delayed",
     "Dribble",
     "Frames",
+    "HandleParsed",
     "HttpStatus",
+    "ParsedSession",
     "Push",
     "RawBytes",
     "Reply",
@@ -84,5 +86,30 @@ class Session(Protocol):
         """The connection ended; release what belongs to it (subscriptions)."""
         ...
 
+
+class ParsedSession(Session, Protocol):
+    """A session that can also answer a message from the value its transport decoded.
+
+    IPC has to parse every message to find where it ends (see :mod:`mocknode.wire.ipc`),
+    so io offers the session that parse instead of making it parse the bytes again: when
+    a session has ``handle_parsed``, each IPC message that carries a value goes there,
+    and everything else (HTTP, WebSocket, IPC messages without a value, garbage) still
+    goes to ``handle``. io only passes the value on; it never looks into it.
+
+    The method is optional, so a session that wraps another (a fault layer) keeps
+    seeing every message by offering ``handle`` alone. Such a wrapper must not hand out
+    the inner session's ``handle_parsed`` (as a ``__getattr__`` that forwards every
+    attribute would): messages would then bypass it.
+    """
+
+    async def handle_parsed(self, payload: bytes, value: object, text: str) -> bytes | Reply | None:
+        """Answer one message exactly as ``handle(payload)`` would. ``value`` is
+        ``mocknode.jsonread.decode_first(text, 0)[0]`` and ``text`` the payload decoded
+        (:class:`mocknode.wire.events.Message` says which messages have them)."""
+        ...
+
+
+HandleParsed = Callable[[bytes, object, str], Awaitable[bytes | Reply | None]]
+"""The type of a :class:`ParsedSession`'s bound ``handle_parsed``."""
 
 SessionFactory = Callable[[ConnInfo, Push | None], Session]

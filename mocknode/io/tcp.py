@@ -7,9 +7,10 @@ loop and the reply handling are in :mod:`mocknode.io._http`).
 
 Seams for the layer above (a fault layer): ``conn_ids`` numbers connections (the owner
 passes one counter to all its listeners), ``on_accept`` may refuse, reset, stall or
-greet a connection before anything is read, ``wrap_stream`` wraps every accepted stream,
-and :func:`serve_http_stream` serves any already-connected stream (a wrapper, trio's
-memory streams) exactly as the listener serves a socket.
+greet a connection before anything is read (and refuse a WebSocket upgrade),
+``wrap_stream`` wraps every accepted stream, and :func:`serve_http_stream` serves any
+already-connected stream (a wrapper, trio's memory streams) exactly as the listener
+serves a socket.
 """
 
 from __future__ import annotations
@@ -55,7 +56,11 @@ async def serve_tcp(
     ``max_queued`` bounds the messages waiting for a slow client before it is dropped.
     ``conn_ids`` gives each accepted connection its id (default: this server's own
     counter from 1). ``on_accept(info)`` runs before anything is read; a reply it returns
-    is applied first (see :func:`~mocknode.io._conn.apply_accept_reply`).
+    is applied first (see :func:`~mocknode.io._conn.apply_accept_reply`). It is asked
+    again, with ``info.transport == "ws"``, when the connection asks to upgrade to
+    WebSocket, before the ``101``: a reply then refuses the upgrade (an
+    :class:`~mocknode.io.reply.HttpStatus` answers it with that status), as a WebSocket
+    endpoint is accepted at its handshake.
     ``wrap_stream(stream, info)`` returns the stream to serve instead of the socket.
     ``options.fast_path=False`` also keeps sockets off the raw-descriptor shortcut.
     """
@@ -66,7 +71,7 @@ async def serve_tcp(
             await extra.aclose()
         listeners = listeners[:1]
     bound_port = int(listeners[0].socket.getsockname()[1])
-    serve = partial(_serve_accepted, session_factory, opts, max_queued)
+    serve = partial(_serve_accepted, session_factory, opts, max_queued, on_accept)
     next_id = conn_ids if conn_ids is not None else new_counter()
     async with trio.open_nursery() as nursery:
         for listener in listeners:
@@ -90,6 +95,7 @@ async def _serve_accepted(
     factory: SessionFactory,
     opts: HttpOptions,
     max_queued: int,
+    on_upgrade: AcceptHook | None,
     stream: trio.abc.HalfCloseableStream,
     info: ConnInfo,
     accept_reply: Reply | None,
@@ -103,6 +109,7 @@ async def _serve_accepted(
         max_queued=max_queued,
         accept_reply=accept_reply,
         reset_socket=reset_socket,
+        on_upgrade=on_upgrade,
     )
 
 
@@ -115,18 +122,20 @@ async def serve_http_stream(
     max_queued: int = DEFAULT_MAX_QUEUED,
     accept_reply: Reply | None = None,
     reset_socket: trio.socket.SocketType | None = None,
+    on_upgrade: AcceptHook | None = None,
 ) -> None:
     """Serve one connected stream as the HTTP + WebSocket port does, until it ends.
 
     Any :class:`trio.abc.HalfCloseableStream` works; only exactly a
     :class:`trio.SocketStream` takes the raw-socket shortcut. ``reset_socket`` is the
     socket a :class:`~mocknode.io.reply.ResetConnection` aborts (without it, a reset is a
-    plain close). The caller closes ``stream`` afterwards.
+    plain close). ``on_upgrade(info)`` is asked before a WebSocket upgrade is accepted
+    (see :func:`~mocknode.io._http.serve_http`). The caller closes ``stream`` afterwards.
     """
     opts = options or HttpOptions()
     await run_connection(
         stream,
-        partial(serve_http, session_factory, info, opts),
+        partial(serve_http, session_factory, info, opts, on_upgrade=on_upgrade),
         max_queued=max_queued,
         shortcut=opts.fast_path,
         reset_socket=reset_socket,

@@ -12,6 +12,7 @@ Fixtures
     ├── mocknode_session (session)     the default-config node, shared and never reset
     └── mocknode (function)            the test's node, on a clean chain
         ├── mocknode_http_url, mocknode_ws_url, mocknode_ipc_path, mocknode_accounts
+        ├── faults                     the node's fault controller, journaling (see below)
         ├── w3                         web3 ``Web3`` over HTTP (when web3 is installed)
         └── async_w3                   web3 ``AsyncWeb3`` over WebSocket (asyncio tests)
 
@@ -76,6 +77,19 @@ The trio handle adds ``await mocknode.request(method, *params)``: JSON-RPC throu
 node's real JSON-RPC layer without a socket, the one way to query the chain that never
 leaves the run (see the autojump caveat in ``docs/testing.md``).
 
+Faults
+------
+``@pytest.mark.faults(*rules_or_plans, seed=N, persona=NAME)`` and the
+``mocknode_faults_plan`` ini option (``--mocknode-faults-plan``) put the test's node under
+fault rules (resolved in :func:`~mocknode.pytest_plugin.options.faults_for_test`); the
+``faults`` fixture is the node's controller with every request journaled. On the shared
+threaded node they are applied at setup and undone at teardown, like the chain snapshot,
+and the node's connection ids, subscription ids and clock restart, so a test's journal
+does not depend on the tests that ran before it on its worker. That reset also runs after
+any test that left rules on the node without the fixture. A trio test's fresh node is
+built with the plan (``NodeConfig.faults``). Nothing of this runs for a test that uses
+neither.
+
 Failure reports
 ---------------
 A failed test that used a node gets a "mocknode" report section (endpoints, head, pending
@@ -93,6 +107,7 @@ is made under a short temp root instead.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import shutil
@@ -109,6 +124,7 @@ if TYPE_CHECKING:
     from mocknode.chain.chain import Chain
     from mocknode.controls import NodeAccount, NodeControls
     from mocknode.embedded import MockNode
+    from mocknode.faults.plan import FaultPlan
     from mocknode.node import NodeConfig
     from mocknode.trio_node import TrioMockNode
 
@@ -118,6 +134,7 @@ T = TypeVar("T")
 pytest_plugins = ["mocknode.pytest_plugin.web3_fixtures"]
 
 _DESCRIBE = pytest.StashKey["Callable[[], str]"]()
+FAULTS_FIXTURE = "faults"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -234,12 +251,18 @@ def mocknode(request: pytest.FixtureRequest, _mocknode_cache: _NodeCache) -> Ite
         yield request.getfixturevalue("_mocknode_in_trio")
         return
     settings = options.for_test(item)
+    plan = options.faults_for_test(item)
     node = _mocknode_cache.node_for(settings)
     snapshot = node.snapshot()
     item.stash[_DESCRIBE] = lambda: _describe(node)
+    with_faults = plan is not None or FAULTS_FIXTURE in item.fixturenames
+    if with_faults:
+        _fresh_faults(node, plan)
     if settings.interval is not None:
         node.set_interval_mining(settings.interval)
     yield node
+    if with_faults or node.faults.armed:
+        _fresh_faults(node, None)
     if not node.revert(snapshot):
         pytest.fail(
             f"mocknode could not reset the chain: snapshot {snapshot}, taken before the test, "
@@ -261,7 +284,13 @@ def _mocknode_in_trio_fixture(
 ) -> AsyncIterator[TrioMockNode]:
     item = request.node
     settings = options.for_test(item)
-    return _serve_in_run(item, settings.node_config(_mocknode_cache.ipc_path("t")), settings)
+    config = settings.node_config(_mocknode_cache.ipc_path("t"))
+    plan = options.faults_for_test(item)
+    if plan is not None or FAULTS_FIXTURE in item.fixturenames:
+        config = dataclasses.replace(
+            config, faults=plan, journal=FAULTS_FIXTURE in item.fixturenames
+        )
+    return _serve_in_run(item, config, settings)
 
 
 async def _serve_in_run(
@@ -275,6 +304,37 @@ async def _serve_in_run(
         # Reported after the run: the chain outlives it, and the report runs on this thread.
         item.stash[_DESCRIBE] = lambda: _describe(handle, " (served in the test's trio run)")
         yield handle
+
+
+def _fresh_faults(node: MockNode, plan: FaultPlan | None) -> None:
+    """The shared node's faults as a fresh node's, then ``plan`` applied: no rules (ids
+    from 1), its seed and persona (else 0 and none), an empty journal, recording off, the
+    node clock at 0 and connection ids from 1, so that a test's journal and draws do not
+    depend on the tests that ran before it on this node (or on this xdist worker)."""
+    from mocknode.faults.plan import FaultPlan
+
+    faults = node.faults
+    faults.recording = False
+    faults.clear()
+    faults.load_plan(plan if plan is not None else FaultPlan())
+    faults.restart_run()
+
+
+@pytest.fixture
+def faults(mocknode: NodeControls) -> Any:
+    """The test's node's fault controller, journaling everything from the start.
+
+    ``faults.add(rule)``, ``with faults.inject(kind=..., ...):``, ``faults.journal_page()``,
+    ``faults.set_seed(n)``, ``faults.persona = "infura"`` (see docs/faults.md). Every test
+    starts from no rules (ids from 1), the seed and persona of its ``faults`` markers and
+    ``mocknode_faults_plan`` (else 0 and none), an empty journal, the node clock at 0 and
+    connection ids from 1: the same test with the same seed records the same journal,
+    whatever ran before it. In sync and asyncio tests it is a proxy running each call on
+    the node's thread; in trio tests, the node's ``Faults`` itself.
+    """
+    controller = mocknode.faults
+    controller.recording = True
+    return controller
 
 
 @pytest.fixture

@@ -4,19 +4,27 @@ Resolution order, farthest first: ChainConfig's defaults, the ini file, the comm
 then markers from the module down to the test. Every malformed value is a
 :class:`pytest.UsageError` naming where it came from. Kept apart from the fixtures so that
 this pure mapping can be read (and changed) without the node lifecycle around it.
+
+The faults a test runs under resolve the same way (:func:`faults_for_test`): the plan of
+``--mocknode-faults-plan`` / ``mocknode_faults_plan`` (read once, at start-up), then
+``faults`` markers from the module down to the test, each adding its rules after the
+ones before it and replacing the seed and persona when it gives them.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
     from mocknode.chain.config import ChainConfig
+    from mocknode.faults.plan import FaultPlan
     from mocknode.node import NodeConfig
 
 MARKER = "mocknode"
@@ -29,6 +37,20 @@ MARKER_HELP = (
 # The marker's keyword for interval mining; the rest are ChainConfig's fields.
 _INTERVAL = "interval"
 _DEFAULTS = pytest.StashKey["dict[str, Any]"]()
+
+FAULTS_MARKER = "faults"
+FAULTS_MARKER_HELP = (
+    "faults(*rules_or_plans, seed=N, persona=NAME): run the test under these fault rules "
+    "(rule objects as mock_addFault takes them, Rule values, FaultPlans, or .toml/.json "
+    "plan paths relative to the test's file), after the mocknode_faults_plan ini plan; "
+    "seed and persona replace the plan's. See docs/faults.md."
+)
+_FAULTS_PLAN = pytest.StashKey["FaultPlan | None"]()
+_FAULTS_INI = "mocknode_faults_plan"
+_FAULTS_HELP = (
+    "a fault plan (.toml or .json) every test's node runs under; ini paths are relative "
+    "to the ini file (see docs/faults.md)"
+)
 
 
 # -- options ---------------------------------------------------------------------------------
@@ -66,12 +88,18 @@ def add_options(parser: pytest.Parser) -> None:
         help=help_clock,
     )
     parser.addini("mocknode_fixed_clock", help_clock, type="bool", default=False)
+    group.addoption(
+        "--mocknode-faults-plan", dest=_FAULTS_INI, default=None, metavar="PLAN", help=_FAULTS_HELP
+    )
+    parser.addini(_FAULTS_INI, _FAULTS_HELP, type="string", default=None)  # type: ignore[arg-type]
 
 
 def configure(config: pytest.Config) -> None:
-    """Register the marker and read the options once (``pytest_configure``)."""
+    """Register the markers and read the options once (``pytest_configure``)."""
     config.addinivalue_line("markers", MARKER_HELP)
+    config.addinivalue_line("markers", FAULTS_MARKER_HELP)
     config.stash[_DEFAULTS] = _read_defaults(config)
+    config.stash[_FAULTS_PLAN] = _read_faults_plan(config)
 
 
 def _read_defaults(config: pytest.Config) -> dict[str, Any]:
@@ -232,3 +260,82 @@ def _address(value: str | bytes) -> Any:
     from mocknode.controls import parse_address
 
     return parse_address(value)
+
+
+# -- faults per test -------------------------------------------------------------------------
+
+
+def _read_faults_plan(config: pytest.Config) -> FaultPlan | None:
+    """The plan of ``--mocknode-faults-plan`` (relative to the current directory) or of the
+    ini value (relative to the ini file), read and checked now: a bad plan stops the run
+    before any test, with the loader's message."""
+    given = config.getoption(_FAULTS_INI)
+    if given:
+        path = Path(given)
+    else:
+        value = config.getini(_FAULTS_INI)
+        if not value:
+            return None
+        base = config.inipath.parent if config.inipath is not None else config.rootpath
+        path = base / str(value)
+    from mocknode.faults.errors import FaultSpecError
+    from mocknode.faults.plan import load_plan
+
+    try:
+        return load_plan(path)
+    except FaultSpecError as error:
+        raise pytest.UsageError(f"mocknode faults plan: {error}") from None
+
+
+def faults_for_test(item: pytest.Item) -> FaultPlan | None:
+    """The plan a test runs under (seed, persona, journal cap, rules): the ini plan, then
+    ``faults`` markers from the farthest to the closest; ``None`` when neither exists (the
+    test's node is left alone). A bad marker fails the test's setup with the loader's
+    message."""
+    base = item.config.stash.get(_FAULTS_PLAN, None)
+    markers = list(item.iter_markers(FAULTS_MARKER))
+    if base is None and not markers:
+        return None
+    from mocknode.faults.errors import FaultSpecError
+    from mocknode.faults.plan import FaultPlan
+
+    plan = base if base is not None else FaultPlan()
+    try:
+        for mark in reversed(markers):
+            plan = _apply_marker(plan, mark, Path(str(item.path)).parent)
+    except (FaultSpecError, TypeError) as error:
+        problem = str(error)
+    else:
+        return plan
+    # failed outside the except block, so the report is the message alone
+    pytest.fail(f"{item.nodeid}: @pytest.mark.faults: {problem}", pytrace=False)
+
+
+def _apply_marker(plan: FaultPlan, mark: pytest.Mark, here: Path) -> FaultPlan:
+    from mocknode.faults.plan import FaultPlan, load_plan
+    from mocknode.faults.rules import Rule, parse_rule
+
+    unknown = sorted(set(mark.kwargs) - {"seed", "persona"})
+    if unknown:
+        raise TypeError(f"unknown keyword(s) {', '.join(unknown)} (it takes seed and persona)")
+    rules = list(plan.rules)
+    changes: dict[str, Any] = {}
+    for index, arg in enumerate(mark.args):
+        if isinstance(arg, Rule):
+            rules.append(arg)
+        elif isinstance(arg, Mapping):
+            rules.append(parse_rule(arg, f"args[{index}]"))
+        elif isinstance(arg, FaultPlan | str | os.PathLike):
+            given = arg if isinstance(arg, FaultPlan) else load_plan(here / os.fspath(arg))
+            rules += given.rules
+            changes["seed"] = given.seed
+            if given.persona is not None:
+                changes["persona"] = given.persona
+            changes["journal_cap"] = given.journal_cap
+        else:
+            raise TypeError(
+                f"args[{index}]: expected a rule object, a Rule, a FaultPlan or a plan path, "
+                f"got {arg!r}"
+            )
+    changes.update(mark.kwargs)
+    return dataclasses.replace(plan, rules=tuple(rules), **changes)

@@ -5,13 +5,13 @@ fixtures read without web3 around them (``-p no:mocknode.pytest_plugin.web3_fixt
 turns just these off). Both take ``mocknode``, so they get its per-test isolation. Like
 the package, importing this is cheap: web3 is imported when a test first asks for it, and
 the fixtures exist only when web3 (and, for ``async_w3``, pytest-asyncio) is installed.
+The providers they build, web3's own made cheap for a local node (kept-alive, proxy-free,
+chain id cached), are in :mod:`~mocknode.pytest_plugin.web3_clients`, loaded with them.
 """
 
 from __future__ import annotations
 
-import functools
 import importlib.util
-import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -21,69 +21,48 @@ from mocknode.pytest_plugin.options import is_trio_test
 
 if TYPE_CHECKING:
     from mocknode.controls import NodeControls
+    from mocknode.pytest_plugin.web3_clients import KeptAliveTransport
 
 HAVE_WEB3 = importlib.util.find_spec("web3") is not None
 HAVE_PYTEST_ASYNCIO = importlib.util.find_spec("pytest_asyncio") is not None
 
-_TRIO_WEB3_HINT = (
-    "in a trio test the node runs in the test's own trio run, and web3's sync calls block "
-    "that run's thread: call w3 from a worker thread "
-    "(await trio.to_thread.run_sync(lambda: w3.eth.block_number)), "
-    "or use await mocknode.request('eth_blockNumber')"
-)
-
-
-def _refuse_on_trio_thread() -> None:
-    if "trio" in sys.modules and sys.modules["trio"].lowlevel.in_trio_run():
-        raise RuntimeError("sync web3 call on a trio thread would deadlock: " + _TRIO_WEB3_HINT)
-
-
-@functools.cache
-def _trio_safe(http_provider: type[Any]) -> type[Any]:
-    """web3's ``HTTPProvider``, refusing to block a trio run's thread.
-
-    Built on first use, so that only runs that use ``w3`` import web3; keyed by the base
-    class, in case web3 is imported afresh (as pytester's in-process runs do).
-    """
-    from web3.types import RPCEndpoint, RPCResponse
-
-    class TrioSafeHTTPProvider(http_provider):  # type: ignore[misc,valid-type]
-        def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
-            _refuse_on_trio_thread()
-            response: RPCResponse = super().make_request(method, params)
-            return response
-
-        def make_batch_request(
-            self, batch_requests: list[tuple[RPCEndpoint, Any]]
-        ) -> list[RPCResponse] | RPCResponse:
-            _refuse_on_trio_thread()
-            responses: list[RPCResponse] | RPCResponse = super().make_batch_request(batch_requests)
-            return responses
-
-    return TrioSafeHTTPProvider
-
 
 if HAVE_WEB3:
 
+    @pytest.fixture(scope="session")
+    def _mocknode_http() -> Iterator[KeptAliveTransport]:
+        """Kept-alive HTTP connections to the session's threaded nodes, closed at its end."""
+        from mocknode.pytest_plugin.web3_clients import KeptAliveTransport
+
+        transport = KeptAliveTransport()
+        try:
+            yield transport
+        finally:
+            transport.close()
+
     @pytest.fixture
-    def w3(mocknode: NodeControls) -> Iterator[Any]:
+    def w3(
+        request: pytest.FixtureRequest, mocknode: NodeControls, _mocknode_http: KeptAliveTransport
+    ) -> Iterator[Any]:
         """web3 ``Web3`` over HTTP to the test's node, on its clean chain.
 
-        Its HTTP connections are closed after the test. In trio tests, call it from a
-        worker thread (``trio.to_thread.run_sync``): a call on the run's own thread
-        raises at once instead of deadlocking.
+        Proxy settings in the environment are ignored (the node is local), and HTTP
+        connections are kept alive, across tests too (HTTP keeps no state on them). In
+        trio tests, call it from a worker thread (``trio.to_thread.run_sync``): a call on
+        the run's own thread raises at once instead of deadlocking.
         """
-        import requests  # type: ignore[import-untyped]
         from web3 import HTTPProvider, Web3
 
-        session = requests.Session()
-        provider = _trio_safe(HTTPProvider)(
-            mocknode.http_url, session=session, request_kwargs={"timeout": 30}
-        )
+        from mocknode.pytest_plugin import web3_clients
+
+        own = is_trio_test(request.node)  # its node dies with the test: so do its connections
+        transport = web3_clients.KeptAliveTransport() if own else _mocknode_http
+        provider = web3_clients.http_provider_class(HTTPProvider)(mocknode.http_url, transport)
         try:
-            yield Web3(provider)
+            yield web3_clients.web3_class(Web3)(provider)
         finally:
-            session.close()
+            if own:
+                transport.close()
 
     @pytest.fixture
     def async_w3(request: pytest.FixtureRequest) -> Any:
@@ -95,9 +74,10 @@ if HAVE_WEB3:
         """
         item = request.node
         if is_trio_test(item):
+            from mocknode.pytest_plugin.web3_clients import TRIO_WEB3_HINT
+
             pytest.fail(
-                "async_w3 is asyncio-only (web3's async providers need asyncio); "
-                + _TRIO_WEB3_HINT,
+                "async_w3 is asyncio-only (web3's async providers need asyncio); " + TRIO_WEB3_HINT,
                 pytrace=False,
             )
         if not HAVE_PYTEST_ASYNCIO:
@@ -134,9 +114,12 @@ if HAVE_WEB3 and HAVE_PYTEST_ASYNCIO:
         import pytest_asyncio
 
         async def connect(mocknode: NodeControls) -> AsyncIterator[Any]:
-            from web3 import AsyncWeb3, WebSocketProvider
+            from web3 import AsyncWeb3
 
-            async with AsyncWeb3(WebSocketProvider(mocknode.ws_url, request_timeout=30)) as aw3:
+            from mocknode.pytest_plugin import web3_clients
+
+            provider = web3_clients.websocket_provider(mocknode.ws_url)
+            async with web3_clients.web3_class(AsyncWeb3)(provider) as aw3:
                 yield aw3
 
         return pytest_asyncio.fixture(connect, loop_scope=scope, name=f"_mocknode_async_w3_{scope}")

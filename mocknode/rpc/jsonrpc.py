@@ -42,13 +42,14 @@ Deliberate differences, all on inputs no client sends: params that are a JSON sc
 get ``-32602 "non-array args"`` from here even when the method does not exist (geth checks
 the method first); an object ``params`` is handed to ``dispatch`` as a dict, so the
 param decoder must answer it with ``non-array args`` to match geth; nesting deeper than
-Python's recursion limit (about 1000, Go allows 10000) is a parse error; invalid UTF-8
-inside an echoed string id comes back as U+FFFD where Go echoes the raw bytes.
+:data:`mocknode.jsonread.MAX_NESTING` (512; Go allows 10000) is a parse error; invalid
+UTF-8 inside an echoed string id comes back as U+FFFD where Go echoes the raw bytes.
 
 Speed: one plain ``json.JSONDecoder.raw_decode`` over the whole payload, then a cheap check
 that each message needs nothing Go-specific; only odd messages (unknown keys, duplicate
 oddities, float or escaped ids, integers past Python's 4300-digit limit) are walked again
-member by member to recover raw id text and Go's field semantics.
+member by member to recover raw id text and Go's field semantics. Over IPC even that one
+parse is the framing's: :func:`handle_decoded` answers from the value it decoded.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, Final, NamedTuple
 
+from mocknode.jsonread import NonFiniteConstant, decode_first, reject_constant, too_deep
 from mocknode.rpc.errors import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -84,6 +86,7 @@ __all__ = [
     "RawResponse",
     "Replacement",
     "error_response",
+    "handle_decoded",
     "handle_payload",
     "notification",
     "subscription_notification",
@@ -151,14 +154,6 @@ _SURROGATES: Final = re.compile("[\ud800-\udfff]")
 # --------------------------------------------------------------------------- parsing
 
 
-class _ConstantError(ValueError):
-    """``NaN``/``Infinity``: Python's json accepts them, Go's does not."""
-
-
-def _reject_constant(name: str) -> Any:
-    raise _ConstantError(name)
-
-
 def _parse_big_int(text: str) -> int:
     # Python refuses str->int past 4300 digits; Go keeps such an id as raw text. Decimal
     # has no such limit, and this decoder only runs after the fast one gave up.
@@ -171,9 +166,10 @@ def _parse_big_int(text: str) -> int:
 # the closing quote); public at runtime but missing from typeshed.
 _scanstring: Final[Callable[[str, int], tuple[str, int]]] = json.decoder.scanstring  # type: ignore[attr-defined]
 
-_fast_decode: Final = json.JSONDecoder(parse_constant=_reject_constant).raw_decode
+# The fast decoder is mocknode.jsonread.decode_first, which IPC framing shares; this one
+# also reads integers of any length.
 _slow_decode: Final = json.JSONDecoder(
-    parse_constant=_reject_constant, parse_int=_parse_big_int
+    parse_constant=reject_constant, parse_int=_parse_big_int
 ).raw_decode
 
 
@@ -607,35 +603,6 @@ def _would_answer(msg: _Msg) -> bool:
     return True
 
 
-# Nesting deeper than this is refused before parsing. Python's C JSON scanner recurses on
-# the C stack, and py-evm raises the interpreter's recursion limit at import (to 12k+)
-# for deep EVM call chains, so without this bound ``[[[[...`` from any client would
-# overflow the stack and kill the process instead of raising RecursionError. No client
-# sends more than a handful of levels; geth's own limit is 10000.
-MAX_NESTING = 512
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-
-
-def _too_deep(payload: bytes) -> bool:
-    """True when brackets outside strings nest deeper than :data:`MAX_NESTING`.
-
-    Counting brackets is C-speed, so ordinary messages pay almost nothing; only a
-    payload with more brackets than the limit is scanned for its real depth.
-    """
-    if payload.count(b"[") + payload.count(b"{") <= MAX_NESTING:
-        return False
-    depth = 0
-    for byte in _JSON_STRING.sub(b"", payload).translate(None, _NOT_BRACKETS):
-        if byte in b"[{":
-            depth += 1
-            if depth > MAX_NESTING:
-                return True
-        else:
-            depth -= 1
-    return False
-
-
 def handle_payload(
     payload: bytes,
     dispatch: Dispatch,
@@ -661,12 +628,12 @@ def handle_payload(
         start = _skip_ws(text, 0)
     if start == len(text):
         return None  # geth reads io.EOF and writes nothing
-    if _too_deep(payload):
+    if too_deep(payload):
         return PARSE_ERROR_RESPONSE
     force_slow = False
     try:
-        value, _ = _fast_decode(text, start)
-    except (json.JSONDecodeError, _ConstantError, RecursionError):
+        value, _ = decode_first(text, start)
+    except (json.JSONDecodeError, NonFiniteConstant, RecursionError):
         return PARSE_ERROR_RESPONSE
     except ValueError:
         # An integer beyond Python's str->int digit limit: retry keeping it.
@@ -676,8 +643,46 @@ def handle_payload(
             return PARSE_ERROR_RESPONSE
         force_slow = True
     src = _Source(text, force_slow)
+    return _respond(value, src, start, dispatch, batch_limit, batch_response_limit, item_hook)
+
+
+def handle_decoded(
+    value: Any,
+    text: str,
+    dispatch: Dispatch,
+    *,
+    batch_limit: int = DEFAULT_BATCH_LIMIT,
+    batch_response_limit: int = DEFAULT_BATCH_RESPONSE_LIMIT,
+    item_hook: ItemHook | None = None,
+) -> bytes | None:
+    """:func:`handle_payload` for a message its transport has already decoded (IPC
+    frames by parsing): the same answer as ``handle_payload(text.encode(), ...)``,
+    without parsing again.
+
+    ``value, _ = mocknode.jsonread.decode_first(text, 0)`` must hold: ``text`` is the
+    message, valid UTF-8 decoded, starting with its value (trailing text is ignored),
+    and it passed :func:`mocknode.jsonread.too_deep`. The decoder's success rules out
+    what only the bytes path handles (parse errors, ``NaN``, integers past Python's
+    digit limit, so the id's text is always ``repr`` of an int id); what Go reads
+    differently (case, duplicate keys, escapes, float ids) is recovered from ``text``,
+    as :func:`handle_payload` recovers it.
+    """
+    src = _Source(text, False)
+    return _respond(value, src, 0, dispatch, batch_limit, batch_response_limit, item_hook)
+
+
+def _respond(
+    value: Any,
+    src: _Source,
+    start: int,
+    dispatch: Dispatch,
+    batch_limit: int,
+    response_limit: int,
+    hook: ItemHook | None,
+) -> bytes | None:
+    """Answer the decoded message ``value``, whose text starts at ``src.text[start]``."""
     if type(value) is list:
-        return _batch(value, src, start, dispatch, batch_limit, batch_response_limit, item_hook)
-    if item_hook is None:
+        return _batch(value, src, start, dispatch, batch_limit, response_limit, hook)
+    if hook is None:
         return _single(value, src, start, dispatch)
-    return _single_hooked(value, src, start, dispatch, item_hook)
+    return _single_hooked(value, src, start, dispatch, hook)

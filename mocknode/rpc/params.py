@@ -33,12 +33,14 @@ keys are matched exactly, as every client writes them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from mocknode.chain.args import TxArgs
+from mocknode.chain.args import TxArgs, UnsignedAuthorization
 from mocknode.chain.logs.query import LogFilter
+from mocknode.chain.records import Authorization
 from mocknode.rpc import hexutil
 from mocknode.rpc.errors import SERVER_ERROR, RpcError
 from mocknode.rpc.hexutil import DecError, HexError
@@ -54,8 +56,11 @@ __all__ = [
     "call_args",
     "data",
     "hash32",
+    "hex_or_decimal64",
     "log_filter",
     "quantity",
+    "receipts_query",
+    "reward_percentiles",
     "rpc_id",
     "storage_key",
     "storage_keys",
@@ -149,6 +154,67 @@ def uint(value: Any) -> int:
     """A QUANTITY as geth's ``hexutil.Uint`` (transaction indexes)."""
     number: int = _hexutil_json(value, "hexutil.Uint", None, _parse_uint64)
     return number
+
+
+def _raw_text(value: Any) -> str:
+    """The JSON text of a decoded value, as Go's UnmarshalJSON would have seen it (for a
+    string, its contents: geth strips the quotes without unescaping)."""
+    if type(value) is str:
+        return value
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _go_quote(text: str) -> str:
+    """Go's %q for the printable text clients send."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def hex_or_decimal64(value: Any) -> int:
+    """geth's ``math.HexOrDecimal64`` (eth_feeHistory's block count): a JSON number, or a
+    string holding ``0x`` hex or decimal digits; ``""`` is 0."""
+    text = _raw_text(value)
+    number: int | None = None
+    if text == "":
+        number = 0
+    elif hexutil.has_prefix(text):
+        body = text[2:]
+        if body and hexutil.is_hex(body):
+            number = int(body, 16)
+    elif text.isascii() and text.isdigit():
+        number = int(text)
+    if number is None or number >= 2**64:
+        raise ParamError(f"invalid hex or decimal integer {_go_quote(text)}")
+    return number
+
+
+def reward_percentiles(value: Any) -> list[float]:
+    """A Go ``[]float64`` (eth_feeHistory's reward percentiles); ``null`` is none, a
+    ``null`` element is 0."""
+    if value is None:
+        return []
+    if type(value) is not list:
+        raise _unmarshal_error(_json_kind(value), "[]float64")
+    out = []
+    for item in value:
+        if item is None:
+            out.append(0.0)
+            continue
+        if item is True or item is False or not isinstance(item, (int, float)):
+            raise _unmarshal_error(_json_kind(item), "float64")
+        try:
+            number = float(item)
+        except OverflowError:
+            number = float("inf")
+        if number in (float("inf"), float("-inf")):
+            raise _unmarshal_error(f"number {_raw_text(item)}", "float64")
+        out.append(number)
+    return out
 
 
 def data(value: Any, where: str | None = None) -> bytes:
@@ -368,6 +434,66 @@ def _access_list(value: Any) -> tuple[tuple[Address, tuple[Hash32, ...]], ...]:
     return tuple(out)
 
 
+_AUTH: Final = "SetCodeAuthorization."
+_AUTH_REQUIRED: Final = ("chainId", "address", "nonce", "yParity", "r", "s")
+
+
+def _u256(value: Any, where: str) -> int:
+    """hexutil.U256 (uint256's SetFromHex: the quantity rules, 256 bits)."""
+    number: int = _hexutil_json(value, "*uint256.Int", where, _parse_big)
+    return number
+
+
+def _authorization(item: Any, unsigned_ok: bool) -> Authorization | UnsignedAuthorization:
+    """One ``types.SetCodeAuthorization`` (gencodec: members decode in document order,
+    then the required ones are checked in declaration order). With ``unsigned_ok``, one
+    without ``yParity``, ``r`` and ``s`` is an :class:`UnsignedAuthorization` for the
+    node to sign (``address`` still required)."""
+    if type(item) is not dict:
+        raise ParamError(
+            f"json: cannot unmarshal {_json_kind(item)} into Go value of type "
+            "types.SetCodeAuthorization"
+        )
+    decoders: dict[str, Callable[[Any, str], Any]] = {
+        "chainId": _u256,
+        "address": address,
+        "nonce": uint64,
+        "yParity": uint64,
+        "r": _u256,
+        "s": _u256,
+    }
+    fields: dict[str, Any] = {}
+    for key, raw in item.items():
+        decode = decoders.get(key)
+        if decode is not None and raw is not None:
+            fields[key] = decode(raw, _AUTH + key)
+    if unsigned_ok and not {"yParity", "r", "s"} & fields.keys() and "address" in fields:
+        return UnsignedAuthorization(
+            fields["address"], chain_id=fields.get("chainId"), nonce=fields.get("nonce")
+        )
+    for key in _AUTH_REQUIRED:
+        if key not in fields:
+            raise ParamError(f"missing required field '{key}' for SetCodeAuthorization")
+    return Authorization(
+        chain_id=fields["chainId"],
+        address=fields["address"],
+        nonce=fields["nonce"],
+        y_parity=fields["yParity"] & 0xFF,  # geth keeps the low byte (uint8(V))
+        r=fields["r"],
+        s=fields["s"],
+    )
+
+
+def _authorization_list(
+    value: Any, unsigned_ok: bool
+) -> tuple[Authorization | UnsignedAuthorization, ...]:
+    if type(value) is not list:
+        raise _unmarshal_error(
+            _json_kind(value), "[]types.SetCodeAuthorization", "TransactionArgs.authorizationList"
+        )
+    return tuple(_authorization(item, unsigned_ok) for item in value)
+
+
 def _field(decode: Callable[[Any, str], Any], name: str) -> Callable[[Any], Any]:
     where = "TransactionArgs." + name
     return lambda value: decode(value, where)
@@ -392,17 +518,25 @@ _TX_FIELDS: Final[dict[str, tuple[str, Callable[[Any], Any]]]] = {
 }
 
 
-def _transaction_args(value: Any) -> tuple[dict[str, Any], bytes | None, bytes | None]:
+def _transaction_args(
+    value: Any, unsigned_ok: bool = False
+) -> tuple[dict[str, Any], bytes | None, bytes | None]:
     """The decoded fields, plus ``data`` and ``input`` apart. Members decode in document
-    order, as Go's decoder meets them, so the first bad one is the one reported."""
+    order, as Go's decoder meets them, so the first bad one is the one reported.
+    ``unsigned_ok``: EIP-7702 authorizations may come unsigned (for the node to sign)."""
     if value is None:
         return {}, None, None
     if type(value) is not dict:
         raise _unmarshal_error(_json_kind(value), "ethapi.TransactionArgs")
     fields: dict[str, Any] = {}
     for key, item in value.items():
+        if item is None:
+            continue
+        if key == "authorizationList":
+            fields["authorization_list"] = _authorization_list(item, unsigned_ok)
+            continue
         spec = _TX_FIELDS.get(key)
-        if spec is not None and item is not None:
+        if spec is not None:
             fields[spec[0]] = spec[1](item)
     return fields, fields.pop("data", None), fields.pop("input", None)
 
@@ -410,7 +544,7 @@ def _transaction_args(value: Any) -> tuple[dict[str, Any], bytes | None, bytes |
 def tx_args(value: Any) -> TxArgs:
     """TransactionArgs of ``eth_sendTransaction``: ``data`` and ``input`` may both be
     set only when equal (geth's setDefaults, -32000 once the arguments decoded)."""
-    fields, legacy, given = _transaction_args(value)
+    fields, legacy, given = _transaction_args(value, unsigned_ok=True)
     if legacy is not None and given is not None and legacy != given:
         raise RpcError(
             SERVER_ERROR,
@@ -529,3 +663,31 @@ def log_filter(value: Any) -> LogFilter:
         addresses=addresses,
         topics=tuple(_topic_position(t) for t in raw_topics),
     )
+
+
+# -- receipt subscriptions ---------------------------------------------------------------
+
+_MAX_TX_HASHES: Final = 200  # eth/filters/api.go maxTxHashes
+
+
+def receipts_query(value: Any) -> tuple[Hash32, ...]:
+    """The criteria of a ``transactionReceipts`` subscription (geth's
+    TransactionReceiptsQuery): ``{"transactionHashes": [...]}``; none or an empty list
+    means every receipt. More than 200 hashes is geth's -32000, once decoded."""
+    if value is None:
+        return ()
+    if type(value) is not dict:
+        raise _unmarshal_error(_json_kind(value), "filters.input")
+    hashes = value.get("transactionHashes")
+    if hashes is None:
+        return ()
+    where = "input.transactionHashes"
+    if type(hashes) is not list:
+        raise _unmarshal_error(_json_kind(hashes), "[]common.Hash", where)
+    decoded = tuple(hash32(h, where) for h in hashes)
+    if len(decoded) > _MAX_TX_HASHES:
+        raise RpcError(
+            SERVER_ERROR,
+            "exceed max number of transaction hashes allowed per transactionReceipts subscription",
+        )
+    return decoded

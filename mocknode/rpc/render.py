@@ -14,18 +14,24 @@ cache keyed by block hash, spliced into responses as :class:`RawJson`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any, Final
 
+from mocknode.chain.feehistory import FeeHistory
 from mocknode.chain.logs.query import LogEntry
-from mocknode.chain.records import Block, Log, Tx, TxLocation
+from mocknode.chain.primitives.hashing import checksum_address
+from mocknode.chain.records import Authorization, Block, Log, Tx, TxLocation
 from mocknode.chain.state.proofs import AccountProof
 from mocknode.rpc.jsonrpc import RawJson
 from mocknode.types import Address
 
 __all__ = [
+    "account_json",
     "block_json",
     "block_text",
+    "fee_history_text",
+    "go_float",
     "header_json",
     "header_text",
     "hex_addresses",
@@ -36,10 +42,17 @@ __all__ = [
     "log_entry_json",
     "log_entry_text",
     "log_json",
+    "pending_block_text",
+    "pending_header_json",
     "proof_json",
     "receipt_json",
     "receipt_text",
+    "signed_transaction_json",
     "tx_json",
+    "tx_object_json",
+    "txpool_content_from_json",
+    "txpool_content_json",
+    "txpool_inspect_json",
 ]
 
 
@@ -281,3 +294,196 @@ def log_entry_text(entry: LogEntry) -> RawJson:
 def log_entries_json(entries: list[LogEntry]) -> RawJson:
     """A JSON array of logs, each rendered once and reused."""
     return RawJson("[" + ",".join(_log_text(e) for e in entries) + "]")
+
+
+# -- the pending block -----------------------------------------------------------------
+
+# geth's GetBlockByNumber / GetHeaderByNumber null these for the pending block; its miner
+# builds it with no beacon root, so parentBeaconBlockRoot is absent (RPCMarshalHeader
+# writes only the fields a header has).
+_PENDING_NULLS: Final = ("hash", "nonce", "miner")
+
+
+def _as_pending(out: dict[str, Any]) -> dict[str, Any]:
+    for key in _PENDING_NULLS:
+        out[key] = None
+    del out["parentBeaconBlockRoot"]
+    return out
+
+
+def pending_block_text(block: Block, full: bool) -> RawJson:
+    """:func:`block_json` of the pending block as geth shows it: ``hash``, ``nonce`` and
+    ``miner`` null, no ``parentBeaconBlockRoot``; full transactions keep the block's
+    hash and number, as geth's do. Rendered once per pending block."""
+    key = ("pending", block.hash, full)
+    return RawJson(_rendered(key, lambda: _as_pending(block_json(block, full))))
+
+
+def pending_header_json(block: Block) -> dict[str, Any]:
+    """:func:`header_json` of the pending block (eth_getHeaderByNumber("pending"))."""
+    return _as_pending(header_json(block))
+
+
+# -- fee history -----------------------------------------------------------------------
+
+
+def go_float(value: float) -> str:
+    """A float64 as Go's encoding/json writes it: the shortest digits, in fixed notation
+    from 1e-6 up to 1e21 (``0``, ``0.0007``, ``1``), else in exponent form with no
+    leading zero in a negative exponent (``1e-7``, ``1e+21``)."""
+    if value == 0:
+        return "-0" if str(value)[0] == "-" else "0"
+    magnitude = abs(value)
+    if magnitude < 1e-6 or magnitude >= 1e21:
+        text = repr(value)
+        mantissa, exponent = text.split("e")
+        if exponent[0] == "-" and len(exponent) == 3 and exponent[1] == "0":
+            exponent = "-" + exponent[2]
+        return mantissa + "e" + exponent
+    text = format(Decimal(repr(value)), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def _quantities(values: Sequence[int]) -> str:
+    return "[" + ",".join('"' + hex(v) + '"' for v in values) + "]"
+
+
+def _floats(values: Sequence[float] | None) -> str:
+    if values is None:
+        return "null"
+    return "[" + ",".join(go_float(v) for v in values) + "]"
+
+
+def fee_history_text(history: FeeHistory) -> RawJson:
+    """geth's feeHistoryResult (struct order; ``reward``, ``baseFeePerGas``,
+    ``baseFeePerBlobGas`` and ``blobGasUsedRatio`` left out when empty, ``gasUsedRatio``
+    null when there are no blocks). Written as text so the ratios come out as Go writes
+    floats, not as Python's repr does (``0`` rather than ``0.0``)."""
+    parts = ['"oldestBlock":"' + hex(history.oldest_block) + '"']
+    if history.reward:
+        parts.append('"reward":[' + ",".join(_quantities(row) for row in history.reward) + "]")
+    if history.base_fee:
+        parts.append('"baseFeePerGas":' + _quantities(history.base_fee))
+    parts.append('"gasUsedRatio":' + _floats(history.gas_used_ratio))
+    if history.blob_base_fee:
+        parts.append('"baseFeePerBlobGas":' + _quantities(history.blob_base_fee))
+    if history.blob_gas_used_ratio:
+        parts.append('"blobGasUsedRatio":' + _floats(history.blob_gas_used_ratio))
+    return RawJson("{" + ",".join(parts) + "}")
+
+
+# -- signed transactions -----------------------------------------------------------------
+
+
+def _authorization_json(auth: Authorization) -> dict[str, str]:
+    return {
+        "chainId": hex(auth.chain_id),
+        "address": "0x" + auth.address.hex(),
+        "nonce": hex(auth.nonce),
+        "yParity": hex(auth.y_parity),
+        "r": hex(auth.r),
+        "s": hex(auth.s),
+    }
+
+
+def tx_object_json(tx: Tx) -> dict[str, Any]:
+    """geth's types.Transaction as JSON (txJSON, struct order): the fields of its type,
+    fee fields it lacks null, ``hash`` last. Not RPCTransaction: no block fields, no
+    ``from``."""
+    dynamic = tx.type >= 2
+    out: dict[str, Any] = {"type": hex(tx.type)}
+    if tx.chain_id is not None:
+        out["chainId"] = hex(tx.chain_id)
+    out["nonce"] = hex(tx.nonce)
+    out["to"] = "0x" + tx.to.hex() if tx.to is not None else None
+    out["gas"] = hex(tx.gas)
+    out["gasPrice"] = None if dynamic else hex(tx.gas_price or 0)
+    out["maxPriorityFeePerGas"] = hex(tx.max_priority_fee_per_gas) if dynamic else None
+    out["maxFeePerGas"] = hex(tx.max_fee_per_gas) if dynamic else None
+    out["value"] = hex(tx.value)
+    out["input"] = "0x" + tx.data.hex()
+    if tx.type >= 1:
+        out["accessList"] = [
+            {"address": "0x" + a.hex(), "storageKeys": ["0x" + k.hex() for k in keys]}
+            for a, keys in tx.access_list
+        ]
+    if tx.authorization_list:
+        out["authorizationList"] = [_authorization_json(a) for a in tx.authorization_list]
+    out["v"] = hex(tx.v)
+    out["r"] = hex(tx.r)
+    out["s"] = hex(tx.s)
+    if tx.type >= 1:
+        out["yParity"] = hex(tx.v)
+    out["hash"] = "0x" + tx.hash.hex()
+    return out
+
+
+def signed_transaction_json(tx: Tx) -> dict[str, Any]:
+    """geth's SignTransactionResult: ``{"raw": ..., "tx": ...}``."""
+    return {"raw": "0x" + tx.raw.hex(), "tx": tx_object_json(tx)}
+
+
+# -- accounts ------------------------------------------------------------------------------
+
+
+def account_json(code_hash: bytes, storage_root: bytes, balance: int, nonce: int) -> dict[str, str]:
+    """eth_getAccount's account (the trie leaf): ``codeHash``, ``storageRoot``,
+    ``balance``, ``nonce``, in that order."""
+    return {
+        "codeHash": "0x" + code_hash.hex(),
+        "storageRoot": "0x" + storage_root.hex(),
+        "balance": hex(balance),
+        "nonce": hex(nonce),
+    }
+
+
+# -- the transaction pool -----------------------------------------------------------------
+
+PoolGroup = Mapping[Address, Sequence[Tx]]
+"""Pooled transactions by sender (raw address), each sender's in nonce order."""
+
+
+def _by_sender(group: PoolGroup, item: Callable[[Tx], Any]) -> dict[str, dict[str, Any]]:
+    """A Go map of Go maps, as encoding/json writes them: senders (checksummed) and
+    nonces (decimal) each in sorted string order."""
+    out: dict[str, dict[str, Any]] = {}
+    for sender in sorted(group, key=checksum_address):
+        txs = {str(tx.nonce): tx for tx in group[sender]}
+        out[checksum_address(sender)] = {nonce: item(txs[nonce]) for nonce in sorted(txs)}
+    return out
+
+
+def _pending_tx(tx: Tx) -> dict[str, Any]:
+    return tx_json(tx, None, None, None)
+
+
+def txpool_content_json(pending: PoolGroup, queued: PoolGroup) -> dict[str, Any]:
+    """txpool_content: ``{"pending": {sender: {nonce: tx}}, "queued": {...}}``."""
+    return {"pending": _by_sender(pending, _pending_tx), "queued": _by_sender(queued, _pending_tx)}
+
+
+def txpool_content_from_json(pending: Sequence[Tx], queued: Sequence[Tx]) -> dict[str, Any]:
+    """txpool_contentFrom: ``{"pending": {nonce: tx}, "queued": {nonce: tx}}``."""
+
+    def by_nonce(txs: Sequence[Tx]) -> dict[str, Any]:
+        keyed = {str(tx.nonce): tx for tx in txs}
+        return {nonce: _pending_tx(keyed[nonce]) for nonce in sorted(keyed)}
+
+    return {"pending": by_nonce(pending), "queued": by_nonce(queued)}
+
+
+def _inspect(tx: Tx) -> str:
+    """geth's txpool_inspect line: ``to: value wei + gas gas TIMES price wei``, TIMES
+    being U+00D7 as geth writes it (the price is the fee cap for dynamic-fee
+    transactions, as tx.GasPrice() is)."""
+    target = checksum_address(tx.to) if tx.to is not None else "contract creation"
+    return f"{target}: {tx.value} wei + {tx.gas} gas {_TIMES} {tx.max_fee_per_gas} wei"
+
+
+_TIMES: Final = "\u00d7"  # the multiplication sign geth's format string holds
+
+
+def txpool_inspect_json(pending: PoolGroup, queued: PoolGroup) -> dict[str, Any]:
+    return {"pending": _by_sender(pending, _inspect), "queued": _by_sender(queued, _inspect)}

@@ -18,8 +18,13 @@ A layer above (fault injection, a journal) can see every notification before it 
 sent, without parsing it: set ``notify`` (a constructor argument, or the attribute at
 any time) to a callable ``notify(kind, sub_id, payload)``. It then receives, instead of
 ``send``, the subscription's kind (``"newHeads"``, ``"logs"``,
-``"newPendingTransactions"``), its id and the notification's bytes, and decides what
-reaches ``send`` (drop, duplicate, delay ...). ``None``, the default, sends directly.
+``"newPendingTransactions"``, ``"transactionReceipts"``), its id and the notification's
+bytes, and decides what reaches ``send`` (drop, duplicate, delay ...). ``None``, the
+default, sends directly.
+
+``transactionReceipts`` is geth 1.16's: one notification per new block holding the
+receipts of its transactions (those named by the subscription's hashes, or all of them),
+as ``eth_getTransactionReceipt`` renders them; a block with none that match sends nothing.
 """
 
 from __future__ import annotations
@@ -29,17 +34,29 @@ from typing import Any, Final, Literal
 
 from mocknode.chain.chain import Chain
 from mocknode.chain.logs.query import LogFilter, block_logs
-from mocknode.chain.records import Block, Tx
+from mocknode.chain.records import Block, Tx, TxLocation
 from mocknode.rpc import render
-from mocknode.rpc.jsonrpc import subscription_notification
+from mocknode.rpc.jsonrpc import RawJson, subscription_notification
 
-__all__ = ["HEADS", "LOGS", "PENDING", "SYNCING", "Notify", "SubscriptionKind", "Subscriptions"]
+__all__ = [
+    "HEADS",
+    "LOGS",
+    "PENDING",
+    "RECEIPTS",
+    "SYNCING",
+    "Notify",
+    "SubscriptionKind",
+    "Subscriptions",
+]
 
-SubscriptionKind = Literal["newHeads", "logs", "newPendingTransactions", "syncing"]
+SubscriptionKind = Literal[
+    "newHeads", "logs", "newPendingTransactions", "syncing", "transactionReceipts"
+]
 HEADS: Final = "newHeads"
 LOGS: Final = "logs"
 PENDING: Final = "newPendingTransactions"
 SYNCING: Final = "syncing"  # a dev chain never syncs: these never fire
+RECEIPTS: Final = "transactionReceipts"
 
 Notify = Callable[[SubscriptionKind, str, bytes], None]
 """``notify(kind, sub_id, payload)``: sees a notification in place of ``send``."""
@@ -63,6 +80,7 @@ class Subscriptions:
         self._logs: dict[str, LogFilter] = {}
         self._pending: dict[str, bool] = {}
         self._syncing: dict[str, None] = {}
+        self._receipts: dict[str, frozenset[bytes]] = {}  # empty: every receipt
         chain.block_listeners.append(self._on_block)
         chain.pending_listeners.append(self._on_pending)
 
@@ -87,6 +105,12 @@ class Subscriptions:
         self._syncing[sub_id] = None
         return sub_id
 
+    def subscribe_receipts(self, tx_hashes: tuple[bytes, ...]) -> str:
+        """Receipts of new blocks: those of ``tx_hashes``, or all when it is empty."""
+        sub_id = self._new_id()
+        self._receipts[sub_id] = frozenset(tx_hashes)
+        return sub_id
+
     def kind_of(self, sub_id: str) -> SubscriptionKind | None:
         """The kind of a live subscription of this connection, or None."""
         if sub_id in self._heads:
@@ -97,6 +121,8 @@ class Subscriptions:
             return PENDING
         if sub_id in self._syncing:
             return SYNCING
+        if sub_id in self._receipts:
+            return RECEIPTS
         return None
 
     def unsubscribe(self, sub_id: str) -> bool:
@@ -106,6 +132,7 @@ class Subscriptions:
         self._heads.pop(sub_id, None)
         self._logs.pop(sub_id, None)
         self._pending.pop(sub_id, None)
+        self._receipts.pop(sub_id, None)
         return found
 
     def close(self) -> None:
@@ -114,6 +141,7 @@ class Subscriptions:
         self._heads.clear()
         self._logs.clear()
         self._pending.clear()
+        self._receipts.clear()
         if self._on_block in self._chain.block_listeners:
             self._chain.block_listeners.remove(self._on_block)
         if self._on_pending in self._chain.pending_listeners:
@@ -135,6 +163,18 @@ class Subscriptions:
         for sub_id, criteria in list(self._logs.items()):
             for entry in block_logs(block, criteria, removed):
                 self._push(LOGS, sub_id, render.log_entry_text(entry))
+        if self._receipts and not removed:
+            self._push_receipts(block)
+
+    def _push_receipts(self, block: Block) -> None:
+        for sub_id, wanted in list(self._receipts.items()):
+            receipts = [
+                render.receipt_text(TxLocation(block, i))
+                for i, tx in enumerate(block.transactions)
+                if not wanted or tx.hash in wanted
+            ]
+            if receipts:
+                self._push(RECEIPTS, sub_id, RawJson("[" + ",".join(receipts) + "]"))
 
     def _on_pending(self, tx: Tx) -> None:
         for sub_id, full in list(self._pending.items()):

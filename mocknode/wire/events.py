@@ -13,8 +13,8 @@ the driver as an event: the connection answers it itself and only queues the byt
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Final
+from dataclasses import dataclass, field
+from typing import Any, Final
 
 # geth's read limit for WebSocket and IPC messages (32 MiB); both transports default to it.
 DEFAULT_MAX_MESSAGE: Final = 32 * 1024 * 1024
@@ -31,9 +31,19 @@ NEED_DATA: Final = NeedData()
 @dataclass(frozen=True, slots=True)
 class Message:
     """One complete inbound message for the session; its reply goes back by ``respond``
-    (HTTP) or ``send_message`` (WebSocket, IPC)."""
+    (HTTP) or ``send_message`` (WebSocket, IPC).
+
+    IPC has to parse each message to frame it, so it hands the result on: ``text`` is
+    the message decoded (its first character the value's) and ``value`` what
+    :func:`mocknode.jsonread.decode_first` makes of it, and the session answers from
+    them instead of parsing ``payload`` again. ``text`` is None when there is no such
+    value (HTTP, WebSocket, and the IPC messages :mod:`mocknode.wire.ipc` leaves to be
+    parsed as bytes); ``value`` is then None too. Both derive from ``payload``, so they
+    take no part in equality."""
 
     payload: bytes
+    value: Any = field(default=None, compare=False, repr=False)
+    text: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ back to back with or without whitespace between them, split anywhere across writ
 brackets outside strings (tracking escapes), jumping between interesting bytes with a
 regex so a 32 MiB hex blob costs one C-level search, not a Python loop per byte.
 
-Each complete value is checked by one JSON parse (:func:`_first_value`) before it
+Each complete value is checked by one JSON parse (:func:`_parse_first`) before it
 becomes a :class:`~mocknode.wire.events.Message`: a syntax error, or anything that is not
 an object or array at the top level, is reported as
 :class:`~mocknode.wire.events.Garbage` carrying everything buffered from that point.
@@ -20,15 +20,23 @@ C-level parse finds the first value's end and checks its syntax at once; only pa
 values and errors go through the scanner, which then parses the value once it is
 complete, with the same function. A buffer that does not end in a closing bracket
 is clearly still arriving and is not parsed, so a message split across reads is parsed
-once, not once per read. Nesting deeper than :data:`MAX_NESTING` is garbage
-before the parser sees it (the guard is inside :func:`_first_value`, fed the bracket
-count on the fast path and the scanner's exact depth otherwise): py-evm raises the
-interpreter's recursion limit at import, and Python's C JSON scanner would then overflow
-the C stack on ``[[[[...``. ``fast_path=False`` always scans; the events are the same.
+once, not once per read. ``fast_path=False`` always scans; the events are the same.
 
-The JSON-RPC layer parses each message again to answer it: the session interface moves
-bytes, and carrying a parsed value across it would tie ``io`` to JSON. That second parse
-is the JSON-RPC layer's; this module parses each message exactly once.
+Nesting deeper than :data:`~mocknode.jsonread.MAX_NESTING` is garbage before the parser
+sees it (:mod:`mocknode.jsonread` says why): the fast path parses only a buffer whose
+bracket count alone rules it out (:func:`~mocknode.jsonread.may_be_too_deep`), and the
+scanner's complete value must pass :func:`~mocknode.jsonread.too_deep`, the guard the
+JSON-RPC layer applies to HTTP and WebSocket bodies.
+
+One parse per message: the parse that finds a value's end is the one that answers it.
+It uses the JSON-RPC layer's decoder (:func:`mocknode.jsonread.decode_first`), and the
+:class:`~mocknode.wire.events.Message` carries the decoded ``value`` and its ``text`` up
+to the session, which answers from them (:func:`mocknode.rpc.jsonrpc.handle_decoded`).
+Three kinds of message are framed by a permissive parse instead and go up as bytes
+alone, for the JSON-RPC layer to parse as it parses an HTTP body: invalid UTF-8 (which
+that layer maps to U+FFFD), ``NaN``/``Infinity`` (which it answers with a parse error,
+keeping the connection) and integers past Python's 4300-digit limit (which it reads with
+a slower decoder; Go reads any length, so these are messages, not garbage).
 
 A value that grows past ``max_message`` without ending closes the connection (no reply:
 there is no message to answer). Outbound, :meth:`IpcConnection.send_message` appends the
@@ -39,11 +47,16 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any, Final
 
+from mocknode.jsonread import decode_first, may_be_too_deep, too_deep
 from mocknode.wire.events import DEFAULT_MAX_MESSAGE, NEED_DATA, Closed, Garbage, Message, NeedData
 
-MAX_NESTING = 512
-_raw_decode = json.JSONDecoder().raw_decode
+# Frames what decode_first refuses but the JSON-RPC layer answers (NaN, Infinity, long
+# integers): constants accepted, integers kept as text, whatever their length.
+_frame_only: Final = json.JSONDecoder(parse_int=str).raw_decode
+# What surrogateescape makes of bytes that are not UTF-8.
+_ESCAPED_BYTE: Final = re.compile("[\udc80-\udcff]")
 
 _WHITESPACE = b" \t\r\n"
 _OPENERS = b"{["
@@ -73,7 +86,6 @@ class IpcConnection:
         # value arriving in many pieces is scanned once in total.
         self._pos = 0
         self._depth = 0
-        self._max_depth = 0
         self._in_string = False
 
     def receive_data(self, data: bytes) -> None:
@@ -107,12 +119,12 @@ class IpcConnection:
         if end > self._max:
             return self._finish("message too large")
         payload = bytes(self._buf[:end])
-        if _first_value(payload, self._max_depth) != end:
+        parsed = None if too_deep(payload) else _parse_first(payload)
+        if parsed is None or parsed[0] != end:
             return self._garbage()
         del self._buf[:end]
         self._pos = 0
-        self._max_depth = 0
-        return Message(payload)
+        return Message(payload, parsed[1], parsed[2])
 
     def _decode_first(self) -> Message | None:
         """The first value in one C-level parse, when the buffer looks complete."""
@@ -122,12 +134,15 @@ class IpcConnection:
         last = buf[-1]
         if last != 0x7D and last != 0x5D and not _ends_like_a_value(buf):  # } ]
             return None
-        end = _first_value(buf, buf.count(b"[") + buf.count(b"{"))
-        if end is None or end > self._max:
-            return None  # incomplete, invalid or deep: the scanner decides which
+        if may_be_too_deep(buf):
+            return None  # the scanner frames the first value; the guard then checks it
+        parsed = _parse_first(buf)
+        if parsed is None or parsed[0] > self._max:
+            return None  # incomplete or invalid: the scanner decides which
+        end, value, text = parsed
         payload = bytes(buf[:end])
         del buf[:end]
-        return Message(payload)
+        return Message(payload, value, text)
 
     def send_message(self, payload: bytes) -> None:
         """Queue one outbound message followed by the newline clients split on.
@@ -179,8 +194,6 @@ class IpcConnection:
                 self._in_string = True
             elif byte in _OPENERS:
                 self._depth += 1
-                if self._depth > self._max_depth:
-                    self._max_depth = self._depth
             else:
                 self._depth -= 1
                 if self._depth == 0:
@@ -212,25 +225,46 @@ def _ends_like_a_value(buf: bytearray) -> bool:
     return last == 0x7D or last == 0x5D  # } ]
 
 
-def _first_value(data: bytes | bytearray, depth: int) -> int | None:
-    """Length in bytes of the complete, valid JSON value that starts ``data``, or None.
+def _parse_first(data: bytes | bytearray) -> tuple[int, Any, str | None] | None:
+    """The JSON value that starts ``data``: ``(end, value, text)``, or None when there is
+    no complete, valid one. Call it only on data that passed the nesting guard.
 
-    The one parse of a message, for both paths; ``depth`` is the caller's bound on the
-    value's nesting (the bracket count, or the scanner's exact depth), refused above
-    :data:`MAX_NESTING` before the recursive C parser runs. Bytes that are not UTF-8
-    decode one to one as lone surrogates, so offsets map back to bytes and such bytes
-    inside strings are accepted, as Go's decoder accepts them.
+    The one parse of a message, for both paths. ``end`` is the value's length in bytes.
+    ``text`` is the value's own text and ``value`` what
+    :func:`~mocknode.jsonread.decode_first` makes of it, for the session; both are None
+    when that decoder would not take the message as it is (invalid UTF-8, ``NaN``, long
+    integers: see the module docstring), which :data:`_frame_only` then frames. Bytes
+    that are not UTF-8 decode one to one as lone surrogates, so offsets map back to
+    bytes and such bytes inside strings are accepted, as Go's decoder accepts them.
     """
-    if depth > MAX_NESTING:
-        return None
-    if data.isascii():
+    ascii_only = data.isascii()
+    utf8 = True
+    if ascii_only:
+        text = data.decode("ascii")
+    else:
         try:
-            return _raw_decode(data.decode("ascii"))[1]
+            text = data.decode()
+        except UnicodeDecodeError:
+            text = data.decode("utf-8", "surrogateescape")
+            utf8 = False
+    value: Any = None
+    try:
+        value, end = decode_first(text, 0)
+        decoded = True
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    except ValueError:  # a constant or a long integer: a message, but bytes alone
+        try:
+            end = _frame_only(text, 0)[1]
         except (ValueError, RecursionError):
             return None
-    text = data.decode("utf-8", "surrogateescape")
-    try:
-        end = _raw_decode(text)[1]
-    except (ValueError, RecursionError):
-        return None
-    return len(text[:end].encode("utf-8", "surrogateescape"))
+        decoded = False
+    if end < len(text):
+        text = text[:end]
+    size = end if ascii_only else len(text.encode("utf-8", "surrogateescape"))
+    if decoded and not utf8:
+        # Bytes that are not UTF-8 may lie in a later value of the buffer only.
+        decoded = _ESCAPED_BYTE.search(text) is None
+    if not decoded:
+        return size, None, None
+    return size, value, text

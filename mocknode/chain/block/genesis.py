@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from mocknode.chain.block import system
 from mocknode.chain.block.assembly import EMPTY_REQUESTS_HASH, make_block
+from mocknode.chain.genesis_spec import GenesisAccount
 from mocknode.chain.primitives.hashing import BLANK_ROOT, EMPTY_LIST_HASH, keccak
 from mocknode.chain.records import Block, Header
 from mocknode.chain.state.world import Account, BlockDiff, WorldState
@@ -25,18 +26,31 @@ def genesis_block(
     gas_limit: int,
     base_fee: int,
     timestamp: int,
+    genesis_accounts: Iterable[tuple[Address, GenesisAccount]] = (),
+    extra_data: bytes = b"",
 ) -> Block:
-    """Commit the system contracts and ``alloc`` (address, balance) to the empty
-    ``state``; return the genesis block over that state."""
+    """Commit the system contracts, ``alloc`` (address, balance), then
+    ``genesis_accounts`` (a genesis file's, replacing any account of the same address)
+    to the empty ``state``; return the genesis block over that state."""
     accounts: dict[Address, Account | None] = {}
     codes: dict[bytes, bytes] = {}
+    storage: dict[Address, dict[int, int]] = {}
     for address, code in system.PREDEPLOYS:
         code_hash = keccak(code)
         codes[code_hash] = code
         accounts[address] = Account(1, 0, code_hash)
     for address, balance in alloc:
         accounts[address] = Account(0, balance, keccak(b""))
-    state_root = Hash32(state.commit(BlockDiff(accounts, {}, codes)))
+    for address, spec in genesis_accounts:
+        code_hash = keccak(spec.code)
+        if spec.code:
+            codes[code_hash] = spec.code
+        accounts[address] = Account(spec.nonce, spec.balance, code_hash)
+        slots = {slot: value for slot, value in spec.storage if value}
+        storage.pop(address, None)
+        if slots:
+            storage[address] = slots
+    state_root = Hash32(state.commit(BlockDiff(accounts, storage, codes)))
     header = Header(
         parent_hash=ZERO_HASH,
         ommers_hash=Hash32(EMPTY_LIST_HASH),
@@ -50,7 +64,7 @@ def genesis_block(
         gas_limit=gas_limit,
         gas_used=0,
         timestamp=timestamp,
-        extra_data=b"",
+        extra_data=extra_data,
         mix_hash=ZERO_HASH,
         nonce=bytes(8),
         base_fee_per_gas=base_fee,

@@ -14,11 +14,17 @@ A block is built on a :class:`JournalAccounts` over the latest state and committ
 transaction that raised it is already out of the pool rather than retried into every
 later block. Committing here, not in the caller, is what yields the state root the
 header needs.
+
+:func:`build_block` is :func:`execute_block` (the transactions, run on a journal, nothing
+committed), a commit, and :func:`seal_block` (the header over the results). The pending
+block (:mod:`mocknode.chain.block.pending`) runs the same two halves on a copy of the pool
+and commits only long enough to learn its state root.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Protocol
 
 from mocknode.chain.block import system
@@ -29,7 +35,7 @@ from mocknode.chain.primitives import rlp
 from mocknode.chain.primitives.hashing import BLANK_ROOT, EMPTY_LIST_HASH, keccak
 from mocknode.chain.records import Block, Header, Receipt, Tx, bloom_bytes, logs_bloom
 from mocknode.chain.state.journal import JournalAccounts
-from mocknode.chain.state.world import WorldState
+from mocknode.chain.state.world import BlockDiff, StateReader, WorldState
 from mocknode.chain.tx.pool import Pool
 from mocknode.types import ZERO_HASH, Address, Hash32
 
@@ -109,22 +115,31 @@ class PoolSource:
         return None
 
 
-def build_block(
-    state: WorldState,
+@dataclass(frozen=True, slots=True)
+class Executed:
+    """A block's transactions run on a journal: what they changed and produced."""
+
+    diff: BlockDiff
+    transactions: tuple[Tx, ...]
+    receipts: tuple[Receipt, ...]
+    gas_used: int
+    bloom: int
+
+
+def execute_block(
+    reader: StateReader,
     source: Pool | TxSource,
     parent: Block,
     env: engine.BlockEnv,
     *,
     max_transactions: int | None = None,
-    extra_data: bytes = b"",
-) -> Block:
-    """Execute the transactions ``source`` (a pool, or any :class:`TxSource`) hands out
-    on ``state`` (whose latest commit is ``parent``'s state, dev edits included) into
-    the block ``env`` describes; commit the block's state to ``state`` and return the
-    block. Included transactions leave the source."""
+) -> Executed:
+    """Run the transactions ``source`` (a pool, or any :class:`TxSource`) hands out on
+    the state ``reader`` reads (``parent``'s, dev edits included) in the block ``env``
+    describes. Nothing is committed; included transactions leave the source."""
     if isinstance(source, Pool):
         source = PoolSource(source)
-    journal = JournalAccounts(state.reader())
+    journal = JournalAccounts(reader)
     _system_writes(journal, env, parent)
     included: list[Tx] = []
     receipts: list[Receipt] = []
@@ -152,19 +167,30 @@ def build_block(
         )
         log_index += len(outcome.logs)
         included.append(tx)
-    state_root = Hash32(state.commit(journal.diff()))
+    return Executed(journal.diff(), tuple(included), tuple(receipts), gas_used, bloom)
+
+
+def seal_block(
+    executed: Executed,
+    state_root: Hash32,
+    parent: Block,
+    env: engine.BlockEnv,
+    *,
+    extra_data: bytes = b"",
+) -> Block:
+    """The block over ``executed``'s results, whose state ends at ``state_root``."""
     header = Header(
         parent_hash=parent.hash,
         ommers_hash=Hash32(EMPTY_LIST_HASH),
         coinbase=env.coinbase,
         state_root=state_root,
-        transactions_root=ordered_root([tx.raw for tx in included]),
-        receipts_root=ordered_root([r.encode() for r in receipts]),
-        logs_bloom=bloom_bytes(bloom),
+        transactions_root=ordered_root([tx.raw for tx in executed.transactions]),
+        receipts_root=ordered_root([r.encode() for r in executed.receipts]),
+        logs_bloom=bloom_bytes(executed.bloom),
         difficulty=0,
         number=env.number,
         gas_limit=env.gas_limit,
-        gas_used=gas_used,
+        gas_used=executed.gas_used,
         timestamp=env.timestamp,
         extra_data=extra_data,
         mix_hash=env.prev_randao,
@@ -176,4 +202,22 @@ def build_block(
         parent_beacon_block_root=ZERO_HASH,
         requests_hash=EMPTY_REQUESTS_HASH,
     )
-    return make_block(header, tuple(included), tuple(receipts))
+    return make_block(header, executed.transactions, executed.receipts)
+
+
+def build_block(
+    state: WorldState,
+    source: Pool | TxSource,
+    parent: Block,
+    env: engine.BlockEnv,
+    *,
+    max_transactions: int | None = None,
+    extra_data: bytes = b"",
+) -> Block:
+    """Execute the transactions ``source`` (a pool, or any :class:`TxSource`) hands out
+    on ``state`` (whose latest commit is ``parent``'s state, dev edits included) into
+    the block ``env`` describes; commit the block's state to ``state`` and return the
+    block. Included transactions leave the source."""
+    executed = execute_block(state.reader(), source, parent, env, max_transactions=max_transactions)
+    state_root = Hash32(state.commit(executed.diff))
+    return seal_block(executed, state_root, parent, env, extra_data=extra_data)

@@ -19,7 +19,7 @@ from mocknode.chain.evm import engine
 from mocknode.chain.evm.revert import revert_message
 from mocknode.chain.limits import max_initcode_size
 from mocknode.chain.primitives.hashing import EMPTY_CODE_HASH, checksum_address
-from mocknode.chain.records import Header
+from mocknode.chain.records import Authorization, Header
 from mocknode.chain.state.journal import JournalAccounts
 from mocknode.chain.state.world import StateReader
 from mocknode.types import ZERO_ADDRESS, Hash32
@@ -69,6 +69,9 @@ def _call_request(
         max_fee_per_gas=max_fee,
         max_priority_fee_per_gas=tip,
         access_list=args.access_list or (),
+        authorization_list=tuple(
+            a for a in args.authorization_list or () if isinstance(a, Authorization)
+        ),
     )
     return call, env
 

@@ -374,6 +374,7 @@ class CallRequest:
     max_fee_per_gas: int
     max_priority_fee_per_gas: int
     access_list: tuple[tuple[Address, tuple[Hash32, ...]], ...] = ()
+    authorization_list: tuple[Authorization, ...] = ()  # EIP-7702: applied before the call
 
 
 def apply_call(accounts: JournalAccounts, env: BlockEnv, call: CallRequest) -> Outcome:
@@ -388,7 +389,7 @@ def _call_on(state: Any, accounts: JournalAccounts, env: BlockEnv, call: CallReq
     tx = _ExecTx(
         Tx(
             hash=Hash32(b""),
-            type=2,
+            type=4 if call.authorization_list else 2,
             sender=call.sender,
             nonce=accounts.get_nonce(call.sender),
             gas=call.gas,
@@ -400,7 +401,7 @@ def _call_on(state: Any, accounts: JournalAccounts, env: BlockEnv, call: CallReq
             max_fee_per_gas=call.max_fee_per_gas,
             max_priority_fee_per_gas=call.max_priority_fee_per_gas,
             access_list=call.access_list,
-            authorization_list=(),
+            authorization_list=call.authorization_list,
             v=0,
             r=0,
             s=0,

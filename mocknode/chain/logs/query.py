@@ -126,6 +126,11 @@ def query_logs(chain: LogSource, filt: LogFilter) -> list[LogEntry]:
         if block is None:
             raise ChainError("unknown block")
         return list(block_logs(block, filt))
+    if (filt.from_block and filt.from_block.tag == "pending") or (
+        filt.to_block and filt.to_block.tag == "pending"
+    ):
+        # geth 1.16 (filter.go): the pending block has no logs to offer any more.
+        raise ChainError("pending logs are not supported")
     head = chain.head.number
     if filt.from_block and filt.from_block.number is not None and filt.from_block.number > head:
         return []  # nothing there yet (geth answers an empty list too)

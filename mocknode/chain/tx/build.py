@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from mocknode.chain import fees
 from mocknode.chain.args import TxArgs
-from mocknode.chain.records import Tx
+from mocknode.chain.records import Authorization, Tx
 from mocknode.chain.tx import codec as txcodec
 from mocknode.types import Address
 
@@ -20,18 +20,19 @@ def from_args(
     *,
     sender: Address,
     chain_id: int,
-    base_fee: int,
-    priority_fee: int,
+    fee: fees.FeeFields,
     nonce: int,
     gas: int,
+    authorization_list: tuple[Authorization, ...] | None = None,
 ) -> Tx:
-    """The unsigned transaction eth_sendTransaction makes of ``args``: geth's fee
-    defaults from ``base_fee`` (the head's) and ``priority_fee`` (the suggested tip)."""
-    fee = fees.fee_defaults(args, base_fee=base_fee, priority_fee=priority_fee)
+    """The unsigned transaction eth_sendTransaction makes of ``args`` with ``fee``
+    (geth's fee defaults, :func:`mocknode.chain.fees.fee_defaults`). An
+    ``authorization_list`` (signed; even empty) makes it an EIP-7702 set-code
+    transaction, as geth does."""
     return txcodec.unsigned(
         sender=sender,
         chain_id=chain_id,
-        tx_type=fee.tx_type,
+        tx_type=fee.tx_type if authorization_list is None else 4,
         nonce=nonce,
         gas=gas,
         to=args.to,
@@ -41,6 +42,7 @@ def from_args(
         max_fee_per_gas=fee.max_fee_per_gas,
         max_priority_fee_per_gas=fee.max_priority_fee_per_gas,
         access_list=args.access_list or (),
+        authorization_list=authorization_list or (),
     )
 
 

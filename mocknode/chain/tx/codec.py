@@ -174,15 +174,18 @@ def encode_signed(tx: Tx) -> bytes:
 # -- decoding ---------------------------------------------------------------------------
 
 
-def decode(raw: bytes) -> Tx:
-    """Decode and check a signed transaction as geth's ``UnmarshalBinary`` does."""
+def decode(raw: bytes, *, sender: Address | None = None) -> Tx:
+    """Decode and check a signed transaction as geth's ``UnmarshalBinary`` does.
+
+    ``sender``: already known (a transaction this node accepted before, read back from
+    a state file), so nothing is recovered; the record takes it as given."""
     if not raw:
         raise TxDecodeError("typed transaction too short")
     try:
         if raw[0] >= 0xC0:
-            return _decode_legacy(raw)
+            return _decode_legacy(raw, sender)
         if raw[0] in (1, 2, 4):
-            return _decode_typed(raw)
+            return _decode_typed(raw, sender)
     except rlp.RlpError as exc:
         raise TxDecodeError(str(exc)) from None
     if raw[0] > 0x7F:
@@ -190,7 +193,7 @@ def decode(raw: bytes) -> Tx:
     raise TxDecodeError("transaction type not supported")
 
 
-def _decode_legacy(raw: bytes) -> Tx:
+def _decode_legacy(raw: bytes, sender: Address | None) -> Tx:
     fields = rlp.to_list(rlp.decode(raw))
     if len(fields) != 9:
         raise TxDecodeError(
@@ -226,10 +229,10 @@ def _decode_legacy(raw: bytes) -> Tx:
         s=s,
         raw=raw,
     )
-    return _with_sender(tx, y_parity)
+    return _with_sender(tx, y_parity) if sender is None else _replace(tx, sender=sender)
 
 
-def _decode_typed(raw: bytes) -> Tx:
+def _decode_typed(raw: bytes, sender: Address | None) -> Tx:
     tx_type = raw[0]
     fields = rlp.to_list(rlp.decode(raw[1:]))
     expected = {1: 11, 2: 12, 4: 13}[tx_type]
@@ -272,7 +275,7 @@ def _decode_typed(raw: bytes) -> Tx:
     )
     if y_parity > 1:
         raise TxDecodeError("invalid sender")
-    return _with_sender(tx, y_parity)
+    return _with_sender(tx, y_parity) if sender is None else _replace(tx, sender=sender)
 
 
 def _with_sender(tx: Tx, y_parity: int) -> Tx:

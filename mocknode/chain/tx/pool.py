@@ -14,7 +14,7 @@ cost nothing while there are none (one falsy check per block).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from mocknode.chain.records import Tx
@@ -49,6 +49,9 @@ class Pool:
         self._by_sender: dict[Address, dict[int, Tx]] = {}
         self._by_hash: dict[Hash32, Tx] = {}
         self._holds: dict[Hash32, Hold] = {}
+        # Bumped on every insertion, removal, hold and release, so a view built from
+        # the pool (the pending block) knows when it is stale without comparing contents.
+        self.changes = 0
 
     def __len__(self) -> int:
         return len(self._by_hash)
@@ -72,9 +75,11 @@ class Pool:
             self._holds.pop(replaced.hash, None)
         slots[tx.nonce] = tx
         self._by_hash[tx.hash] = tx
+        self.changes += 1
         return replaced
 
     def remove(self, tx: Tx) -> None:
+        self.changes += 1
         slots = self._by_sender.get(tx.sender)
         if slots is not None and slots.get(tx.nonce) is tx:
             del slots[tx.nonce]
@@ -91,6 +96,8 @@ class Pool:
         for tx in removed:
             del self._by_hash[tx.hash]
             self._holds.pop(tx.hash, None)
+        if removed:
+            self.changes += 1
         return removed
 
     def clear(self) -> list[Tx]:
@@ -99,6 +106,8 @@ class Pool:
         self._by_sender.clear()
         self._by_hash.clear()
         self._holds.clear()
+        if removed:
+            self.changes += 1
         return removed
 
     # -- holds ------------------------------------------------------------------------
@@ -109,11 +118,15 @@ class Pool:
         if tx_hash not in self._by_hash:
             return False
         self._holds[tx_hash] = hold
+        self.changes += 1
         return True
 
     def release(self, tx_hash: Hash32) -> bool:
         """Lift a hold; False when the transaction was not held."""
-        return self._holds.pop(tx_hash, None) is not None
+        if self._holds.pop(tx_hash, None) is None:
+            return False
+        self.changes += 1
+        return True
 
     @property
     def holding(self) -> bool:
@@ -155,6 +168,7 @@ class Pool:
                 gone = slots.pop(stale).hash
                 self._by_hash.pop(gone, None)
                 holds.pop(gone, None)
+                self.changes += 1
             tx = slots.get(nonce)
             if tx is not None:
                 hold = holds.get(tx.hash) if holds else None
@@ -171,6 +185,27 @@ class Pool:
 
     def senders(self) -> list[Address]:
         return list(self._by_sender)
+
+    def by_sender(self) -> dict[Address, dict[int, Tx]]:
+        """Every pooled transaction by sender, then nonce (copies: the pool stays as is)."""
+        return {sender: dict(slots) for sender, slots in self._by_sender.items()}
+
+    @classmethod
+    def restored(
+        cls, txs: Iterable[Tx], senders: Iterable[Address], holds: Mapping[Hash32, Hold]
+    ) -> Pool:
+        """A pool holding ``txs`` in that order of arrival, with its senders in the order
+        ``senders`` gives (which breaks ties between equal tips when a block is filled):
+        a saved pool exactly as it was, so the next block is the same block."""
+        pool = cls()
+        for sender in senders:
+            pool._by_sender[sender] = {}
+        for tx in txs:
+            pool.add(tx)
+        for sender in [s for s, slots in pool._by_sender.items() if not slots]:
+            del pool._by_sender[sender]
+        pool._holds = {h: hold for h, hold in holds.items() if h in pool._by_hash}
+        return pool
 
     def copy(self) -> Pool:
         clone = Pool(fifo=self.fifo)

@@ -1,4 +1,4 @@
-"""JSON-RPC methods, one typed function each, grouped by what they touch.
+"""Every JSON-RPC method mocknode answers, one typed function each.
 
 Importing this package registers every method on :data:`mocknode.rpc.registry.registry`.
 """
@@ -9,11 +9,20 @@ from mocknode.rpc.methods import (
     dev_env,
     dev_node,
     dev_tokens,
+    fees,
     info,
     logs,
+    lookups,
+    mock,
+    modules,
     reorg,
     send,
+    send_sync,
+    signing,
     state,
+    state_io,
+    txpool,
+    virtual_time,
 )
 
 __all__ = [
@@ -22,9 +31,18 @@ __all__ = [
     "dev_env",
     "dev_node",
     "dev_tokens",
+    "fees",
     "info",
     "logs",
+    "lookups",
+    "mock",
+    "modules",
     "reorg",
     "send",
+    "send_sync",
+    "signing",
     "state",
+    "state_io",
+    "txpool",
+    "virtual_time",
 ]

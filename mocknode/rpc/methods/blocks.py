@@ -23,7 +23,11 @@ def _block_or_none(ctx: Context, ref: BlockRef) -> Block | None:
 @method("eth_getBlockByNumber", params.block_number, params.boolean)
 def eth_getBlockByNumber(ctx: Context, ref: BlockRef, full: bool) -> RawJson | None:
     block = _block_or_none(ctx, ref)
-    return None if block is None else render.block_text(block, full)
+    if block is None:
+        return None
+    if ref.tag == "pending":
+        return render.pending_block_text(block, full)
+    return render.block_text(block, full)
 
 
 @method("eth_getBlockByHash", params.hash32, params.boolean)
@@ -86,10 +90,12 @@ def eth_getTransactionByBlockNumberAndIndex(
 
 
 @method("eth_getRawTransactionByHash", params.hash32)
-def eth_getRawTransactionByHash(ctx: Context, tx_hash: Hash32) -> str | None:
+def eth_getRawTransactionByHash(ctx: Context, tx_hash: Hash32) -> str:
+    """geth answers ``"0x"``, not null, for a hash it does not know (its result is a
+    hexutil.Bytes value, whose nil encodes as ``"0x"``)."""
     found = ctx.chain.transaction(tx_hash)
     if found is None:
-        return None
+        return "0x"
     tx = found.tx if isinstance(found, TxLocation) else found
     return render.hex_data(tx.raw)
 

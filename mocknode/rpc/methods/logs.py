@@ -57,6 +57,7 @@ _SUBSCRIPTIONS: Final[dict[str, tuple[Param, ...]]] = {
     "logs": (Param(params.log_filter),),
     "newPendingTransactions": (optional(params.boolean, False),),
     "syncing": (),
+    "transactionReceipts": (optional(params.receipts_query, ()),),
 }
 _NAME: Final = Param(params.rpc_id)
 
@@ -86,6 +87,8 @@ def eth_subscribe(ctx: Context, args: list[Any] | dict[str, Any] | None) -> str:
         return subs.subscribe_logs(criteria)
     if kind == "newPendingTransactions":
         return subs.subscribe_pending(options[0])
+    if kind == "transactionReceipts":
+        return subs.subscribe_receipts(options[0])
     # A dev chain never syncs: the subscription lives and never fires.
     return subs.subscribe_syncing()
 
