@@ -27,12 +27,16 @@ import {
   BaseError,
   ContractFunctionRevertedError,
   createPublicClient,
+  createTestClient,
   createWalletClient,
   defineChain,
+  getAddress,
   http,
+  pad,
   parseAbiItem,
   parseEther,
   parseEventLogs,
+  parseGwei,
   webSocket,
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -55,6 +59,10 @@ const REVERT_REASON = 'Greeter: always fails';
 const CUSTOM_CODE = 42n;
 const CUSTOM_WHY = 'custom failure';
 const POLL_MS = 250;
+// An address no dev account owns: impersonated, funded and reverted by the test-client checks.
+const WHALE = getAddress('0x' + '5a'.repeat(20));
+const CODE_HOLDER = getAddress('0x' + '5b'.repeat(20));
+const COINBASE = getAddress('0x' + '5c'.repeat(20));
 
 function parseArgs(argv) {
   const opts = { timeout: 20000, verbose: false };
@@ -691,10 +699,123 @@ async function runViem(transport) {
       const n = await seen;
       assert(n > start, `block ${n} not newer than ${start}`);
     });
+
+    await runViemTestClient(T, tr, pub, waitRcpt);
   } finally {
     if (T !== 'http') {
       try { (await tr({}).value.getRpcClient()).close(); } catch { /* ignore */ }
     }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// viem's test client in anvil mode: the dev methods a viem test suite drives
+// (anvil_*, evm_* with viem's parameter shapes: hex quantities, seconds for
+// evm_setIntervalMining, ["0x<blocks>", "0x0"] for anvil_mine). Everything
+// happens between a snapshot and a revert, so the chain is left as found.
+
+async function runViemTestClient(T, tr, pub, waitRcpt) {
+  const C = 'viem';
+  const test = createTestClient({ chain, mode: 'anvil', transport: tr, pollingInterval: POLL_MS });
+  const head = () => pub.getBlock({ blockTag: 'latest' });
+  const blockNumber = () => pub.getBlockNumber({ cacheTime: 0 });
+  const startBlock = await blockNumber();
+  let snap;
+  try {
+    await check(C, T, 'test-snapshot', async () => {
+      snap = await test.snapshot();
+      assert(typeof snap === 'string' && snap.startsWith('0x'), `snapshot id ${fmt(snap)}`);
+    });
+
+    await check(C, T, 'test-mining', async () => {
+      const nodeWallet = createWalletClient({ chain, transport: tr, account: ACCOUNT0 });
+      await test.setAutomine(false);
+      eq(await test.getAutomine(), false, 'getAutomine after setAutomine(false)');
+      const hash = await nodeWallet.sendTransaction({ to: ACCOUNT1, value: 1n });
+      const early = await pub.getTransactionReceipt({ hash }).then(() => 'mined', () => 'pending');
+      eq(early, 'pending', 'transaction before mine()');
+      const before = await blockNumber();
+      await test.mine({ blocks: 2 });
+      eq(await blockNumber(), before + 2n, 'block number after mine({blocks: 2})');
+      eq((await pub.getTransactionReceipt({ hash })).blockNumber, before + 1n, 'mined in');
+      await test.setIntervalMining({ interval: 1 }); // seconds, in anvil mode
+      const from = await blockNumber();
+      const deadline = Date.now() + 5000;
+      while ((await blockNumber()) === from && Date.now() < deadline) await sleep(100);
+      assert((await blockNumber()) > from, 'no block from interval mining within 5 s');
+      await test.setIntervalMining({ interval: 0 });
+      await test.setAutomine(true);
+      eq(await test.getAutomine(), true, 'getAutomine after setAutomine(true)');
+    });
+
+    await check(C, T, 'test-time', async () => {
+      // The clock moves an hour on (blocks mined fast may already be ahead of it; anvil's
+      // evm_revert sets its clock to the reverted block's time, a few seconds behind).
+      const wall = BigInt(Math.floor(Date.now() / 1000));
+      await test.increaseTime({ seconds: 3600 });
+      await test.mine({ blocks: 1 });
+      const b1 = await head();
+      assert(b1.timestamp >= wall + 3590n, `timestamp ${b1.timestamp}: not an hour after ${wall}`);
+      const at = b1.timestamp + 1000n;
+      await test.setNextBlockTimestamp({ timestamp: at });
+      await test.mine({ blocks: 1 });
+      eq((await head()).timestamp, at, 'setNextBlockTimestamp');
+      await test.setBlockTimestampInterval({ interval: 5 });
+      await test.mine({ blocks: 2 });
+      eq((await head()).timestamp, at + 10n, 'two blocks 5 s apart');
+      await test.removeBlockTimestampInterval();
+    });
+
+    await check(C, T, 'test-state', async () => {
+      await test.setBalance({ address: WHALE, value: parseEther('1234') });
+      eq(await pub.getBalance({ address: WHALE }), parseEther('1234'), 'setBalance');
+      await test.setNonce({ address: WHALE, nonce: 7 });
+      eq(await pub.getTransactionCount({ address: WHALE }), 7, 'setNonce');
+      await test.setCode({ address: CODE_HOLDER, bytecode: '0x6001600055' });
+      eq(await pub.getCode({ address: CODE_HOLDER }), '0x6001600055', 'setCode');
+      const word = pad('0x2a');
+      await test.setStorageAt({ address: CODE_HOLDER, index: 3, value: word });
+      eq(await pub.getStorageAt({ address: CODE_HOLDER, slot: '0x3' }), word, 'setStorageAt');
+    });
+
+    await check(C, T, 'test-impersonation', async () => {
+      const whale = createWalletClient({ chain, transport: tr, account: WHALE });
+      await test.impersonateAccount({ address: WHALE });
+      const hash = await whale.sendTransaction({ to: ACCOUNT1, value: 5n });
+      const rcpt = await waitRcpt(hash);
+      eq(rcpt.status, 'success', 'impersonated transaction status');
+      eq(rcpt.from.toLowerCase(), WHALE.toLowerCase(), 'receipt from');
+      eq((await pub.getTransaction({ hash })).nonce, 7, 'nonce set by setNonce');
+      await test.stopImpersonatingAccount({ address: WHALE });
+      const after = await whale.sendTransaction({ to: ACCOUNT1, value: 5n }).then(() => 'sent', () => 'refused');
+      eq(after, 'refused', 'sending after stopImpersonatingAccount');
+    });
+
+    await check(C, T, 'test-environment', async () => {
+      await test.setCoinbase({ address: COINBASE });
+      await test.setNextBlockBaseFeePerGas({ baseFeePerGas: parseGwei('3') });
+      await test.setBlockGasLimit({ gasLimit: 25_000_000n });
+      await test.mine({ blocks: 1 });
+      const b = await head();
+      eq(b.miner.toLowerCase(), COINBASE.toLowerCase(), 'miner');
+      eq(b.baseFeePerGas, parseGwei('3'), 'baseFeePerGas');
+      eq(b.gasLimit, 25_000_000n, 'gasLimit');
+      const refused = await test.setMinGasPrice({ gasPrice: 1n }).then(() => 'accepted', () => 'refused');
+      eq(refused, 'refused', 'setMinGasPrice once EIP-1559 is active');
+    });
+
+    await check(C, T, 'test-revert', async () => {
+      assert(snap, 'no snapshot taken');
+      await test.revert({ id: snap });
+      eq(await blockNumber(), startBlock, 'block number after revert');
+      eq(await pub.getBalance({ address: WHALE }), 0n, 'balance after revert');
+      eq(await pub.getTransactionCount({ address: WHALE }), 0, 'nonce after revert');
+      eq(await test.getAutomine(), true, 'automine after revert');
+    });
+  } finally {
+    // Whatever failed above, leave a node that mines each transaction.
+    await test.setIntervalMining({ interval: 0 }).catch(() => {});
+    await test.setAutomine(true).catch(() => {});
   }
 }
 

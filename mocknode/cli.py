@@ -1,9 +1,20 @@
 """``mocknode``: the standalone dev server, with anvil's flags and defaults where they exist.
 
-Prints the dev accounts and keys (as anvil does), then exactly one line
-``Listening on http://HOST:PORT ws://HOST:PORT ipc:PATH`` with the real port and path,
-so scripts and test harnesses can wait for it. SIGINT and SIGTERM stop it cleanly and
-remove the IPC socket file.
+Prints the dev accounts (checksummed) and keys, the wallet and the chain's settings (as
+anvil does), then exactly one line ``Listening on http://HOST:PORT ws://HOST:PORT
+ipc:PATH`` with the real port and path, so scripts and test harnesses can wait for it;
+then the name of each method as it is served, one per line (anvil's request log).
+
+``--silent`` prints only the ``Listening on`` line (a port-0 node has no other way to
+say where it is). ``--json`` prints the banner as one JSON object instead, with anvil's
+``--config-out`` keys plus ``chain_id`` and the endpoints (``http``, ``ws``, ``ipc``),
+and no ``Listening on`` line; the request log then writes ``{"method": ...}`` lines.
+SIGINT and SIGTERM stop the node cleanly and remove the IPC socket file.
+
+Flags follow anvil's spelling (``-p/--port``, ``-a/--accounts``, ``-m/--mnemonic``,
+``-b/--block-time``, ``--no-mining``, ``--order``, ``--ipc [PATH]`` ...); the ones
+mocknode had before stay (``--ipc-path``, ``--no-ipc``: IPC is served by default here,
+where anvil serves it only with ``--ipc``). docs/dev-methods.md maps every anvil flag.
 
 Fault injection (``docs/faults.md``): ``--faults PLAN`` serves with a TOML or JSON fault
 plan's rules from the first connection; ``--seed N`` and ``--persona NAME`` override the
@@ -13,20 +24,29 @@ and checked before anything starts: a bad plan is reported as the plan loader wo
 (file, rule, field) and the command exits with status 2, as for any other bad argument.
 The fault modules are imported only when one of these options is given, so the plain
 dev server starts no slower.
+
+Time and state on disk (``docs/state-and-time.md``): ``--virtual-time``, ``--init
+GENESIS``, ``--load-state``/``--dump-state``/``--state`` and ``--state-interval``. A
+genesis file given with ``--init`` wins over anvil's flags for what it sets (chain id,
+gas limit, base fee, coinbase, timestamp): with a timestamp in it, ``--timestamp`` is
+ignored. A genesis or state file mocknode cannot use exits with status 1.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import json
 import signal
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import trio
 
 from mocknode.chain.config import ETHER, ChainConfig
-from mocknode.chain.tx.keys import DEFAULT_MNEMONIC
+from mocknode.chain.limits import CODE_SIZE_LIMIT
+from mocknode.chain.primitives.hashing import checksum_address
+from mocknode.chain.tx.keys import DEFAULT_MNEMONIC, DEFAULT_PATH_PREFIX
 from mocknode.io.ipc import IpcPathError
 from mocknode.node import Node, NodeConfig, default_ipc_path, open_node, startup_error
 from mocknode.persist.errors import StateFileError
@@ -36,6 +56,11 @@ if TYPE_CHECKING:
 
 EXIT_USAGE = 2  # argparse's status for bad arguments; a bad fault plan is one
 _MAX_SEED = 2**64 - 1
+
+# The hardforks mocknode runs: py-evm's Prague rules, which are also anvil's "latest".
+HARDFORKS = ("prague", "latest")
+# --disable-code-size-limit: a limit no contract reaches (anvil uses usize::MAX).
+NO_CODE_SIZE_LIMIT = 2**48
 
 
 def _ether(text: str) -> int:
@@ -50,11 +75,42 @@ def _ether(text: str) -> int:
     return int(value * ETHER)
 
 
-def _positive(text: str) -> int:
-    value = int(text, 0)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
+def _integer(text: str, least: int) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be at least {least}")
     return value
+
+
+def _positive(text: str) -> int:
+    return _integer(text, 1)
+
+
+def _natural(text: str) -> int:
+    return _integer(text, 0)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return value
+
+
+def _hardfork(text: str) -> str:
+    name = text.lower()
+    if name not in HARDFORKS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not supported: mocknode runs Prague only (py-evm's Prague "
+            "rules); use prague or latest"
+        )
+    return "prague"
 
 
 def _seed(text: str) -> int:
@@ -72,44 +128,159 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mocknode",
         description="A mock Ethereum node: one in-memory chain over HTTP, WebSocket and IPC.",
     )
-    parser.add_argument(
+    server = parser.add_argument_group("server")
+    server.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
     )
-    parser.add_argument(
+    server.add_argument(
+        "-p",
         "--port",
-        type=int,
+        type=_natural,
         default=8545,
         help="HTTP and WebSocket port; 0 takes a free port (default: %(default)s)",
     )
-    ipc = parser.add_mutually_exclusive_group()
+    ipc = server.add_mutually_exclusive_group()
     ipc.add_argument(
-        "--ipc-path", default=None, help=f"IPC socket path (default: {default_ipc_path()})"
+        "--ipc",
+        "--ipcpath",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="PATH",
+        help=f"serve IPC at PATH (anvil's form; default path {default_ipc_path()})",
     )
+    ipc.add_argument("--ipc-path", default=None, help="IPC socket path (same as --ipc PATH)")
     ipc.add_argument("--no-ipc", action="store_true", help="do not serve IPC")
-    parser.add_argument(
-        "--chain-id", type=_positive, default=31337, help="chain id (default: %(default)s)"
+    cors = server.add_mutually_exclusive_group()
+    cors.add_argument(
+        "--allow-origin",
+        default="*",
+        metavar="ORIGIN",
+        help="the CORS origin allowed (default: %(default)s)",
     )
-    parser.add_argument(
-        "--accounts", type=_positive, default=10, help="dev accounts (default: %(default)s)"
+    cors.add_argument("--no-cors", action="store_true", help="send no CORS headers")
+    server.add_argument(
+        "--no-fast-paths",
+        action="store_true",
+        help="parse every request with h11/wsproto (same answers, slower; for debugging)",
     )
-    parser.add_argument(
+
+    accounts = parser.add_argument_group("accounts")
+    accounts.add_argument(
+        "-a", "--accounts", type=_positive, default=10, help="dev accounts (default: %(default)s)"
+    )
+    accounts.add_argument(
         "--balance",
         type=_ether,
         default=10_000 * ETHER,
         help="ether per dev account (default: 10000)",
     )
-    parser.add_argument(
-        "--mnemonic", default=DEFAULT_MNEMONIC, help="mnemonic for the dev accounts"
+    accounts.add_argument(
+        "-m", "--mnemonic", default=DEFAULT_MNEMONIC, help="mnemonic for the dev accounts"
     )
-    parser.add_argument(
-        "--no-fast-paths",
-        action="store_true",
-        help="parse every request with h11/wsproto (same answers, slower; for debugging)",
-    )
-    parser.add_argument(
+    accounts.add_argument(
         "--auto-impersonate",
+        "--auto-unlock",
         action="store_true",
         help="eth_sendTransaction from any address, without its key (as anvil's flag)",
+    )
+
+    mining = parser.add_argument_group("mining")
+    modes = mining.add_mutually_exclusive_group()
+    modes.add_argument(
+        "-b",
+        "--block-time",
+        "--blockTime",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="mine a block every SECONDS (interval mining; no automine)",
+    )
+    modes.add_argument(
+        "--no-mining",
+        "--no-mine",
+        action="store_true",
+        help="neither automine nor interval mining: mine on demand (evm_mine)",
+    )
+    mining.add_argument(
+        "--mixed-mining",
+        action="store_true",
+        help="with --block-time: also mine each transaction as it arrives",
+    )
+    mining.add_argument(
+        "--order",
+        choices=("fees", "fifo"),
+        default="fees",
+        help="how blocks take pending transactions: highest tip first, or in the order "
+        "they arrived (default: %(default)s)",
+    )
+
+    env = parser.add_argument_group("chain")
+    env.add_argument(
+        "--chain-id", type=_positive, default=31337, help="chain id (default: %(default)s)"
+    )
+    env.add_argument(
+        "--gas-limit",
+        "--block-gas-limit",
+        type=_positive,
+        default=30_000_000,
+        help="block gas limit (default: %(default)s)",
+    )
+    env.add_argument(
+        "--base-fee",
+        "--block-base-fee-per-gas",
+        type=_natural,
+        default=10**9,
+        metavar="WEI",
+        help="the genesis block's base fee; later blocks follow EIP-1559 (default: %(default)s)",
+    )
+    env.add_argument(
+        "--gas-price",
+        type=_natural,
+        default=None,
+        metavar="WEI",
+        help="what eth_gasPrice answers and legacy transactions pay by default "
+        "(default: base fee plus tip)",
+    )
+    env.add_argument(
+        "--timestamp",
+        type=_natural,
+        default=None,
+        metavar="SECONDS",
+        help="the genesis block's timestamp; later blocks follow the wall clock from it "
+        "(a genesis file's timestamp, --init, wins)",
+    )
+    env.add_argument(
+        "--hardfork",
+        type=_hardfork,
+        default="prague",
+        help="prague or latest (the same: mocknode runs Prague only)",
+    )
+    sizes = env.add_mutually_exclusive_group()
+    sizes.add_argument(
+        "--code-size-limit",
+        type=_positive,
+        default=CODE_SIZE_LIMIT,
+        metavar="BYTES",
+        help="EIP-170's limit on deployed code; initcode may be twice it (default: %(default)s)",
+    )
+    sizes.add_argument(
+        "--disable-code-size-limit", action="store_true", help="no limit on code size"
+    )
+
+    output = parser.add_argument_group("output")
+    shown = output.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--silent",
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only the Listening line: no banner, no request log",
+    )
+    shown.add_argument(
+        "--json",
+        action="store_true",
+        help="print the banner as one JSON object and the request log as JSON lines",
     )
     add_state_arguments(parser)
     faults = parser.add_argument_group(
@@ -162,7 +333,7 @@ def fault_plan(args: argparse.Namespace) -> FaultPlan | None:
             changes["seed"] = args.seed
         if args.persona is not None:
             changes["persona"] = args.persona
-        plan = dataclasses.replace(plan, **changes)
+        plan = replace(plan, **changes)
         from mocknode.faults.wiring import check_wired
 
         for rule in plan.rules:
@@ -175,25 +346,51 @@ def fault_plan(args: argparse.Namespace) -> FaultPlan | None:
     return plan
 
 
+def _ipc_path(args: argparse.Namespace) -> str | None:
+    if args.no_ipc:
+        return None
+    return args.ipc or args.ipc_path or default_ipc_path()
+
+
 def config_from_args(args: argparse.Namespace, plan: FaultPlan | None = None) -> NodeConfig:
+    """The node's config from the parsed flags; reads a genesis file (--init), raising
+    :class:`StateFileError` or ``OSError`` for one mocknode cannot use."""
+    code_size_limit = args.code_size_limit
+    if args.disable_code_size_limit:
+        code_size_limit = NO_CODE_SIZE_LIMIT
     chain = ChainConfig(
         chain_id=args.chain_id,
         accounts=args.accounts,
         balance=args.balance,
         mnemonic=args.mnemonic,
+        gas_limit=args.gas_limit,
+        base_fee=args.base_fee,
+        gas_price=args.gas_price,
+        automine=not args.no_mining and (args.block_time is None or args.mixed_mining),
         auto_impersonate=args.auto_impersonate,
+        tx_order=args.order,
+        code_size_limit=code_size_limit,
     )
-    ipc_path = None if args.no_ipc else (args.ipc_path or default_ipc_path())
     config = NodeConfig(
         host=args.host,
         port=args.port,
-        ipc_path=ipc_path,
+        ipc_path=_ipc_path(args),
         chain=chain,
         fast_paths=not args.no_fast_paths,
+        log_requests=not args.silent,
         faults=plan,
         journal=args.journal,
     )
-    return apply_state_arguments(args, config)
+    config = apply_state_arguments(args, config)
+    if args.timestamp is not None and config.chain.genesis.timestamp is None:
+        # anvil's --timestamp; a genesis file's own timestamp (--init) wins over it.
+        from mocknode.chain.clock_from import StartedWallClock
+
+        config = replace(
+            config, chain=replace(config.chain, clock=StartedWallClock(args.timestamp))
+        )
+    origins = () if args.no_cors else (args.allow_origin,)
+    return replace(config, http=replace(config.http, cors_origins=origins))
 
 
 # -- time and state on disk: --virtual-time, --init, --dump-state, --load-state, --state,
@@ -222,7 +419,8 @@ def add_state_arguments(parser: argparse.ArgumentParser) -> None:
         "--init",
         metavar="GENESIS",
         help="build block 0 from a geth genesis file (alloc with code, storage, nonce and "
-        "balance; config.chainId, timestamp, gasLimit, baseFeePerGas, extraData, coinbase)",
+        "balance; config.chainId, timestamp, gasLimit, baseFeePerGas, extraData, coinbase); "
+        "what it sets wins over --chain-id, --gas-limit, --base-fee and --timestamp",
     )
     group.add_argument("--load-state", metavar="PATH", help="start from the chain saved at PATH")
     group.add_argument(
@@ -245,7 +443,6 @@ def apply_state_arguments(args: argparse.Namespace, config: NodeConfig) -> NodeC
     """``config`` with the time and state flags applied; reads the genesis file (raising
     :class:`StateFileError` or ``OSError`` for one mocknode cannot use)."""
     import os
-    from dataclasses import replace
 
     load, dump = args.load_state, args.dump_state
     if args.state is not None:
@@ -270,21 +467,69 @@ def apply_state_arguments(args: argparse.Namespace, config: NodeConfig) -> NodeC
     )
 
 
-def _banner(node: Node) -> str:
-    lines = ["mocknode", "", "Available Accounts", "=================="]
-    balance = node.config.chain.balance
+# -- what it prints -------------------------------------------------------------------------
+
+
+def _details(node: Node) -> dict[str, Any]:
+    """The banner's facts, as anvil's ``--config-out`` JSON names them (amounts are
+    decimal strings there), plus the chain id and where the node listens."""
+    chain = node.chain
+    config = chain.config
+    endpoints = node.endpoints
+    assert endpoints is not None
+    return {
+        "available_accounts": [checksum_address(a.address) for a in chain.accounts],
+        "private_keys": ["0x" + bytes(a.private_key).hex() for a in chain.accounts],
+        "wallet": {"derivation_path": DEFAULT_PATH_PREFIX + "/", "mnemonic": config.mnemonic},
+        "base_fee": str(config.base_fee),
+        "gas_price": str(chain.gas_price()),
+        "gas_limit": str(config.gas_limit),
+        "genesis_timestamp": str(chain.blocks[0].header.timestamp),
+        "chain_id": config.chain_id,
+        "http": endpoints.http_url,
+        "ws": endpoints.ws_url,
+        "ipc": endpoints.ipc_path,
+    }
+
+
+def _banner(details: dict[str, Any], balance: int) -> str:
     from decimal import Decimal
 
     ether = Decimal(balance) / ETHER
-    for i, account in enumerate(node.chain.accounts):
-        lines.append(f"({i}) 0x{account.address.hex()} ({ether:f} ETH)")
+    lines = ["mocknode", "", "Available Accounts", "=================="]
+    for i, address in enumerate(details["available_accounts"]):
+        lines.append(f"({i}) {address} ({ether:f} ETH)")
     lines += ["", "Private Keys", "=================="]
-    for i, account in enumerate(node.chain.accounts):
-        lines.append(f"({i}) 0x{account.private_key.hex()}")
-    lines += ["", f"Chain ID: {node.config.chain.chain_id}", ""]
-    if node.config.faults is not None or node.config.journal:
-        lines += [_faults_line(node), ""]
+    for i, key in enumerate(details["private_keys"]):
+        lines.append(f"({i}) {key}")
+    wallet = details["wallet"]
+    lines += [
+        "",
+        "Wallet",
+        "==================",
+        f"Mnemonic:          {wallet['mnemonic']}",
+        f"Derivation path:   {wallet['derivation_path']}",
+        "",
+        f"Chain ID: {details['chain_id']}",
+        f"Base Fee: {details['base_fee']}",
+        f"Gas Limit: {details['gas_limit']}",
+        f"Genesis Timestamp: {details['genesis_timestamp']}",
+        "",
+    ]
     return "\n".join(lines)
+
+
+def _announce(node: Node, args: argparse.Namespace) -> None:
+    details = _details(node)
+    if args.json:
+        print(json.dumps(details, separators=(",", ":")), flush=True)
+        return
+    if not args.silent:
+        banner = _banner(details, node.config.chain.balance)
+        if node.config.faults is not None or node.config.journal:
+            banner += "\n" + _faults_line(node) + "\n"
+        print(banner, flush=True)
+    print(f"Listening on {node.endpoints}", flush=True)
 
 
 def _faults_line(node: Node) -> str:
@@ -299,17 +544,24 @@ def _faults_line(node: Node) -> str:
     return "Faults: " + ", ".join(parts)
 
 
-async def _run(config: NodeConfig) -> None:
+async def _run(config: NodeConfig, args: argparse.Namespace) -> None:
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async with open_node(config) as node:
-            print(_banner(node), flush=True)
-            print(f"Listening on {node.endpoints}", flush=True)
+            # Nothing is served before the first checkpoint below: these take effect
+            # before any request.
+            node.request_log.as_json = args.json
+            if args.block_time is not None:
+                node.chain.set_interval(args.block_time)
+            _announce(node, args)
             async for _ in signals:
                 break
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.mixed_mining and args.block_time is None:
+        parser.error("--mixed-mining needs --block-time")
     try:
         plan = fault_plan(args)
     except PlanProblem as problem:
@@ -321,7 +573,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mocknode: {exc}", file=sys.stderr)
         return 1
     try:
-        trio.run(_run, config)
+        trio.run(_run, config, args)
     except BaseException as exc:
         cause = startup_error(exc)
         if not isinstance(cause, (IpcPathError, OSError, StateFileError)):

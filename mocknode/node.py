@@ -38,6 +38,7 @@ from mocknode.rpc.context import Context
 from mocknode.rpc.ids import IdSource
 from mocknode.rpc.jsonrpc import ItemHook, handle_decoded, handle_payload
 from mocknode.rpc.registry import registry
+from mocknode.rpc.request_log import RequestLog
 from mocknode.rpc.subscriptions import Subscriptions
 from mocknode.wire.http import HttpOptions
 
@@ -100,6 +101,8 @@ class NodeConfig:
     faults: FaultPlan | str | None = None
     persona: str | None = None
     journal: bool = False
+    # Print each method's name as it is served (anvil's request log; the CLI's default).
+    log_requests: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,21 +133,26 @@ class RpcSession:
             transport=transport,
             subscriptions=self.subscriptions,
             faults=node.faults.control,
+            request_log=node.request_log,
         )
         # Bound once: the envelope calls it for every request.
         self._dispatch = partial(registry.dispatch, self.context)
+        self._log = node.request_log
+        self._logged = node.request_log.wrap(self._dispatch)
 
     def answer(self, payload: bytes, item_hook: ItemHook | None = None) -> bytes | None:
         """The answer to one message. The chain runs synchronously here: one call is
         atomic between checkpoints."""
-        return handle_payload(payload, self._dispatch, item_hook=item_hook)
+        dispatch = self._logged if self._log.enabled else self._dispatch
+        return handle_payload(payload, dispatch, item_hook=item_hook)
 
     async def handle(self, payload: bytes) -> bytes | None:
-        return handle_payload(payload, self._dispatch)
+        # The chain runs synchronously here: one call is atomic between checkpoints.
+        return handle_payload(payload, self._logged if self._log.enabled else self._dispatch)
 
     async def handle_parsed(self, payload: bytes, value: object, text: str) -> bytes | None:
         # IPC parsed the message to frame it; answer from that parse (io.session).
-        return handle_decoded(value, text, self._dispatch)
+        return handle_decoded(value, text, self._logged if self._log.enabled else self._dispatch)
 
     async def close(self) -> None:
         if self.subscriptions is not None:
@@ -160,6 +168,7 @@ class Node:
         # Filter and subscription ids: per node, replayable (restart_numbering restarts them).
         self._id_source = IdSource()
         self.filters = Filters(self.chain, ids=self.ids)
+        self.request_log = RequestLog(enabled=self.config.log_requests)
         self.endpoints: Endpoints | None = None
         self._warm_up: threading.Thread | None = None
         # Connection ids for every listener of this node, from 1 (ConnInfo.id).

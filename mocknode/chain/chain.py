@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from mocknode.chain import branch as branches
 from mocknode.chain import fees
@@ -35,6 +35,7 @@ from mocknode.chain.block.genesis import genesis_block
 from mocknode.chain.canon import Canon
 from mocknode.chain.clock import TimeTravel
 from mocknode.chain.config import ChainConfig
+from mocknode.chain.devenv import DevEnv, SettingsHook, set_clock
 from mocknode.chain.errors import (
     BlockNotFound,
     ExecutionFailed,
@@ -43,6 +44,7 @@ from mocknode.chain.errors import (
     TxRejected,
     UnknownAccount,
 )
+from mocknode.chain.limits import CODE_SIZE_LIMIT, max_initcode_size
 from mocknode.chain.logs.index import LogIndex
 from mocknode.chain.primitives.hashing import keccak
 from mocknode.chain.records import Authorization, Block, Tx, TxLocation
@@ -92,8 +94,11 @@ class Chain:
         self.interval: float | None = None
         self.time = TimeTravel(config.clock)
         self.state = WorldState()
-        self.pool = Pool()
+        self.pool = Pool(fifo=config.tx_order == "fifo")
         self.canon = Canon()
+        # What anvil's environment cheats set beyond the config (:mod:`.devenv`).
+        self.dev_env = DevEnv()
+        self.resets = 0  # anvil_reset calls so far
         self._snapshots = Snapshots()
         self._call_env: tuple[Block, BlockEnv] | None = None
         self._pending: tuple[tuple[object, ...], PendingBlock] | None = None
@@ -112,8 +117,12 @@ class Chain:
         self.mined_hooks: list[Callable[[Block], None]] = []
         # Called when automine or interval mining changes (the node's miner task wakes).
         self.mining_listeners: list[Callable[[], None]] = []
-        self.snapshot_hooks: list[SnapshotHook] = []
+        # The config and the dev env are frozen values: a snapshot takes them as they are.
+        self.snapshot_hooks: list[SnapshotHook] = [
+            SettingsHook(lambda: (self.config, self.dev_env), self._restore_settings)
+        ]
         self._genesis()
+        self._at_start = (config, self.time.capture())  # what anvil_reset goes back to
 
     # -- genesis ----------------------------------------------------------------
 
@@ -254,11 +263,22 @@ class Chain:
     # -- fees ---------------------------------------------------------------------
 
     def next_base_fee(self) -> int:
-        return fees.next_base_fee(self.head.header)
+        """The next block's base fee: EIP-1559's, or what anvil_setNextBlockBaseFeePerGas set."""
+        forced = self.dev_env.next_base_fee
+        return fees.next_base_fee(self.head.header) if forced is None else forced
+
+    def _base_fee_now(self) -> int:
+        """The base fee fee suggestions start from: the head's (geth's rule), or the
+        next block's when anvil_setNextBlockBaseFeePerGas set it (anvil's)."""
+        forced = self.dev_env.next_base_fee
+        return self.head.header.base_fee_per_gas if forced is None else forced
 
     def gas_price(self) -> int:
-        """eth_gasPrice: the suggested tip plus the head's base fee (geth's rule)."""
-        return fees.gas_price(self.head.header.base_fee_per_gas, self.config.priority_fee)
+        """eth_gasPrice: the suggested tip plus the head's base fee (geth's rule), or the
+        configured gas price (anvil's --gas-price)."""
+        if self.config.gas_price is not None:
+            return self.config.gas_price
+        return fees.gas_price(self._base_fee_now(), self.config.priority_fee)
 
     # -- submitting -----------------------------------------------------------------
 
@@ -311,9 +331,17 @@ class Chain:
             raise InvalidTxArgs(
                 f"chainId does not match node's (have={args.chain_id}, want={self.config.chain_id})"
             )
+        if (
+            self.config.gas_price is not None
+            and args.type in (0, 1)
+            and args.gas_price is None
+            and args.max_fee_per_gas is None
+            and args.max_priority_fee_per_gas is None
+        ):
+            args = replace(args, gas_price=self.config.gas_price)  # anvil's --gas-price
         fee = fees.fee_defaults(
             args,
-            base_fee=block.header.base_fee_per_gas,
+            base_fee=self._base_fee_now() if block is self.head else block.header.base_fee_per_gas,
             priority_fee=self.config.priority_fee,
         )
         if args.nonce is not None:
@@ -423,14 +451,15 @@ class Chain:
         """Validate ``tx`` against the latest state as geth's pool does and pool it."""
         from mocknode.chain.tx import validation
 
-        head = self.head.header
+        config = self.config
         validation.validate_for_pool(
             tx,
             reader=self.state.reader(),
-            base_fee=fees.next_base_fee(head),
-            chain_id=self.config.chain_id,
-            gas_limit=head.gas_limit,
+            base_fee=self.next_base_fee(),
+            chain_id=config.chain_id,
+            gas_limit=config.gas_limit,  # the next block's (evm_setBlockGasLimit moves it)
             allow_code=self.signers.is_impersonated(tx.sender),
+            max_initcode=max_initcode_size(config.code_size_limit),
         )
         validation.validate_replacement(self.pool.existing(tx.sender, tx.nonce), tx)
         self.pool.add(tx)
@@ -510,22 +539,19 @@ class Chain:
         requests of one moment share one build; reads that need no block (the pending
         nonce) never build it."""
         parent = self.head
-        stamp = self.time.peek_timestamp(parent.header.timestamp)
-        key = (parent.hash, self.state.head, self.pool, self.pool.changes, stamp)
+        after = parent.header.timestamp
+        dev = self.dev_env
+        stamp = self.time.peek_timestamp(after)
+        if dev.timestamp_interval is not None and not self.time.forces_after(after):
+            stamp = dev.stamp_after(after) or stamp  # anvil_setBlockTimestampInterval
+        # The config and the dev env are frozen: a cheat that changes them replaces them.
+        key = (parent.hash, self.state.head, self.pool, self.pool.changes, stamp, self.config, dev)
         cached = self._pending
         if cached is not None and cached[0] == key:
             return cached[1]
-        from mocknode.chain.block import mining
         from mocknode.chain.block.pending import build_pending
 
-        env = mining.block_env(
-            parent,
-            stamp,
-            coinbase=self.config.coinbase,
-            gas_limit=self.config.gas_limit,
-            chain_id=self.config.chain_id,
-            ancestor_hashes=partial(self.canon.ancestor_hashes, parent.number + 1),
-        )
+        env = self._next_env(parent, stamp)
         # geth's miner builds the pending block with no randomness (mixHash zero).
         built = build_pending(self.state, self.pool, parent, replace(env, prev_randao=ZERO_HASH))
         self._pending = (key, built)
@@ -556,15 +582,24 @@ class Chain:
     def mine(
         self, blocks: int = 1, timestamp: int | None = None, interval: int | None = None
     ) -> list[Block]:
-        """Mine ``blocks`` blocks; the first at ``timestamp`` and the rest ``interval`` apart
-        when given (anvil's ``evm_mine``/``anvil_mine``), else as the clock says."""
+        """Mine ``blocks`` blocks; the first at ``timestamp`` and the rest ``interval`` (or
+        1) seconds apart when it is given (anvil's ``evm_mine``), else as the clock says.
+
+        ``interval`` alone is anvil's ``anvil_mine``: time moves ``interval`` seconds
+        forward before the first block (as evm_increaseTime), and each next block comes
+        ``interval`` after the one before (anvil moves the wall clock's offset again
+        before each; the same blocks, unless a second ticks meanwhile). Time stays
+        moved. An interval of 0 leaves the clock to say (anvil mines such blocks at one
+        timestamp; here a block is always after its parent)."""
         mined = []
         for i in range(blocks):
             at = None
             if timestamp is not None:
                 at = timestamp + i * (interval or 1)
-            elif interval is not None and i > 0:
+            elif interval and i:
                 at = self.head.header.timestamp + interval
+            elif interval:
+                self.time.increase(interval)
             mined.append(self.mine_block(timestamp=at))
         return mined
 
@@ -595,21 +630,16 @@ class Chain:
         parent = self.head
         after = parent.header.timestamp
         explicit = timestamp if timestamp is not None else self.time.take_next_timestamp()
+        dev = self.dev_env
         if explicit is None:
-            stamp = self.time.next_timestamp(after)
+            by_interval = dev.stamp_after(after)  # anvil_setBlockTimestampInterval
+            stamp = self.time.next_timestamp(after) if by_interval is None else by_interval
         elif explicit <= after:
             raise InvalidTxArgs(f"timestamp {explicit} is not after the parent block's {after}")
         else:
             stamp = explicit
             self.time.rebase(explicit)
-        env = mining.block_env(
-            parent,
-            stamp,
-            coinbase=self.config.coinbase,
-            gas_limit=self.config.gas_limit,
-            chain_id=self.config.chain_id,
-            ancestor_hashes=partial(self.canon.ancestor_hashes, parent.number + 1),
-        )
+        env = self._next_env(parent, stamp)
         block = mining.build_block(
             self.state,
             source,
@@ -620,7 +650,30 @@ class Chain:
         )
         self.time.block_mined()
         self.canon.append(block, self.state.head)
+        if dev.one_shot:
+            self.dev_env = dev.spent()
         return block
+
+    def _next_env(self, parent: Block, stamp: int) -> BlockEnv:
+        """The environment of the block after ``parent`` stamped ``stamp`` (mined or
+        pending): the config's, with the dev env's one-shot settings and a code size
+        limit of its own only when they are set."""
+        from mocknode.chain.block import mining
+
+        env = mining.block_env(
+            parent,
+            stamp,
+            coinbase=self.config.coinbase,
+            gas_limit=self.config.gas_limit,
+            chain_id=self.config.chain_id,
+            ancestor_hashes=partial(self.canon.ancestor_hashes, parent.number + 1),
+        )
+        dev = self.dev_env
+        if dev.one_shot:
+            env = dev.apply(env)
+        if self.config.code_size_limit != CODE_SIZE_LIMIT:
+            env = replace(env, code_size_limit=self.config.code_size_limit)
+        return env
 
     def set_next_timestamp(self, timestamp: int) -> None:
         """The next block gets exactly ``timestamp``; later ones continue from it."""
@@ -684,7 +737,10 @@ class Chain:
 
         for tx, _ in transactions:
             validation.validate_static(
-                tx, chain_id=self.config.chain_id, gas_limit=self.head.header.gas_limit
+                tx,
+                chain_id=self.config.chain_id,
+                gas_limit=self.head.header.gas_limit,
+                max_initcode=max_initcode_size(self.config.code_size_limit),
             )
         common = head - depth
         orphaned = self.canon.blocks[common + 1 :]
@@ -786,6 +842,8 @@ class Chain:
             chain_id=self.config.chain_id,
             ancestor_hashes=partial(self.canon.ancestor_hashes, block.number),
         )
+        if self.config.code_size_limit != CODE_SIZE_LIMIT:
+            env = replace(env, code_size_limit=self.config.code_size_limit)
         self._call_env = (block, env)
         return env
 
@@ -817,6 +875,50 @@ class Chain:
         if current is None:
             accounts[address] = EMPTY_ACCOUNT
         self.state.commit(BlockDiff(accounts, {address: {slot: value}}, {}))
+
+    # -- the environment dev methods change ---------------------------------------------
+
+    def configure(self, **changes: Any) -> None:
+        """Replace fields of the config the chain runs on (anvil_setChainId,
+        anvil_setCoinbase, evm_setBlockGasLimit): later blocks, calls and transactions
+        follow it; mined blocks keep what they were made with. Snapshots restore it."""
+        self.config = replace(self.config, **changes)
+        self._call_env = None
+
+    def set_dev_env(self, **changes: Any) -> None:
+        """Replace fields of :attr:`dev_env` (the next block's base fee and prevRandao,
+        the timestamp interval). Snapshots restore it."""
+        self.dev_env = replace(self.dev_env, **changes)
+
+    def _restore_settings(self, token: Any) -> None:
+        self.config, self.dev_env = token
+        self._call_env = None
+
+    def set_time(self, timestamp: int) -> int:
+        """anvil_setTime (:func:`mocknode.chain.devenv.set_clock`); the seconds it moved
+        the clock forward."""
+        return set_clock(self.time, self.head.header.timestamp, timestamp)
+
+    def reset(self) -> None:
+        """anvil_reset without a fork: back to the genesis block, the config the chain
+        started with and its start time; the pool emptied and every snapshot forgotten
+        (as anvil). Mining mode and impersonation stay, as they do in anvil. Silent, like
+        a revert: listeners hear nothing."""
+        config, time_at_start = self._at_start
+        self.canon.truncate(0)
+        self.state.revert_to(self.canon.commits[0])
+        self.pool.clear()
+        self._snapshots = Snapshots()
+        self.time.restore(time_at_start)
+        self.config = config
+        self.dev_env = DevEnv()
+        self._call_env = None
+        self._pending = None
+        self.resets += 1
+
+    def snapshots_taken(self) -> list[tuple[int, Snapshot]]:
+        """The snapshots not yet forgotten, by id, oldest first (anvil_metadata)."""
+        return self._snapshots.taken()
 
     # -- snapshots ----------------------------------------------------------------
 

@@ -219,6 +219,11 @@ class TimeTravel:
             return forced
         return parent_timestamp + step + self._jump
 
+    def forces_after(self, parent_timestamp: int) -> bool:
+        """Whether evm_setNextBlockTimestamp forced the next block's timestamp (one after
+        ``parent_timestamp``, the only kind :meth:`peek_timestamp` answers)."""
+        return self._next is not None and self._next > parent_timestamp
+
     def peek_timestamp(self, parent_timestamp: int) -> int:
         """The next block's timestamp were it mined now; nothing is consumed."""
         forced = self._next

@@ -8,9 +8,11 @@ state machine that consumes it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from mocknode.chain.clock import Clock, WallClock
 from mocknode.chain.genesis_spec import Genesis
+from mocknode.chain.limits import CODE_SIZE_LIMIT
 from mocknode.chain.tx.keys import DEFAULT_MNEMONIC
 from mocknode.types import ZERO_ADDRESS, Address
 
@@ -35,6 +37,15 @@ class ChainConfig:
     # Every address may send eth_sendTransaction without its key (anvil's
     # --auto-impersonate); anvil_autoImpersonateAccount switches it at run time.
     auto_impersonate: bool = False
+    # What eth_gasPrice answers, and what a legacy eth_sendTransaction pays when it names
+    # no price (anvil's --gas-price); None: the head's base fee plus the tip, as geth.
+    gas_price: int | None = None
+    # How a block takes the pool's transactions (anvil's --order): highest tip first, or
+    # in the order they arrived.
+    tx_order: Literal["fees", "fifo"] = "fees"
+    # EIP-170's limit on deployed code, in bytes; EIP-3860's on initcode is twice it
+    # (anvil's --code-size-limit).
+    code_size_limit: int = CODE_SIZE_LIMIT
     # Accounts with code, storage and nonces, and block 0's timestamp and extraData, as
     # a geth genesis file gives them (mocknode --init).
     genesis: Genesis = field(default_factory=Genesis)

@@ -84,6 +84,10 @@ class Snapshots:
         self._taken[snap_id] = snapshot
         return snap_id
 
+    def taken(self) -> list[tuple[int, Snapshot]]:
+        """Every snapshot kept, by id, oldest first (some may prove unreachable)."""
+        return list(self._taken.items())
+
     def reachable(self, target: int | str, *, canon: Canon, state: WorldState) -> Snapshot | None:
         """The snapshot ``target`` (id or name) names, if the chain can still go back to
         it. One whose block or state commit is gone is forgotten."""

@@ -31,7 +31,7 @@ from mocknode.chain.canon import Canon
 from mocknode.chain.chain import Chain
 from mocknode.chain.errors import ChainError
 from mocknode.chain.records import Block, TxLocation
-from mocknode.types import BlockRef, Hash32
+from mocknode.types import Address, BlockRef, Hash32
 
 if TYPE_CHECKING:
     from mocknode.chain.state.world import StateReader
@@ -111,6 +111,21 @@ class LaggedChain(_View):
 
     def _commit_of(self, block: Block) -> int:
         return self._real._commit_of(block)
+
+    def resolve(self, ref: BlockRef) -> Block:
+        # The real chain builds a pending block on its own head and state: the lagged
+        # node shows its head for "pending" (what this view answered before there was one).
+        if ref.tag == "pending":
+            return self.head
+        return super().resolve(ref)
+
+    def nonce(self, address: Address, ref: BlockRef) -> int:
+        # The real chain counts a pending nonce from its latest state (geth's pool): a
+        # lagged node's pool counts from its own head's.
+        if ref.tag == "pending":
+            account = self.state_at(self.head).account(address)
+            return self.pool.pending_nonce(address, account.nonce if account else 0)
+        return super().nonce(address, ref)
 
 
 class PrunedChain(_View):

@@ -5,7 +5,10 @@ every block with its receipts, the state commit each block ended on, every state
 (blocks and dev edits between them) as a diff, the codes, the pool (with its order and
 holds), time travel (and a virtual clock's ``now``), and the chain's own settings
 (chain id, coinbase, gas limit and any other :class:`ChainConfig` field that is not the
-node's: see :data:`NODE_SETTINGS`). Snapshots, filters and subscriptions are not
+node's: see :data:`NODE_SETTINGS`), and the environment cheats' settings that live on
+the chain (:class:`~mocknode.chain.devenv.DevEnv`: the next block's base fee and
+prevRandao, the timestamp interval; a document without them, from before they were
+saved, loads with none). Snapshots, filters and subscriptions are not
 saved; mining mode, impersonation and the dev accounts are the loading node's.
 
 Why replay diffs rather than keep only the latest state (anvil's way) or re-execute the
@@ -35,6 +38,7 @@ from mocknode.chain.canon import Canon
 from mocknode.chain.chain import Chain
 from mocknode.chain.clock import TimeState, VirtualClock
 from mocknode.chain.config import ChainConfig
+from mocknode.chain.devenv import DevEnv
 from mocknode.chain.primitives.hashing import EMPTY_CODE_HASH
 from mocknode.chain.records import Block, Tx
 from mocknode.chain.state.world import WorldState
@@ -120,6 +124,7 @@ def state_document(chain: Chain) -> dict[str, Any]:
         "version": VERSION,
         "written_by": f"mocknode {mocknode_version()}",
         "chain": _config_value(chain.config),
+        "dev_env": _dev_env_value(chain.dev_env),
         "time": {
             "offset": time.offset,
             "jump": time.jump,
@@ -137,6 +142,18 @@ def state_document(chain: Chain) -> dict[str, Any]:
             "senders": [hex_bytes(sender) for sender in pool.senders()],
             "holds": holds,
         },
+    }
+
+
+def _dev_env_value(dev: DevEnv) -> dict[str, Any]:
+    return {
+        "next_base_fee": None if dev.next_base_fee is None else hex_quantity(dev.next_base_fee),
+        "next_prev_randao": (
+            None if dev.next_prev_randao is None else hex_bytes(dev.next_prev_randao)
+        ),
+        "timestamp_interval": (
+            None if dev.timestamp_interval is None else hex_quantity(dev.timestamp_interval)
+        ),
     }
 
 
@@ -169,6 +186,7 @@ class Restored:
     time: TimeState
     virtual_now: float | None
     config: Mapping[str, Any]  # ChainConfig fields to replace
+    dev_env: DevEnv
 
 
 def check_version(document: Any) -> tuple[int, dict[str, Any]]:
@@ -241,6 +259,23 @@ def _read_v1(doc: dict[str, Any], config: ChainConfig) -> Restored:
         ),
         virtual_now=None if virtual_now is None else float(virtual_now),
         config=_read_config(read_dict(field(doc, "chain", "state"), "chain"), config),
+        dev_env=_read_dev_env(doc.get("dev_env")),
+    )
+
+
+def _read_dev_env(value: Any) -> DevEnv:
+    if value is None:
+        return DevEnv()
+    saved = read_dict(value, "dev_env")
+
+    def optional(name: str, read: Callable[[Any, str], Any]) -> Any:
+        item = saved.get(name)
+        return None if item is None else read(item, f"dev_env {name}")
+
+    return DevEnv(
+        next_base_fee=optional("next_base_fee", read_quantity),
+        next_prev_randao=optional("next_prev_randao", read_hash),
+        timestamp_interval=optional("timestamp_interval", read_quantity),
     )
 
 
@@ -327,6 +362,12 @@ def _read_setting(hint: Any, value: Any, what: str) -> Any:
         if type(None) in options:
             return None
         raise StateFileError(f"{what}: may not be null")
+    if typing.get_origin(hint) is typing.Literal:  # a choice of strings (tx_order)
+        if value not in typing.get_args(hint):
+            raise StateFileError(
+                f"{what}: expected one of {typing.get_args(hint)}, got {value!r:.80}"
+            )
+        return value
     for option in options:
         base = getattr(option, "__supertype__", option)  # Address is a NewType of bytes
         reader = _SETTING_READERS.get(base)
@@ -365,6 +406,8 @@ def install(chain: Chain, restored: Restored) -> None:
     chain.replace_history(restored.canon, restored.state, restored.pool)
     if restored.config:
         chain.config = dataclasses.replace(chain.config, **restored.config)
+    chain.dev_env = restored.dev_env
+    chain.pool.fifo = chain.config.tx_order == "fifo"
     chain.time.restore(restored.time)
     clock = chain.time.clock
     if restored.virtual_now is not None and isinstance(clock, VirtualClock):

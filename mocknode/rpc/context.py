@@ -18,6 +18,7 @@ from mocknode.chain.chain import Chain
 if TYPE_CHECKING:
     from mocknode.chain.logs.query import Filters
     from mocknode.rpc.control import FaultControl
+    from mocknode.rpc.request_log import RequestLog
     from mocknode.rpc.subscriptions import Subscriptions
 
 CLIENT_VERSION = "mocknode/v0.1.0/python"
@@ -32,3 +33,4 @@ class Context:
     faults: FaultControl | None = None  # the node's fault layer (mock_* methods)
     client_version: str = CLIENT_VERSION
     extra: dict[str, object] = field(default_factory=dict)
+    request_log: RequestLog | None = None  # the node's; anvil_setLoggingEnabled switches it

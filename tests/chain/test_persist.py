@@ -165,6 +165,62 @@ def test_the_chain_settings_come_back_and_the_node_settings_stay() -> None:
     assert not fresh.signers.is_impersonated(WHALE)
 
 
+def test_the_environment_cheats_settings_come_back() -> None:
+    """devctl's settings: the configured ChainConfig fields (gas price, order, code size
+    limit, coinbase) and the chain's DevEnv (next base fee and prevRandao, timestamp
+    interval) survive a document; the next block is the same block on both chains."""
+    chain = Chain(config())
+    chain.set_automine(False)
+    chain.configure(
+        gas_price=7, tx_order="fifo", code_size_limit=30_000, coinbase=Address(b"\xc0" * 20)
+    )
+    randao = keccak(b"randao")
+    chain.set_dev_env(next_base_fee=123, next_prev_randao=randao, timestamp_interval=60)
+    chain.send_transaction(TxArgs(sender=chain.accounts[0].address, to=LOGGER, value=1))
+    document = as_json(state_document(chain))
+    assert document["dev_env"] == {
+        "next_base_fee": "0x7b",
+        "next_prev_randao": "0x" + randao.hex(),
+        "timestamp_interval": "0x3c",
+    }
+    fresh = Chain(config())
+    fresh.set_automine(False)
+    load_document(fresh, document)
+    assert fresh.dev_env == chain.dev_env
+    assert (fresh.config.gas_price, fresh.config.tx_order, fresh.config.code_size_limit) == (
+        7,
+        "fifo",
+        30_000,
+    )
+    assert fresh.config.coinbase == Address(b"\xc0" * 20)
+    assert fresh.pool.fifo
+    assert fresh.gas_price() == 7
+    mined = chain.mine(1)[0]
+    assert mined == fresh.mine(1)[0]
+    assert mined.header.base_fee_per_gas == 123
+    assert mined.header.mix_hash == randao
+    assert mined.header.timestamp == chain.blocks[0].header.timestamp + 60
+
+
+def test_a_document_without_dev_env_loads_with_none() -> None:
+    chain = Chain(config())
+    chain.set_dev_env(timestamp_interval=5)
+    document = as_json(state_document(chain))
+    del document["dev_env"]  # as written before the field existed
+    fresh = Chain(config())
+    fresh.set_dev_env(next_base_fee=9)
+    load_document(fresh, document)
+    assert fresh.dev_env.timestamp_interval is None
+    assert fresh.dev_env.next_base_fee is None
+
+
+def test_a_bad_tx_order_is_refused() -> None:
+    document = as_json(state_document(Chain(config())))
+    document["chain"]["tx_order"] = "random"
+    with pytest.raises(StateFileError, match="chain tx_order: expected one of"):
+        read_document(document, config())
+
+
 def test_loading_forgets_snapshots_and_is_silent() -> None:
     chain = busy_chain()
     target = Chain(config())
@@ -272,7 +328,7 @@ def test_foreign_documents_say_what_they_are(data: bytes, message: str) -> None:
 
 
 def test_bytes_plain_or_gzipped() -> None:
-    document = state_document(Chain(config()))
+    document = state_document(busy_chain())  # blocks to compress: an empty chain is small
     plain, zipped = encode_document(document), encode_document(document, compress=True)
     assert zipped[:2] == b"\x1f\x8b"
     assert len(zipped) < len(plain) / 3

@@ -4,80 +4,39 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_helpers import Server, start
 from websockets.sync.client import connect as ws_connect
-
-LISTENING = re.compile(r"^Listening on http://([\d.]+):(\d+) ws://([\d.]+):(\d+)(?: ipc:(.+))?$")
-
-
-class Server:
-    def __init__(self, proc: subprocess.Popen[str], banner: list[str], match: re.Match[str]):
-        self.proc = proc
-        self.banner = banner
-        self.port = int(match.group(2))
-        self.ipc_path = match.group(5)
-
-    def http(self, method: str, params: list[object] | None = None) -> object:
-        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []})
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}/",
-            data=body.encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return json.loads(response.read())
-
-
-def start(*args: str) -> Server:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mocknode", "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    banner: list[str] = []
-    assert proc.stdout is not None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        banner.append(line.rstrip("\n"))
-        match = LISTENING.match(banner[-1])
-        if match:
-            return Server(proc, banner, match)
-    proc.kill()
-    raise AssertionError(
-        f"no Listening line; stdout={banner} stderr={proc.stderr.read() if proc.stderr else ''}"
-    )
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     srv = start("--ipc-path", str(tmp_path / "node.ipc"))
     yield srv
-    if srv.proc.poll() is None:
-        srv.proc.kill()
-        srv.proc.wait()
+    srv.stop()
 
 
 def test_banner_lists_dev_accounts_and_keys(server: Server) -> None:
-    text = "\n".join(server.banner)
-    assert "(0) 0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266 (10000 ETH)" in text
+    end = next(i for i, line in enumerate(server.lines) if line.startswith("Listening on"))
+    banner = server.lines[: end + 1]
+    text = "\n".join(banner)
+    # Checksummed, as anvil prints them.
+    assert "(0) 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 (10000 ETH)" in text
     assert "(0) 0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80" in text
-    assert "(9) 0xa0ee7a142d267c1f36714e4a8f75612f20a79720 (10000 ETH)" in text
-    assert sum(1 for line in server.banner if line.startswith("Listening on")) == 1
-    assert server.banner[-1].startswith("Listening on")
+    assert "(9) 0xa0Ee7A142d267C1f36714E4a8F75612F20a79720 (10000 ETH)" in text
+    assert "Mnemonic:          test test test test test test test test test test test junk" in text
+    assert "Derivation path:   m/44'/60'/0'/0/" in text
+    assert "Chain ID: 31337" in text
+    assert sum(1 for line in server.lines if line.startswith("Listening on")) == 1
+    assert banner[-1].startswith("Listening on")
 
 
 def test_all_three_transports_then_sigterm(server: Server, tmp_path: Path) -> None:
@@ -125,8 +84,7 @@ def test_flags_change_the_chain(tmp_path: Path) -> None:
         balance = srv.http("eth_getBalance", [accounts[2], "latest"])["result"]  # type: ignore[index]
         assert int(balance, 16) == 15 * 10**17
     finally:
-        srv.proc.terminate()
-        srv.proc.wait(timeout=5)
+        srv.stop()
 
 
 def test_stale_socket_is_replaced(tmp_path: Path) -> None:
@@ -141,8 +99,7 @@ def test_stale_socket_is_replaced(tmp_path: Path) -> None:
             sock.sendall(b'{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}')
             assert sock.recv(1000) == b'{"jsonrpc":"2.0","id":1,"result":"0x7a69"}\n'
     finally:
-        srv.proc.terminate()
-        srv.proc.wait(timeout=5)
+        srv.stop()
 
 
 def test_regular_file_at_ipc_path_is_refused(tmp_path: Path) -> None:

@@ -253,7 +253,7 @@ def error_of(dispatch: Any, method: str, args: Any) -> tuple[int, str]:
     [
         (
             "evm_setIntervalMining",
-            ["1000"],
+            ["ten"],
             "invalid argument 0: json: cannot unmarshal hex string without 0x prefix "
             "into Go value of type hexutil.Uint64",
         ),

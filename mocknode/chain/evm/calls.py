@@ -17,6 +17,7 @@ from mocknode.chain.args import TxArgs
 from mocknode.chain.errors import ExecutionFailed
 from mocknode.chain.evm import engine
 from mocknode.chain.evm.revert import revert_message
+from mocknode.chain.limits import max_initcode_size
 from mocknode.chain.primitives.hashing import EMPTY_CODE_HASH, checksum_address
 from mocknode.chain.records import Authorization, Header
 from mocknode.chain.state.journal import JournalAccounts
@@ -82,6 +83,11 @@ class _Precheck(Exception):
 def _run_call(
     call: engine.CallRequest, env: engine.BlockEnv, reader: StateReader
 ) -> engine.Outcome:
+    limit = max_initcode_size(env.code_size_limit)
+    if call.to is None and len(call.data) > limit:
+        # geth's state transition refuses it before executing (EIP-3860); py-evm would
+        # raise out of the message instead of failing it.
+        raise _Precheck(f"max initcode size exceeded: code size {len(call.data)}, limit {limit}")
     journal = JournalAccounts(reader)
     cost = call.gas * call.max_fee_per_gas + call.value
     balance = journal.get_balance(call.sender)

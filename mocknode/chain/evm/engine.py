@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
+from mocknode.chain.limits import CODE_SIZE_LIMIT, max_initcode_size
 from mocknode.chain.records import Authorization, Log, Tx
 from mocknode.chain.state.journal import JournalAccounts
 from mocknode.chain.tx import codec as txcodec
@@ -44,6 +45,9 @@ class BlockEnv:
     chain_id: int
     ancestor_hashes: Callable[[], Iterable[Hash32]]
     excess_blob_gas: int = 0
+    # EIP-170's limit on deployed code (EIP-3860's on initcode is twice it); a node
+    # started with anvil's --code-size-limit raises it.
+    code_size_limit: int = CODE_SIZE_LIMIT
 
     def without_base_fee(self) -> BlockEnv:
         """This block at a zero base fee (geth's NoBaseFee for calls that pay nothing).
@@ -58,6 +62,7 @@ class BlockEnv:
             self.chain_id,
             self.ancestor_hashes,
             self.excess_blob_gas,
+            self.code_size_limit,
         )
 
 
@@ -139,6 +144,41 @@ def _import_evm() -> SimpleNamespace:
                 interpreter.run(computation)
             return computation
 
+    limited: dict[int, Any] = {}
+
+    def limited_computation(limit: int) -> Any:
+        """:class:`Computation` with EIP-170's limit at ``limit`` bytes and EIP-3860's
+        at twice that (one class per limit, made once): for a state whose block
+        environment raises the limit, so the default path pays nothing for it."""
+        cls = limited.get(limit)
+        if cls is not None:
+            return cls
+        initcode_limit = max_initcode_size(limit)
+
+        class Limited(Computation):  # type: ignore[misc,valid-type]
+            @classmethod
+            def validate_create_message(cls, message: Any) -> None:
+                if len(message.code) > initcode_limit:
+                    raise vm_errors.OutOfGas(
+                        f"Contract code size exceeds EIP-3860 limit of {initcode_limit}. "
+                        f"Got code of size: {len(message.code)}"
+                    )
+
+            @classmethod
+            def validate_contract_code(cls, contract_code: bytes) -> None:
+                if len(contract_code) > limit:
+                    raise vm_errors.OutOfGas(
+                        f"Contract code size exceeds EIP170 limit of {limit}."
+                        f"  Got code of size: {len(contract_code)}"
+                    )
+                if contract_code[:1] == b"\xef":  # EIP-3541, London's check after the size
+                    raise vm_errors.ReservedBytesInCode(
+                        "Contract code begins with EIP3541 reserved byte '0xEF'."
+                    )
+
+        limited[limit] = Limited
+        return Limited
+
     class Executor(PragueState.transaction_executor_class):  # type: ignore[misc,name-defined]
         def build_evm_message(self, transaction: Any) -> Any:
             """py-evm's Cancun message building, minus the debug line it formats eagerly
@@ -181,6 +221,8 @@ def _import_evm() -> SimpleNamespace:
         def __init__(self, accounts: JournalAccounts, env: BlockEnv) -> None:
             self._db = None
             self._account_db = accounts
+            if env.code_size_limit != CODE_SIZE_LIMIT:
+                self.computation_class = limited_computation(env.code_size_limit)
             self.execution_context = ExecutionContext(
                 coinbase=env.coinbase,
                 timestamp=env.timestamp,

@@ -42,7 +42,10 @@ class Hold:
 
 
 class Pool:
-    def __init__(self) -> None:
+    def __init__(self, *, fifo: bool = False) -> None:
+        # How executable transactions are ordered for a block: highest tip first
+        # (anvil's --order fees, the default), or in the order they arrived (fifo).
+        self.fifo = fifo
         self._by_sender: dict[Address, dict[int, Tx]] = {}
         self._by_hash: dict[Hash32, Tx] = {}
         self._holds: dict[Hash32, Hold] = {}
@@ -148,7 +151,8 @@ class Pool:
     def executable(
         self, nonces: dict[Address, int], block: tuple[int, int] | None = None
     ) -> list[Tx]:
-        """Transactions whose nonce is next for their sender, highest tip first.
+        """Transactions whose nonce is next for their sender, highest tip first (or,
+        with ``fifo``, the earliest arrived first; a replacement arrives anew).
 
         ``nonces`` maps senders to their current state nonce; stale entries (nonce
         below it) are dropped as a side effect, as geth's pool does on new heads.
@@ -172,7 +176,11 @@ class Pool:
                     ready.append(tx)
             if not slots:
                 del self._by_sender[sender]
-        ready.sort(key=lambda tx: -tx.max_priority_fee_per_gas)
+        if self.fifo:
+            arrival = {tx_hash: i for i, tx_hash in enumerate(self._by_hash)}
+            ready.sort(key=lambda tx: arrival[tx.hash])
+        else:
+            ready.sort(key=lambda tx: -tx.max_priority_fee_per_gas)
         return ready
 
     def senders(self) -> list[Address]:
@@ -200,7 +208,7 @@ class Pool:
         return pool
 
     def copy(self) -> Pool:
-        clone = Pool()
+        clone = Pool(fifo=self.fifo)
         for tx in self._by_hash.values():
             clone.add(tx)
         clone._holds = dict(self._holds)

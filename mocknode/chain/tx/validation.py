@@ -24,13 +24,14 @@ impersonated sender skips it, as on anvil (which skips it for everyone by defaul
 from __future__ import annotations
 
 from mocknode.chain.errors import TxRejected
+from mocknode.chain.limits import CODE_SIZE_LIMIT, max_initcode_size
 from mocknode.chain.primitives.hashing import EMPTY_CODE_HASH, checksum_address
 from mocknode.chain.records import Tx
 from mocknode.chain.state.world import StateReader
 from mocknode.chain.tx import codec as txcodec
 from mocknode.chain.tx.pool import PRICE_BUMP_PERCENT
 
-MAX_INITCODE_SIZE = 49152
+MAX_INITCODE_SIZE = max_initcode_size(CODE_SIZE_LIMIT)
 MAX_TX_SIZE = 128 * 1024
 
 
@@ -46,25 +47,30 @@ def validate_for_pool(
     chain_id: int,
     gas_limit: int,
     allow_code: bool = False,
+    max_initcode: int = MAX_INITCODE_SIZE,
 ) -> None:
     """geth's txpool checks, in geth's order, with geth's messages.
 
     ``reader``: the latest state; ``base_fee``: the next block's; ``gas_limit``: the
-    head block's; ``allow_code``: skip EIP-3607 (the sender is impersonated).
+    next block's; ``allow_code``: skip EIP-3607 (the sender is impersonated);
+    ``max_initcode``: EIP-3860's limit (twice a raised ``--code-size-limit``).
     """
-    validate_static(tx, chain_id=chain_id, gas_limit=gas_limit)
+    validate_static(tx, chain_id=chain_id, gas_limit=gas_limit, max_initcode=max_initcode)
     validate_with_state(tx, reader=reader, base_fee=base_fee, allow_code=allow_code)
 
 
-def validate_static(tx: Tx, *, chain_id: int, gas_limit: int) -> None:
+def validate_static(
+    tx: Tx, *, chain_id: int, gas_limit: int, max_initcode: int = MAX_INITCODE_SIZE
+) -> None:
     """The checks that need no state (geth's ``ValidateTransaction``)."""
     if tx.type not in (0, 1, 2, 4):
         raise TxRejected("transaction type not supported")
-    if len(tx.raw) > MAX_TX_SIZE:
+    # A raised code size limit raises the size limit by as much, or it could not be used.
+    if len(tx.raw) > MAX_TX_SIZE + max(0, max_initcode - MAX_INITCODE_SIZE):
         raise TxRejected("oversized data")
-    if tx.to is None and len(tx.data) > MAX_INITCODE_SIZE:
+    if tx.to is None and len(tx.data) > max_initcode:
         raise TxRejected(
-            f"max initcode size exceeded: code size {len(tx.data)}, limit {MAX_INITCODE_SIZE}"
+            f"max initcode size exceeded: code size {len(tx.data)}, limit {max_initcode}"
         )
     if tx.gas > gas_limit:
         raise TxRejected("exceeds block gas limit")

@@ -6,6 +6,9 @@ Importing this package registers every method on :data:`mocknode.rpc.registry.re
 from mocknode.rpc.methods import (
     blocks,
     dev,
+    dev_env,
+    dev_node,
+    dev_tokens,
     fees,
     info,
     logs,
@@ -25,6 +28,9 @@ from mocknode.rpc.methods import (
 __all__ = [
     "blocks",
     "dev",
+    "dev_env",
+    "dev_node",
+    "dev_tokens",
     "fees",
     "info",
     "logs",

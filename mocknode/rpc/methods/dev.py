@@ -1,28 +1,34 @@
-"""Dev-node controls clients already script against anvil and hardhat.
+"""Dev-node controls clients already script against anvil and hardhat: snapshots,
+mining, time, state edits, impersonation and the pool.
 
-``evm_snapshot``/``evm_revert``/``evm_mine`` keep anvil's parameters and results, and
-the same functions answer under the ``anvil_``/``hardhat_`` names where those exist.
+Names, parameters and results are anvil's (its request enum and API), and each
+method also answers under the ``hardhat_``/``evm_``/``tenderly_`` aliases anvil
+gives it. Quantities are read as anvil reads them (:mod:`.dev_params`): JSON numbers as
+well as hex, leading zeros allowed.
+
 Unlike anvil, reverting to a snapshot keeps it (and earlier ones) usable. ``evm_revert``
 is a silent rewind, as anvil's: subscriptions and filters hear nothing of the blocks it
 takes back (``anvil_reorg`` and ``mock_reorg``, in :mod:`.reorg`, report them).
 
-Where anvil and Hardhat answer differently, these answer as anvil: impersonation
-methods return ``null`` (Hardhat: ``true``), ``anvil_dropTransaction`` the dropped hash
-or ``null`` (Hardhat: a boolean).
+Where anvil and Hardhat answer differently, these answer as anvil:
+``evm_setIntervalMining`` takes seconds (Hardhat: milliseconds); ``evm_increaseTime``
+answers a JSON number; impersonation methods return ``null`` (Hardhat: ``true``);
+``anvil_dropTransaction`` the dropped hash or ``null`` (Hardhat: a boolean). The block
+environment, the node's own information and the token cheats are in :mod:`.dev_env`,
+:mod:`.dev_node` and :mod:`.dev_tokens`.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
+from mocknode.chain.records import Block
 from mocknode.rpc import params, render
 from mocknode.rpc.context import Context
+from mocknode.rpc.jsonrpc import RawJson
+from mocknode.rpc.methods.dev_params import MineOptions, mine_options, number, number64, slot
 from mocknode.rpc.registry import method, optional
-from mocknode.types import Address, Hash32
+from mocknode.types import LATEST, Address, Hash32
 
-
-def _snapshot_id(value: Any) -> int:
-    return params.quantity(value)
+# -- snapshots ------------------------------------------------------------------------
 
 
 @method("evm_snapshot", result=render.hex_quantity, aliases=("anvil_snapshot",))
@@ -30,38 +36,47 @@ def evm_snapshot(ctx: Context) -> int:
     return ctx.chain.snapshot()
 
 
-@method("evm_revert", _snapshot_id, aliases=("anvil_revert",))
+@method("evm_revert", number, aliases=("anvil_revert",))
 def evm_revert(ctx: Context, snapshot_id: int) -> bool:
     """Back to a snapshot, silently: no removed logs, no heads (as anvil)."""
     return ctx.chain.revert(snapshot_id)
 
 
-def _mine_options(value: Any) -> tuple[int, int | None]:
-    """anvil's evm_mine: a timestamp, or ``{"blocks": N, "timestamp": T}``."""
-    if isinstance(value, dict):
-        blocks = value.get("blocks")
-        stamp = value.get("timestamp")
-        return (
-            1 if blocks is None else params.quantity(blocks),
-            None if stamp is None else params.quantity(stamp),
-        )
-    return 1, params.quantity(value)
+# -- mining ---------------------------------------------------------------------------
 
 
-@method("evm_mine", optional(_mine_options, (1, None)))
-def evm_mine(ctx: Context, options: tuple[int, int | None]) -> str:
+def _evm_mine(ctx: Context, options: MineOptions) -> list[Block]:
     blocks, timestamp = options
-    ctx.chain.mine(blocks, timestamp=timestamp)
+    return ctx.chain.mine(blocks, timestamp=timestamp)
+
+
+@method("evm_mine", optional(mine_options, (1, None)))
+def evm_mine(ctx: Context, options: MineOptions) -> str:
+    """Mine now, whatever the mining mode: anvil's (and ganache's) ``"0x0"``."""
+    _evm_mine(ctx, options)
     return "0x0"
 
 
+def _blocks_json(blocks: list[Block]) -> RawJson:
+    return RawJson("[" + ",".join(render.block_text(block, True) for block in blocks) + "]")
+
+
 @method(
-    "anvil_mine",
-    optional(params.quantity, 1),
-    optional(params.quantity, None),
-    aliases=("hardhat_mine",),
+    "anvil_mine_detailed",
+    optional(mine_options, (1, None)),
+    result=_blocks_json,
+    aliases=("evm_mine_detailed",),
 )
+def anvil_mine_detailed(ctx: Context, options: MineOptions) -> list[Block]:
+    """evm_mine, answering the mined blocks with their full transactions (as
+    eth_getBlockByNumber renders them; anvil also adds each transaction's return data
+    as ``output``, which mocknode does not keep)."""
+    return _evm_mine(ctx, options)
+
+
+@method("anvil_mine", optional(number, 1), optional(number, None), aliases=("hardhat_mine",))
 def anvil_mine(ctx: Context, blocks: int, interval: int | None) -> None:
+    """``blocks`` blocks, time moving ``interval`` seconds before each (anvil's)."""
     ctx.chain.mine(blocks, interval=interval)
 
 
@@ -78,33 +93,36 @@ def anvil_getAutomine(ctx: Context) -> bool:
     return ctx.chain.automine
 
 
-@method("evm_setIntervalMining", params.uint64)
-def evm_setIntervalMining(ctx: Context, milliseconds: int) -> None:
-    """hardhat's form: milliseconds, 0 turns interval mining off."""
-    ctx.chain.set_interval(milliseconds / 1000 if milliseconds else None)
-
-
-def _seconds(value: Any) -> int:
-    # anvil takes a plain JSON number of seconds here; accept a hex quantity too.
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    return params.uint64(value)
-
-
-@method("anvil_setIntervalMining", _seconds)
+@method("anvil_setIntervalMining", number64, aliases=("evm_setIntervalMining",))
 def anvil_setIntervalMining(ctx: Context, seconds: int) -> None:
+    """A block every ``seconds`` seconds, 0 turning interval mining off. Seconds under
+    both names, as anvil (Hardhat's ``evm_setIntervalMining`` takes milliseconds; viem's
+    anvil mode sends seconds)."""
     ctx.chain.set_interval(float(seconds) if seconds else None)
+
+
+def _interval(seconds: float | None) -> int | float | None:
+    if seconds is None:
+        return None
+    return int(seconds) if seconds == int(seconds) else seconds
+
+
+@method("anvil_getIntervalMining", result=_interval)
+def anvil_getIntervalMining(ctx: Context) -> float | None:
+    """The interval in seconds, or ``null`` when not mining on one (anvil's)."""
+    return ctx.chain.interval
 
 
 # -- time --------------------------------------------------------------------------------
 
 
-@method("evm_increaseTime", _seconds, result=render.hex_quantity, aliases=("anvil_increaseTime",))
+@method("evm_increaseTime", number, aliases=("anvil_increaseTime",))
 def evm_increaseTime(ctx: Context, seconds: int) -> int:
+    """Answers the total offset in seconds, a JSON number as anvil answers it."""
     return ctx.chain.time.increase(seconds)
 
 
-@method("evm_setNextBlockTimestamp", _seconds, aliases=("anvil_setNextBlockTimestamp",))
+@method("evm_setNextBlockTimestamp", number64, aliases=("anvil_setNextBlockTimestamp",))
 def evm_setNextBlockTimestamp(ctx: Context, timestamp: int) -> None:
     ctx.chain.set_next_timestamp(timestamp)
 
@@ -112,12 +130,34 @@ def evm_setNextBlockTimestamp(ctx: Context, timestamp: int) -> None:
 # -- state edits ---------------------------------------------------------------------------
 
 
-@method("anvil_setBalance", params.address, params.quantity, aliases=("hardhat_setBalance",))
+@method(
+    "anvil_setBalance",
+    params.address,
+    number,
+    aliases=("hardhat_setBalance", "tenderly_setBalance"),
+)
 def anvil_setBalance(ctx: Context, address: Address, balance: int) -> None:
     ctx.chain.set_balance(address, balance)
 
 
-@method("anvil_setNonce", params.address, params.uint64, aliases=("hardhat_setNonce",))
+@method(
+    "anvil_addBalance",
+    params.address,
+    number,
+    aliases=("hardhat_addBalance", "tenderly_addBalance"),
+)
+def anvil_addBalance(ctx: Context, address: Address, amount: int) -> None:
+    """The balance raised by ``amount`` (saturating at 2**256 - 1, as anvil)."""
+    balance = ctx.chain.balance(address, LATEST)
+    ctx.chain.set_balance(address, min(balance + amount, 2**256 - 1))
+
+
+@method(
+    "anvil_setNonce",
+    params.address,
+    number64,
+    aliases=("hardhat_setNonce", "evm_setAccountNonce"),
+)
 def anvil_setNonce(ctx: Context, address: Address, nonce: int) -> None:
     ctx.chain.set_nonce(address, nonce)
 
@@ -130,12 +170,12 @@ def anvil_setCode(ctx: Context, address: Address, code: bytes) -> None:
 @method(
     "anvil_setStorageAt",
     params.address,
-    params.storage_key,
+    slot,
     params.hash32,
     aliases=("hardhat_setStorageAt",),
 )
-def anvil_setStorageAt(ctx: Context, address: Address, slot: int, value: Hash32) -> bool:
-    ctx.chain.set_storage(address, slot, int.from_bytes(value, "big"))
+def anvil_setStorageAt(ctx: Context, address: Address, key: int, value: Hash32) -> bool:
+    ctx.chain.set_storage(address, key, int.from_bytes(value, "big"))
     return True
 
 
