@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import trio
 import trio.testing
-from faultwire import Raw, body, http3, ipc3, post
+from faultwire import Raw, body, close_ipc_clients, http3, ipc3, post
 from web3 import Web3
 from web3.exceptions import Web3RPCError
 
@@ -134,6 +134,7 @@ def scripted_traffic(node: MockNode) -> list[Any]:
     ipc = ipc3(node)
     for _ in range(6):
         seen.append(ipc.eth.chain_id)
+    close_ipc_clients()
     return seen
 
 
