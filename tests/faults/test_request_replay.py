@@ -12,6 +12,7 @@ clock the journal's times are equal too.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,13 @@ def scripted_traffic(node: MockNode) -> list[Any]:
     for _ in range(6):
         seen.append(ipc.eth.chain_id)
     close_ipc_clients()
+    # Both runs end once the node has journaled that last close (it notices it a moment
+    # after the client closed).
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not any(
+        e.kind == "close" and e.transport == "ipc" for e in node.faults.journal_page().entries
+    ):
+        time.sleep(0.01)
     return seen
 
 
