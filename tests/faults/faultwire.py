@@ -30,7 +30,9 @@ def serve(tmp: Path, **config: Any) -> Iterator[MockNode]:
 
 
 def reset(node: MockNode) -> None:
-    """Back to an unarmed node: no rules, persona or recording; seed 0; empty journal."""
+    """Back to an unarmed node: no rules, persona or recording; seed 0; empty journal (and
+    the test's IPC clients closed)."""
+    close_ipc_clients()
     faults = node.faults
     faults.clear()
     faults.persona = None
@@ -46,9 +48,25 @@ def http3(node: MockNode, *, timeout: float = TIMEOUT, retry: bool = False) -> W
     return Web3(HTTPProvider(node.http_url, **kwargs))
 
 
+_IPC_CLIENTS: list[IPCProvider] = []
+
+
 def ipc3(node: MockNode, *, timeout: float = TIMEOUT) -> Web3:
+    """web3 over IPC; its socket (which web3 never closes) is closed by :func:`reset` or
+    :func:`close_ipc_clients`."""
     assert node.ipc_path is not None
-    return Web3(IPCProvider(node.ipc_path, timeout=timeout))
+    provider = IPCProvider(node.ipc_path, timeout=timeout)
+    _IPC_CLIENTS.append(provider)
+    return Web3(provider)
+
+
+def close_ipc_clients() -> None:
+    while _IPC_CLIENTS:
+        provider = _IPC_CLIENTS.pop()
+        persistent = provider._socket
+        if persistent is not None and persistent.sock is not None:
+            persistent.sock.close()
+            persistent.sock = None
 
 
 def entries(node: MockNode, *, keep_time: bool = False) -> list[dict[str, Any]]:

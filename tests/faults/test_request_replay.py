@@ -12,13 +12,14 @@ clock the journal's times are equal too.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import trio
 import trio.testing
-from faultwire import Raw, body, http3, ipc3, post
+from faultwire import Raw, body, close_ipc_clients, http3, ipc3, post
 from web3 import Web3
 from web3.exceptions import Web3RPCError
 
@@ -134,6 +135,14 @@ def scripted_traffic(node: MockNode) -> list[Any]:
     ipc = ipc3(node)
     for _ in range(6):
         seen.append(ipc.eth.chain_id)
+    close_ipc_clients()
+    # Both runs end once the node has journaled that last close (it notices it a moment
+    # after the client closed).
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not any(
+        e.kind == "close" and e.transport == "ipc" for e in node.faults.journal_page().entries
+    ):
+        time.sleep(0.01)
     return seen
 
 
