@@ -18,9 +18,10 @@ from mocknode.faults.rules import Match, Rule, Trigger, parse_rule
 
 __all__ = ["NOT_WIRED", "check_wired", "persona_rules", "rule_from_keywords", "to_rule"]
 
-# Chain kinds decided at the request point: their chain-side behaviour (reads at an older
-# head, pruned state, expired filters...) is not wired yet. Refused rather than accepted
-# and ignored: a rule that never acts would also shadow the rules after it.
+# Chain kinds decided at the request point that no applier handles. Empty today (every kind
+# of the catalogue is applied; tests/faults/test_wiring_complete.py holds it so); kept as a
+# guard: a kind added to the catalogue before its applier is refused rather than accepted
+# and ignored, since a rule that never acts would also shadow the rules after it.
 NOT_WIRED: Final = frozenset(
     spec.name
     for spec in CATALOGUE.values()
