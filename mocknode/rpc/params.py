@@ -57,6 +57,7 @@ __all__ = [
     "data",
     "hash32",
     "hex_or_decimal64",
+    "json_kind",
     "log_filter",
     "quantity",
     "receipts_query",
@@ -84,8 +85,11 @@ _MAX_INT64: Final = 2**63 - 1
 NEITHER_BLOCK_NOR_HASH: Final = "invalid arguments; neither block nor hash specified"
 
 
-def _json_kind(value: Any) -> str:
-    """The name ``encoding/json`` gives a JSON value in its type errors."""
+def json_kind(value: Any) -> str:
+    """The name ``encoding/json`` gives a JSON value in its type errors.
+
+    The one copy for every geth-compatible "cannot unmarshal X" message (params and
+    typed data alike), so the names cannot drift apart between the two decoders."""
     if value is True or value is False:
         return "bool"
     if isinstance(value, (int, float)):
@@ -199,14 +203,14 @@ def reward_percentiles(value: Any) -> list[float]:
     if value is None:
         return []
     if type(value) is not list:
-        raise _unmarshal_error(_json_kind(value), "[]float64")
+        raise _unmarshal_error(json_kind(value), "[]float64")
     out = []
     for item in value:
         if item is None:
             out.append(0.0)
             continue
         if item is True or item is False or not isinstance(item, (int, float)):
-            raise _unmarshal_error(_json_kind(item), "float64")
+            raise _unmarshal_error(json_kind(item), "float64")
         try:
             number = float(item)
         except OverflowError:
@@ -259,7 +263,7 @@ def boolean(value: Any) -> bool:
         return value
     if value is None:
         return False
-    raise _unmarshal_error(_json_kind(value), "bool")
+    raise _unmarshal_error(json_kind(value), "bool")
 
 
 def _go_string(value: Any, go_type: str) -> str:
@@ -268,7 +272,7 @@ def _go_string(value: Any, go_type: str) -> str:
         return value
     if value is None:
         return ""
-    raise _unmarshal_error(_json_kind(value), go_type)
+    raise _unmarshal_error(json_kind(value), go_type)
 
 
 def rpc_id(value: Any) -> str:
@@ -314,7 +318,7 @@ def block_ref(value: Any) -> BlockRef:
         # json.Unmarshal("null") into the object form succeeds with neither member set.
         raise RpcError(SERVER_ERROR, NEITHER_BLOCK_NOR_HASH)
     # Not an object, so geth retries it as a string, and reports that failure.
-    raise _unmarshal_error(_json_kind(value), "string")
+    raise _unmarshal_error(json_kind(value), "string")
 
 
 def _block_ref_object(obj: dict[str, Any]) -> BlockRef:
@@ -394,7 +398,7 @@ def storage_keys(value: Any) -> list[StorageKey]:
     if value is None:
         return []
     if type(value) is not list:
-        raise _unmarshal_error(_json_kind(value), "[]string")
+        raise _unmarshal_error(json_kind(value), "[]string")
     texts = [_go_string(item, "string") for item in value]
     try:
         return [_storage_key(text) for text in texts]
@@ -409,11 +413,11 @@ def _access_list(value: Any) -> tuple[tuple[Address, tuple[Hash32, ...]], ...]:
     """``types.AccessList`` inside TransactionArgs; nested errors name the field path."""
     where = "TransactionArgs.accessList"
     if type(value) is not list:
-        raise _unmarshal_error(_json_kind(value), "types.AccessList", where)
+        raise _unmarshal_error(json_kind(value), "types.AccessList", where)
     out = []
     for item in value:
         if item is not None and type(item) is not dict:
-            raise _unmarshal_error(_json_kind(item), "types.AccessTuple", where)
+            raise _unmarshal_error(json_kind(item), "types.AccessTuple", where)
         item = item or {}
         raw_address = item.get("address")
         raw_keys = item.get("storageKeys")
@@ -421,9 +425,7 @@ def _access_list(value: Any) -> tuple[tuple[Address, tuple[Hash32, ...]], ...]:
         keys: tuple[Hash32, ...] | None = None
         if raw_keys is not None:
             if type(raw_keys) is not list:
-                raise _unmarshal_error(
-                    _json_kind(raw_keys), "[]common.Hash", where + ".storageKeys"
-                )
+                raise _unmarshal_error(json_kind(raw_keys), "[]common.Hash", where + ".storageKeys")
             keys = tuple(hash32(k, where + ".storageKeys") for k in raw_keys)
         # gencodec's generated decoder for AccessTuple checks required fields last.
         if decoded is None:
@@ -451,7 +453,7 @@ def _authorization(item: Any, unsigned_ok: bool) -> Authorization | UnsignedAuth
     node to sign (``address`` still required)."""
     if type(item) is not dict:
         raise ParamError(
-            f"json: cannot unmarshal {_json_kind(item)} into Go value of type "
+            f"json: cannot unmarshal {json_kind(item)} into Go value of type "
             "types.SetCodeAuthorization"
         )
     decoders: dict[str, Callable[[Any, str], Any]] = {
@@ -489,7 +491,7 @@ def _authorization_list(
 ) -> tuple[Authorization | UnsignedAuthorization, ...]:
     if type(value) is not list:
         raise _unmarshal_error(
-            _json_kind(value), "[]types.SetCodeAuthorization", "TransactionArgs.authorizationList"
+            json_kind(value), "[]types.SetCodeAuthorization", "TransactionArgs.authorizationList"
         )
     return tuple(_authorization(item, unsigned_ok) for item in value)
 
@@ -527,7 +529,7 @@ def _transaction_args(
     if value is None:
         return {}, None, None
     if type(value) is not dict:
-        raise _unmarshal_error(_json_kind(value), "ethapi.TransactionArgs")
+        raise _unmarshal_error(json_kind(value), "ethapi.TransactionArgs")
     fields: dict[str, Any] = {}
     for key, item in value.items():
         if item is None:
@@ -631,7 +633,7 @@ def log_filter(value: Any) -> LogFilter:
     if value is None:
         return LogFilter()
     if type(value) is not dict:
-        raise _unmarshal_error(_json_kind(value), "filters.input")
+        raise _unmarshal_error(json_kind(value), "filters.input")
     from_block = to_block = None
     block_hash = None
     raw_topics: list[Any] = []
@@ -647,7 +649,7 @@ def log_filter(value: Any) -> LogFilter:
             to_block = block_number(item)
         elif key == "topics":
             if type(item) is not list:
-                raise _unmarshal_error(_json_kind(item), "[]interface {}", _FILTER_FIELD + key)
+                raise _unmarshal_error(json_kind(item), "[]interface {}", _FILTER_FIELD + key)
             raw_topics = item
     if block_hash is not None and (from_block is not None or to_block is not None):
         raise ParamError(
@@ -677,13 +679,13 @@ def receipts_query(value: Any) -> tuple[Hash32, ...]:
     if value is None:
         return ()
     if type(value) is not dict:
-        raise _unmarshal_error(_json_kind(value), "filters.input")
+        raise _unmarshal_error(json_kind(value), "filters.input")
     hashes = value.get("transactionHashes")
     if hashes is None:
         return ()
     where = "input.transactionHashes"
     if type(hashes) is not list:
-        raise _unmarshal_error(_json_kind(hashes), "[]common.Hash", where)
+        raise _unmarshal_error(json_kind(hashes), "[]common.Hash", where)
     decoded = tuple(hash32(h, where) for h in hashes)
     if len(decoded) > _MAX_TX_HASHES:
         raise RpcError(

@@ -38,7 +38,7 @@ from typing import Any, Final
 from mocknode.chain.primitives.hashing import keccak
 from mocknode.rpc import hexutil
 from mocknode.rpc.errors import SERVER_ERROR, RpcError
-from mocknode.rpc.params import ParamError
+from mocknode.rpc.params import ParamError, json_kind
 
 __all__ = ["TypedData", "TypedDataError", "digest", "encode_type", "hash_struct", "parse"]
 
@@ -143,22 +143,10 @@ class TypedData:
     message: dict[str, Any]
 
 
-def _json_kind(value: Any) -> str:
-    if value is True or value is False:
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return "string"
-
-
 def _unmarshal(value: Any, field: str, go_type: str) -> ParamError:
     """A document that does not decode into geth's TypedData: an argument error."""
     return ParamError(
-        f"json: cannot unmarshal {_json_kind(value)} into Go struct field {field} of type {go_type}"
+        f"json: cannot unmarshal {json_kind(value)} into Go struct field {field} of type {go_type}"
     )
 
 
@@ -262,7 +250,7 @@ def parse(value: Any) -> TypedData:
         value = {}
     if type(value) is not dict:
         raise ParamError(
-            f"json: cannot unmarshal {_json_kind(value)} into Go value of type apitypes.TypedData"
+            f"json: cannot unmarshal {json_kind(value)} into Go value of type apitypes.TypedData"
         )
     message = value.get("message")
     if message is None:
