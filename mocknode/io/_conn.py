@@ -375,6 +375,26 @@ async def apply_accept_reply(conn: Connection, reply: Reply | bytes) -> bool:
     if isinstance(reply, bytes):
         await conn.put(reply)
         return True
+    if isinstance(reply, CloseConnection | WsClose | ResetConnection | Stall | RawBytes):
+        return await apply_connection_reply(conn, reply)
+    if isinstance(reply, Delayed):
+        await wait_delayed(reply)
+        return await apply_accept_reply(conn, reply.then)
+    raise ValueError(f"{type(reply).__name__} needs a request to answer; not on accept")
+
+
+async def apply_connection_reply(
+    conn: Connection, reply: CloseConnection | WsClose | ResetConnection | Stall | RawBytes
+) -> bool:
+    """Apply a reply that acts on the connection itself, not on a protocol's framing;
+    True if the connection stays open.
+
+    One owner for what these mean where a stalled answer blocks the whole connection (on
+    accept, and for HTTP/1.1, which answers in order): close (a :class:`WsClose` too,
+    having no WebSocket to close), reset, stall then close, and unframed bytes (closing
+    after them if asked). The message transports differ on purpose (a stall there leaves
+    only that request unanswered; a close sends a close frame) and keep their own.
+    """
     if isinstance(reply, CloseConnection | WsClose):
         conn.hang_up()
         return False
@@ -385,16 +405,11 @@ async def apply_accept_reply(conn: Connection, reply: Reply | bytes) -> bool:
         await conn.idle(reply.seconds)
         conn.hang_up()
         return False
-    if isinstance(reply, RawBytes):
-        await conn.put(reply.data)
-        if reply.close_after:
-            conn.hang_up()
-            return False
-        return True
-    if isinstance(reply, Delayed):
-        await wait_delayed(reply)
-        return await apply_accept_reply(conn, reply.then)
-    raise ValueError(f"{type(reply).__name__} needs a request to answer; not on accept")
+    await conn.put(reply.data)
+    if reply.close_after:
+        conn.hang_up()
+        return False
+    return True
 
 
 async def run_connection(

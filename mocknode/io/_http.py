@@ -16,7 +16,13 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
-from mocknode.io._conn import Connection, apply_accept_reply, close_session, wait_delayed
+from mocknode.io._conn import (
+    Connection,
+    apply_accept_reply,
+    apply_connection_reply,
+    close_session,
+    wait_delayed,
+)
 from mocknode.io._messages import serve_messages
 from mocknode.io.reply import (
     CloseConnection,
@@ -122,16 +128,8 @@ async def apply_http_reply(
         http.respond(reply.payload)
         await conn.put_paced(http.data_to_send(), reply.chunk_size, reply.interval, reply.sizes)
         return True
-    elif isinstance(reply, CloseConnection | WsClose):
-        conn.hang_up()
-        return False
-    elif isinstance(reply, ResetConnection):
-        conn.reset()
-        return False
-    elif isinstance(reply, Stall):
-        await conn.idle(reply.seconds)
-        conn.hang_up()
-        return False
+    elif isinstance(reply, CloseConnection | WsClose | ResetConnection | Stall):
+        return await apply_connection_reply(conn, reply)
     elif isinstance(reply, Truncated):
         http.respond(reply.payload)
         await conn.put(http.data_to_send()[: reply.after_bytes])
@@ -142,9 +140,7 @@ async def apply_http_reply(
         await conn.put_then_reset(http.data_to_send()[: reply.after_bytes])
         return False
     elif isinstance(reply, RawBytes):
-        await conn.put(reply.data)
-        if reply.close_after:
-            conn.hang_up()
+        if not await apply_connection_reply(conn, reply):
             return False
         http.respond_out_of_band()
         return True
