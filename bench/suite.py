@@ -7,7 +7,7 @@ runs as ``python -m pytest`` in a fresh subprocess, serially and with ``-n 2``
 (pytest-xdist); runs are interleaved across backends (the first backend rotates each
 round) and every number is a median over runs.
 
-Two things are measured per run:
+Three things are measured per run:
 
 - **wall time**: spawn to exit of the pytest process; everything the user waits for
   (interpreter, imports, collection, starting the node, the tests, shutting down);
@@ -357,12 +357,16 @@ def baseline_table(results: Results) -> str | None:
             )
             if before is None or now is None:
                 continue
+            cpu_now, cpu_before = (
+                _median(results.get(cpu_name(variant, mode), p)) for p in ("mocknode", BASELINE)
+            )
             rows.append(
                 [
                     f"{variant}, {mode}",
                     fmt(before.median, "s"),
                     fmt(now.median, "s"),
                     _ratio(now.median, before.median),
+                    _ratio(cpu_now, cpu_before),
                     _fixture_cell(fix_before),
                     _fixture_cell(fix_now),
                 ]
@@ -374,6 +378,7 @@ def baseline_table(results: Results) -> str | None:
         "baseline tree",
         "this tree",
         "now/before",
+        "CPU now/before",
         "fixtures/test (raw): baseline",
         "this tree",
     ]

@@ -12,16 +12,13 @@ writes (so the node thread wakes twice), and web3's ``ValidationMiddleware`` ask
 
 What is changed, and why it is invisible to a test:
 
-- **Transport** (:class:`KeptAliveTransport`): the provider is still web3's
-  ``HTTPProvider`` (same class hierarchy, same encoding, decoding, retries, request cache
-  and middleware); only the object it posts its bytes through, web3's session manager, is
-  replaced by kept-alive ``http.client`` connections, one write per request. Failures
-  raise what ``requests`` raises (``requests.ConnectionError``, ``ConnectTimeout``,
-  ``ReadTimeout``, and ``HTTPError`` from ``requests.Response.raise_for_status`` itself for
-  a 4xx/5xx status), so ``except requests.RequestException`` and web3's retry
-  configuration see the same types. Proxies: none. The node is on this machine; a
-  ``requests`` session would send ``http://127.0.0.1`` through ``HTTP_PROXY`` when one is
-  set, and the stock fixture did.
+- **Transport** (:class:`~mocknode.pytest_plugin.http_transport.KeptAliveTransport`): the
+  provider is still web3's ``HTTPProvider`` (same class hierarchy, same encoding,
+  decoding, retries, request cache and middleware); only the object it posts its bytes
+  through, web3's session manager, is replaced by kept-alive ``http.client`` connections,
+  one write per request, raising what ``requests`` raises. Proxies: none. The node is on
+  this machine; a ``requests`` session would send ``http://127.0.0.1`` through
+  ``HTTP_PROXY`` when one is set, and the stock fixture did.
 - **chain id**: web3's own request cache, for ``eth_chainId`` only. A node's chain id is
   fixed for its life (``ChainConfig``; no RPC method changes it), and each test gets its
   own provider, so the cache lives no longer than a test.
@@ -47,16 +44,13 @@ does not import web3.
 from __future__ import annotations
 
 import functools
-import http.client
 import inspect
-import select
-import socket
 import sys
 import threading
 from typing import Any
-from urllib.parse import urlsplit
 
-DEFAULT_TIMEOUT_S = 30.0
+from mocknode.pytest_plugin.http_transport import DEFAULT_TIMEOUT_S, KeptAliveTransport
+
 CACHED_METHODS = frozenset({"eth_chainId"})
 
 TRIO_WEB3_HINT = (
@@ -85,131 +79,6 @@ def chain_id_cache() -> dict[str, Any]:
 
 
 # -- HTTP --------------------------------------------------------------------------------
-
-
-class KeptAliveTransport:
-    """Posts JSON-RPC bodies over kept-alive HTTP/1.1 connections.
-
-    It offers the one method web3's ``HTTPProvider`` calls on its session manager,
-    ``make_post_request(endpoint_uri, data, **kwargs) -> bytes``, with the keyword
-    arguments the provider passes (``headers``, ``timeout``). Idle connections wait in a
-    pool, so calls from several threads each get their own; one found closed by the
-    server is replaced before use.
-    """
-
-    def __init__(self) -> None:
-        self._idle: dict[tuple[str, int], list[http.client.HTTPConnection]] = {}
-        self._lock = threading.Lock()
-
-    def make_post_request(self, endpoint_uri: str, data: bytes, **kwargs: Any) -> bytes:
-        import requests  # type: ignore[import-untyped]
-
-        url = urlsplit(endpoint_uri)
-        if url.scheme != "http" or url.hostname is None:
-            raise requests.exceptions.InvalidURL(f"the node is served over http: {endpoint_uri}")
-        key = (url.hostname, url.port or 80)
-        timeout = kwargs.get("timeout") or DEFAULT_TIMEOUT_S
-        conn = self._checkout(key, timeout, endpoint_uri)
-        path = (url.path or "/") + (f"?{url.query}" if url.query else "")
-        try:
-            conn.request("POST", path, data, kwargs.get("headers") or {})
-            response = conn.getresponse()
-            body = response.read()
-        except TimeoutError as exc:
-            conn.close()
-            raise requests.exceptions.ReadTimeout(
-                f"no answer from {endpoint_uri} within {timeout} s"
-            ) from exc
-        except (OSError, http.client.HTTPException) as exc:
-            conn.close()
-            raise requests.exceptions.ConnectionError(
-                f"connection to {endpoint_uri} failed: {exc!r}"
-            ) from exc
-        if response.will_close:
-            conn.close()
-        else:
-            self._checkin(key, conn)
-        if response.status >= 400:
-            _raise_http_error(endpoint_uri, response, body)
-        return body
-
-    def _checkout(
-        self, key: tuple[str, int], timeout: float, endpoint_uri: str
-    ) -> http.client.HTTPConnection:
-        with self._lock:
-            idle = self._idle.get(key)
-            while idle:
-                conn = idle.pop()
-                if _still_open(conn):
-                    conn.timeout = timeout
-                    if conn.sock is not None:
-                        conn.sock.settimeout(timeout)
-                    return conn
-                conn.close()
-        return _connect(key, timeout, endpoint_uri)
-
-    def _checkin(self, key: tuple[str, int], conn: http.client.HTTPConnection) -> None:
-        with self._lock:
-            self._idle.setdefault(key, []).append(conn)
-
-    def close(self) -> None:
-        """Close the idle connections; later requests open new ones."""
-        with self._lock:
-            idle, self._idle = self._idle, {}
-        for conns in idle.values():
-            for conn in conns:
-                conn.close()
-
-
-def _connect(key: tuple[str, int], timeout: float, endpoint_uri: str) -> http.client.HTTPConnection:
-    import requests
-
-    conn = http.client.HTTPConnection(key[0], key[1], timeout=timeout)
-    try:
-        conn.connect()
-    except TimeoutError as exc:
-        conn.close()
-        raise requests.exceptions.ConnectTimeout(
-            f"connecting to {endpoint_uri} took over {timeout} s"
-        ) from exc
-    except OSError as exc:
-        conn.close()
-        raise requests.exceptions.ConnectionError(
-            f"cannot connect to {endpoint_uri}: {exc!r}"
-        ) from exc
-    assert conn.sock is not None
-    conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return conn
-
-
-def _still_open(conn: http.client.HTTPConnection) -> bool:
-    """An idle connection is readable only when the server closed it (or broke HTTP)."""
-    sock = conn.sock
-    if sock is None:
-        return False
-    try:
-        readable, _, _ = select.select([sock], [], [], 0)
-    except (OSError, ValueError):
-        return False
-    return not readable
-
-
-def _raise_http_error(endpoint_uri: str, response: http.client.HTTPResponse, body: bytes) -> None:
-    """Raise the ``requests.HTTPError`` that ``requests`` raises for this status, built by
-    ``requests.Response.raise_for_status`` itself (same message, ``.response`` attached)."""
-    import requests
-    from requests.structures import CaseInsensitiveDict  # type: ignore[import-untyped]
-
-    prepared = requests.PreparedRequest()
-    prepared.prepare_url(endpoint_uri, None)  # requests' form of the URL ("http://h:p/")
-    failed = requests.Response()
-    failed.status_code = response.status
-    failed.reason = response.reason
-    failed.url = prepared.url or endpoint_uri
-    failed.headers = CaseInsensitiveDict(response.getheaders())
-    failed.encoding = requests.utils.get_encoding_from_headers(failed.headers)
-    failed._content = body  # what requests' adapters set, so .text and .json() work
-    failed.raise_for_status()
 
 
 @functools.cache

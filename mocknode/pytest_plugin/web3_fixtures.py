@@ -21,7 +21,7 @@ from mocknode.pytest_plugin.options import is_trio_test
 
 if TYPE_CHECKING:
     from mocknode.controls import NodeControls
-    from mocknode.pytest_plugin.web3_clients import KeptAliveTransport
+    from mocknode.pytest_plugin.http_transport import KeptAliveTransport
 
 HAVE_WEB3 = importlib.util.find_spec("web3") is not None
 HAVE_PYTEST_ASYNCIO = importlib.util.find_spec("pytest_asyncio") is not None
@@ -45,7 +45,7 @@ if HAVE_WEB3:
     @pytest.fixture(scope="session")
     def _mocknode_http(_mocknode_web3: Any) -> Iterator[KeptAliveTransport]:
         """Kept-alive HTTP connections to the session's threaded nodes, closed at its end."""
-        from mocknode.pytest_plugin.web3_clients import KeptAliveTransport
+        from mocknode.pytest_plugin.http_transport import KeptAliveTransport
 
         transport = KeptAliveTransport()
         try:
@@ -67,9 +67,10 @@ if HAVE_WEB3:
         from web3 import HTTPProvider, Web3
 
         from mocknode.pytest_plugin import web3_clients
+        from mocknode.pytest_plugin.http_transport import KeptAliveTransport
 
         own = is_trio_test(request.node)  # its node dies with the test: so do its connections
-        transport = web3_clients.KeptAliveTransport() if own else _mocknode_http
+        transport = KeptAliveTransport() if own else _mocknode_http
         provider = web3_clients.http_provider_class(HTTPProvider)(mocknode.http_url, transport)
         try:
             yield web3_clients.web3_class(Web3)(provider)

@@ -24,6 +24,7 @@ from web3.exceptions import TimeExhausted, TransactionNotFound
 
 from mocknode import MockNode
 from mocknode.pytest_plugin import web3_clients
+from mocknode.pytest_plugin.http_transport import KeptAliveTransport
 
 HEADERS = {"Content-Type": "application/json"}
 BLOCK_NUMBER = b'{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}'
@@ -37,13 +38,13 @@ def clean(node: MockNode) -> Iterator[MockNode]:
 
 
 @pytest.fixture
-def transport() -> Iterator[web3_clients.KeptAliveTransport]:
-    kept = web3_clients.KeptAliveTransport()
+def transport() -> Iterator[KeptAliveTransport]:
+    kept = KeptAliveTransport()
     yield kept
     kept.close()
 
 
-def ours(url: str, transport: web3_clients.KeptAliveTransport) -> Any:
+def ours(url: str, transport: KeptAliveTransport) -> Any:
     provider = web3_clients.http_provider_class(HTTPProvider)(url, transport)
     return web3_clients.web3_class(Web3)(provider)
 
@@ -73,7 +74,7 @@ def assert_same_error(mine: BaseException, stock: BaseException) -> None:
 
 
 def test_same_values_and_types_as_the_stock_provider(
-    clean: MockNode, transport: web3_clients.KeptAliveTransport
+    clean: MockNode, transport: KeptAliveTransport
 ) -> None:
     w3, stock = ours(clean.http_url, transport), Web3(HTTPProvider(clean.http_url))
     alice, bob = stock.eth.accounts[:2]
@@ -100,7 +101,7 @@ def test_same_values_and_types_as_the_stock_provider(
 
 def test_same_exceptions_for_a_missing_transaction_and_reverts(
     clean: MockNode,
-    transport: web3_clients.KeptAliveTransport,
+    transport: KeptAliveTransport,
     greeter_artifact: dict[str, Any],
 ) -> None:
     w3, stock = ours(clean.http_url, transport), Web3(HTTPProvider(clean.http_url))
@@ -135,7 +136,7 @@ def test_same_exceptions_for_a_missing_transaction_and_reverts(
 
 
 def test_an_http_error_status_raises_what_requests_raises(
-    clean: MockNode, transport: web3_clients.KeptAliveTransport
+    clean: MockNode, transport: KeptAliveTransport
 ) -> None:
     """The node answers a body over its limit (5 MiB) with 413 and closes the connection."""
     w3, stock = ours(clean.http_url, transport), Web3(HTTPProvider(clean.http_url))
@@ -153,7 +154,7 @@ def test_an_http_error_status_raises_what_requests_raises(
 
 
 def test_nothing_listening_raises_requests_connection_error(
-    transport: web3_clients.KeptAliveTransport,
+    transport: KeptAliveTransport,
 ) -> None:
     url = f"http://127.0.0.1:{closed_port()}"
     w3, stock = ours(url, transport), Web3(HTTPProvider(url))
@@ -198,7 +199,7 @@ def recorder() -> Iterator[str]:
 
 
 def test_one_connection_kept_alive_and_replaced_once_closed(
-    recorder: str, transport: web3_clients.KeptAliveTransport
+    recorder: str, transport: KeptAliveTransport
 ) -> None:
     def post(path: str = "/") -> bytes:
         return transport.make_post_request(recorder + path, BLOCK_NUMBER, headers=HEADERS)
@@ -220,9 +221,7 @@ def test_one_connection_kept_alive_and_replaced_once_closed(
     assert mine.value.response.text == "broken\n"
 
 
-def test_threads_get_a_connection_each(
-    clean: MockNode, transport: web3_clients.KeptAliveTransport
-) -> None:
+def test_threads_get_a_connection_each(clean: MockNode, transport: KeptAliveTransport) -> None:
     w3 = ours(clean.http_url, transport)
     expected = {account: w3.eth.get_balance(account) for account in w3.eth.accounts}
     seen: dict[str, int] = {}
@@ -324,7 +323,7 @@ def test_no_answer_raises_time_exhausted_as_web3_does() -> None:
 
 
 def test_web3_modules_are_built_on_first_use(
-    clean: MockNode, transport: web3_clients.KeptAliveTransport
+    clean: MockNode, transport: KeptAliveTransport
 ) -> None:
     w3, stock = ours(clean.http_url, transport), Web3(HTTPProvider(clean.http_url))
     assert isinstance(w3, Web3)
@@ -350,7 +349,7 @@ def test_web3_modules_are_built_on_first_use(
 
 
 def test_a_module_is_built_once_whatever_the_threads(
-    transport: web3_clients.KeptAliveTransport,
+    transport: KeptAliveTransport,
 ) -> None:
     w3 = ours("http://127.0.0.1:1", transport)
     seen: list[object] = []
