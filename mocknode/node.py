@@ -31,15 +31,17 @@ from mocknode.chain.config import ChainConfig
 from mocknode.chain.logs.query import Filters
 from mocknode.faults.controller import Faults
 from mocknode.io.ipc import IpcPathError, serve_ipc
-from mocknode.io.session import ConnInfo, Push, Session, Transport
+from mocknode.io.session import ConnInfo, Later, Push, Session, Transport
 from mocknode.io.tcp import serve_tcp
 from mocknode.rpc import methods as _methods  # noqa: F401  (registers every method)
 from mocknode.rpc.context import Context
+from mocknode.rpc.deferred import fill
 from mocknode.rpc.ids import IdSource
 from mocknode.rpc.jsonrpc import ItemHook, handle_decoded, handle_payload
 from mocknode.rpc.registry import registry
 from mocknode.rpc.request_log import RequestLog
 from mocknode.rpc.subscriptions import Subscriptions
+from mocknode.waiting import settle
 from mocknode.wire.http import HttpOptions
 
 if TYPE_CHECKING:
@@ -142,17 +144,45 @@ class RpcSession:
 
     def answer(self, payload: bytes, item_hook: ItemHook | None = None) -> bytes | None:
         """The answer to one message. The chain runs synchronously here: one call is
-        atomic between checkpoints."""
+        atomic between checkpoints. A call that would wait for the chain (rpc.deferred)
+        is settled at once: its result if it is there, else its timeout error (the
+        fault layer's armed path, which needs the bytes now)."""
         dispatch = self._logged if self._log.enabled else self._dispatch
-        return handle_payload(payload, dispatch, item_hook=item_hook)
+        reply = handle_payload(payload, dispatch, item_hook=item_hook)
+        return self._settle_now(reply) if self.context.deferred else reply
+
+    def answer_later(self, payload: bytes) -> bytes | Later | None:
+        """:meth:`answer`, but a call that waits for the chain makes the answer a
+        :class:`Later` that io awaits (see :mod:`mocknode.rpc.deferred`)."""
+        dispatch = self._logged if self._log.enabled else self._dispatch
+        reply = handle_payload(payload, dispatch)
+        return self._later(reply) if self.context.deferred else reply
 
     async def handle(self, payload: bytes) -> bytes | None:
         # The chain runs synchronously here: one call is atomic between checkpoints.
-        return handle_payload(payload, self._logged if self._log.enabled else self._dispatch)
+        reply = handle_payload(payload, self._logged if self._log.enabled else self._dispatch)
+        if self.context.deferred:
+            return await self._later(reply).reply()  # type: ignore[return-value]
+        return reply
 
-    async def handle_parsed(self, payload: bytes, value: object, text: str) -> bytes | None:
+    async def handle_parsed(self, payload: bytes, value: object, text: str) -> bytes | Later | None:
         # IPC parsed the message to frame it; answer from that parse (io.session).
-        return handle_decoded(value, text, self._logged if self._log.enabled else self._dispatch)
+        dispatch = self._logged if self._log.enabled else self._dispatch
+        reply = handle_decoded(value, text, dispatch)
+        return self._later(reply) if self.context.deferred else reply
+
+    def _settle_now(self, reply: bytes | None) -> bytes | None:
+        entries = self.context.deferred[:]
+        self.context.deferred.clear()
+        for entry in entries:
+            if reply is not None:
+                reply = fill(reply, entry, entry.poll() or entry.expire())
+        return reply
+
+    def _later(self, reply: bytes | None) -> Later:
+        entries = self.context.deferred[:]
+        self.context.deferred.clear()
+        return Later(partial(settle, self.context.chain, entries, reply))
 
     async def close(self) -> None:
         if self.subscriptions is not None:

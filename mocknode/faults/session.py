@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
-from mocknode.io.reply import Reply
+from mocknode.io.reply import Later, Reply
 from mocknode.io.session import ConnInfo, Push
 
 if TYPE_CHECKING:
@@ -67,7 +67,12 @@ class Inner(Protocol):
         """The JSON-RPC answer to ``payload`` (synchronous: the chain runs atomically)."""
         ...
 
-    async def handle_parsed(self, payload: bytes, value: object, text: str) -> bytes | None:
+    def answer_later(self, payload: bytes) -> bytes | Later | None:
+        """:meth:`answer`, or a :class:`Later` when a call in ``payload`` waits for the
+        chain (rpc.deferred); the unarmed path serves this one."""
+        ...
+
+    async def handle_parsed(self, payload: bytes, value: object, text: str) -> bytes | Later | None:
         """The answer to a message the framing already parsed (IPC: see io.session)."""
         ...
 
@@ -99,7 +104,7 @@ class FaultSession:
 
     async def handle(self, payload: bytes) -> bytes | Reply | None:
         if not self.faults.armed:
-            return self.answer(payload)
+            return self.inner.answer_later(payload)
         return await _armed_path()(self, payload)
 
     async def handle_parsed(self, payload: bytes, value: object, text: str) -> bytes | Reply | None:

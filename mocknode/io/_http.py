@@ -30,6 +30,7 @@ from mocknode.io.reply import (
     Dribble,
     Frames,
     HttpStatus,
+    Later,
     RawBytes,
     Reply,
     ResetAfter,
@@ -124,6 +125,8 @@ async def apply_http_reply(
     elif isinstance(reply, Delayed):
         await wait_delayed(reply)
         return await apply_http_reply(conn, http, reply.then)
+    elif isinstance(reply, Later):
+        return await apply_http_reply(conn, http, await reply.reply())
     elif isinstance(reply, Dribble):
         http.respond(reply.payload)
         await conn.put_paced(http.data_to_send(), reply.chunk_size, reply.interval, reply.sizes)

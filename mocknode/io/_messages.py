@@ -1,10 +1,10 @@
 """The message transports (WebSocket, IPC): the read loop and the one place where a
 session's reply becomes wire behaviour for them.
 
-Messages are handled one at a time, in order, as they arrive. A :class:`Delayed` reply
-is the exception by design: it waits in its own task, so later requests on the same
-connection are answered meanwhile and replies can come out of order (clients that
-pipeline must cope with that). When the reading side ends, delayed replies still
+Messages are handled one at a time, in order, as they arrive. A :class:`Delayed` or
+:class:`Later` reply is the exception by design: it waits in its own task, so later
+requests on the same connection are answered meanwhile and replies can come out of order
+(clients that pipeline must cope with that). When the reading side ends, delayed replies still
 pending are let finish before the connection closes.
 """
 
@@ -21,6 +21,7 @@ from mocknode.io.reply import (
     Dribble,
     Frames,
     HttpStatus,
+    Later,
     RawBytes,
     Reply,
     ResetAfter,
@@ -93,6 +94,8 @@ async def apply_message_reply(
         await conn.put(proto.data_to_send())
     elif isinstance(reply, Delayed):
         later.start_soon(_apply_later, conn, proto, reply, later)
+    elif isinstance(reply, Later):
+        later.start_soon(_apply_awaited, conn, proto, reply, later)
     elif isinstance(reply, Stall):
         pass  # this request is simply never answered; the others go on
     elif isinstance(reply, CloseConnection):
@@ -129,3 +132,11 @@ async def _apply_later(
 ) -> None:
     await wait_delayed(reply)
     await apply_message_reply(conn, proto, reply.then, later)
+
+
+async def _apply_awaited(
+    conn: Connection, proto: MessageProtocol, reply: Later, later: trio.Nursery
+) -> None:
+    answer = await reply.reply()
+    if answer is not None:
+        await apply_message_reply(conn, proto, answer, later)

@@ -28,6 +28,8 @@ reply              HTTP                                          WebSocket / IPC
                    ends (``None``: when the client leaves)       answered; others are
 ``Delayed``        wait (``seconds``, then ``until()`` if        same, without holding up
                    given), then apply ``then``                   other requests
+``Later``          await ``reply()``, then apply what it         same, without holding up
+                   returns                                       other requests
 ``Dribble``        the framed reply in chunks, one per interval  same
 ``Frames``         the payloads joined in one body               one message each, in order
 ``WsClose``        FIN                                           WS: close frame with the
@@ -53,6 +55,7 @@ __all__ = [
     "Dribble",
     "Frames",
     "HttpStatus",
+    "Later",
     "RawBytes",
     "Reply",
     "ResetAfter",
@@ -154,6 +157,18 @@ class Delayed:
 
 
 @dataclass(frozen=True, slots=True)
+class Later:
+    """The answer is not known yet: await ``reply()`` for it, then apply what it returns.
+
+    For a call that waits on something other clients cause (``eth_sendRawTransactionSync``
+    waiting for the block another client mines): the wait runs in the connection's own
+    task (HTTP answers in order) or beside its reading loop (WebSocket, IPC), never in the
+    way of other connections."""
+
+    reply: Callable[[], Awaitable[bytes | Reply | None]]
+
+
+@dataclass(frozen=True, slots=True)
 class Dribble:
     """``payload`` framed as a normal reply, written ``chunk_size`` bytes at a time with
     ``interval`` seconds between chunks. ``sizes``, when given, are the first pieces'
@@ -206,6 +221,7 @@ Reply = (
     | ResetAfter
     | Stall
     | Delayed
+    | Later
     | Dribble
     | Frames
     | WsClose

@@ -18,6 +18,7 @@ from mocknode.chain.chain import Chain
 if TYPE_CHECKING:
     from mocknode.chain.logs.query import Filters
     from mocknode.rpc.control import FaultControl
+    from mocknode.rpc.deferred import Deferred
     from mocknode.rpc.request_log import RequestLog
     from mocknode.rpc.subscriptions import Subscriptions
 
@@ -34,3 +35,6 @@ class Context:
     client_version: str = CLIENT_VERSION
     extra: dict[str, object] = field(default_factory=dict)
     request_log: RequestLog | None = None  # the node's; anvil_setLoggingEnabled switches it
+    # Calls of the message being answered that wait for the chain (rpc.deferred); the
+    # session takes them after the envelope is built.
+    deferred: list[Deferred] = field(default_factory=list)

@@ -218,22 +218,8 @@ async def test_send_raw_transaction_sync(w3: Any, node: MockNode) -> None:
         "code": -32000,
         "message": f"nonce too low: next nonce {nonce + 1}, tx nonce {nonce}",
     }
-    # Not mined by the send (automine off): geth's timeout error, the hash as data, the
-    # timeout as Go prints a duration (0 or none: 20 s; at most a minute).
-    node.set_automine(False)
-    for step, (timeout, text) in enumerate(
-        ((None, "20s"), ("0x0", "20s"), ("0x5dc", "1.5s"), ("0x1f4", "500ms"), ("0x1d4c0", "1m0s"))
-    ):
-        waiting = signed_raw(key, nonce + 1 + step)
-        params = [waiting] if timeout is None else [waiting, timeout]
-        assert await raw_error(w3, "eth_sendRawTransactionSync", params) == {
-            "code": 4,
-            "message": "The transaction was added to the transaction pool but wasn't "
-            f"processed in {text}",
-            "data": "0x" + keccak(bytes.fromhex(waiting[2:])).hex(),
-        }
-    assert await raw_result(w3, "txpool_status", []) == {"pending": "0x5", "queued": "0x0"}
-    assert await raw_error(w3, "eth_sendRawTransactionSync", [signed_raw(key, nonce + 2), 500]) == {
+    # Not mined by the send: the call waits (tests/clients/test_send_raw_sync.py).
+    assert await raw_error(w3, "eth_sendRawTransactionSync", [signed_raw(key, nonce + 1), 500]) == {
         "code": -32602,
         "message": "invalid argument 1: json: cannot unmarshal non-string into Go value of type "
         "hexutil.Uint64",

@@ -1,17 +1,18 @@
 """eth_sendRawTransactionSync (EIP-7966): send, and answer with the receipt.
 
-geth 1.16 submits the transaction, then waits for the block that includes it, up to the
-timeout the client gives in milliseconds (a hex quantity; 0 or none means geth's default
-of 20 s, and more than a minute is cut to one). It answers with the receipt as
+geth 1.16 (``internal/ethapi`` ``SendRawTransactionSync``) submits the transaction, looks
+for its receipt once, then waits for the chain events that include it, up to the timeout
+the client gives in milliseconds (a hex quantity; 0 or none means geth's default of 20 s,
+and more than a minute is cut to one). It answers with the receipt as
 ``eth_getTransactionReceipt`` would, or with error code 4, ``The transaction was added to
 the transaction pool but wasn't processed in <timeout>``, the hash as ``data``.
 
 With automine (the default) the transaction is mined inside the send, so the receipt is
-there at once. A method here is synchronous (the JSON-RPC layer is sans-io, and a
-request is answered before the next is read), so it cannot wait for a block another
-request or the interval miner will produce: when the transaction is not mined by the
-send (automine off, or a nonce gap), the timeout error is answered at once rather than
-after the timeout, and the transaction stays in the pool as in geth.
+there at once and the answer is immediate. Otherwise (automine off, interval mining, a
+nonce gap) the call files a :class:`~mocknode.rpc.deferred.Deferred`: the session waits,
+without holding up other connections, for a block that holds the receipt (another
+client's ``evm_mine``, the interval miner) and answers then, or with the timeout error
+when the time is up. The transaction stays in the pool either way, as in geth.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from typing import Final
 
 from mocknode.rpc import params, render
 from mocknode.rpc.context import Context
+from mocknode.rpc.deferred import Deferred
 from mocknode.rpc.errors import RpcError
 from mocknode.rpc.jsonrpc import RawJson
 from mocknode.rpc.registry import method, optional
+from mocknode.types import Hash32
 
 DEFAULT_TIMEOUT_MS: Final = 20_000  # ethconfig TxSyncDefaultTimeout
 MAX_TIMEOUT_MS: Final = 60_000  # ethconfig TxSyncMaxTimeout
@@ -45,15 +48,28 @@ def timeout_ms(requested: int | None) -> int:
     return min(requested, MAX_TIMEOUT_MS)
 
 
-@method("eth_sendRawTransactionSync", params.data, optional(params.uint64, None))
-def eth_sendRawTransactionSync(ctx: Context, raw: bytes, requested_ms: int | None) -> RawJson:
-    tx_hash = ctx.chain.send_raw_transaction(raw)
-    location = ctx.chain.receipt(tx_hash)
-    if location is not None:
-        return render.receipt_text(location)
-    waited = go_duration(timeout_ms(requested_ms))
-    raise RpcError(
+def timeout_error(tx_hash: Hash32, waited_ms: int) -> RpcError:
+    return RpcError(
         TX_SYNC_TIMEOUT,
-        f"The transaction was added to the transaction pool but wasn't processed in {waited}",
+        "The transaction was added to the transaction pool but wasn't processed in "
+        + go_duration(waited_ms),
         "0x" + tx_hash.hex(),
     )
+
+
+@method("eth_sendRawTransactionSync", params.data, optional(params.uint64, None))
+def eth_sendRawTransactionSync(ctx: Context, raw: bytes, requested_ms: int | None) -> RawJson:
+    chain = ctx.chain
+    tx_hash = chain.send_raw_transaction(raw)
+    location = chain.receipt(tx_hash)
+    if location is not None:
+        return render.receipt_text(location)
+    waited = timeout_ms(requested_ms)
+
+    def poll() -> str | None:
+        found = chain.receipt(tx_hash)
+        return None if found is None else render.receipt_text(found)
+
+    entry = Deferred(poll, lambda: timeout_error(tx_hash, waited), waited / 1000)
+    ctx.deferred.append(entry)
+    return entry.placeholder
