@@ -429,13 +429,13 @@ def signed_transaction_json(tx: Tx) -> dict[str, Any]:
 
 
 def account_json(code_hash: bytes, storage_root: bytes, balance: int, nonce: int) -> dict[str, str]:
-    """eth_getAccount's account (the trie leaf): ``codeHash``, ``storageRoot``,
-    ``balance``, ``nonce``, in that order."""
+    """eth_getAccount's account (the trie leaf): ``nonce``, ``balance``, ``storageRoot``,
+    ``codeHash``, in anvil's order (the method is anvil's; alloy's ``Account``)."""
     return {
-        "codeHash": "0x" + code_hash.hex(),
-        "storageRoot": "0x" + storage_root.hex(),
-        "balance": hex(balance),
         "nonce": hex(nonce),
+        "balance": hex(balance),
+        "storageRoot": "0x" + storage_root.hex(),
+        "codeHash": "0x" + code_hash.hex(),
     }
 
 

@@ -115,7 +115,7 @@ def _import_evm() -> SimpleNamespace:
         """Prague's computation with our instruction loop (:mod:`mocknode.chain.evm.interpreter`).
 
         The frame's set-up mirrors py-evm's ``apply_computation``: contracts created so
-        far are tracked, create frames pay EIP-3860's initcode cost, precompiles run
+        far are tracked (EIP-3860's initcode cost is in the intrinsic gas), precompiles run
         directly (not through a 7702 delegation); then the loop runs the code.
         """
 
@@ -129,9 +129,9 @@ def _import_evm() -> SimpleNamespace:
         ) -> Any:
             with cls(state, message, transaction_context) as computation:
                 if computation.is_origin_computation:
+                    # No initcode charge here (py-evm's origin frame makes one): our
+                    # intrinsic gas already holds EIP-3860's, as geth's IntrinsicGas does.
                     computation.contracts_created = []
-                    if message.is_create:
-                        cls.consume_initcode_gas_cost(computation)
                 if parent_computation is not None:
                     computation.contracts_created = parent_computation.contracts_created
                 if message.is_create:
