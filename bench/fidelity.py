@@ -258,6 +258,7 @@ STEPS: list[Step] = [
     Step("uncle", "eth_getUncleByBlockNumberAndIndex", ["0x1", "0x0"]),
     Step("uncleCount", "eth_getUncleCountByBlockNumber", ["0x1"]),
     Step("account", "eth_getAccount", [A0, "latest"]),
+    Step("accountInfo", "eth_getAccountInfo", [A1, "latest"]),
     Step("proof", "eth_getProof", [A1, [], "latest"]),
     # -- fees
     Step("gasPrice", "eth_gasPrice", []),

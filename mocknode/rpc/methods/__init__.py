@@ -4,6 +4,7 @@ Importing this package registers every method on :data:`mocknode.rpc.registry.re
 """
 
 from mocknode.rpc.methods import (
+    account_info,
     blocks,
     dev,
     dev_env,
@@ -26,6 +27,7 @@ from mocknode.rpc.methods import (
 )
 
 __all__ = [
+    "account_info",
     "blocks",
     "dev",
     "dev_env",
