@@ -296,7 +296,14 @@ class Chain:
 
     def send_transaction(self, args: TxArgs) -> Hash32:
         """eth_sendTransaction: fill what geth fills, sign with the dev key (or, for an
-        impersonated sender, with anvil's placeholder signature), submit."""
+        impersonated sender, with anvil's placeholder signature), submit. Blob fields
+        get geth's refusals, after the sender's key is found."""
+        if args.is_blob or args.blobs is not None:
+            if args.sender is not None:
+                self.signers.key_for(args.sender)  # unknown account: that error first
+            if args.is_blob:
+                raise InvalidTxArgs("signing blob transactions not supported")
+            raise InvalidTxArgs('"blobs" is not supported for this RPC method')
         return self._submit(self.request_transaction(args, self.head))
 
     def request_transaction(
@@ -410,6 +417,11 @@ class Chain:
         given (geth's texts, in geth's order); the rest is filled as for a send, and the
         signed transaction is returned, not submitted. A missing ``from`` is the zero
         address, which no key signs; nor does impersonation (no key: anvil refuses too)."""
+        return self.sign_transaction_with_sidecar(args)[0]
+
+    def sign_transaction_with_sidecar(self, args: TxArgs) -> tuple[Tx, BlobSidecar | None]:
+        """:meth:`sign_transaction`, and the blob sidecar made of ``args``' blobs (geth's
+        setBlobTxSidecar, :mod:`mocknode.chain.tx.blob_args`), or None."""
         if args.gas is None:
             raise InvalidTxArgs("gas not specified")
         if args.gas_price is None and (
@@ -419,7 +431,14 @@ class Chain:
         if args.nonce is None:
             raise InvalidTxArgs("nonce not specified")
         sender = args.sender or ZERO_ADDRESS
-        return self._fill_and_sign(args, sender, self.head, partial(self.key_of, sender))
+        sidecar = None
+        if args.is_blob or args.blobs is not None:
+            from mocknode.chain.tx.blob_args import blob_defaults
+
+            excess = self.head.header.excess_blob_gas
+            args, sidecar = blob_defaults(args, head_excess_blob_gas=excess)
+        tx = self._fill_and_sign(args, sender, self.head, partial(self.key_of, sender))
+        return tx, sidecar if tx.type == 3 else None
 
     # -- signing --------------------------------------------------------------------
 

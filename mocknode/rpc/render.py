@@ -24,6 +24,8 @@ from mocknode.chain.logs.query import LogEntry
 from mocknode.chain.primitives.hashing import checksum_address
 from mocknode.chain.records import Authorization, Block, Log, Tx, TxLocation
 from mocknode.chain.state.proofs import AccountProof
+from mocknode.chain.tx.blobs import BlobSidecar
+from mocknode.chain.tx.codec import encode_network
 from mocknode.rpc.jsonrpc import RawJson
 from mocknode.types import Address
 
@@ -440,9 +442,20 @@ def tx_object_json(tx: Tx) -> dict[str, Any]:
     return out
 
 
-def signed_transaction_json(tx: Tx) -> dict[str, Any]:
-    """geth's SignTransactionResult: ``{"raw": ..., "tx": ...}``."""
-    return {"raw": "0x" + tx.raw.hex(), "tx": tx_object_json(tx)}
+def signed_transaction_json(signed: tuple[Tx, BlobSidecar | None]) -> dict[str, Any]:
+    """geth's SignTransactionResult: ``{"raw": ..., "tx": ...}``; a blob transaction
+    with its sidecar is sent in its network form, and its JSON lists the sidecar after
+    the signature (txJSON's ``blobs``, ``commitments``, ``proofs``)."""
+    tx, sidecar = signed
+    if sidecar is None:
+        return {"raw": "0x" + tx.raw.hex(), "tx": tx_object_json(tx)}
+    out = tx_object_json(tx)
+    tx_hash = out.pop("hash")
+    out["blobs"] = ["0x" + b.hex() for b in sidecar.blobs]
+    out["commitments"] = ["0x" + c.hex() for c in sidecar.commitments]
+    out["proofs"] = ["0x" + p.hex() for p in sidecar.proofs]
+    out["hash"] = tx_hash
+    return {"raw": "0x" + encode_network(tx, sidecar).hex(), "tx": out}
 
 
 # -- accounts ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any, Final
 
 __all__ = [
     "CELLS_PER_EXT_BLOB",
+    "KzgError",
     "blob_commitment_and_proof",
     "verify_blob_proof",
     "verify_cell_proofs",
@@ -77,10 +78,18 @@ def verify_cell_proofs(
         return False
 
 
+class KzgError(ValueError):
+    """A blob ckzg cannot commit to (a field element not below the BLS modulus)."""
+
+
 def blob_commitment_and_proof(blob: bytes) -> tuple[bytes, bytes]:
-    """The commitment to ``blob`` and its blob proof (a version-0 sidecar's entries)."""
+    """The commitment to ``blob`` and its blob proof (a version-0 sidecar's entries);
+    KzgError for a blob that is not one."""
     import ckzg
 
     setup = _trusted_setup()
-    commitment = bytes(ckzg.blob_to_kzg_commitment(blob, setup))
-    return commitment, bytes(ckzg.compute_blob_kzg_proof(blob, commitment, setup))
+    try:
+        commitment = bytes(ckzg.blob_to_kzg_commitment(blob, setup))
+        return commitment, bytes(ckzg.compute_blob_kzg_proof(blob, commitment, setup))
+    except (RuntimeError, ValueError, TypeError):
+        raise KzgError("invalid blob: a field element is not below the BLS modulus") from None

@@ -15,7 +15,7 @@ from mocknode.chain.args import TxArgs
 from mocknode.chain.records import Authorization, Tx
 from mocknode.chain.tx import codec as txcodec
 from mocknode.chain.tx.pool import BLOB_PRICE_BUMP_PERCENT
-from mocknode.types import Address
+from mocknode.types import Address, Hash32
 
 
 def from_args(
@@ -31,11 +31,19 @@ def from_args(
     """The unsigned transaction eth_sendTransaction makes of ``args`` with ``fee``
     (geth's fee defaults, :func:`mocknode.chain.fees.fee_defaults`). An
     ``authorization_list`` (signed; even empty) makes it an EIP-7702 set-code
-    transaction, as geth does."""
+    transaction, as geth does; blob hashes (with a dynamic fee) an EIP-4844 one."""
+    tx_type = fee.tx_type if authorization_list is None else 4
+    blob_fields: dict[str, Any] = {}
+    if tx_type == 2 and args.blob_versioned_hashes is not None:
+        tx_type = 3
+        blob_fields = {
+            "max_fee_per_blob_gas": args.max_fee_per_blob_gas or 0,
+            "blob_versioned_hashes": tuple(Hash32(h) for h in args.blob_versioned_hashes),
+        }
     return txcodec.unsigned(
         sender=sender,
         chain_id=chain_id,
-        tx_type=fee.tx_type if authorization_list is None else 4,
+        tx_type=tx_type,
         nonce=nonce,
         gas=gas,
         to=args.to,
@@ -46,6 +54,7 @@ def from_args(
         max_priority_fee_per_gas=fee.max_priority_fee_per_gas,
         access_list=args.access_list or (),
         authorization_list=authorization_list or (),
+        **blob_fields,
     )
 
 
