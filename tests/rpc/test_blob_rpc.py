@@ -397,4 +397,3 @@ async def test_blob_tx_over_websocket(async_w3: Any) -> None:
         versioned_hash(commitment_and_proof(0)[0])
     ]
     assert await async_w3.eth.blob_base_fee == 1
-
