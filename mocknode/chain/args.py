@@ -45,3 +45,14 @@ class TxArgs:
     type: int | None = None
     # EIP-7702; any entry is an Authorization for calls (their decoder requires signatures).
     authorization_list: tuple[Authorization | UnsignedAuthorization, ...] | None = None
+    # EIP-4844 (geth's BlobFeeCap, BlobHashes, and the sidecar eth_signTransaction takes).
+    max_fee_per_blob_gas: int | None = None
+    blob_versioned_hashes: tuple[Hash32, ...] | None = None
+    blobs: tuple[bytes, ...] | None = None
+    commitments: tuple[bytes, ...] | None = None
+    proofs: tuple[bytes, ...] | None = None
+
+    @property
+    def is_blob(self) -> bool:
+        """geth's IsEIP4844: blob hashes or a blob fee cap make a blob transaction."""
+        return self.blob_versioned_hashes is not None or self.max_fee_per_blob_gas is not None

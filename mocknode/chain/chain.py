@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from mocknode.chain.evm.engine import BlockEnv
     from mocknode.chain.reorg import Reinclude, ReorgOutcome, ReorgPlan
     from mocknode.chain.state.proofs import AccountProof
+    from mocknode.chain.tx.blobs import BlobSidecar
 
 # Transaction decoding, validation, execution (mining, calls) and proofs are imported
 # on first use, or by warm_up() from the node's thread right after it starts
@@ -286,14 +287,23 @@ class Chain:
         from mocknode.chain.tx import codec as txcodec
 
         try:
-            tx = txcodec.decode(raw)
+            tx, sidecar = txcodec.decode_with_sidecar(raw)
         except txcodec.TxDecodeError as exc:
             raise TxRejected(str(exc)) from None
+        if tx.type == 3:  # the blob pool's checks need what was sent (size, sidecar)
+            return self._submit(tx, sidecar=sidecar, network_size=len(raw))
         return self._submit(tx)
 
     def send_transaction(self, args: TxArgs) -> Hash32:
         """eth_sendTransaction: fill what geth fills, sign with the dev key (or, for an
-        impersonated sender, with anvil's placeholder signature), submit."""
+        impersonated sender, with anvil's placeholder signature), submit. Blob fields
+        get geth's refusals, after the sender's key is found."""
+        if args.is_blob or args.blobs is not None:
+            if args.sender is not None:
+                self.signers.key_for(args.sender)  # unknown account: that error first
+            if args.is_blob:
+                raise InvalidTxArgs("signing blob transactions not supported")
+            raise InvalidTxArgs('"blobs" is not supported for this RPC method')
         return self._submit(self.request_transaction(args, self.head))
 
     def request_transaction(
@@ -407,6 +417,11 @@ class Chain:
         given (geth's texts, in geth's order); the rest is filled as for a send, and the
         signed transaction is returned, not submitted. A missing ``from`` is the zero
         address, which no key signs; nor does impersonation (no key: anvil refuses too)."""
+        return self.sign_transaction_with_sidecar(args)[0]
+
+    def sign_transaction_with_sidecar(self, args: TxArgs) -> tuple[Tx, BlobSidecar | None]:
+        """:meth:`sign_transaction`, and the blob sidecar made of ``args``' blobs (geth's
+        setBlobTxSidecar, :mod:`mocknode.chain.tx.blob_args`), or None."""
         if args.gas is None:
             raise InvalidTxArgs("gas not specified")
         if args.gas_price is None and (
@@ -416,7 +431,14 @@ class Chain:
         if args.nonce is None:
             raise InvalidTxArgs("nonce not specified")
         sender = args.sender or ZERO_ADDRESS
-        return self._fill_and_sign(args, sender, self.head, partial(self.key_of, sender))
+        sidecar = None
+        if args.is_blob or args.blobs is not None:
+            from mocknode.chain.tx.blob_args import blob_defaults
+
+            excess = self.head.header.excess_blob_gas
+            args, sidecar = blob_defaults(args, head_excess_blob_gas=excess)
+        tx = self._fill_and_sign(args, sender, self.head, partial(self.key_of, sender))
+        return tx, sidecar if tx.type == 3 else None
 
     # -- signing --------------------------------------------------------------------
 
@@ -433,11 +455,13 @@ class Chain:
 
         return sign_digest(self.key_of(address), digest)
 
-    def _submit(self, tx: Tx) -> Hash32:
+    def _submit(
+        self, tx: Tx, *, sidecar: BlobSidecar | None = None, network_size: int = 0
+    ) -> Hash32:
         # geth's pool knows only pooled hashes: a mined one fails the nonce check instead.
         if self.pool.get(tx.hash) is not None:
             raise TxRejected("already known")
-        self._admit(tx)
+        self._admit(tx, sidecar=sidecar, network_size=network_size)
         for listener in list(self.pending_listeners):
             listener(tx)
         if self.admission_hooks:
@@ -447,11 +471,14 @@ class Chain:
             self._automine()
         return tx.hash
 
-    def _admit(self, tx: Tx) -> None:
+    def _admit(self, tx: Tx, *, sidecar: BlobSidecar | None = None, network_size: int = 0) -> None:
         """Validate ``tx`` against the latest state as geth's pool does and pool it."""
         from mocknode.chain.tx import validation
 
         config = self.config
+        blob_base_fee = fees.MIN_BLOB_BASE_FEE
+        if tx.type == 3:
+            blob_base_fee = fees.blob_base_fee(fees.next_excess_blob_gas(self.head.header))
         validation.validate_for_pool(
             tx,
             reader=self.state.reader(),
@@ -460,6 +487,9 @@ class Chain:
             gas_limit=config.gas_limit,  # the next block's (evm_setBlockGasLimit moves it)
             allow_code=self.signers.is_impersonated(tx.sender),
             max_initcode=max_initcode_size(config.code_size_limit),
+            blob_base_fee=blob_base_fee,
+            sidecar=sidecar,
+            network_size=network_size,
         )
         validation.validate_replacement(self.pool.existing(tx.sender, tx.nonce), tx)
         self.pool.add(tx)

@@ -24,20 +24,30 @@ from dataclasses import dataclass
 from typing import Final, Protocol
 
 from mocknode.chain.errors import ChainError
-from mocknode.chain.fees import next_base_fee
-from mocknode.chain.records import Block, Header
+from mocknode.chain.fees import (
+    MAX_BLOB_GAS_PER_BLOCK,
+    TARGET_BLOB_GAS_PER_BLOCK,
+    blob_base_fee,
+    fake_exponential,
+    next_base_fee,
+    next_excess_blob_gas,
+)
+from mocknode.chain.records import Block
 from mocknode.types import BlockRef
 
 __all__ = [
     "EMPTY_HISTORY",
+    "MAX_BLOB_GAS_PER_BLOCK",
     "MAX_BLOCK_COUNT",
     "MAX_PERCENTILES",
+    "TARGET_BLOB_GAS_PER_BLOCK",
     "FeeHistory",
     "FeeSource",
     "InvalidPercentile",
     "blob_base_fee",
     "block_rewards",
     "check_percentiles",
+    "fake_exponential",
     "fee_history",
     "history_of",
     "next_excess_blob_gas",
@@ -45,13 +55,6 @@ __all__ = [
 
 MAX_BLOCK_COUNT: Final = 1024  # ethconfig.FullNodeGPO MaxHeaderHistory / MaxBlockHistory
 MAX_PERCENTILES: Final = 100  # gasprice maxQueryLimit
-
-# Prague's blob parameters (EIP-4844 with EIP-7691's targets).
-GAS_PER_BLOB: Final = 131072
-TARGET_BLOB_GAS_PER_BLOCK: Final = 6 * GAS_PER_BLOB
-MAX_BLOB_GAS_PER_BLOCK: Final = 9 * GAS_PER_BLOB
-BLOB_BASE_FEE_UPDATE_FRACTION: Final = 5007716
-MIN_BLOB_BASE_FEE: Final = 1
 
 
 class InvalidPercentile(ChainError):
@@ -103,28 +106,6 @@ def check_percentiles(percentiles: Sequence[float]) -> None:
             raise InvalidPercentile(_go_f(p))
         if i > 0 and p <= percentiles[i - 1]:
             raise InvalidPercentile(f"#{i - 1}:{_go_f(percentiles[i - 1])} >= #{i}:{_go_f(p)}")
-
-
-def fake_exponential(factor: int, numerator: int, denominator: int) -> int:
-    """EIP-4844's integer approximation of ``factor * e ** (numerator / denominator)``."""
-    i = 1
-    output = 0
-    accumulator = factor * denominator
-    while accumulator > 0:
-        output += accumulator
-        accumulator = accumulator * numerator // (denominator * i)
-        i += 1
-    return output // denominator
-
-
-def blob_base_fee(excess_blob_gas: int) -> int:
-    return fake_exponential(MIN_BLOB_BASE_FEE, excess_blob_gas, BLOB_BASE_FEE_UPDATE_FRACTION)
-
-
-def next_excess_blob_gas(parent: Header) -> int:
-    """The excess blob gas of the block after ``parent`` (Prague's rule)."""
-    total = parent.excess_blob_gas + parent.blob_gas_used
-    return max(0, total - TARGET_BLOB_GAS_PER_BLOCK)
 
 
 def block_rewards(block: Block, percentiles: Sequence[float]) -> tuple[int, ...]:

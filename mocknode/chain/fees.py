@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from mocknode.chain.args import TxArgs
 from mocknode.chain.errors import InvalidTxArgs
-from mocknode.chain.records import Header
+from mocknode.chain.records import Header, Tx
 
 
 def next_base_fee(parent: Header) -> int:
@@ -64,3 +64,57 @@ def fee_defaults(args: TxArgs, *, base_fee: int, priority_fee: int) -> FeeFields
     if max_fee < tip:
         raise InvalidTxArgs(f"maxFeePerGas ({max_fee}) < maxPriorityFeePerGas ({tip})")
     return FeeFields(2, 0, max_fee, tip)
+
+
+# -- blob gas (EIP-4844, with Prague's EIP-7691 parameters) ----------------------------
+
+GAS_PER_BLOB = 131072  # 2**17: one blob's blob gas (its size in bytes)
+TARGET_BLOB_GAS_PER_BLOCK = 6 * GAS_PER_BLOB  # 786432
+MAX_BLOB_GAS_PER_BLOCK = 9 * GAS_PER_BLOB  # 1179648
+MAX_BLOBS_PER_BLOCK = MAX_BLOB_GAS_PER_BLOCK // GAS_PER_BLOB
+BLOB_BASE_FEE_UPDATE_FRACTION = 5007716
+MIN_BLOB_BASE_FEE = 1
+
+
+def fake_exponential(factor: int, numerator: int, denominator: int) -> int:
+    """EIP-4844's integer approximation of ``factor * e ** (numerator / denominator)``."""
+    i = 1
+    output = 0
+    accumulator = factor * denominator
+    while accumulator > 0:
+        output += accumulator
+        accumulator = accumulator * numerator // (denominator * i)
+        i += 1
+    return output // denominator
+
+
+def blob_base_fee(excess_blob_gas: int) -> int:
+    """The price of one unit of blob gas in a block with this excess blob gas."""
+    return fake_exponential(MIN_BLOB_BASE_FEE, excess_blob_gas, BLOB_BASE_FEE_UPDATE_FRACTION)
+
+
+def next_excess_blob_gas(parent: Header) -> int:
+    """The excess blob gas of the block after ``parent``: what its parent carried plus
+    what it used, less the target (Prague's rule, no EIP-7918 floor: that is Osaka's)."""
+    return max(0, parent.excess_blob_gas + parent.blob_gas_used - TARGET_BLOB_GAS_PER_BLOCK)
+
+
+def blob_gas(blob_count: int) -> int:
+    """The blob gas a transaction carrying ``blob_count`` blobs uses."""
+    return blob_count * GAS_PER_BLOB
+
+
+def blob_fee_cap_cost(tx: Tx) -> int:
+    """The most a blob transaction's blobs may cost (geth's Cost() adds it)."""
+    return blob_gas(len(tx.blob_versioned_hashes)) * tx.max_fee_per_blob_gas
+
+
+def blob_tx_fits(tx: Tx, *, excess_blob_gas: int, blob_gas_left: int, balance: int) -> bool:
+    """A blob transaction can go into a block with ``excess_blob_gas`` and
+    ``blob_gas_left`` from a sender holding ``balance``: its blobs fit, its blob fee
+    cap covers the blob base fee, and the balance covers all three caps and the value."""
+    return (
+        blob_gas(len(tx.blob_versioned_hashes)) <= blob_gas_left
+        and tx.max_fee_per_blob_gas >= blob_base_fee(excess_blob_gas)
+        and balance >= tx.gas * tx.max_fee_per_gas + tx.value + blob_fee_cap_cost(tx)
+    )

@@ -47,6 +47,11 @@ class Tx:
     # Sent for an impersonated account: the signature is a placeholder (r = s = 1)
     # and the hash is keccak(raw + sender), as anvil makes them.
     impersonated: bool = False
+    # Type 3 (EIP-4844) only: the blob fee cap and the blobs' versioned hashes. The
+    # blobs themselves (the sidecar) are checked on submission and not kept: blocks
+    # carry none, as on geth.
+    max_fee_per_blob_gas: int = 0
+    blob_versioned_hashes: tuple[Hash32, ...] = ()
 
     def effective_gas_price(self, base_fee: int) -> int:
         return min(self.max_fee_per_gas, base_fee + self.max_priority_fee_per_gas)

@@ -31,6 +31,7 @@ from random import Random
 from typing import TYPE_CHECKING, Final, Literal
 
 from mocknode.chain.errors import InvalidRequest
+from mocknode.chain.fees import MAX_BLOB_GAS_PER_BLOCK, blob_tx_fits
 from mocknode.chain.records import Block, Tx
 from mocknode.types import Address, Hash32
 
@@ -186,7 +187,13 @@ class OrderedTxs:
         self.waiting: list[Tx] = list(txs)
         self.stale: list[Tx] = []
 
-    def take(self, journal: JournalAccounts, env: BlockEnv, gas_left: int) -> Tx | None:
+    def take(
+        self,
+        journal: JournalAccounts,
+        env: BlockEnv,
+        gas_left: int,
+        blob_gas_left: int = MAX_BLOB_GAS_PER_BLOCK,
+    ) -> Tx | None:
         waiting = self.waiting
         i = 0
         while i < len(waiting):
@@ -200,6 +207,15 @@ class OrderedTxs:
                 and tx.gas <= gas_left
                 and tx.max_fee_per_gas >= env.base_fee
                 and journal.get_balance(tx.sender) >= tx.gas * tx.max_fee_per_gas + tx.value
+                and (
+                    tx.type != 3
+                    or blob_tx_fits(
+                        tx,
+                        excess_blob_gas=env.excess_blob_gas,
+                        blob_gas_left=blob_gas_left,
+                        balance=journal.get_balance(tx.sender),
+                    )
+                )
             ):
                 return waiting.pop(i)
             i += 1

@@ -501,6 +501,17 @@ def _field(decode: Callable[[Any, str], Any], name: str) -> Callable[[Any], Any]
     return lambda value: decode(value, where)
 
 
+def _fixed_list(value: Any, size: int, go_type: str, name: str) -> tuple[bytes, ...]:
+    """A JSON array of fixed-size hex values (blob hashes, blobs, commitments, proofs)."""
+    where = "TransactionArgs." + name
+    if type(value) is not list:
+        raise _unmarshal_error(json_kind(value), "[]" + go_type, where)
+    return tuple(
+        _hexutil_json(item, go_type, where, lambda t: hexutil.unmarshal_fixed(t, size, go_type))
+        for item in value
+    )
+
+
 # TransactionArgs fields (internal/ethapi/transaction_args.go), by JSON name. ``type`` is
 # not geth's (it ignores it); dev nodes accept it, and so does mocknode.
 _TX_FIELDS: Final[dict[str, tuple[str, Callable[[Any], Any]]]] = {
@@ -517,6 +528,17 @@ _TX_FIELDS: Final[dict[str, tuple[str, Callable[[Any], Any]]]] = {
     "chainId": ("chain_id", _field(quantity, "chainId")),
     "accessList": ("access_list", _access_list),
     "type": ("type", _field(uint64, "type")),
+    "maxFeePerBlobGas": ("max_fee_per_blob_gas", _field(quantity, "maxFeePerBlobGas")),
+    "blobVersionedHashes": (
+        "blob_versioned_hashes",
+        lambda v: _fixed_list(v, 32, "common.Hash", "blobVersionedHashes"),
+    ),
+    "blobs": ("blobs", lambda v: _fixed_list(v, 131072, "kzg4844.Blob", "blobs")),
+    "commitments": (
+        "commitments",
+        lambda v: _fixed_list(v, 48, "kzg4844.Commitment", "commitments"),
+    ),
+    "proofs": ("proofs", lambda v: _fixed_list(v, 48, "kzg4844.Proof", "proofs")),
 }
 
 

@@ -19,10 +19,13 @@ from decimal import Decimal
 from typing import Any, Final
 
 from mocknode.chain.feehistory import FeeHistory
+from mocknode.chain.fees import blob_base_fee, blob_gas
 from mocknode.chain.logs.query import LogEntry
 from mocknode.chain.primitives.hashing import checksum_address
 from mocknode.chain.records import Authorization, Block, Log, Tx, TxLocation
 from mocknode.chain.state.proofs import AccountProof
+from mocknode.chain.tx.blobs import BlobSidecar
+from mocknode.chain.tx.codec import encode_network
 from mocknode.rpc.jsonrpc import RawJson
 from mocknode.types import Address
 
@@ -144,6 +147,8 @@ def tx_json(tx: Tx, block: Block | None, index: int | None, base_fee: int | None
     if tx.type >= 2:
         out["maxFeePerGas"] = hex(tx.max_fee_per_gas)
         out["maxPriorityFeePerGas"] = hex(tx.max_priority_fee_per_gas)
+        if tx.type == 3:
+            out["maxFeePerBlobGas"] = hex(tx.max_fee_per_blob_gas)
     out["hash"] = "0x" + tx.hash.hex()
     out["input"] = "0x" + tx.data.hex()
     out["nonce"] = hex(tx.nonce)
@@ -158,6 +163,8 @@ def tx_json(tx: Tx, block: Block | None, index: int | None, base_fee: int | None
         ]
     if tx.chain_id is not None:
         out["chainId"] = hex(tx.chain_id)
+    if tx.type == 3:
+        out["blobVersionedHashes"] = ["0x" + h.hex() for h in tx.blob_versioned_hashes]
     if tx.type == 4:
         out["authorizationList"] = [
             {
@@ -204,7 +211,7 @@ def receipt_json(location: TxLocation) -> dict[str, Any]:
     """geth's MarshalReceipt (a map: sorted keys)."""
     block, index = location.block, location.index
     tx, receipt = location.tx, location.receipt
-    return {
+    out = {
         "blockHash": "0x" + block.hash.hex(),
         "blockNumber": hex(block.number),
         "contractAddress": (
@@ -225,6 +232,17 @@ def receipt_json(location: TxLocation) -> dict[str, Any]:
         "transactionIndex": hex(index),
         "type": hex(tx.type),
     }
+    if tx.type == 3:
+        return _with_blob_fields(out, tx, block)
+    return out
+
+
+def _with_blob_fields(out: dict[str, Any], tx: Tx, block: Block) -> dict[str, Any]:
+    """A blob transaction's receipt: its blob gas and the block's blob base fee, in
+    sorted place (geth's receipt is a map)."""
+    out["blobGasUsed"] = hex(blob_gas(len(tx.blob_versioned_hashes)))
+    out["blobGasPrice"] = hex(blob_base_fee(block.header.excess_blob_gas))
+    return dict(sorted(out.items()))
 
 
 def proof_json(proof: AccountProof, key_widths: Sequence[int]) -> dict[str, Any]:
@@ -402,6 +420,8 @@ def tx_object_json(tx: Tx) -> dict[str, Any]:
     out["gasPrice"] = None if dynamic else hex(tx.gas_price or 0)
     out["maxPriorityFeePerGas"] = hex(tx.max_priority_fee_per_gas) if dynamic else None
     out["maxFeePerGas"] = hex(tx.max_fee_per_gas) if dynamic else None
+    if tx.type == 3:
+        out["maxFeePerBlobGas"] = hex(tx.max_fee_per_blob_gas)
     out["value"] = hex(tx.value)
     out["input"] = "0x" + tx.data.hex()
     if tx.type >= 1:
@@ -409,6 +429,8 @@ def tx_object_json(tx: Tx) -> dict[str, Any]:
             {"address": "0x" + a.hex(), "storageKeys": ["0x" + k.hex() for k in keys]}
             for a, keys in tx.access_list
         ]
+    if tx.type == 3:
+        out["blobVersionedHashes"] = ["0x" + h.hex() for h in tx.blob_versioned_hashes]
     if tx.authorization_list:
         out["authorizationList"] = [_authorization_json(a) for a in tx.authorization_list]
     out["v"] = hex(tx.v)
@@ -420,9 +442,20 @@ def tx_object_json(tx: Tx) -> dict[str, Any]:
     return out
 
 
-def signed_transaction_json(tx: Tx) -> dict[str, Any]:
-    """geth's SignTransactionResult: ``{"raw": ..., "tx": ...}``."""
-    return {"raw": "0x" + tx.raw.hex(), "tx": tx_object_json(tx)}
+def signed_transaction_json(signed: tuple[Tx, BlobSidecar | None]) -> dict[str, Any]:
+    """geth's SignTransactionResult: ``{"raw": ..., "tx": ...}``; a blob transaction
+    with its sidecar is sent in its network form, and its JSON lists the sidecar after
+    the signature (txJSON's ``blobs``, ``commitments``, ``proofs``)."""
+    tx, sidecar = signed
+    if sidecar is None:
+        return {"raw": "0x" + tx.raw.hex(), "tx": tx_object_json(tx)}
+    out = tx_object_json(tx)
+    tx_hash = out.pop("hash")
+    out["blobs"] = ["0x" + b.hex() for b in sidecar.blobs]
+    out["commitments"] = ["0x" + c.hex() for c in sidecar.commitments]
+    out["proofs"] = ["0x" + p.hex() for p in sidecar.proofs]
+    out["hash"] = tx_hash
+    return {"raw": "0x" + encode_network(tx, sidecar).hex(), "tx": out}
 
 
 # -- accounts ------------------------------------------------------------------------------

@@ -119,7 +119,7 @@ def test_set_code_transaction_round_trip() -> None:
     ("raw", "message"),
     [
         (b"", "typed transaction too short"),
-        (b"\x03\xc0", "transaction type not supported"),
+        (b"\x03\xc0", "unexpected EOF"),
         (b"\x05\xc0", "transaction type not supported"),
         (b"\x02\xc1\x80", "rlp: wrong number of elements for type 2 transaction"),
         (b"\xc0", "rlp: too few elements for types.LegacyTx"),

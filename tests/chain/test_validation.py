@@ -139,8 +139,12 @@ def test_initcode_above_eip_3860s_limit(reader: StateReader) -> None:
 
 
 def test_unsupported_types_and_malformed_7702(reader: StateReader) -> None:
-    blob = replace(signed(ALICE, 0), type=3)
-    assert rejected(blob, reader) == "transaction type not supported"
+    blob = replace(signed(ALICE, 0), type=3)  # no blob fee cap, no blobs
+    assert rejected(blob, reader) == (
+        "transaction gas price below minimum: blob fee cap 0, minimum needed 1"
+    )
+    assert rejected(replace(blob, max_fee_per_blob_gas=1), reader) == "blobless blob transaction"
+    assert rejected(replace(signed(ALICE, 0), type=5), reader) == "transaction type not supported"
     auth = Authorization(CHAIN_ID, DEV[2].address, 0, 0, 1, 1)
     set_code = replace(signed(ALICE, 0, gas=50000), type=4, authorization_list=(auth,))
     check(set_code, reader)

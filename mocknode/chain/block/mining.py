@@ -30,7 +30,13 @@ from typing import Protocol
 from mocknode.chain.block import system
 from mocknode.chain.block.assembly import EMPTY_REQUESTS_HASH, make_block, ordered_root
 from mocknode.chain.evm import engine
-from mocknode.chain.fees import next_base_fee
+from mocknode.chain.fees import (
+    MAX_BLOB_GAS_PER_BLOCK,
+    blob_gas,
+    blob_tx_fits,
+    next_base_fee,
+    next_excess_blob_gas,
+)
 from mocknode.chain.primitives import rlp
 from mocknode.chain.primitives.hashing import BLANK_ROOT, EMPTY_LIST_HASH, keccak
 from mocknode.chain.records import Block, Header, Receipt, Tx, bloom_bytes, logs_bloom
@@ -66,6 +72,7 @@ def block_env(
         prev_randao=Hash32(keccak(parent.hash + rlp.encode_int(number))),
         chain_id=chain_id,
         ancestor_hashes=ancestor_hashes,
+        excess_blob_gas=next_excess_blob_gas(parent.header),
     )
 
 
@@ -85,10 +92,16 @@ def _system_writes(journal: JournalAccounts, env: engine.BlockEnv, parent: Block
 class TxSource(Protocol):
     """Where a block's transactions come from."""
 
-    def take(self, journal: JournalAccounts, env: engine.BlockEnv, gas_left: int) -> Tx | None:
+    def take(
+        self,
+        journal: JournalAccounts,
+        env: engine.BlockEnv,
+        gas_left: int,
+        blob_gas_left: int = MAX_BLOB_GAS_PER_BLOCK,
+    ) -> Tx | None:
         """The next transaction to execute on ``journal``, taken out of the source
         (executed or failed, it never poisons the next block), or None: the block is
-        complete."""
+        complete. ``blob_gas_left``: what blob transactions may still use."""
         ...
 
 
@@ -101,13 +114,27 @@ class PoolSource:
     def __init__(self, pool: Pool) -> None:
         self.pool = pool
 
-    def take(self, journal: JournalAccounts, env: engine.BlockEnv, gas_left: int) -> Tx | None:
+    def take(
+        self,
+        journal: JournalAccounts,
+        env: engine.BlockEnv,
+        gas_left: int,
+        blob_gas_left: int = MAX_BLOB_GAS_PER_BLOCK,
+    ) -> Tx | None:
         pool = self.pool
         nonces = {sender: journal.get_nonce(sender) for sender in pool.senders()}
         for tx in pool.executable(nonces, (env.number, env.timestamp)):
             if tx.gas > gas_left or tx.max_fee_per_gas < env.base_fee:
                 continue
-            if journal.get_balance(tx.sender) < tx.gas * tx.max_fee_per_gas + tx.value:
+            if tx.type == 3:
+                if not blob_tx_fits(
+                    tx,
+                    excess_blob_gas=env.excess_blob_gas,
+                    blob_gas_left=blob_gas_left,
+                    balance=journal.get_balance(tx.sender),
+                ):
+                    continue  # waits for room, a lower blob base fee or more funds
+            elif journal.get_balance(tx.sender) < tx.gas * tx.max_fee_per_gas + tx.value:
                 pool.remove(tx)  # can no longer pay: geth drops it too
                 continue
             pool.remove(tx)
@@ -124,6 +151,7 @@ class Executed:
     receipts: tuple[Receipt, ...]
     gas_used: int
     bloom: int
+    blob_gas_used: int = 0
 
 
 def execute_block(
@@ -143,11 +171,18 @@ def execute_block(
     _system_writes(journal, env, parent)
     included: list[Tx] = []
     receipts: list[Receipt] = []
-    gas_used = bloom = log_index = 0
+    gas_used = bloom = log_index = blob_gas_used = 0
     while max_transactions is None or len(included) < max_transactions:
-        tx = source.take(journal, env, env.gas_limit - gas_used)
+        if blob_gas_used:
+            tx = source.take(
+                journal, env, env.gas_limit - gas_used, MAX_BLOB_GAS_PER_BLOCK - blob_gas_used
+            )
+        else:
+            tx = source.take(journal, env, env.gas_limit - gas_used)
         if tx is None:
             break
+        if tx.type == 3:
+            blob_gas_used += blob_gas(len(tx.blob_versioned_hashes))
         outcome = engine.apply_transaction(journal, env, tx)
         gas_used += outcome.gas_used
         tx_bloom = logs_bloom(outcome.logs)
@@ -167,7 +202,9 @@ def execute_block(
         )
         log_index += len(outcome.logs)
         included.append(tx)
-    return Executed(journal.diff(), tuple(included), tuple(receipts), gas_used, bloom)
+    return Executed(
+        journal.diff(), tuple(included), tuple(receipts), gas_used, bloom, blob_gas_used
+    )
 
 
 def seal_block(
@@ -197,8 +234,8 @@ def seal_block(
         nonce=bytes(8),
         base_fee_per_gas=env.base_fee,
         withdrawals_root=Hash32(BLANK_ROOT),
-        blob_gas_used=0,
-        excess_blob_gas=0,
+        blob_gas_used=executed.blob_gas_used,
+        excess_blob_gas=env.excess_blob_gas,
         parent_beacon_block_root=ZERO_HASH,
         requests_hash=EMPTY_REQUESTS_HASH,
     )

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
+from mocknode.chain.fees import GAS_PER_BLOB
 from mocknode.chain.limits import CODE_SIZE_LIMIT, max_initcode_size
 from mocknode.chain.records import Authorization, Log, Tx
 from mocknode.chain.state.journal import JournalAccounts
@@ -183,11 +184,15 @@ def _import_evm() -> SimpleNamespace:
         def build_evm_message(self, transaction: Any) -> Any:
             """py-evm's Cancun message building, minus the debug line it formats eagerly
             for every transaction (the callee's whole code in hex and a keccak of the
-            data: ~15% of a small eth_call). No blob fee: type-3 transactions are
-            refused before they get here."""
+            data: ~15% of a small eth_call). A blob transaction also pays for its blob
+            gas at the block's blob base fee, burnt (credited to no one)."""
             state = self.vm_state
             sender = transaction.sender
-            state.delta_balance(sender, -(transaction.gas * state.get_gas_price(transaction)))
+            charge = transaction.gas * state.get_gas_price(transaction)
+            blobs = transaction.blob_versioned_hashes
+            if blobs:
+                charge += GAS_PER_BLOB * len(blobs) * state.blob_base_fee
+            state.delta_balance(sender, -charge)
             state.increment_nonce(sender)
             refund = self.calc_message_refund(transaction)  # Prague: EIP-7702 authorizations
             if transaction.to == b"":
@@ -342,8 +347,8 @@ class _ExecTx:
         ]
         self.authorization_list = [_evm_authorization(a) for a in tx.authorization_list]
         self.type_id = tx.type if tx.type else None
-        self.blob_versioned_hashes: tuple[Hash32, ...] = ()
-        self.max_fee_per_blob_gas = 0
+        self.blob_versioned_hashes = tx.blob_versioned_hashes
+        self.max_fee_per_blob_gas = tx.max_fee_per_blob_gas
         self.intrinsic_gas = txcodec.intrinsic_gas(tx)
         self.y_parity = tx.v if tx.type else tx.v % 2
         self.r = tx.r

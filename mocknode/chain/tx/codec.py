@@ -1,6 +1,8 @@
 """Transactions on the wire: decode, validate the envelope, sign, recover the sender.
 
-Types 0 (legacy, with or without EIP-155), 1 (EIP-2930), 2 (EIP-1559) and 4 (EIP-7702).
+Types 0 (legacy, with or without EIP-155), 1 (EIP-2930), 2 (EIP-1559), 3 (EIP-4844: the
+canonical form, and the network form with its blob sidecar, see
+:func:`decode_with_sidecar`) and 4 (EIP-7702).
 Done here rather than through py-evm's transaction classes because those re-serialise
 through ``rlp`` sedes several times per transaction (signing hash, hash, sender) and
 recover the sender through two wrapper layers; a transfer spent ~0.4 ms there. The
@@ -18,6 +20,7 @@ from dataclasses import replace
 from mocknode.chain.primitives import rlp
 from mocknode.chain.primitives.hashing import keccak, secp256k1
 from mocknode.chain.records import Authorization, Tx
+from mocknode.chain.tx.blobs import BYTES_PER_BLOB, COMMITMENT_SIZE, PROOF_SIZE, BlobSidecar
 from mocknode.types import Address, Hash32
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -151,6 +154,9 @@ def _typed_fields(tx: Tx) -> list[bytes]:
     ]
     if tx.type == 4:
         fields.append(_encode_authorizations(tx.authorization_list))
+    elif tx.type == 3:
+        fields.append(rlp.encode_int(tx.max_fee_per_blob_gas))
+        fields.append(rlp.encode_list(rlp.encode_bytes(h) for h in tx.blob_versioned_hashes))
     return fields
 
 
@@ -178,14 +184,27 @@ def decode(raw: bytes, *, sender: Address | None = None) -> Tx:
     """Decode and check a signed transaction as geth's ``UnmarshalBinary`` does.
 
     ``sender``: already known (a transaction this node accepted before, read back from
-    a state file), so nothing is recovered; the record takes it as given."""
+    a state file), so nothing is recovered; the record takes it as given. A blob
+    transaction in its network form loses its sidecar here
+    (:func:`decode_with_sidecar` keeps it)."""
+    return decode_with_sidecar(raw, sender=sender)[0]
+
+
+def decode_with_sidecar(
+    raw: bytes, *, sender: Address | None = None
+) -> tuple[Tx, BlobSidecar | None]:
+    """:func:`decode`, and the blob sidecar a type-3 transaction in its network form
+    carries (None for the canonical form and every other type). The record's ``raw``
+    and ``hash`` are the canonical form's, as geth's are."""
     if not raw:
         raise TxDecodeError("typed transaction too short")
     try:
         if raw[0] >= 0xC0:
-            return _decode_legacy(raw, sender)
+            return _decode_legacy(raw, sender), None
         if raw[0] in (1, 2, 4):
-            return _decode_typed(raw, sender)
+            return _decode_typed(raw, sender), None
+        if raw[0] == 3:
+            return _decode_blob(raw, sender)
     except rlp.RlpError as exc:
         raise TxDecodeError(str(exc)) from None
     if raw[0] > 0x7F:
@@ -278,6 +297,111 @@ def _decode_typed(raw: bytes, sender: Address | None) -> Tx:
     return _with_sender(tx, y_parity) if sender is None else _replace(tx, sender=sender)
 
 
+_BLOB_TX_FIELDS = 14
+
+
+def _decode_blob(raw: bytes, sender: Address | None) -> tuple[Tx, BlobSidecar | None]:
+    """A type-3 transaction, canonical (``[chainId, nonce, ...]``) or in the network
+    form (``[[chainId, ...], blobs, commitments, proofs]``, or with a version byte
+    before the blobs), told apart by the first element being a list, as geth does."""
+    outer = rlp.to_list(rlp.decode(raw[1:]))
+    if not outer:
+        raise TxDecodeError("unexpected EOF")  # geth splits off a first element
+    sidecar = None
+    if outer and isinstance(outer[0], list):
+        fields = outer[0]
+        sidecar = _sidecar(outer[1:])
+    else:
+        fields = outer
+    if len(fields) != _BLOB_TX_FIELDS:
+        raise TxDecodeError(
+            "rlp: too few elements for types.BlobTx"
+            if len(fields) < _BLOB_TX_FIELDS
+            else "rlp: input list has too many elements for types.BlobTx"
+        )
+    to = rlp.to_bytes(fields[5])
+    if len(to) != 20:
+        raise TxDecodeError(
+            f"rlp: input string too {'short' if len(to) < 20 else 'long'} for common.Address, "
+            "decoding into (types.BlobTx).To"
+        )
+    hashes = []
+    for i, item in enumerate(rlp.to_list(fields[10])):
+        value = rlp.to_bytes(item)
+        if len(value) != 32:
+            raise TxDecodeError(
+                f"rlp: input string too {'short' if len(value) < 32 else 'long'} for "
+                f"common.Hash, decoding into (types.BlobTx).BlobHashes[{i}]"
+            )
+        hashes.append(Hash32(value))
+    y_parity, r, s = (rlp.to_int(x) for x in fields[11:])
+    tx = Tx(
+        hash=Hash32(b""),
+        type=3,
+        sender=Address(b""),
+        nonce=rlp.to_int(fields[1], _U64),
+        gas=rlp.to_int(fields[4], _U64),
+        to=Address(to),
+        value=rlp.to_int(fields[6]),
+        data=rlp.to_bytes(fields[7]),
+        chain_id=rlp.to_int(fields[0]),
+        gas_price=None,
+        max_fee_per_gas=rlp.to_int(fields[3]),
+        max_priority_fee_per_gas=rlp.to_int(fields[2]),
+        access_list=_access_list(fields[8]),
+        authorization_list=(),
+        v=y_parity,
+        r=r,
+        s=s,
+        raw=b"",
+        max_fee_per_blob_gas=rlp.to_int(fields[9]),
+        blob_versioned_hashes=tuple(hashes),
+    )
+    if y_parity > 1:
+        raise TxDecodeError("invalid sender")
+    # The canonical form, whichever was sent: the hash and the block body use it.
+    canonical = raw if sidecar is None else encode_signed(tx)
+    tx = _replace(tx, raw=canonical, hash=Hash32(keccak(canonical)))
+    tx = _with_sender(tx, y_parity) if sender is None else _replace(tx, sender=sender)
+    return tx, sidecar
+
+
+def _sidecar(items: list[rlp.RlpItem]) -> BlobSidecar:
+    """The sidecar after the transaction: ``blobs, commitments, proofs`` (version 0)
+    or ``version, blobs, commitments, proofs``."""
+    version = 0
+    if items and isinstance(items[0], bytes):
+        version = rlp.to_int(items[0], 8)
+        if version != 1:
+            raise TxDecodeError(f"unsupported blob tx version {version}")
+        items = items[1:]
+    if len(items) != 3:
+        name = "types.blobTxWithBlobsV1" if version else "types.blobTxWithBlobsV0"
+        raise TxDecodeError(
+            f"rlp: too few elements for {name}"
+            if len(items) < 3
+            else f"rlp: input list has too many elements for {name}"
+        )
+    blobs = _fixed(items[0], BYTES_PER_BLOB, "kzg4844.Blob", "Blobs")
+    commitments = _fixed(items[1], COMMITMENT_SIZE, "kzg4844.Commitment", "Commitments")
+    proofs = _fixed(items[2], PROOF_SIZE, "kzg4844.Proof", "Proofs")
+    return BlobSidecar(version, blobs, commitments, proofs)
+
+
+def _fixed(item: rlp.RlpItem, size: int, go_type: str, field: str) -> tuple[bytes, ...]:
+    """A list of byte strings of exactly ``size`` bytes each (geth's fixed arrays)."""
+    out = []
+    for i, entry in enumerate(rlp.to_list(item)):
+        value = rlp.to_bytes(entry)
+        if len(value) != size:
+            raise TxDecodeError(
+                f"rlp: input string too {'short' if len(value) < size else 'long'} for "
+                f"{go_type}, decoding into (types.blobTxWithBlobs).{field}[{i}]"
+            )
+        out.append(value)
+    return tuple(out)
+
+
 def _with_sender(tx: Tx, y_parity: int) -> Tx:
     sender = recover_address(signing_hash(tx), y_parity, tx.r, tx.s)
     return _replace(tx, sender=sender)
@@ -305,6 +429,8 @@ def unsigned(
     max_priority_fee_per_gas: int = 0,
     access_list: tuple[tuple[Address, tuple[Hash32, ...]], ...] = (),
     authorization_list: tuple[Authorization, ...] = (),
+    max_fee_per_blob_gas: int = 0,
+    blob_versioned_hashes: tuple[Hash32, ...] = (),
 ) -> Tx:
     """The transaction before its signature (v, r, s, raw and hash still empty)."""
     legacy_or_al = tx_type in (0, 1)
@@ -327,6 +453,8 @@ def unsigned(
         r=0,
         s=0,
         raw=b"",
+        max_fee_per_blob_gas=max_fee_per_blob_gas,
+        blob_versioned_hashes=blob_versioned_hashes,
     )
 
 
@@ -361,6 +489,8 @@ def sign(
     max_priority_fee_per_gas: int = 0,
     access_list: tuple[tuple[Address, tuple[Hash32, ...]], ...] = (),
     authorization_list: tuple[Authorization, ...] = (),
+    max_fee_per_blob_gas: int = 0,
+    blob_versioned_hashes: tuple[Hash32, ...] = (),
 ) -> Tx:
     """:func:`unsigned` and :func:`sign_with` in one call."""
     tx = unsigned(
@@ -377,8 +507,24 @@ def sign(
         max_priority_fee_per_gas=max_priority_fee_per_gas,
         access_list=access_list,
         authorization_list=authorization_list,
+        max_fee_per_blob_gas=max_fee_per_blob_gas,
+        blob_versioned_hashes=blob_versioned_hashes,
     )
     return sign_with(private_key, tx)
+
+
+def encode_network(tx: Tx, sidecar: BlobSidecar) -> bytes:
+    """A signed blob transaction in its network form, the sidecar after it (what
+    ``eth_sendRawTransaction`` takes)."""
+    parts = [tx.raw[1:]]  # the canonical payload, an RLP list already
+    if sidecar.version:
+        parts.append(rlp.encode_int(sidecar.version))
+    parts += [
+        rlp.encode_list(rlp.encode_bytes(b) for b in sidecar.blobs),
+        rlp.encode_list(rlp.encode_bytes(c) for c in sidecar.commitments),
+        rlp.encode_list(rlp.encode_bytes(p) for p in sidecar.proofs),
+    ]
+    return b"\x03" + rlp.encode_list(parts)
 
 
 def impersonate(tx: Tx) -> Tx:

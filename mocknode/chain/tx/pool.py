@@ -22,6 +22,8 @@ from mocknode.types import Address, Hash32
 
 # geth's default price bump for replacing a pooled transaction (txpool.PriceBump).
 PRICE_BUMP_PERCENT = 10
+# geth's blob pool asks more of a blob transaction's replacement (blobpool.Config.PriceBump).
+BLOB_PRICE_BUMP_PERCENT = 100
 
 
 @dataclass(frozen=True, slots=True)

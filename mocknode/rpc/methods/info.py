@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mocknode.chain.fees import blob_base_fee
 from mocknode.chain.primitives.hashing import keccak
 from mocknode.rpc import params, render
 from mocknode.rpc.context import Context
@@ -78,4 +79,5 @@ def eth_maxPriorityFeePerGas(ctx: Context) -> int:
 
 @method("eth_blobBaseFee", result=render.hex_quantity)
 def eth_blobBaseFee(ctx: Context) -> int:
-    return 1
+    """geth's: the blob base fee of the head block (from its excess blob gas)."""
+    return blob_base_fee(ctx.chain.head.header.excess_blob_gas)

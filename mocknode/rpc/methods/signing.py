@@ -14,6 +14,7 @@ from typing import Any
 
 from mocknode.chain.args import TxArgs
 from mocknode.chain.records import Tx
+from mocknode.chain.tx.blobs import BlobSidecar
 from mocknode.chain.tx.messages import text_hash
 from mocknode.rpc import params, render, typed_data
 from mocknode.rpc.context import Context
@@ -35,9 +36,10 @@ def personal_sign(ctx: Context, data: bytes, address: Address) -> bytes:
 
 
 @method("eth_signTransaction", params.tx_args, result=render.signed_transaction_json)
-def eth_signTransaction(ctx: Context, args: TxArgs) -> Tx:
-    """geth's SignTransaction: ``{"raw", "tx"}``, nothing submitted."""
-    return ctx.chain.sign_transaction(args)
+def eth_signTransaction(ctx: Context, args: TxArgs) -> tuple[Tx, BlobSidecar | None]:
+    """geth's SignTransaction: ``{"raw", "tx"}``, nothing submitted; with ``blobs``, a
+    blob transaction in its network form, sidecar included."""
+    return ctx.chain.sign_transaction_with_sidecar(args)
 
 
 def _typed_data(value: Any) -> typed_data.TypedData:
