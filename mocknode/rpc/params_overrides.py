@@ -16,11 +16,12 @@ from typing import Any, Final
 
 from mocknode.chain.evm.calls import CallOverrides
 from mocknode.chain.evm.overrides import AccountOverride, BlockOverrides, StateOverride
+from mocknode.chain.simulate import SimBlock, SimOptions
 from mocknode.rpc import hexutil, params
 from mocknode.rpc.params import ParamError, json_kind
 from mocknode.types import Address
 
-__all__ = ["block_overrides", "call_overrides", "state_override"]
+__all__ = ["block_overrides", "call_overrides", "sim_options", "state_override"]
 
 _ACCOUNT: Final = "OverrideAccount."
 _BLOCK: Final = "BlockOverrides."
@@ -133,3 +134,45 @@ def call_overrides(state: StateOverride, block: BlockOverrides | None) -> CallOv
     if not state and block is None:
         return None
     return CallOverrides(state or None, block)
+
+
+def _bool(value: Any, where: str) -> bool:
+    if value is None:
+        return False
+    if value is not True and value is not False:
+        raise _type_error(value, "bool", where)
+    return bool(value)
+
+
+def _sim_block(value: Any) -> SimBlock:
+    if value is None:
+        return SimBlock()
+    if type(value) is not dict:
+        raise _type_error(value, "ethapi.simBlock", "simOpts.blockStateCalls")
+    raw_calls = value.get("calls")
+    if raw_calls is not None and type(raw_calls) is not list:
+        raise _type_error(raw_calls, "[]ethapi.TransactionArgs", "simOpts.blockStateCalls.calls")
+    return SimBlock(
+        block_overrides=block_overrides(value.get("blockOverrides")),
+        state_overrides=state_override(value.get("stateOverrides")),
+        calls=tuple(params.call_args(call) for call in raw_calls or ()),
+    )
+
+
+def sim_options(value: Any) -> SimOptions:
+    """eth_simulateV1's ``simOpts`` (``null``: no blocks, which geth calls empty input)."""
+    if value is None:
+        return SimOptions(())
+    if type(value) is not dict:
+        raise _type_error(value, "ethapi.simOpts")
+    blocks = value.get("blockStateCalls")
+    if blocks is not None and type(blocks) is not list:
+        raise _type_error(blocks, "[]ethapi.simBlock", "simOpts.blockStateCalls")
+    return SimOptions(
+        blocks=tuple(_sim_block(block) for block in blocks or ()),
+        trace_transfers=_bool(value.get("traceTransfers"), "simOpts.traceTransfers"),
+        validation=_bool(value.get("validation"), "simOpts.validation"),
+        full_transactions=_bool(
+            value.get("returnFullTransactions"), "simOpts.returnFullTransactions"
+        ),
+    )

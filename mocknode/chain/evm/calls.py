@@ -45,7 +45,7 @@ class CallOverrides:
     block: BlockOverrides | None = None
 
 
-def _with_overrides(
+def with_overrides(
     reader: StateReader, env: engine.BlockEnv, overrides: CallOverrides | None
 ) -> tuple[StateReader, engine.BlockEnv, CallVariant | None]:
     if overrides is None:
@@ -81,7 +81,7 @@ def call_env(
     )
 
 
-def _call_request(
+def call_request(
     args: TxArgs, env: engine.BlockEnv, gas: int
 ) -> tuple[engine.CallRequest, engine.BlockEnv]:
     """The call and its environment, with geth's defaults (CallDefaults/ToMessage)."""
@@ -152,8 +152,8 @@ def call(
 ) -> bytes:
     """eth_call on the state ``reader`` reads, in the block ``env`` describes: execute
     without committing; raise ExecutionFailed as geth reports it."""
-    reader, env, variant = _with_overrides(reader, env, overrides)
-    call, env = _call_request(args, env, capped_gas(args.gas, gas_cap))
+    reader, env, variant = with_overrides(reader, env, overrides)
+    call, env = call_request(args, env, capped_gas(args.gas, gas_cap))
     try:
         outcome = _run_call(call, env, reader, variant)
     except _Precheck as exc:
@@ -173,8 +173,8 @@ def estimate_gas(
 ) -> int:
     """eth_estimateGas on the state ``reader`` reads, in the block ``env`` describes,
     with geth's search: optimistic guess, then binary search."""
-    reader, env, variant = _with_overrides(reader, env, overrides)
-    call, env = _call_request(args, env, args.gas if args.gas is not None else env.gas_limit)
+    reader, env, variant = with_overrides(reader, env, overrides)
+    call, env = call_request(args, env, args.gas if args.gas is not None else env.gas_limit)
     hi = min(call.gas, gas_cap) if gas_cap else call.gas
     price = call.max_fee_per_gas
     if price:
