@@ -352,6 +352,8 @@ def _transaction(
             INSUFFICIENT_FUNDS,
             f"insufficient funds for gas * price + value: address {who} have {have} want {want}",
         )
+    if gas > pool:  # geth's buyGas: the simulation's gas pool (the cap) is spent
+        raise SimulationError(INTERNAL_ERROR, "gas limit reached")
     auths = tuple(a for a in args.authorization_list or () if isinstance(a, Authorization))
     tx = codec.unsigned(
         sender=sender,
