@@ -56,8 +56,10 @@ def test_apply_state_writes_every_field_into_the_journal_only() -> None:
     assert journal.get_storage(B, 1) == 4
     # The overrides are the "original" values of the next transaction (geth's Finalise).
     assert journal.get_storage(A, 3, from_journal=False) == 30
-    assert reader.account(A) is not None and reader.account(A).nonce == 1  # type: ignore[union-attr]
-    assert reader.storage(A, 1) == 10 and reader.account(B) is None
+    assert reader.account(A) is not None
+    assert reader.account(A).nonce == 1
+    assert reader.storage(A, 1) == 10
+    assert reader.account(B) is None
 
 
 def test_precompile_moves_and_removals() -> None:
@@ -70,7 +72,8 @@ def test_precompile_moves_and_removals() -> None:
         precompiles,
     )
     assert precompiles[A] == ECRECOVER
-    assert ECRECOVER not in precompiles and SHA256 not in precompiles
+    assert ECRECOVER not in precompiles
+    assert SHA256 not in precompiles
 
 
 @pytest.mark.parametrize(
@@ -195,4 +198,5 @@ def test_simulation_carries_state_between_calls_and_commits_nothing() -> None:
     assert int.from_bytes(first.calls[2].return_data, "big") == 10  # BALANCE(C) after two sends
     assert int.from_bytes(second.calls[0].return_data, "big") == 10  # and in the next block
     assert [tx.nonce for tx in first.block.transactions] == [0, 1, 0]
-    assert state.head == head and reader.account(C) is None
+    assert state.head == head
+    assert reader.account(C) is None
