@@ -76,9 +76,6 @@ def _account(value: Any) -> AccountOverride:
         if spec is None or item is None:
             continue
         fields[spec[0]] = spec[1](item)
-    balance = fields.get("balance")
-    if balance is not None and balance >= 2**256:
-        fields["balance"] = balance % 2**256  # geth: uint256.FromBig drops the overflow
     return AccountOverride(**fields)
 
 
