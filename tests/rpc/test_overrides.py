@@ -31,7 +31,7 @@ from overrides_helpers import (
     w3,
     word,
 )
-from web3 import Web3
+from web3 import AsyncWeb3, Web3, WebSocketProvider
 
 from mocknode import MockNode
 
@@ -284,3 +284,16 @@ def test_too_many_arguments_after_the_fourth(node: MockNode) -> None:
 def test_null_overrides_are_no_overrides(w3: Web3, node: MockNode) -> None:
     assert result(node, "eth_call", [{"to": TARGET}, "latest", None, None]) == "0x"
     assert w3.eth.call({"to": TARGET}, "latest", {}) == b""
+
+
+@pytest.mark.asyncio
+async def test_over_websocket_with_async_web3(node: MockNode) -> None:
+    async with AsyncWeb3(WebSocketProvider(node.ws_url, request_timeout=30)) as aw3:
+        state: Any = {TARGET: {"code": sload(1), "stateDiff": {slot_key(1): word(9)}}}
+        assert as_int(await aw3.eth.call({"to": TARGET}, "latest", state)) == 9
+        assert await aw3.eth.estimate_gas({"to": TARGET}, "latest", state) > 21000
+        opts = {"blockStateCalls": [{"stateOverrides": state, "calls": [{"to": TARGET}]}]}
+        answer: Any = await aw3.provider.make_request("eth_simulateV1", [opts, "latest"])  # type: ignore[arg-type]
+        assert answer["result"][0]["calls"][0]["returnData"] == word(9)
+        listed: Any = await aw3.provider.make_request("eth_createAccessList", [{"to": TARGET}])  # type: ignore[arg-type]
+        assert listed["result"] == {"accessList": [], "gasUsed": hex(21000)}
