@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -35,22 +34,28 @@ def test_default_cap_clamps_caller_gas(node: MockNode) -> None:
     assert gas_seen(node, hex(100_000)) == 100_000 - OVERHEAD
 
 
-def test_endless_loop_with_huge_gas_ends_out_of_gas(node: MockNode) -> None:
-    started = time.monotonic()
-    answer = error(
-        node, "eth_call", [{"to": TARGET, "gas": HUGE}, "latest", {TARGET: {"code": LOOP}}]
-    )
-    assert answer == {"code": -32000, "message": "out of gas"}
-    assert time.monotonic() - started < 60
-    # The node still answers.
-    assert int(result(node, "eth_blockNumber", []), 16) >= 0
-
-
 @pytest.fixture(scope="module")
 def capped() -> Iterator[MockNode]:
     config = NodeConfig(port=0, ipc_path=None, chain=ChainConfig(rpc_gas_cap=100_000))
     with MockNode(config) as running:
         yield running
+
+
+def test_endless_loop_with_huge_gas_ends_out_of_gas(capped: MockNode) -> None:
+    # Issue 11's freeze: caller gas of 2^64-1 on an endless loop. Clamped to the cap, the
+    # loop runs out of gas (at the default cap of 50M that takes seconds of py-evm; here
+    # the cap is 100,000).
+    call = {"to": TARGET, "gas": HUGE}
+    answer = error(capped, "eth_call", [call, "latest", {TARGET: {"code": LOOP}}])
+    assert answer == {"code": -32000, "message": "out of gas"}
+    assert int(result(capped, "eth_blockNumber", []), 16) == 0  # and the node answers
+
+
+def test_zero_is_no_cap() -> None:
+    config = NodeConfig(port=0, ipc_path=None, chain=ChainConfig(rpc_gas_cap=0))
+    with MockNode(config) as uncapped:
+        assert gas_seen(uncapped, hex(10**8)) == 10**8 - OVERHEAD  # above the default cap
+        assert gas_seen(uncapped, None) == 2**63 - 1 - OVERHEAD  # geth: MaxUint64 / 2
 
 
 def test_configured_cap_over_web3(capped: MockNode) -> None:
@@ -124,39 +129,6 @@ def test_cli_flag(flags: tuple[str, ...], expected: int) -> None:
         }
         answer = requests.post(f"http://127.0.0.1:{port}", json=body, timeout=30).json()
         assert int(answer["result"], 16) == expected - OVERHEAD
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
-def test_cli_flag_zero_means_no_cap() -> None:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mocknode",
-            "--port",
-            "0",
-            "--no-ipc",
-            "--silent",
-            "--rpc-gas-cap",
-            "0",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        port = next(int(m.group(2)) for line in proc.stdout if (m := LISTENING.match(line)))
-        body = {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "eth_call",
-            "params": [{"to": TARGET, "gas": hex(10**8)}, "latest", {TARGET: {"code": GAS}}],
-        }
-        answer = requests.post(f"http://127.0.0.1:{port}", json=body, timeout=30).json()
-        assert int(answer["result"], 16) == 10**8 - OVERHEAD  # above the default cap
     finally:
         proc.terminate()
         proc.wait(timeout=30)
