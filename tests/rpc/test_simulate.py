@@ -428,3 +428,12 @@ def test_on_an_older_block(node: MockNode) -> None:
     )
     assert block["number"] == "0x1"
     assert block["parentHash"] == result(node, "eth_getBlockByNumber", ["0x0", False])["hash"]
+
+
+def test_transient_storage_is_per_call(w3: Web3) -> None:
+    # TLOAD(0) is returned, then TSTORE(0, 5): the next call starts with it cleared again.
+    code = "0x60005c" + "600052" + "600560005d" + "60206000f3"
+    calls = [{"from": DEV0, "to": TARGET}, {"from": DEV0, "to": TARGET}]
+    opts = {"blockStateCalls": [{"stateOverrides": {TARGET: {"code": code}}, "calls": calls}]}
+    [block] = simulate(w3, opts)
+    assert [c["returnData"] for c in block["calls"]] == [word(0), word(0)]

@@ -410,6 +410,7 @@ def _committed_call(
     message = executor.build_evm_message(tx)
     computation = executor.build_computation(message, tx)
     executor.finalize_computation(tx, computation)
+    state.clear_transient_storage()  # EIP-1153: per transaction, as _call_on clears it
     accounts.lock_changes()
     return _outcome(computation, _gas_used(tx, computation))
 
