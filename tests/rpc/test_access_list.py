@@ -4,6 +4,7 @@ was. The Greeter fixture contract gives a real storage layout to find."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -108,14 +109,25 @@ def test_block_tag_and_bad_params(node: MockNode) -> None:
     }
 
 
-def test_value_beyond_the_senders_funds(node: MockNode) -> None:
+def test_value_and_fees_beyond_the_senders_funds(node: MockNode) -> None:
     poor = "0x" + "44" * 20
+    who = Web3.to_checksum_address(poor)
     answer = error(node, "eth_createAccessList", [{"from": poor, "to": TARGET, "value": "0x1"}])
     assert answer["code"] == -32000
-    assert answer["message"].endswith(
-        f"insufficient funds for gas * price + value: address {Web3.to_checksum_address(poor)} "
-        "have 0 want 1"
-    )
+    assert re.fullmatch(
+        "failed to apply transaction: 0x[0-9a-f]{64} err: insufficient funds for gas \\* "
+        f"price \\+ value: address {who} have 0 want 1",
+        answer["message"],
+    ), answer
+    # Fees named by the caller are charged (none named: the call pays nothing).
+    paying = {"from": poor, "to": TARGET, "gas": "0x5208", "maxFeePerGas": "0x3"}
+    answer = error(node, "eth_createAccessList", [paying])
+    assert answer["message"].endswith(f"address {who} have 0 want {21000 * 3}")
+    funded = {poor: {"balance": hex(21000 * 3)}}
+    assert result(node, "eth_createAccessList", [paying, "latest", funded]) == {
+        "accessList": [],
+        "gasUsed": hex(21000),
+    }
 
 
 def test_listed_in_rpc_modules_namespace(node: MockNode) -> None:

@@ -6,6 +6,12 @@ the gas of the calls made, so it can change the path taken). The sender, the
 recipient (or the address a creation makes) and the precompiles are left out, as in
 geth; entries the caller passed in stay in.
 
+Fees are the caller's: with none the call pays nothing and runs at a zero base fee (as
+anvil, and geth before 1.15, run it), with some the sender must afford ``gas * fee +
+value``. geth 1.16 fills its fee defaults first, so a call from an address without funds
+(the zero address when ``from`` is left out, as ``cast access-list`` leaves it) fails
+there with "insufficient funds"; a dev node answering it is what the clients expect.
+
 geth's tracer records what the SLOAD/SSTORE and the account-reading opcodes (BALANCE,
 EXTCODE*, the CALLs, SELFDESTRUCT) touch, whether or not their frame later reverts.
 py-evm asks the journal whether an address or slot is warm exactly at those opcodes
@@ -23,7 +29,8 @@ from mocknode.chain.block.mining import create_address
 from mocknode.chain.errors import ExecutionFailed
 from mocknode.chain.evm import calls, engine
 from mocknode.chain.evm.overrides import default_precompiles
-from mocknode.chain.primitives.hashing import checksum_address
+from mocknode.chain.primitives import rlp
+from mocknode.chain.primitives.hashing import checksum_address, keccak
 from mocknode.chain.state.journal import JournalAccounts
 from mocknode.chain.state.world import StateReader
 from mocknode.types import ZERO_ADDRESS, Address, Hash32
@@ -89,19 +96,19 @@ def create_access_list(
     to = args.to if args.to is not None else create_address(sender, nonce)
     precompiles = variant.precompiles if variant and variant.precompiles else default_precompiles()
     excluded = {sender, to, *precompiles}
-    # geth zeroes the fees (and runs with no base fee): only the value needs funds.
-    free = replace(args, gas_price=None, max_fee_per_gas=None, max_priority_fee_per_gas=None)
-    call, env = calls.call_request(free, env, calls.capped_gas(args.gas, gas_cap))
+    call, env = calls.call_request(args, env, calls.capped_gas(args.gas, gas_cap))
     given = _as_sets(args.access_list or ())
     current = {a: set(k) for a, k in given.items() if a not in excluded or k}
     while True:
         journal = _RecordingAccounts(reader)
         run = replace(call, access_list=_as_list(current))
         balance = journal.get_balance(sender)
-        if run.value > balance:
+        want = run.gas * run.max_fee_per_gas + run.value
+        if want > balance:
             raise ExecutionFailed(
-                "failed to apply transaction: err: insufficient funds for gas * price + "
-                f"value: address {checksum_address(sender)} have {balance} want {run.value}"
+                f"failed to apply transaction: {_legacy_hash(args, nonce, run.gas)} err: "
+                f"insufficient funds for gas * price + value: address {checksum_address(sender)} "
+                f"have {balance} want {want}"
             )
         outcome = engine.apply_call(journal, env, run, variant)
         found = {a: set(k) for a, k in current.items()}
@@ -114,6 +121,22 @@ def create_access_list(
         if found == current:
             return AccessListResult(_as_list(found), outcome.gas_used, outcome.error)
         current = found
+
+
+def _legacy_hash(args: TxArgs, nonce: int, gas: int) -> str:
+    """The hash geth names in its error: the call as an unsigned legacy transaction."""
+    fields = (
+        rlp.encode_int(nonce),
+        rlp.encode_int(args.gas_price or 0),
+        rlp.encode_int(gas),
+        rlp.encode_bytes(args.to or b""),
+        rlp.encode_int(args.value or 0),
+        rlp.encode_bytes(args.data or b""),
+        rlp.encode_int(0),
+        rlp.encode_int(0),
+        rlp.encode_int(0),
+    )
+    return "0x" + keccak(rlp.encode_list(fields)).hex()
 
 
 def _nonce(reader: StateReader, address: Address) -> int:
