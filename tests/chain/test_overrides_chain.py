@@ -16,9 +16,13 @@ from mocknode.chain.evm.overrides import (
     OverrideError,
     apply_state,
     default_precompiles,
+    overlay,
 )
+from mocknode.chain.primitives.hashing import EMPTY_CODE_HASH
 from mocknode.chain.simulate import SimBlock, SimOptions, SimulationError, simulate
 from mocknode.chain.state.journal import JournalAccounts
+from mocknode.chain.state.overlay import OverlayReader
+from mocknode.chain.state.world import Account, BlockDiff
 from mocknode.types import Address, Hash32
 
 A = Address(b"\x11" * 20)
@@ -200,3 +204,22 @@ def test_simulation_carries_state_between_calls_and_commits_nothing() -> None:
     assert [tx.nonce for tx in first.block.transactions] == [0, 1, 0]
     assert state.head == head
     assert reader.account(C) is None
+
+
+def test_overrides_on_the_pending_blocks_overlay_keep_its_changes() -> None:
+    state, _ = new_world()
+    base = state.reader()
+    pending = OverlayReader(base, BlockDiff({A: Account(0, 5, EMPTY_CODE_HASH)}, {A: {1: 11}}, {}))
+    reader, variant = overlay(pending, ((B, AccountOverride(balance=1, state_diff=((2, 22),))),))
+    assert variant is None
+    account = reader.account(A)
+    assert account is not None
+    assert account.balance == 5
+    assert reader.storage(A, 1) == 11
+    assert reader.account(B) == Account(0, 1, EMPTY_CODE_HASH)
+    assert reader.storage(B, 2) == 22
+    # A moved precompile is reported as a variant of the call.
+    _, moved = overlay(pending, ((ECRECOVER, AccountOverride(move_precompile_to=C)),))
+    assert moved is not None
+    assert moved.precompiles is not None
+    assert moved.precompiles[C] == ECRECOVER

@@ -297,3 +297,18 @@ async def test_over_websocket_with_async_web3(node: MockNode) -> None:
         assert answer["result"][0]["calls"][0]["returnData"] == word(9)
         listed: Any = await aw3.provider.make_request("eth_createAccessList", [{"to": TARGET}])  # type: ignore[arg-type]
         assert listed["result"] == {"accessList": [], "gasUsed": hex(21000)}
+
+
+def test_overrides_at_pending_see_the_pending_block(node: MockNode) -> None:
+    snap = node.snapshot()
+    node.set_automine(False)
+    try:
+        balance_of = "0x73" + OTHER[2:] + "31" + "60005260206000f3"
+        result(node, "eth_sendTransaction", [{"from": DEV0, "to": OTHER, "value": hex(77)}])
+        state = {TARGET: {"code": balance_of}}
+        pending = result(node, "eth_call", [{"to": TARGET}, "pending", state])
+        assert int(pending, 16) == 77
+        assert int(result(node, "eth_call", [{"to": TARGET}, "latest", state]), 16) == 0
+    finally:
+        node.set_automine(True)
+        assert node.revert(snap)

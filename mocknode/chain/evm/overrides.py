@@ -21,8 +21,7 @@ from mocknode.chain.evm import engine
 from mocknode.chain.evm.variant import CallVariant
 from mocknode.chain.primitives.hashing import checksum_address
 from mocknode.chain.state.journal import JournalAccounts
-from mocknode.chain.state.overlay import OverlayReader
-from mocknode.chain.state.world import StateReader
+from mocknode.chain.state.world import Account, BlockDiff, StateReader
 from mocknode.types import Address, Hash32
 
 __all__ = [
@@ -165,4 +164,38 @@ def overlay(
     unchanged = dict(precompiles)
     apply_state(journal, overrides, precompiles)
     variant = None if precompiles == unchanged else CallVariant(precompiles=precompiles)
-    return OverlayReader(reader, journal.diff()), variant
+    return _Overridden(reader, journal.diff()), variant
+
+
+class _Overridden(StateReader):
+    """``base`` (any reader, the pending block's overlay included) with a diff on top.
+    :class:`OverlayReader` reads its base as a plain commit, which would lose the
+    pending block's own diff under the overrides; this one asks the base reader."""
+
+    __slots__ = ("_base", "_diff")
+
+    def __init__(self, base: StateReader, diff: BlockDiff) -> None:
+        super().__init__(base._state, base.block)
+        self._base = base
+        self._diff = diff
+
+    def account(self, address: Address) -> Account | None:
+        accounts = self._diff.accounts
+        return accounts[address] if address in accounts else self._base.account(address)
+
+    def storage(self, address: Address, slot: int) -> int:
+        slots = self._diff.storage.get(address)
+        if slots is not None:
+            value = slots.get(slot)
+            if value is not None:
+                return value
+        return self._base.storage(address, slot)
+
+    def code(self, code_hash: bytes) -> bytes:
+        code = self._diff.codes.get(code_hash)
+        return code if code is not None else self._base.code(code_hash)
+
+    def slots_of(self, address: Address) -> list[int]:
+        slots = dict.fromkeys(self._base.slots_of(address))
+        slots.update(dict.fromkeys(self._diff.storage.get(address, {})))
+        return [s for s in slots if self.storage(address, s) != 0]
