@@ -267,6 +267,15 @@ def build_parser() -> argparse.ArgumentParser:
     sizes.add_argument(
         "--disable-code-size-limit", action="store_true", help="no limit on code size"
     )
+    env.add_argument(
+        "--rpc-gas-cap",
+        type=_natural,
+        default=50_000_000,
+        metavar="GAS",
+        help="the most gas eth_call, eth_estimateGas, eth_createAccessList and "
+        "eth_simulateV1 may use; a larger figure is clamped (geth's --rpc.gascap; "
+        "0: no cap; default: %(default)s)",
+    )
 
     output = parser.add_argument_group("output")
     shown = output.add_mutually_exclusive_group()
@@ -370,6 +379,7 @@ def config_from_args(args: argparse.Namespace, plan: FaultPlan | None = None) ->
         auto_impersonate=args.auto_impersonate,
         tx_order=args.order,
         code_size_limit=code_size_limit,
+        rpc_gas_cap=args.rpc_gas_cap,
     )
     config = NodeConfig(
         host=args.host,

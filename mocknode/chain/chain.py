@@ -64,6 +64,7 @@ from mocknode.types import ZERO_ADDRESS, ZERO_HASH, Address, BlockRef, Hash32
 if TYPE_CHECKING:
     from mocknode.chain.block.mining import TxSource
     from mocknode.chain.block.pending import PendingBlock
+    from mocknode.chain.evm.calls import CallOverrides
     from mocknode.chain.evm.engine import BlockEnv
     from mocknode.chain.reorg import Reinclude, ReorgOutcome, ReorgPlan
     from mocknode.chain.state.proofs import AccountProof
@@ -847,17 +848,31 @@ class Chain:
 
     # -- calls --------------------------------------------------------------------
 
-    def call(self, args: TxArgs, ref: BlockRef) -> bytes:
+    def call(self, args: TxArgs, ref: BlockRef, overrides: CallOverrides | None = None) -> bytes:
         from mocknode.chain.evm import calls
 
         block = self.resolve(ref)
-        return calls.call(self.state_at(block), self.call_env(block), args)
+        return calls.call(
+            self.state_at(block),
+            self.call_env(block),
+            args,
+            gas_cap=self.config.rpc_gas_cap,
+            overrides=overrides,
+        )
 
-    def estimate_gas(self, args: TxArgs, ref: BlockRef) -> int:
+    def estimate_gas(
+        self, args: TxArgs, ref: BlockRef, overrides: CallOverrides | None = None
+    ) -> int:
         from mocknode.chain.evm import calls
 
         block = self.resolve(ref)
-        return calls.estimate_gas(self.state_at(block), self.call_env(block), args)
+        return calls.estimate_gas(
+            self.state_at(block),
+            self.call_env(block),
+            args,
+            gas_cap=self.config.rpc_gas_cap,
+            overrides=overrides,
+        )
 
     def call_env(self, block: Block) -> BlockEnv:
         """The environment a call on top of ``block`` runs in (the last one is kept:

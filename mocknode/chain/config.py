@@ -49,3 +49,6 @@ class ChainConfig:
     # Accounts with code, storage and nonces, and block 0's timestamp and extraData, as
     # a geth genesis file gives them (mocknode --init).
     genesis: Genesis = field(default_factory=Genesis)
+    # geth's --rpc.gascap: the most gas eth_call, eth_estimateGas, eth_createAccessList
+    # and eth_simulateV1 may use, a caller's larger figure clamped to it (0: no cap).
+    rpc_gas_cap: int = 50_000_000

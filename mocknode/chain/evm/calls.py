@@ -6,17 +6,24 @@ environment of that block (:func:`call_env`), which the chain resolves. Defaults
 checks follow geth's ``DoCall`` and gas estimator: no fee fields means a zero base
 fee, the balance check covers ``gas * price + value``, and estimation does geth's
 optimistic first try followed by a binary search that stops within 1.5%.
+
+The gas cap is geth's ``--rpc.gascap`` (mocknode's ``--rpc-gas-cap``): the gas of a call
+that names none, and the most any call may use, a caller's larger figure clamped to it
+(0: no cap). State and block overrides (:mod:`mocknode.chain.evm.overrides`) are applied
+to the reader and environment handed in, never to the chain.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from mocknode.chain.args import TxArgs
 from mocknode.chain.errors import ExecutionFailed
 from mocknode.chain.evm import engine
+from mocknode.chain.evm.overrides import BlockOverrides, StateOverride, apply_block, overlay
 from mocknode.chain.evm.revert import revert_message
+from mocknode.chain.evm.variant import CallVariant
 from mocknode.chain.limits import max_initcode_size
 from mocknode.chain.primitives.hashing import EMPTY_CODE_HASH, checksum_address
 from mocknode.chain.records import Authorization, Header
@@ -26,6 +33,35 @@ from mocknode.types import ZERO_ADDRESS, Hash32
 
 # geth's --rpc.gascap default: a call that names no gas may use this much.
 CALL_GAS_CAP = 50_000_000
+# geth's gas for a call naming none when the cap is 0 (math.MaxUint64 / 2).
+_UNCAPPED_GAS = 2**63 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class CallOverrides:
+    """eth_call's third and fourth arguments: state and block overrides."""
+
+    state: StateOverride | None = None
+    block: BlockOverrides | None = None
+
+
+def with_overrides(
+    reader: StateReader, env: engine.BlockEnv, overrides: CallOverrides | None
+) -> tuple[StateReader, engine.BlockEnv, CallVariant | None]:
+    if overrides is None:
+        return reader, env, None
+    env = apply_block(env, overrides.block)
+    if not overrides.state:
+        return reader, env, None
+    reader, variant = overlay(reader, overrides.state)
+    return reader, env, variant
+
+
+def capped_gas(gas: int | None, gas_cap: int) -> int:
+    """geth's CallDefaults: no gas means the cap; more than the cap is clamped to it."""
+    if gas is None:
+        return gas_cap or _UNCAPPED_GAS
+    return min(gas, gas_cap) if gas_cap else gas
 
 
 def call_env(
@@ -45,8 +81,8 @@ def call_env(
     )
 
 
-def _call_request(
-    args: TxArgs, env: engine.BlockEnv, default_gas: int
+def call_request(
+    args: TxArgs, env: engine.BlockEnv, gas: int
 ) -> tuple[engine.CallRequest, engine.BlockEnv]:
     """The call and its environment, with geth's defaults (CallDefaults/ToMessage)."""
     if args.gas_price is not None:
@@ -59,7 +95,6 @@ def _call_request(
     # so BASEFEE reads 0 and no fee check applies.
     if not price and env.base_fee:
         env = env.without_base_fee()
-    gas = args.gas if args.gas is not None else default_gas
     call = engine.CallRequest(
         sender=args.sender or ZERO_ADDRESS,
         to=args.to,
@@ -81,7 +116,10 @@ class _Precheck(Exception):
 
 
 def _run_call(
-    call: engine.CallRequest, env: engine.BlockEnv, reader: StateReader
+    call: engine.CallRequest,
+    env: engine.BlockEnv,
+    reader: StateReader,
+    variant: CallVariant | None = None,
 ) -> engine.Outcome:
     limit = max_initcode_size(env.code_size_limit)
     if call.to is None and len(call.data) > limit:
@@ -101,15 +139,23 @@ def _run_call(
             f"max fee per gas less than block base fee: address {checksum_address(call.sender)}, "
             f"maxFeePerGas: {call.max_fee_per_gas}, baseFee: {env.base_fee}"
         )
-    return engine.apply_call(journal, env, call)
+    return engine.apply_call(journal, env, call, variant)
 
 
-def call(reader: StateReader, env: engine.BlockEnv, args: TxArgs) -> bytes:
+def call(
+    reader: StateReader,
+    env: engine.BlockEnv,
+    args: TxArgs,
+    *,
+    gas_cap: int = CALL_GAS_CAP,
+    overrides: CallOverrides | None = None,
+) -> bytes:
     """eth_call on the state ``reader`` reads, in the block ``env`` describes: execute
     without committing; raise ExecutionFailed as geth reports it."""
-    call, env = _call_request(args, env, CALL_GAS_CAP)
+    reader, env, variant = with_overrides(reader, env, overrides)
+    call, env = call_request(args, env, capped_gas(args.gas, gas_cap))
     try:
-        outcome = _run_call(call, env, reader)
+        outcome = _run_call(call, env, reader, variant)
     except _Precheck as exc:
         raise ExecutionFailed(f"err: {exc} (supplied gas {call.gas})") from None
     if outcome.success:
@@ -117,11 +163,19 @@ def call(reader: StateReader, env: engine.BlockEnv, args: TxArgs) -> bytes:
     raise _failure(outcome)
 
 
-def estimate_gas(reader: StateReader, env: engine.BlockEnv, args: TxArgs) -> int:
+def estimate_gas(
+    reader: StateReader,
+    env: engine.BlockEnv,
+    args: TxArgs,
+    *,
+    gas_cap: int = CALL_GAS_CAP,
+    overrides: CallOverrides | None = None,
+) -> int:
     """eth_estimateGas on the state ``reader`` reads, in the block ``env`` describes,
     with geth's search: optimistic guess, then binary search."""
-    call, env = _call_request(args, env, env.gas_limit)
-    hi = min(call.gas, CALL_GAS_CAP)
+    reader, env, variant = with_overrides(reader, env, overrides)
+    call, env = call_request(args, env, args.gas if args.gas is not None else env.gas_limit)
+    hi = min(call.gas, gas_cap) if gas_cap else call.gas
     price = call.max_fee_per_gas
     if price:
         balance = reader.account(call.sender)
@@ -132,7 +186,7 @@ def estimate_gas(reader: StateReader, env: engine.BlockEnv, args: TxArgs) -> int
 
     def succeeds(gas: int) -> engine.Outcome:
         try:
-            return _run_call(_with_gas(call, gas), env, reader)
+            return _run_call(_with_gas(call, gas), env, reader, variant)
         except _Precheck as exc:
             raise ExecutionFailed(f"failed with {gas} gas: {exc}") from None
 

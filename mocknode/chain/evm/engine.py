@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
+from mocknode.chain.evm.variant import CallVariant, variant_class
 from mocknode.chain.fees import GAS_PER_BLOB
 from mocknode.chain.limits import CODE_SIZE_LIMIT, max_initcode_size
 from mocknode.chain.records import Authorization, Log, Tx
@@ -382,21 +383,50 @@ class CallRequest:
     authorization_list: tuple[Authorization, ...] = ()  # EIP-7702: applied before the call
 
 
-def apply_call(accounts: JournalAccounts, env: BlockEnv, call: CallRequest) -> Outcome:
-    """Run a call on ``accounts``; the caller throws the journal away afterwards."""
-    return _call_on(_evm().State(accounts, env), accounts, env, call)
+def apply_call(
+    accounts: JournalAccounts,
+    env: BlockEnv,
+    call: CallRequest,
+    variant: CallVariant | None = None,
+) -> Outcome:
+    """Run a call on ``accounts``; the caller throws the journal away afterwards.
+    ``variant``: moved precompiles and ERC-7528 transfer logs (overrides, simulations)."""
+    state = _evm().State(accounts, env)
+    if variant is not None:
+        state.computation_class = variant_class(state.computation_class, variant)
+    if variant is not None and variant.commit:
+        return _committed_call(state, accounts, env, call, variant.nonce)
+    return _call_on(state, accounts, env, call)
 
 
-def _call_on(state: Any, accounts: JournalAccounts, env: BlockEnv, call: CallRequest) -> Outcome:
-    """A call on a py-evm state built over ``accounts`` (the interpreter's differential
-    tests pass a state running py-evm's own instruction loop)."""
+def precompile_addresses() -> frozenset[Address]:
+    """The fork's precompile addresses (what state overrides may move)."""
+    return frozenset(Address(a) for a in _evm().State.computation_class.get_precompiles())
+
+
+def _committed_call(
+    state: Any, accounts: JournalAccounts, env: BlockEnv, call: CallRequest, nonce: int
+) -> Outcome:
+    """A call settled as a mined transaction (fees to the coinbase, refunds, EIP-161),
+    without py-evm's validation: the simulator checks what geth checks itself."""
     accounts.lock_changes()
-    tx = _ExecTx(
+    tx = _exec_tx(call, env, nonce)
+    executor = state.get_transaction_executor()
+    message = executor.build_evm_message(tx)
+    computation = executor.build_computation(message, tx)
+    executor.finalize_computation(tx, computation)
+    state.clear_transient_storage()  # EIP-1153: per transaction, as _call_on clears it
+    accounts.lock_changes()
+    return _outcome(computation, _gas_used(tx, computation))
+
+
+def _exec_tx(call: CallRequest, env: BlockEnv, nonce: int) -> _ExecTx:
+    return _ExecTx(
         Tx(
             hash=Hash32(b""),
             type=4 if call.authorization_list else 2,
             sender=call.sender,
-            nonce=accounts.get_nonce(call.sender),
+            nonce=nonce,
             gas=call.gas,
             to=call.to,
             value=call.value,
@@ -413,6 +443,13 @@ def _call_on(state: Any, accounts: JournalAccounts, env: BlockEnv, call: CallReq
             raw=b"",
         )
     )
+
+
+def _call_on(state: Any, accounts: JournalAccounts, env: BlockEnv, call: CallRequest) -> Outcome:
+    """A call on a py-evm state built over ``accounts`` (the interpreter's differential
+    tests pass a state running py-evm's own instruction loop)."""
+    accounts.lock_changes()
+    tx = _exec_tx(call, env, accounts.get_nonce(call.sender))
     if tx.intrinsic_gas > call.gas:
         return Outcome(False, call.gas, b"", (), "intrinsic gas too low", False)
     executor = state.get_transaction_executor()
