@@ -5,6 +5,7 @@ Importing this package registers every method on :data:`mocknode.rpc.registry.re
 
 from mocknode.rpc.methods import (
     blocks,
+    debug,
     dev,
     dev_env,
     dev_node,
@@ -27,6 +28,7 @@ from mocknode.rpc.methods import (
 
 __all__ = [
     "blocks",
+    "debug",
     "dev",
     "dev_env",
     "dev_node",
