@@ -8,8 +8,8 @@ The config is geth's TraceConfig (``enableMemory``, ``disableStack``, ``disableS
 ``enableReturnData``, ``limit``, ``tracer``, ``tracerConfig``, ``timeout``; ``reexec`` and
 ``debug`` accepted and ignored), decoded with Go's type errors. debug_traceCall's
 TraceCallConfig also carries ``stateOverrides``, ``blockOverrides`` and ``txIndex``: the
-shape is accepted, but a non-empty override is refused with a clear error until the
-state-override module lands (eth_call's overrides).
+shape is accepted, but a non-empty override, or any ``txIndex``, is refused with a clear
+error until the state-override module lands (eth_call's overrides).
 
 The work is done by :mod:`mocknode.chain.evm.tracing.replay`, which takes explicit
 inputs; this module gathers them from the chain and renders what the tracer collected
@@ -56,6 +56,7 @@ class TraceConfig:
     logger: StructLogOptions = field(default_factory=StructLogOptions)
     state_overrides: Any = None
     block_overrides: Any = None
+    tx_index: Any = None
 
 
 # -- decoding ---------------------------------------------------------------------------
@@ -112,6 +113,7 @@ def _config(value: Any, struct: str) -> TraceConfig:
         logger=StructLogOptions(**switches),
         state_overrides=value.get("stateOverrides"),
         block_overrides=value.get("blockOverrides"),
+        tx_index=value.get("txIndex"),
     )
 
 
@@ -316,6 +318,7 @@ def debug_traceBlockByHash(ctx: Context, block_hash: Hash32, config: TraceConfig
 
 
 def _refuse_overrides(config: TraceConfig) -> None:
+    """Overrides and txIndex: accepted in shape, refused in substance for now."""
     for name, value in (
         ("stateOverrides", config.state_overrides),
         ("blockOverrides", config.block_overrides),
@@ -324,6 +327,8 @@ def _refuse_overrides(config: TraceConfig) -> None:
             raise RpcError(
                 SERVER_ERROR, f"{name} are not supported by debug_traceCall on this node yet"
             )
+    if config.tx_index is not None:
+        raise RpcError(SERVER_ERROR, "txIndex is not supported by debug_traceCall on this node yet")
 
 
 @method(
