@@ -56,7 +56,8 @@ class TxStart:
 @dataclass(slots=True)
 class Step:
     """One instruction, as seen just before it runs. ``stack`` is bottom first;
-    ``memory`` is the frame's whole memory, copied only for tracers that ask for it."""
+    ``memory`` is the frame's whole memory, copied for tracers that ask for it, and for
+    every CREATE2 (whose address depends on the init code in memory)."""
 
     pc: int
     op: int

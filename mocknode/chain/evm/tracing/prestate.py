@@ -45,8 +45,6 @@ def _address(word: int) -> Address:
 
 
 class PrestateTracer(hooks.Tracer):
-    wants_memory = True  # CREATE2 hashes its init code to know the address it touches
-
     def __init__(self, options: PrestateOptions) -> None:
         self.options = options
         self.pre: dict[Address, AccountState] = {}

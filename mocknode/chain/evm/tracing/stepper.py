@@ -174,7 +174,7 @@ class _Run:
                         depth,
                         address,
                         [_word(v) for v in stack],
-                        bytes(memory._bytes) if want_memory else None,
+                        bytes(memory._bytes) if want_memory or op == 0xF5 else None,
                         bytes(computation.return_data),
                         self.refund,
                     )

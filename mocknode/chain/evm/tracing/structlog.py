@@ -57,6 +57,8 @@ class StructLogger(hooks.Tracer):
                 step.storage = dict(seen)
         if not options.enable_return_data:
             step.return_data = b""
+        if not options.enable_memory:
+            step.memory = None  # the loop copies it for a CREATE2 all the same
         self.steps.append(step)
 
     def on_exit(
