@@ -686,3 +686,37 @@ async def test_other_transports(node: MockNode, transport: str) -> None:
             result = response["result"]
     assert result["gasUsed"] == hex(43224)
     assert result["output"] == "0x" + word(0x2A)
+
+
+def test_web3_geth_debug_reads_every_tracer(w3: Web3) -> None:
+    """web3.py's own ``w3.geth.debug.trace_transaction`` (its result formatters) over
+    our answers."""
+    install(w3, STORE_LOAD_RETURN)
+    tx_hash = send(w3, PROGRAM)
+    logs = w3.geth.debug.trace_transaction(tx_hash, {"enableMemory": True})
+    assert logs["gas"] == 43224
+    assert logs["failed"] is False
+    assert [step["op"] for step in logs["structLogs"]][2:5] == ["SSTORE", "PUSH1", "SLOAD"]
+    frame = w3.geth.debug.trace_transaction(tx_hash, {"tracer": "callTracer"})
+    assert frame["gasUsed"] == 43224
+    assert frame["to"].lower() == PROGRAM
+    assert frame["type"] == "CALL"
+    pre = w3.geth.debug.trace_transaction(tx_hash, {"tracer": "prestateTracer"})
+    assert {address.lower() for address in pre} >= {PROGRAM, DEV0.lower()}
+    assert w3.geth.debug.trace_transaction(tx_hash, {"tracer": "4byteTracer"}) == {}
+
+
+@pytest.mark.asyncio
+async def test_async_web3_over_websocket(node: MockNode) -> None:
+    sync = Web3(HTTPProvider(node.http_url))
+    install(sync, STORE_LOAD_RETURN)
+    tx_hash = send(sync, PROGRAM)
+    async with AsyncWeb3(WebSocketProvider(node.ws_url, request_timeout=10)) as aw3:
+        frame = await aw3.geth.debug.trace_transaction(tx_hash, {"tracer": "callTracer"})
+        block = await aw3.eth.get_block("latest")
+        by_number = await aw3.provider.make_request(
+            "debug_traceBlockByNumber", [hex(block["number"]), {"tracer": "callTracer"}]
+        )
+    assert frame["gasUsed"] == 43224
+    assert by_number["result"][0]["txHash"] == tx_hash
+    assert int(by_number["result"][0]["result"]["gasUsed"], 16) == 43224
