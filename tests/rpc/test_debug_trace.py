@@ -720,3 +720,21 @@ async def test_async_web3_over_websocket(node: MockNode) -> None:
     assert frame["gasUsed"] == 43224
     assert by_number["result"][0]["txHash"] == tx_hash
     assert int(by_number["result"][0]["result"]["gasUsed"], 16) == 43224
+
+
+def test_trace_the_pending_block(node: MockNode, w3: Web3) -> None:
+    install(w3, STORE_LOAD_RETURN)
+    node.set_automine(False)
+    try:
+        tx_hash = w3.eth.send_transaction(
+            {"from": DEV0, "to": Web3.to_checksum_address(PROGRAM), "gas": 100_000}
+        )
+        (entry,) = rpc(w3, "debug_traceBlockByNumber", "pending", {"tracer": "callTracer"})
+        assert entry["txHash"] == tx_hash.to_0x_hex()
+        assert entry["result"]["gasUsed"] == hex(43224)
+        # Not mined: a pooled transaction is not traceable by hash (geth: not found).
+        assert rpc_error(w3, "debug_traceTransaction", tx_hash.to_0x_hex())["message"] == (
+            "transaction not found"
+        )
+    finally:
+        node.set_automine(True)

@@ -253,8 +253,11 @@ def _trace_block(
     chain = ctx.chain
     make, _ = _tracer(config)
     timeout = _timeout(config)
-    reader = chain.state.reader(chain.canon.commits[block.number] - 1)
-    parent = chain.canon.blocks[block.number - 1]
+    if block.number == len(chain.canon.blocks):  # the pending block, built on the head
+        reader, parent = chain.state.reader(), chain.head
+    else:
+        reader = chain.state.reader(chain.canon.commits[block.number] - 1)
+        parent = chain.canon.blocks[block.number - 1]
     return replay.trace_block(
         reader, parent, block, chain.call_env(block), make, timeout, only=only
     )
@@ -286,15 +289,12 @@ def debug_traceTransaction(ctx: Context, tx_hash: Hash32, config: TraceConfig) -
 
 
 def _canonical(ctx: Context, ref: BlockRef) -> Block:
-    """A mined block by number or tag (geth: ``block #N not found``)."""
+    """A block by number or tag (geth: ``block #N not found``); ``pending`` is the block
+    being built on the head, as geth's miner shows it."""
     chain = ctx.chain
-    head = chain.head.number
-    if ref.number is not None:
-        number = ref.number
-    elif ref.tag == "pending":
-        number = head + 1
-    else:
-        number = chain.resolve(ref).number
+    if ref.tag == "pending":
+        return chain.pending().block
+    number = ref.number if ref.number is not None else chain.resolve(ref).number
     block = chain.block_by_number(number)
     if block is None:
         raise TraceFailed(f"block #{number} not found")
