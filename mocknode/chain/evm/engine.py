@@ -23,9 +23,8 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mocknode.chain.evm.tracing.hooks import Tracer, TraceRefused, TxStart
 from mocknode.chain.limits import CODE_SIZE_LIMIT, max_initcode_size
 from mocknode.chain.primitives import rlp
 from mocknode.chain.primitives.hashing import keccak
@@ -33,6 +32,9 @@ from mocknode.chain.records import Authorization, Log, Tx
 from mocknode.chain.state.journal import JournalAccounts
 from mocknode.chain.tx import codec as txcodec
 from mocknode.types import Address, Hash32
+
+if TYPE_CHECKING:
+    from mocknode.chain.evm.tracing.hooks import Tracer, TxStart
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,6 +493,8 @@ def trace_call(
         )
     )
     if tx.intrinsic_gas > call.gas:
+        from mocknode.chain.evm.tracing.hooks import TraceRefused
+
         raise TraceRefused(f"intrinsic gas too low: have {call.gas}, want {tx.intrinsic_gas}")
     tracer.on_tx_start(
         _tx_start(call.sender, call.to, call.gas, call.value, call.data, accounts, env), accounts
@@ -514,6 +518,8 @@ def _tx_start(
     accounts: JournalAccounts,
     env: BlockEnv,
 ) -> TxStart:
+    from mocknode.chain.evm.tracing.hooks import TxStart
+
     if to is None:
         nonce = accounts.get_nonce(sender)
         created = Address(

@@ -22,24 +22,24 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mocknode.chain.args import TxArgs
 from mocknode.chain.errors import ChainError
-from mocknode.chain.evm.calls import CALL_GAS_CAP
-from mocknode.chain.evm.tracing import replay
-from mocknode.chain.evm.tracing.calls import CallTracer, CallTracerOptions
-from mocknode.chain.evm.tracing.fourbyte import FourByteTracer
-from mocknode.chain.evm.tracing.hooks import Tracer, TraceRefused
-from mocknode.chain.evm.tracing.prestate import PrestateOptions, PrestateTracer
-from mocknode.chain.evm.tracing.structlog import StructLogger, StructLogOptions
 from mocknode.chain.records import Block
 from mocknode.rpc import params
 from mocknode.rpc.context import Context
 from mocknode.rpc.errors import SERVER_ERROR, RpcError
-from mocknode.rpc.methods import debug_render
 from mocknode.rpc.registry import method, optional
 from mocknode.types import BlockRef, Hash32
+
+if TYPE_CHECKING:
+    from mocknode.chain.evm.tracing import replay
+    from mocknode.chain.evm.tracing.hooks import Tracer
+
+# The tracers, their rendering (.debug_render) and the replay (mining, the engine, calls)
+# are imported when a trace is asked for: this module is imported at start-up with every
+# method, and execution is kept out of start-up (chain.warm_up loads it later).
 
 DEFAULT_TIMEOUT = 5.0  # geth's defaultTraceTimeout
 
@@ -53,7 +53,7 @@ class TraceConfig:
     tracer: str | None = None
     tracer_config: Any = None
     timeout: str | None = None
-    logger: StructLogOptions = field(default_factory=StructLogOptions)
+    logger: dict[str, Any] = field(default_factory=dict)  # StructLogOptions' fields
     state_overrides: Any = None
     block_overrides: Any = None
     tx_index: Any = None
@@ -110,7 +110,7 @@ def _config(value: Any, struct: str) -> TraceConfig:
         tracer=None if tracer is None else _go_string(tracer, f"{struct}.tracer"),
         tracer_config=value.get("tracerConfig"),
         timeout=None if timeout is None else _go_string(timeout, f"{struct}.timeout"),
-        logger=StructLogOptions(**switches),
+        logger=switches,
         state_overrides=value.get("stateOverrides"),
         block_overrides=value.get("blockOverrides"),
         tx_index=value.get("txIndex"),
@@ -147,93 +147,21 @@ def parse_duration(text: str) -> float:
     return -total if negative else total
 
 
-def _fields(value: Any, struct: str, names: tuple[str, ...]) -> dict[str, bool]:
-    """A tracer's JSON config into a Go struct of booleans (unknown keys ignored)."""
-    if value is None:
-        return {}
-    if type(value) is not dict:
-        raise TraceFailed(
-            f"json: cannot unmarshal {params.json_kind(value)} into Go value of type "
-            f"native.{struct}"
-        )
-    out = {}
-    for name in names:
-        if value.get(name) is not None:
-            item = value[name]
-            if item is not True and item is not False:
-                raise TraceFailed(
-                    f"json: cannot unmarshal {params.json_kind(item)} into Go struct field "
-                    f"{struct}.{name} of type bool"
-                )
-            out[name] = item
-    return out
+def _timeout(config: TraceConfig) -> float:
+    return DEFAULT_TIMEOUT if config.timeout is None else parse_duration(config.timeout)
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), name)
-
-
-# -- tracers ----------------------------------------------------------------------------
-
-
-class NoopTracer(Tracer):
-    wants_steps = False
-
-
-Render = Callable[[Tracer], Any]
+Render = Callable[["Tracer"], Any]
 
 
 def _tracer(config: TraceConfig) -> tuple[Callable[[], Tracer], Render]:
     """A factory of fresh tracers for ``config`` and the renderer of their results."""
-    name = config.tracer
-    if name is None or name == "":
-        options = config.logger
-        return (lambda: StructLogger(options)), _render_struct
-    if name == "callTracer":
-        fields = _fields(config.tracer_config, "callTracerConfig", ("onlyTopCall", "withLog"))
-        call_options = CallTracerOptions(**{_snake(k): v for k, v in fields.items()})
-        return (lambda: CallTracer(call_options)), _render_calls
-    if name == "prestateTracer":
-        fields = _fields(
-            config.tracer_config,
-            "prestateTracerConfig",
-            ("diffMode", "disableCode", "disableStorage"),
-        )
-        pre_options = PrestateOptions(**{_snake(k): v for k, v in fields.items()})
-        return (lambda: PrestateTracer(pre_options)), _render_prestate
-    if name == "4byteTracer":
-        return FourByteTracer, _render_four_byte
-    if name == "noopTracer":
-        return NoopTracer, _render_noop
-    raise TraceFailed(f"tracer not found: {name} (mocknode runs no JavaScript tracers)")
+    from mocknode.rpc.methods import debug_render
 
-
-def _render_struct(tracer: Tracer) -> Any:
-    assert isinstance(tracer, StructLogger)
-    return debug_render.struct_logs_json(tracer)
-
-
-def _render_calls(tracer: Tracer) -> Any:
-    assert isinstance(tracer, CallTracer)
-    return debug_render.call_tracer_json(tracer)
-
-
-def _render_prestate(tracer: Tracer) -> Any:
-    assert isinstance(tracer, PrestateTracer)
-    return debug_render.prestate_json(tracer)
-
-
-def _render_four_byte(tracer: Tracer) -> Any:
-    assert isinstance(tracer, FourByteTracer)
-    return debug_render.four_byte_json(tracer)
-
-
-def _render_noop(tracer: Tracer) -> Any:
-    return {}
-
-
-def _timeout(config: TraceConfig) -> float:
-    return DEFAULT_TIMEOUT if config.timeout is None else parse_duration(config.timeout)
+    try:
+        return debug_render.tracer_for(config.tracer, config.tracer_config, config.logger)
+    except debug_render.ConfigError as exc:
+        raise TraceFailed(str(exc)) from None
 
 
 def _result(traced: replay.Traced, render: Render) -> Any:
@@ -250,6 +178,8 @@ def _trace_block(
 ) -> list[replay.Traced]:
     if block.number == 0:
         raise TraceFailed("genesis is not traceable")
+    from mocknode.chain.evm.tracing import replay
+
     chain = ctx.chain
     make, _ = _tracer(config)
     timeout = _timeout(config)
@@ -340,6 +270,9 @@ def _refuse_overrides(config: TraceConfig) -> None:
 def debug_traceCall(ctx: Context, args: TxArgs, ref: BlockRef, config: TraceConfig) -> Any:
     """geth's TraceCall: the call run as a transaction on top of the block's state."""
     _refuse_overrides(config)
+    from mocknode.chain.evm.calls import CALL_GAS_CAP
+    from mocknode.chain.evm.tracing import hooks, replay
+
     chain = ctx.chain
     block = chain.resolve(ref)
     make, render = _tracer(config)
@@ -348,6 +281,6 @@ def debug_traceCall(ctx: Context, args: TxArgs, ref: BlockRef, config: TraceConf
         traced = replay.trace_call(
             chain.state_at(block), chain.call_env(block), args, make(), timeout, CALL_GAS_CAP
         )
-    except TraceRefused as exc:
+    except hooks.TraceRefused as exc:
         raise TraceFailed(f"tracing failed: {exc}") from None
     return _result(traced, render)

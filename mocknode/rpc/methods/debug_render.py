@@ -20,14 +20,16 @@ Shapes, key orders and encodings are geth 1.16's (eth/tracers/logger, eth/tracer
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from mocknode.chain.evm.tracing.calls import CallFrame, CallTracer
+from mocknode.chain.evm.tracing.calls import CallFrame, CallTracer, CallTracerOptions
 from mocknode.chain.evm.tracing.fourbyte import FourByteTracer
-from mocknode.chain.evm.tracing.hooks import Step
-from mocknode.chain.evm.tracing.prestate import AccountState, PrestateTracer
-from mocknode.chain.evm.tracing.structlog import StructLogger
+from mocknode.chain.evm.tracing.hooks import Step, Tracer
+from mocknode.chain.evm.tracing.prestate import AccountState, PrestateOptions, PrestateTracer
+from mocknode.chain.evm.tracing.structlog import StructLogger, StructLogOptions
+from mocknode.rpc import params
 from mocknode.types import Address
 
 _NAMES: dict[int, str] = {
@@ -206,3 +208,85 @@ def prestate_json(tracer: PrestateTracer) -> dict[str, Any]:
 def four_byte_json(tracer: FourByteTracer) -> dict[str, int]:
     counts = {f"0x{sel.hex()}-{size}": n for (sel, size), n in tracer.counts.items()}
     return dict(sorted(counts.items()))
+
+
+# -- choosing a tracer --------------------------------------------------------------------
+
+
+class ConfigError(ValueError):
+    """An unknown tracer or a tracerConfig that does not decode (geth's words)."""
+
+
+class NoopTracer(Tracer):
+    wants_steps = False
+
+
+def _fields(value: Any, struct: str, names: tuple[str, ...]) -> dict[str, bool]:
+    """A tracer's JSON config into a Go struct of booleans (unknown keys ignored)."""
+    if value is None:
+        return {}
+    if type(value) is not dict:
+        raise ConfigError(
+            f"json: cannot unmarshal {params.json_kind(value)} into Go value of type "
+            f"native.{struct}"
+        )
+    out = {}
+    for name in names:
+        if value.get(name) is not None:
+            item = value[name]
+            if item is not True and item is not False:
+                raise ConfigError(
+                    f"json: cannot unmarshal {params.json_kind(item)} into Go struct field "
+                    f"{struct}.{name} of type bool"
+                )
+            out[re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), name)] = item
+    return out
+
+
+def _render_struct(tracer: Tracer) -> Any:
+    assert isinstance(tracer, StructLogger)
+    return struct_logs_json(tracer)
+
+
+def _render_calls(tracer: Tracer) -> Any:
+    assert isinstance(tracer, CallTracer)
+    return call_tracer_json(tracer)
+
+
+def _render_prestate(tracer: Tracer) -> Any:
+    assert isinstance(tracer, PrestateTracer)
+    return prestate_json(tracer)
+
+
+def _render_four_byte(tracer: Tracer) -> Any:
+    assert isinstance(tracer, FourByteTracer)
+    return four_byte_json(tracer)
+
+
+def _render_noop(tracer: Tracer) -> Any:
+    return {}
+
+
+def tracer_for(
+    name: str | None, tracer_config: Any, logger: dict[str, Any]
+) -> tuple[Callable[[], Tracer], Callable[[Tracer], Any]]:
+    """A factory of fresh tracers named ``name`` (None: the struct logger, with the
+    ``logger`` switches) and the renderer of their results."""
+    if name is None or name == "":
+        options = StructLogOptions(**logger)
+        return (lambda: StructLogger(options)), _render_struct
+    if name == "callTracer":
+        fields = _fields(tracer_config, "callTracerConfig", ("onlyTopCall", "withLog"))
+        call_options = CallTracerOptions(**fields)
+        return (lambda: CallTracer(call_options)), _render_calls
+    if name == "prestateTracer":
+        fields = _fields(
+            tracer_config, "prestateTracerConfig", ("diffMode", "disableCode", "disableStorage")
+        )
+        pre_options = PrestateOptions(**fields)
+        return (lambda: PrestateTracer(pre_options)), _render_prestate
+    if name == "4byteTracer":
+        return FourByteTracer, _render_four_byte
+    if name == "noopTracer":
+        return NoopTracer, _render_noop
+    raise ConfigError(f"tracer not found: {name} (mocknode runs no JavaScript tracers)")
