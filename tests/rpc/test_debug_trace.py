@@ -738,3 +738,15 @@ def test_trace_the_pending_block(node: MockNode, w3: Web3) -> None:
         )
     finally:
         node.set_automine(True)
+
+
+def test_return_data_of_the_last_call(w3: Web3) -> None:
+    caller = deploy_caller(w3)
+    tx_hash = send(w3, caller.address, caller.encode_abi("run", [5]), gas=300_000)
+    logs = rpc(w3, "debug_traceTransaction", tx_hash, {"enableReturnData": True})["structLogs"]
+    first_call = next(i for i, s in enumerate(logs) if s["op"] == "CALL")
+    back = next(i for i in range(first_call + 1, len(logs)) if logs[i]["depth"] == 1)
+    assert "returnData" not in logs[first_call]  # no call has returned yet
+    assert logs[back]["returnData"] == "0x" + word(10)  # store(5) answered 10
+    plain = rpc(w3, "debug_traceTransaction", tx_hash)["structLogs"]
+    assert all("returnData" not in step for step in plain)

@@ -77,10 +77,12 @@ class Tracer:
     """A tracer with every hook doing nothing; tracers override what they need.
 
     ``wants_memory`` asks the loop to copy memory into each :class:`Step` (geth's
-    ``enableMemory``); ``wants_steps`` False lets the loop skip building steps at all.
+    ``enableMemory``), ``wants_return_data`` the last call's output (``enableReturnData``);
+    ``wants_steps`` False lets the loop skip building steps at all.
     """
 
     wants_memory = False
+    wants_return_data = False
     wants_steps = True
 
     def on_tx_start(self, tx: TxStart, state: StateView) -> None:

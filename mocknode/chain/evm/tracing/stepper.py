@@ -144,6 +144,7 @@ class _Run:
         view = self.view
         want_steps = tracer.wants_steps
         want_memory = tracer.wants_memory
+        want_return_data = tracer.wants_return_data
         code = computation.code
         raw = code._raw_code_bytes
         size = len(raw)
@@ -175,7 +176,7 @@ class _Run:
                         address,
                         [_word(v) for v in stack],
                         bytes(memory._bytes) if want_memory or op == 0xF5 else None,
-                        bytes(computation.return_data),
+                        bytes(computation.return_data) if want_return_data else b"",
                         self.refund,
                     )
                     self.steps[-1] = step

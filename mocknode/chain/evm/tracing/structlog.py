@@ -36,6 +36,7 @@ class StructLogger(hooks.Tracer):
     def __init__(self, options: StructLogOptions) -> None:
         self.options = options
         self.wants_memory = options.enable_memory
+        self.wants_return_data = options.enable_return_data
         self.steps: list[hooks.Step] = []
         self._storage: dict[Address, dict[int, int]] = {}
         self.gas_used = 0
@@ -55,8 +56,6 @@ class StructLogger(hooks.Tracer):
             elif op == SSTORE and len(stack) >= 2:
                 seen[stack[-1]] = stack[-2]
                 step.storage = dict(seen)
-        if not options.enable_return_data:
-            step.return_data = b""
         if not options.enable_memory:
             step.memory = None  # the loop copies it for a CREATE2 all the same
         self.steps.append(step)
