@@ -1,4 +1,5 @@
-"""The JSON geth's tracers answer, from what :mod:`mocknode.chain.evm.tracing` collected.
+"""The tracers by geth's names (:func:`tracer_for`), and the JSON they answer, from what
+:mod:`mocknode.chain.evm.tracing` collected. Imported on the first trace only.
 
 Shapes, key orders and encodings are geth 1.16's (eth/tracers/logger, eth/tracers/native):
 
