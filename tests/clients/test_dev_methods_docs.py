@@ -35,7 +35,7 @@ def method_rows() -> dict[str, str]:
 
 
 # geth's namespaces: docs/eth-namespace.md lists these.
-STANDARD = ("eth_", "net_", "web3_", "txpool_", "personal_", "rpc_")
+STANDARD = ("eth_", "net_", "web3_", "txpool_", "personal_", "rpc_", "debug_")
 
 
 def dev_names() -> set[str]:

@@ -89,6 +89,9 @@ def _system_writes(journal: JournalAccounts, env: engine.BlockEnv, parent: Block
     journal.lock_changes()
 
 
+block_system_writes = _system_writes  # for replays (debug_trace*), which redo a block
+
+
 class TxSource(Protocol):
     """Where a block's transactions come from."""
 

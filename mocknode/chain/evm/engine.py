@@ -23,15 +23,20 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mocknode.chain.evm.variant import CallVariant, variant_class
 from mocknode.chain.fees import GAS_PER_BLOB
 from mocknode.chain.limits import CODE_SIZE_LIMIT, max_initcode_size
+from mocknode.chain.primitives import rlp
+from mocknode.chain.primitives.hashing import keccak
 from mocknode.chain.records import Authorization, Log, Tx
 from mocknode.chain.state.journal import JournalAccounts
 from mocknode.chain.tx import codec as txcodec
 from mocknode.types import Address, Hash32
+
+if TYPE_CHECKING:
+    from mocknode.chain.evm.tracing.hooks import Tracer, TxStart
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,3 +464,108 @@ def _call_on(state: Any, accounts: JournalAccounts, env: BlockEnv, call: CallReq
     # in a journal the caller throws away; the gas it would settle is _gas_used's.
     state.clear_transient_storage()
     return _outcome(computation, _gas_used(tx, computation))
+
+
+# -- tracing: entry points that only a debug_trace* request reaches -----------------
+
+
+def trace_transaction(
+    accounts: JournalAccounts,
+    env: BlockEnv,
+    tx: Tx,
+    tracer: Tracer,
+    deadline: float | None = None,
+) -> Outcome:
+    """:func:`apply_transaction` with ``tracer`` told of every frame and instruction
+    (:mod:`mocknode.chain.evm.tracing.stepper`); ``deadline`` is a ``time.monotonic()``
+    past which the run stops with :class:`~mocknode.chain.evm.tracing.hooks.TraceTimeout`.
+    The fast path is untouched: only this builds the instrumented classes."""
+    from mocknode.chain.evm.tracing import stepper
+
+    state = stepper.traced_state(_evm().State, tracer, accounts, _vm_error_message, deadline)(
+        accounts, env
+    )
+    accounts.lock_changes()
+    exec_tx = _ExecTx(tx)
+    tracer.on_tx_start(
+        _tx_start(tx.sender, tx.to, tx.gas, tx.value, tx.data, accounts, env), accounts
+    )
+    computation = state.apply_transaction(exec_tx)
+    gas_used = _gas_used(exec_tx, computation)
+    accounts.lock_changes()
+    tracer.on_tx_end(gas_used, accounts)
+    return _outcome(computation, gas_used)
+
+
+def trace_call(
+    accounts: JournalAccounts,
+    env: BlockEnv,
+    call: CallRequest,
+    tracer: Tracer,
+    deadline: float | None = None,
+) -> Outcome:
+    """A call traced as geth's debug_traceCall runs it: as a whole transaction (gas
+    bought, refunds and fees settled) on a journal the caller throws away."""
+    from mocknode.chain.evm.tracing import stepper
+
+    state = stepper.traced_state(_evm().State, tracer, accounts, _vm_error_message, deadline)(
+        accounts, env
+    )
+    accounts.lock_changes()
+    tx = _ExecTx(
+        Tx(
+            hash=Hash32(b""),
+            type=4 if call.authorization_list else 2,
+            sender=call.sender,
+            nonce=accounts.get_nonce(call.sender),
+            gas=call.gas,
+            to=call.to,
+            value=call.value,
+            data=call.data,
+            chain_id=env.chain_id,
+            gas_price=None,
+            max_fee_per_gas=call.max_fee_per_gas,
+            max_priority_fee_per_gas=call.max_priority_fee_per_gas,
+            access_list=call.access_list,
+            authorization_list=call.authorization_list,
+            v=0,
+            r=0,
+            s=0,
+            raw=b"",
+        )
+    )
+    if tx.intrinsic_gas > call.gas:
+        from mocknode.chain.evm.tracing.hooks import TraceRefused
+
+        raise TraceRefused(f"intrinsic gas too low: have {call.gas}, want {tx.intrinsic_gas}")
+    tracer.on_tx_start(
+        _tx_start(call.sender, call.to, call.gas, call.value, call.data, accounts, env), accounts
+    )
+    executor = state.get_transaction_executor()
+    message = executor.build_evm_message(tx)
+    computation = executor.build_computation(message, tx)
+    executor.finalize_computation(tx, computation)
+    gas_used = _gas_used(tx, computation)
+    state.clear_transient_storage()
+    tracer.on_tx_end(gas_used, accounts)
+    return _outcome(computation, gas_used)
+
+
+def _tx_start(
+    sender: Address,
+    to: Address | None,
+    gas: int,
+    value: int,
+    data: bytes,
+    accounts: JournalAccounts,
+    env: BlockEnv,
+) -> TxStart:
+    from mocknode.chain.evm.tracing.hooks import TxStart
+
+    if to is None:
+        nonce = accounts.get_nonce(sender)
+        created = Address(
+            keccak(rlp.encode_list((rlp.encode_bytes(sender), rlp.encode_int(nonce))))[12:]
+        )
+        return TxStart(sender, created, True, gas, value, data, env.coinbase)
+    return TxStart(sender, to, False, gas, value, data, env.coinbase)

@@ -6,6 +6,7 @@ Importing this package registers every method on :data:`mocknode.rpc.registry.re
 from mocknode.rpc.methods import (
     account_info,
     blocks,
+    debug,
     dev,
     dev_env,
     dev_node,
@@ -30,6 +31,7 @@ from mocknode.rpc.methods import (
 __all__ = [
     "account_info",
     "blocks",
+    "debug",
     "dev",
     "dev_env",
     "dev_node",
