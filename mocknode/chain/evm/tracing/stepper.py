@@ -310,9 +310,9 @@ def traced_state(
                 # The set-up of the engine's Computation.apply_computation, then our loop.
                 with cls(state, message, transaction_context) as computation:
                     if computation.is_origin_computation:
+                        # No initcode charge here: the intrinsic gas holds EIP-3860's,
+                        # as in the engine's computation.
                         computation.contracts_created = []
-                        if message.is_create:
-                            cls.consume_initcode_gas_cost(computation)
                     if parent_computation is not None:
                         computation.contracts_created = parent_computation.contracts_created
                     if message.is_create:
