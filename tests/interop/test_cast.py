@@ -245,3 +245,24 @@ def test_cast_reverts(node: Node) -> None:
     sent = node.cast("send", "--unlocked", "--from", A0, greeter, "fail()", ok=False)
     assert "error code 3: execution reverted: Greeter: always fails" in sent
     assert node.cast("block-number") == "1"
+
+
+def test_cast_access_list(node: Node) -> None:
+    """cast access-list: eth_createAccessList as geth answers it. The call writes the
+    Greeter's slot 0 (a short string): geth leaves the recipient out as a bare address
+    but keeps its slots, so the list holds the contract with that slot."""
+    deployed = node.cast_json(
+        "send", "--private-key", KEY0, "--create", GREETER["bytecode"], "constructor(string)", "x"
+    )
+    greeter = to_checksum_address(deployed["contractAddress"])
+    expected = node.call(
+        "eth_createAccessList",
+        {"from": A0, "to": greeter, "data": calldata("setGreeting(string)", "Yo")},
+        "latest",
+    )
+    assert list(expected) == ["accessList", "gasUsed"]
+    assert expected["accessList"] == [
+        {"address": greeter.lower(), "storageKeys": ["0x" + "00" * 32]}
+    ]
+    printed = node.cast_json("access-list", "--from", A0, greeter, "setGreeting(string)", "Yo")
+    assert printed == expected

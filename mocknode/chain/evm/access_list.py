@@ -3,8 +3,9 @@
 geth runs the call with an access-list tracer, feeds the list it found back in as the
 call's own access list, and repeats until a run finds nothing new (the list changes
 the gas of the calls made, so it can change the path taken). The sender, the
-recipient (or the address a creation makes) and the precompiles are left out, as in
-geth; entries the caller passed in stay in.
+recipient (or the address a creation makes) and the precompiles are left out as bare
+addresses, as in geth, but the slots read or written in them are kept (geth's tracer adds
+every SLOAD/SSTORE slot with its contract); entries the caller passed in stay in.
 
 Fees are the caller's: with none the call pays nothing and runs at a zero base fee (as
 anvil, and geth before 1.15, run it), with some the sender must afford ``gas * fee +
@@ -116,8 +117,10 @@ def create_access_list(
             if address not in excluded:
                 found.setdefault(Address(address), set())
         for address, slot in journal.asked_slots:
-            if address not in excluded:
-                found.setdefault(Address(address), set()).add(slot)
+            # Slots are kept whatever their address, as geth's tracer keeps them: only
+            # the address-only entries of the sender, recipient and precompiles are
+            # left out.
+            found.setdefault(Address(address), set()).add(slot)
         if found == current:
             return AccessListResult(_as_list(found), outcome.gas_used, outcome.error)
         current = found
