@@ -299,7 +299,8 @@ def check_reply(name: str, params: Any, reply: dict[str, Any]) -> None:
         error = reply["error"]
         anvil_shape = name in TOKEN_METHODS and error["message"] in ANVIL_INTERNAL
         assert error["code"] in EXPECTED_CODES or anvil_shape, f"{name} {sent} -> {error}"
-        assert isinstance(error["message"], str) and error["message"], (name, sent, error)
+        assert isinstance(error["message"], str), (name, sent, error)
+        assert error["message"], (name, sent, error)
 
 
 def restore(client: RpcClient) -> None:

@@ -23,12 +23,12 @@ Invariants (checked on the node's answers, not on a model of them):
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -286,7 +286,7 @@ class ChainMachine(RuleBasedStateMachine):
         blocks = self.canonical()
         burnt = 0
         nonces: dict[str, list[int]] = {}
-        for parent, block in zip(blocks, blocks[1:], strict=False):
+        for parent, block in itertools.pairwise(blocks):
             assert block["parentHash"] == parent["hash"], (parent["number"], block["number"])
             assert int(block["timestamp"], 16) >= int(parent["timestamp"], 16)
         for block in blocks:
