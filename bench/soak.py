@@ -226,7 +226,7 @@ def checked(reply: Any) -> Any:
 async def sender(port: int, index: int, stop: float, books: Books) -> None:
     http = Http(port)
     frm = DEV[index % len(DEV)]
-    to = "0x" + f"{index:040x}"
+    to = "0x" + "be" * 18 + f"{index:04x}"  # far from the precompiles at 0x01..0x11
     try:
         while time.monotonic() < stop:
             started = time.monotonic()
@@ -267,7 +267,9 @@ async def http_reader(port: int, index: int, stop: float, books: Books) -> None:
 
 async def ws_reader(port: int, index: int, stop: float, books: Books) -> None:
     try:
-        async with ws_connect(f"ws://127.0.0.1:{port}", max_size=2**24, ping_interval=None) as ws:
+        async with ws_connect(
+            f"ws://127.0.0.1:{port}", max_size=2**24, ping_interval=None, open_timeout=60
+        ) as ws:
             while time.monotonic() < stop:
                 which = index % 3 if random.random() < 0.5 else 0
                 started = time.monotonic()
@@ -325,7 +327,9 @@ async def ws_subscriber(port: int, index: int, stop: float, books: Books, final:
     seen: list[int] = []
     replies: dict[int, Any] = {}
     try:
-        async with ws_connect(f"ws://127.0.0.1:{port}", max_size=2**24, ping_interval=None) as ws:
+        async with ws_connect(
+            f"ws://127.0.0.1:{port}", max_size=2**24, ping_interval=None, open_timeout=60
+        ) as ws:
             await ws.send(body("eth_subscribe", ["newHeads"], 2).decode())
             await ws.send(body("eth_blockNumber", [], 3).decode())
             while not final.done(seen, stop):
@@ -413,7 +417,9 @@ async def vanisher(port: int, path: str, index: int, stop: float, books: Books) 
                     b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
                 )
             elif kind == "mid-notification":
-                async with ws_connect(f"ws://127.0.0.1:{port}", ping_interval=None) as ws:
+                async with ws_connect(
+                    f"ws://127.0.0.1:{port}", ping_interval=None, open_timeout=60
+                ) as ws:
                     await ws.send(body("eth_subscribe", ["newHeads"]).decode())
                     await ws.recv()
                     await asyncio.sleep(random.uniform(0.05, 0.3))
@@ -525,11 +531,32 @@ async def audit(node: Node, books: Books) -> dict[str, Any]:
     }
 
 
+async def memory_per_transaction(node: Node, count: int) -> dict[str, Any]:
+    """RSS growth over ``count`` transfers sent one after another on a quiet node (each
+    mined in its own block: automine), after the load has settled."""
+    http = Http(node.port)
+    to = "0x" + "cd" * 20
+    before = node.rss_kib()
+    for _ in range(count):
+        checked(
+            await http.post(
+                body("eth_sendTransaction", [{"from": DEV[0], "to": to, "value": "0x1"}])
+            )
+        )
+    after = node.rss_kib()
+    http.close()
+    return {
+        "transactions": count,
+        "rss_kib_before_after": [before, after],
+        "rss_bytes_per_transaction": round((after - before) * 1024 / count),
+    }
+
+
 async def still_serving(node: Node) -> bool:
     http = Http(node.port)
     ok = "result" in await http.post(body("eth_chainId", []))
     http.close()
-    async with ws_connect(f"ws://127.0.0.1:{node.port}", ping_interval=None) as ws:
+    async with ws_connect(f"ws://127.0.0.1:{node.port}", ping_interval=None, open_timeout=60) as ws:
         await ws.send(body("eth_chainId", []).decode())
         ok = ok and "result" in json.loads(await ws.recv())
     ipc = Ipc(node.ipc_path)
@@ -557,6 +584,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench soak", description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load (default 60)")
     parser.add_argument("--clients", type=int, default=300, help="connections in all (default 300)")
+    parser.add_argument(
+        "--memory-txs", type=int, default=500, help="transfers for the quiet memory figure"
+    )
     parser.add_argument("--json", metavar="PATH", help="also write the figures here")
     parser.add_argument(
         "--node-arg", action="append", default=[], help="extra mocknode flag (repeatable)"
@@ -574,11 +604,13 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             wall = time.monotonic()
+            client_cpu0 = time.process_time()
             asyncio.run(drive(node, args.duration, mix, books))
             wall = time.monotonic() - wall
             rss1, cpu1 = node.rss_kib(), node.cpu_s()
             books_check = asyncio.run(audit(node, books))
             serving = asyncio.run(still_serving(node))
+            quiet = asyncio.run(memory_per_transaction(node, args.memory_txs))
             time.sleep(1.0)  # let the node notice the last closes
             fds1, threads1 = node.fds(), node.threads()
             mined = books_check["transactions_in_chain"]
@@ -594,7 +626,12 @@ def main(argv: list[str] | None = None) -> int:
                 "fds_before_after": [fds0, fds1],
                 "threads_before_after": [threads0, threads1],
                 "rss_kib_before_after": [rss0, rss1],
-                "rss_bytes_per_transaction": round((rss1 - rss0) * 1024 / mined) if mined else None,
+                "rss_bytes_per_transaction_under_load": round((rss1 - rss0) * 1024 / mined)
+                if mined
+                else None,
+                "memory_quiet": quiet,
+                "rss_kib_peak": node.hwm_kib(),
+                "client_cpu_s": round(time.process_time() - client_cpu0, 1),
                 "node_cpu_s": round(cpu1 - cpu0, 1),
                 "transactions_per_s": round(mined / wall, 1),
                 "loadavg": os.getloadavg(),
