@@ -513,9 +513,18 @@ async def audit(node: Node, books: Books) -> dict[str, Any]:
     # A subscriber's heads must run on, one by one, from no later than the one after the
     # block number it read just after subscribing, to the last head.
     gaps = 0
-    for _kind, after, seen in books.heads:
+    incomplete: list[str] = []
+    for kind, after, seen in books.heads:
         if not seen or seen[0] > after + 1 or seen != list(range(seen[0], seen[-1] + 1)):
             gaps += 1
+        if (
+            not seen
+            or seen[0] > after + 1
+            or seen != list(range(seen[0], seen[-1] + 1))
+            or seen[-1] != head
+        ):
+            span = f"{seen[0]}..{seen[-1]}" if seen else "nothing"
+            incomplete.append(f"{kind}: head at subscribe {after}, saw {len(seen)} heads {span}")
     subscribers_complete = sum(1 for _, _after, seen in books.heads if seen and seen[-1] == head)
     return {
         "head": head,
@@ -528,6 +537,7 @@ async def audit(node: Node, books: Books) -> dict[str, Any]:
         "subscribers": len(books.heads),
         "subscribers_with_gaps_or_duplicates": gaps,
         "subscribers_reaching_the_head": subscribers_complete,
+        "incomplete_subscribers": incomplete[:20],
     }
 
 
