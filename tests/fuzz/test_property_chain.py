@@ -204,10 +204,13 @@ class ChainMachine(RuleBasedStateMachine):
     )
     def call_with_log(self, contract: str, sender: str, payload: bytes, value: int) -> None:
         # The contract may have been reverted or reorged away: then it is a plain transfer.
-        receipt = self.send(
+        # Its status is not checked: after anvil_reorg the orphaned deploy waits in the pool
+        # (mocknode re-pools orphans; anvil forgets them), the gas is estimated on the head
+        # without it, and automine then mines the deploy first, so the call may run out of
+        # gas. The invariants still hold either way.
+        self.send(
             {"from": sender, "to": contract, "data": "0x" + payload.hex(), "value": hex(value)}
         )
-        assert receipt["status"] == "0x1"
 
     @rule(contract=contracts, payload=st.binary(max_size=32))
     def eth_call_changes_nothing(self, contract: str, payload: bytes) -> None:
