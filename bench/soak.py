@@ -633,6 +633,8 @@ def main(argv: list[str] | None = None) -> int:
                 **books_check,
                 "vanished": dict(books.vanished),
                 "still_serving_all_transports": serving,
+                "node_closed_slow_subscribers": sum("not reading" in line for line in node.output),
+                "node_log_samples": [line for line in node.output if "not reading" in line][:3],
                 "fds_before_after": [fds0, fds1],
                 "threads_before_after": [threads0, threads1],
                 "rss_kib_before_after": [rss0, rss1],
