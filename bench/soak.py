@@ -208,6 +208,7 @@ class Books:
     heads: list[tuple[str, int, list[int]]] = field(default_factory=list)  # (kind, first, seen)
     closed_subscribers: list[str] = field(default_factory=list)
     vanished: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    drain_s: float = 0.0  # how long after the load the subscribers took to catch up
 
     def error(self, where: str, exc: BaseException | str) -> None:
         text = exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
@@ -301,26 +302,32 @@ def head_number(message: Any) -> int:
 
 
 class Final:
-    """The last head, once the load is over: subscribers read until they have seen it."""
+    """The last head, once the load is over. Subscribers read until they have seen it, or
+    until nothing came for ``QUIET`` seconds (a backlog still draining is not a loss: on a
+    starved machine the node can be minutes behind), or ``CAP`` seconds after the end."""
+
+    QUIET = 15.0
+    CAP = 300.0
 
     def __init__(self) -> None:
         self.head: int | None = None
         self.give_up = float("inf")
 
-    def done(self, seen: list[int], stop: float) -> bool:
+    def done(self, seen: list[int], stop: float, last: float) -> bool:
         now = time.monotonic()
-        if now < stop:
+        if now < stop or self.head is None:
             return False
-        if now > self.give_up:
+        if now > self.give_up or now - last > self.QUIET:
             return True
-        return self.head is not None and bool(seen) and seen[-1] >= self.head
+        return bool(seen) and seen[-1] >= self.head
 
 
-def take(message: Any, seen: list[int], replies: dict[int, Any]) -> None:
+def take(message: Any, seen: list[int], replies: dict[int, Any]) -> float:
     if message.get("method") == "eth_subscription":
         seen.append(head_number(message))
     else:
         replies[message["id"]] = checked(message)
+    return time.monotonic()
 
 
 async def ws_subscriber(port: int, index: int, stop: float, books: Books, final: Final) -> None:
@@ -332,9 +339,10 @@ async def ws_subscriber(port: int, index: int, stop: float, books: Books, final:
         ) as ws:
             await ws.send(body("eth_subscribe", ["newHeads"], 2).decode())
             await ws.send(body("eth_blockNumber", [], 3).decode())
-            while not final.done(seen, stop):
+            last = time.monotonic()
+            while not final.done(seen, stop, last):
                 with contextlib.suppress(TimeoutError):
-                    take(json.loads(await asyncio.wait_for(ws.recv(), 0.5)), seen, replies)
+                    last = take(json.loads(await asyncio.wait_for(ws.recv(), 0.5)), seen, replies)
     except Exception as exc:
         books.error(f"ws subscriber {index}", exc)
         books.closed_subscribers.append(f"ws {index}: {type(exc).__name__}: {exc}")
@@ -350,9 +358,10 @@ async def ipc_subscriber(path: str, index: int, stop: float, books: Books, final
         await ipc.open()
         await ipc.send(body("eth_subscribe", ["newHeads"], 2))
         await ipc.send(body("eth_blockNumber", [], 3))
-        while not final.done(seen, stop):
+        last = time.monotonic()
+        while not final.done(seen, stop, last):
             with contextlib.suppress(TimeoutError):
-                take(await asyncio.wait_for(ipc.recv(), 0.5), seen, replies)
+                last = take(await asyncio.wait_for(ipc.recv(), 0.5), seen, replies)
     except Exception as exc:
         books.error(f"ipc subscriber {index}", exc)
         books.closed_subscribers.append(f"ipc {index}: {type(exc).__name__}: {exc}")
@@ -485,8 +494,10 @@ async def drive(node: Node, duration: float, mix: dict[str, int], books: Books) 
     http = Http(port)
     final.head = int(checked(await http.post(body("eth_blockNumber", [])))["result"], 16)
     http.close()
-    final.give_up = time.monotonic() + 30
+    final.give_up = time.monotonic() + final.CAP
+    ended = time.monotonic()
     await asyncio.wait(subscribers)
+    books.drain_s = time.monotonic() - ended
 
 
 async def audit(node: Node, books: Books) -> dict[str, Any]:
@@ -630,6 +641,7 @@ def main(argv: list[str] | None = None) -> int:
                 "errors": len(books.errors),
                 "error_samples": sorted(set(e.split(": ", 1)[1] for e in books.errors))[:10],
                 "subscribers_closed": len(books.closed_subscribers),
+                "subscribers_catch_up_s": round(books.drain_s, 1),
                 **books_check,
                 "vanished": dict(books.vanished),
                 "still_serving_all_transports": serving,
