@@ -268,9 +268,11 @@ async def http_reader(port: int, index: int, stop: float, books: Books) -> None:
 
 async def ws_reader(port: int, index: int, stop: float, books: Books) -> None:
     try:
+        started = time.monotonic()
         async with ws_connect(
             f"ws://127.0.0.1:{port}", max_size=2**24, ping_interval=None, open_timeout=60
         ) as ws:
+            books.latencies["ws handshake"].append(time.monotonic() - started)
             while time.monotonic() < stop:
                 which = index % 3 if random.random() < 0.5 else 0
                 started = time.monotonic()
