@@ -24,7 +24,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from bench import report
+from bench import readme, report
 from bench.peers import anvil_version, stop_all
 from bench.phases import FULL, QUICK, log, run_main, run_startup
 from bench.runner import Results
@@ -99,6 +99,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=Path,
         help="also run the suite benchmark on the mocknode of another checkout (its root)",
     )
+    parser.add_argument(
+        "--readme",
+        action="store_true",
+        help="rewrite README.md's performance table from this run",
+    )
+    parser.add_argument(
+        "--readme-from",
+        metavar="RESULTS",
+        type=Path,
+        help="rewrite README.md's performance table from a results JSON, measure nothing",
+    )
     parser.add_argument("--anvil", metavar="PATH", help="anvil binary")
     parser.add_argument("--list", action="store_true", help="list workload names and exit")
     return parser.parse_args(argv)
@@ -127,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.list:
         print("\n".join([*ALL_NAMES, *SUITE_NAMES]))
+        return 0
+    if args.readme_from:
+        readme.rewrite(json.loads(args.readme_from.read_text()))
+        print(f"rewrote {readme.README}'s performance table from {args.readme_from}")
         return 0
     settings = QUICK if args.quick else FULL
     if args.rounds:
@@ -214,6 +229,9 @@ def main(argv: list[str] | None = None) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, indent=1) + "\n")
     print(f"\nwrote {', '.join(str(p) for p in paths)} in {machine['wall_s']} s")
+    if args.readme:
+        readme.rewrite(data)
+        print(f"rewrote {readme.README}'s performance table")
     if previous is not None:
         when = previous.get("machine", {}).get("mocknode_commit", "?")
         print(

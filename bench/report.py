@@ -6,6 +6,7 @@ import math
 import os
 import platform
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ def machine_info(anvil_version: str) -> dict[str, Any]:
         "mocknode_commit": _git("rev-parse", "--short", "HEAD"),
         "mocknode_dirty": bool(_git("status", "--porcelain", "--", "mocknode")),
         "loadavg_start": loadavg(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
 
 

@@ -109,6 +109,7 @@ is made under a short temp root instead.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import itertools
 import os
 import shutil
@@ -123,8 +124,9 @@ from mocknode.pytest_plugin.options import NodeSettings, is_trio_test
 
 if TYPE_CHECKING:
     from mocknode.chain.chain import Chain
-    from mocknode.controls import NodeAccount, NodeControls
+    from mocknode.controls import FaultsProxy, NodeAccount, NodeControls
     from mocknode.embedded import MockNode
+    from mocknode.faults.controller import Faults
     from mocknode.faults.plan import FaultPlan
     from mocknode.node import NodeConfig
     from mocknode.trio_node import TrioMockNode
@@ -181,15 +183,42 @@ def _short_temp_root() -> str:
     return root
 
 
-class _NodeCache:
-    """One threaded node per distinct config, started on first use, all closed at the end."""
+def _load_evm_here() -> None:
+    """Import py-evm (and the chain's lazily loaded modules) on this, the test's, thread.
 
-    def __init__(self) -> None:
+    A node imports them in a background thread once it listens (so that a CLI node answers
+    reads at once). Beside a test that imports at the same time (web3, eth-account, the
+    test's own modules) two threads import the same circular packages and one can get a
+    partially initialised module ("cannot import name 'BaseSignature' from partially
+    initialized module 'eth_keys.datatypes'"). Loaded here before the first node starts,
+    the node's import finds everything loaded, whatever fixture or import the test
+    makes; the cost is the same (an import holds the GIL either way), only moved to before
+    the first test instead of into its first transaction.
+    """
+    from mocknode.chain.chain import warm_up
+
+    warm_up()
+
+
+class _NodeCache:
+    """One threaded node per distinct config, started on first use, all closed at the end.
+
+    Once the first node is up, ``gc_freeze`` (the ``mocknode_gc_freeze`` ini value, on by
+    default) moves every object alive then out of the cyclic collector's reach: some
+    120,000 objects (modules, py-evm, web3, the collected tests) that each full collection
+    would walk again, about 70 ms a time on this project's two-core machine, and pytest
+    runs five at the session's end. Only garbage cycles among those objects are never
+    freed; objects made later are collected as before.
+    """
+
+    def __init__(self, gc_freeze: bool = False) -> None:
         worker = os.environ.get("PYTEST_XDIST_WORKER")
         prefix = f"mocknode-{worker}-" if worker else "mocknode-"
         self.ipc_dir = tempfile.mkdtemp(prefix=prefix, dir=_short_temp_root())
         self._nodes: dict[tuple[object, ...], MockNode] = {}
         self._serial = itertools.count()
+        self._loaded = False
+        self.gc_freeze = gc_freeze
 
     def ipc_path(self, kind: str) -> str:
         return os.path.join(self.ipc_dir, f"{kind}{next(self._serial)}.ipc")
@@ -199,8 +228,14 @@ class _NodeCache:
         if node is None:
             from mocknode.embedded import MockNode
 
+            first = not self._loaded
+            if first:
+                _load_evm_here()
+                self._loaded = True
             node = MockNode(settings.node_config(self.ipc_path("n"))).start()
             self._nodes[settings.key] = node
+            if first and self.gc_freeze and gc.get_freeze_count() == 0:
+                gc.freeze()  # once a process (pytester's in-process runs start many caches)
         return node
 
     def close(self) -> None:
@@ -213,8 +248,8 @@ class _NodeCache:
 
 
 @pytest.fixture(scope="session")
-def _mocknode_cache() -> Iterator[_NodeCache]:
-    cache = _NodeCache()
+def _mocknode_cache(request: pytest.FixtureRequest) -> Iterator[_NodeCache]:
+    cache = _NodeCache(gc_freeze=bool(request.config.getini("mocknode_gc_freeze")))
     try:
         yield cache
     finally:
@@ -258,18 +293,26 @@ def mocknode(request: pytest.FixtureRequest, _mocknode_cache: _NodeCache) -> Ite
     item.stash[_DESCRIBE] = lambda: _describe(node)
     with_faults = plan is not None or FAULTS_FIXTURE in item.fixturenames
     if with_faults:
-        _fresh_faults(node, plan)
+        _fresh_faults(node.faults, plan)
     if settings.interval is not None:
         node.set_interval_mining(settings.interval)
     yield node
-    if with_faults or node.faults.armed:
-        _fresh_faults(node, None)
-    if not node.revert(snapshot):
+    if not node.run(_reset_on_node_thread, node, snapshot, with_faults):
         pytest.fail(
             f"mocknode could not reset the chain: snapshot {snapshot}, taken before the test, "
             "is gone (the test reverted to an earlier snapshot); later tests may see its state",
             pytrace=False,
         )
+
+
+def _reset_on_node_thread(node: MockNode, snapshot: int, with_faults: bool) -> bool:
+    """A test's teardown, in one crossing into the node's thread: the faults made fresh
+    when the test used them or left rules armed, then the chain back to ``snapshot``
+    (False if that snapshot is gone). One crossing rather than three (armed? revert)."""
+    served = node._served()
+    if with_faults or served.faults.armed:
+        _fresh_faults(served.faults, None)
+    return bool(served.chain.revert(snapshot))
 
 
 def _trio_fixture(fn: Callable[..., T]) -> Callable[..., T]:
@@ -307,14 +350,14 @@ async def _serve_in_run(
         yield handle
 
 
-def _fresh_faults(node: MockNode, plan: FaultPlan | None) -> None:
+def _fresh_faults(faults: Faults | FaultsProxy, plan: FaultPlan | None) -> None:
     """The shared node's faults as a fresh node's, then ``plan`` applied: no rules (ids
     from 1), its seed and persona (else 0 and none), an empty journal, recording off, the
     node clock at 0 and connection ids from 1, so that a test's journal and draws do not
-    depend on the tests that ran before it on this node (or on this xdist worker)."""
+    depend on the tests that ran before it on this node (or on this xdist worker).
+    ``faults`` is the controller itself on the node's thread, else its proxy."""
     from mocknode.faults.plan import FaultPlan
 
-    faults = node.faults
     faults.recording = False
     faults.clear()
     faults.load_plan(plan if plan is not None else FaultPlan())

@@ -37,6 +37,7 @@ MARKER_HELP = (
 # The marker's keyword for interval mining; the rest are ChainConfig's fields.
 _INTERVAL = "interval"
 _DEFAULTS = pytest.StashKey["dict[str, Any]"]()
+_UNMARKED = pytest.StashKey["NodeSettings"]()  # the settings of tests without a marker
 
 FAULTS_MARKER = "faults"
 FAULTS_MARKER_HELP = (
@@ -44,6 +45,11 @@ FAULTS_MARKER_HELP = (
     "(rule objects as mock_addFault takes them, Rule values, FaultPlans, or .toml/.json "
     "plan paths relative to the test's file), after the mocknode_faults_plan ini plan; "
     "seed and persona replace the plan's. See docs/faults.md."
+)
+GC_FREEZE_HELP = (
+    "move every object alive when the first node has started (modules, py-evm, collected "
+    "tests) out of the cyclic garbage collector's reach (gc.freeze), so that each later "
+    "full collection, and pytest's five at the session's end, skip them (default true)"
 )
 _FAULTS_PLAN = pytest.StashKey["FaultPlan | None"]()
 _FAULTS_INI = "mocknode_faults_plan"
@@ -88,6 +94,7 @@ def add_options(parser: pytest.Parser) -> None:
         help=help_clock,
     )
     parser.addini("mocknode_fixed_clock", help_clock, type="bool", default=False)
+    parser.addini("mocknode_gc_freeze", GC_FREEZE_HELP, type="bool", default=True)
     group.addoption(
         "--mocknode-faults-plan", dest=_FAULTS_INI, default=None, metavar="PLAN", help=_FAULTS_HELP
     )
@@ -202,9 +209,20 @@ def is_trio_test(item: pytest.Item) -> bool:
 
 
 def for_test(item: pytest.Item) -> NodeSettings:
-    """Defaults from options, then ``mocknode`` markers from the farthest to the closest."""
+    """Defaults from options, then ``mocknode`` markers from the farthest to the closest.
+
+    Most tests have no marker: their settings (options and ini values alone) are resolved
+    once per session and kept, rather than a ``ChainConfig`` rebuilt per test.
+    """
+    marks = list(item.iter_markers(MARKER))
+    if not marks:
+        unmarked = item.config.stash.get(_UNMARKED, None)
+        if unmarked is None:
+            settings = resolve(defaults(item.config), "mocknode options")
+            unmarked = item.config.stash[_UNMARKED] = settings
+        return unmarked
     options = defaults(item.config)
-    for mark in reversed(list(item.iter_markers(MARKER))):
+    for mark in reversed(marks):
         if mark.args:
             raise pytest.UsageError(
                 f"{item.nodeid}: @pytest.mark.mocknode takes keyword arguments only, "

@@ -182,3 +182,31 @@ def test_web3_fixtures_turn_off_alone(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("-p", "no:mocknode.pytest_plugin.web3_fixtures")
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*fixture 'w3' not found*"])
+
+
+FIRST_NODE = """
+import gc
+import sys
+
+
+def test_first_node(mocknode):
+    # Loaded on the test's thread before the node started: no import left for the
+    # node's warm-up thread to race the test's own imports with.
+    assert "eth.vm.forks" in sys.modules
+    assert mocknode.block_number() == 0
+    print("frozen objects:", gc.get_freeze_count())
+"""
+
+
+@pytest.mark.parametrize("freeze", [True, False])
+def test_first_node_loads_evm_first_and_freezes_gc(pytester: pytest.Pytester, freeze: bool) -> None:
+    """py-evm is imported before the first node starts; then the objects alive are frozen
+    out of the cyclic collector (``mocknode_gc_freeze``, on by default). A fresh
+    interpreter each, since freezing is done once a process."""
+    pytester.makepyfile(FIRST_NODE)
+    ini = [] if freeze else ["-o", "mocknode_gc_freeze=false"]
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-s", *ini)
+    result.assert_outcomes(passed=1)
+    (line,) = [line for line in result.outlines if "frozen objects:" in line]
+    frozen = int(line.split("frozen objects:")[1].split()[0])
+    assert frozen > 50_000 if freeze else frozen == 0

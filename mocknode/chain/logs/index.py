@@ -25,7 +25,9 @@ class LogIndex:
     def __init__(self) -> None:
         self._lists: dict[_Key, list[Position]] = {}
         self._all: list[Position] = []
-        self._keys_by_block: list[list[_Key]] = []
+        # Per block, the keys it added to (a tuple; () for a block without logs, which
+        # is most blocks of a long dev chain: the shared empty tuple costs nothing more).
+        self._keys_by_block: list[tuple[_Key, ...]] = []
 
     def add(self, block: Block) -> None:
         """Index ``block``; blocks arrive in order, one per number."""
@@ -43,7 +45,7 @@ class LogIndex:
                     keys.append(key)
         # Each key once: truncating pops all of a block's positions from a list at once
         # (and drops the list when that empties it).
-        self._keys_by_block.append(list(dict.fromkeys(keys)))
+        self._keys_by_block.append(tuple(dict.fromkeys(keys)) if keys else ())
 
     def truncate(self, number: int) -> None:
         """Forget blocks after ``number``."""
