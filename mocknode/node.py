@@ -33,10 +33,16 @@ from mocknode.faults.controller import Faults
 from mocknode.io.ipc import IpcPathError, serve_ipc
 from mocknode.io.session import ConnInfo, Push, Session, Transport
 from mocknode.io.tcp import serve_tcp
+from mocknode.offload import DEFAULT_EVM_TIMEOUT, Bounded, drive
 from mocknode.rpc import methods as _methods  # noqa: F401  (registers every method)
 from mocknode.rpc.context import Context
 from mocknode.rpc.ids import IdSource
-from mocknode.rpc.jsonrpc import ItemHook, handle_decoded, handle_payload
+from mocknode.rpc.jsonrpc import (
+    ItemHook,
+    answer_decoded_stepwise,
+    answer_stepwise,
+    handle_payload,
+)
 from mocknode.rpc.registry import registry
 from mocknode.rpc.request_log import RequestLog
 from mocknode.rpc.subscriptions import Subscriptions
@@ -103,6 +109,9 @@ class NodeConfig:
     journal: bool = False
     # Print each method's name as it is served (anvil's request log; the CLI's default).
     log_requests: bool = False
+    # geth's --rpc.evmtimeout: eth_call and the other calls stop with "execution aborted
+    # (timeout = 5s)" after this many seconds (None or 0: no limit). mocknode.offload.
+    evm_timeout: float | None = DEFAULT_EVM_TIMEOUT
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,24 +144,32 @@ class RpcSession:
             faults=node.faults.control,
             request_log=node.request_log,
         )
-        # Bound once: the envelope calls it for every request.
-        self._dispatch = partial(registry.dispatch, self.context)
+        # Bound once: the envelope calls it for every request. The synchronous path
+        # answers in place (calls under the time limit); handle and handle_parsed answer
+        # in steps, calls in worker threads (mocknode.offload).
+        bounded = node.bounded
+        raw = partial(registry.dispatch, self.context)
+        self._dispatch = bounded.limited(raw)
         self._log = node.request_log
         self._logged = node.request_log.wrap(self._dispatch)
+        self._stepwise = bounded.stepwise(raw)
+        self._stepwise_logged = node.request_log.wrap(self._stepwise)
 
     def answer(self, payload: bytes, item_hook: ItemHook | None = None) -> bytes | None:
-        """The answer to one message. The chain runs synchronously here: one call is
-        atomic between checkpoints."""
+        """The answer to one message, computed in place: one call is atomic."""
         dispatch = self._logged if self._log.enabled else self._dispatch
         return handle_payload(payload, dispatch, item_hook=item_hook)
 
     async def handle(self, payload: bytes) -> bytes | None:
-        # The chain runs synchronously here: one call is atomic between checkpoints.
-        return handle_payload(payload, self._logged if self._log.enabled else self._dispatch)
+        # In steps: other connections are served between batch items, between mined
+        # blocks and while calls run in worker threads (mocknode.offload).
+        dispatch = self._stepwise_logged if self._log.enabled else self._stepwise
+        return await drive(answer_stepwise(payload, dispatch))
 
     async def handle_parsed(self, payload: bytes, value: object, text: str) -> bytes | None:
         # IPC parsed the message to frame it; answer from that parse (io.session).
-        return handle_decoded(value, text, self._logged if self._log.enabled else self._dispatch)
+        dispatch = self._stepwise_logged if self._log.enabled else self._stepwise
+        return await drive(answer_decoded_stepwise(value, text, dispatch))
 
     async def close(self) -> None:
         if self.subscriptions is not None:
@@ -163,6 +180,7 @@ class Node:
     def __init__(self, config: NodeConfig | None = None) -> None:
         self.config = config or NodeConfig()
         self.chain = Chain(_chain_config(self.config))
+        self.bounded = Bounded(self.config.evm_timeout)
         self._steps: IntervalSteps | None = None  # interval blocks' timestamp steps
         self._time_and_state()
         # Filter and subscription ids: per node, replayable (restart_numbering restarts them).

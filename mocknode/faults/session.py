@@ -67,6 +67,10 @@ class Inner(Protocol):
         """The JSON-RPC answer to ``payload`` (synchronous: the chain runs atomically)."""
         ...
 
+    async def handle(self, payload: bytes) -> bytes | None:
+        """The JSON-RPC answer to ``payload``, letting other connections in meanwhile."""
+        ...
+
     async def handle_parsed(self, payload: bytes, value: object, text: str) -> bytes | None:
         """The answer to a message the framing already parsed (IPC: see io.session)."""
         ...
@@ -99,7 +103,7 @@ class FaultSession:
 
     async def handle(self, payload: bytes) -> bytes | Reply | None:
         if not self.faults.armed:
-            return self.answer(payload)
+            return await self.inner.handle(payload)
         return await _armed_path()(self, payload)
 
     async def handle_parsed(self, payload: bytes, value: object, text: str) -> bytes | Reply | None:

@@ -1,0 +1,101 @@
+"""A time limit on execution that never commits (``eth_call`` and its kin).
+
+geth runs every call under ``--rpc.evmtimeout`` (5 s by default) and answers a call
+that runs out of time with ``execution aborted (timeout = 5s)``. Here the limit is a
+:class:`Deadline` installed for the current thread with :func:`limit`; the instruction
+loop (:mod:`mocknode.chain.evm.interpreter`) reads it once per frame and checks it on
+frame entry and every :data:`CHECK_EVERY` taken jumps, so a loop of any length stops
+within about a millisecond of the deadline and straight-line code pays nothing.
+A deadline can also be aborted from another thread (:meth:`Deadline.abort`): the node
+does that when it stops while a call runs in a worker thread.
+
+Per thread, not per process: calls may run in worker threads side by side, each with
+its own limit, while blocks are mined on the event loop's thread with none.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from mocknode.chain.errors import ChainError
+
+__all__ = ["CHECK_EVERY", "Deadline", "ExecutionTimeout", "current", "go_duration", "limit"]
+
+# Taken jumps between two clock reads: a tight loop does ~1e6 jumps a second here.
+CHECK_EVERY = 1024
+
+
+class ExecutionTimeout(ChainError):
+    """The call ran past its deadline (geth: ``execution aborted (timeout = 5s)``)."""
+
+
+class Deadline:
+    """When a call must stop (monotonic seconds), and geth's text for its limit."""
+
+    __slots__ = ("aborted", "at", "label")
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds
+        self.label = go_duration(seconds)
+        self.aborted = False
+
+    def check(self) -> None:
+        if self.aborted or time.monotonic() >= self.at:
+            raise ExecutionTimeout(f"execution aborted (timeout = {self.label})")
+
+    def abort(self) -> None:
+        """Stop the call at its next check (from any thread)."""
+        self.aborted = True
+
+
+_local = threading.local()
+
+
+def current() -> Deadline | None:
+    """The deadline of the call running on this thread, if any."""
+    deadline: Deadline | None = getattr(_local, "deadline", None)
+    return deadline
+
+
+@contextmanager
+def limit(deadline: Deadline | None) -> Iterator[None]:
+    """Run the block under ``deadline`` (None: no limit) on this thread."""
+    outer = current()
+    _local.deadline = deadline
+    try:
+        yield
+    finally:
+        _local.deadline = outer
+
+
+def go_duration(seconds: float) -> str:
+    """``seconds`` as Go's ``time.Duration.String`` writes it: ``5s``, ``1.5s``,
+    ``500ms``, ``1m30s``, ``1h0m0s`` (geth puts the flag's value in its message)."""
+    nanos = round(seconds * 1e9)
+    if nanos == 0:
+        return "0s"
+    sign = "-" if nanos < 0 else ""
+    nanos = abs(nanos)
+    if nanos < 1_000_000_000:
+        for unit, size in (("ms", 1_000_000), ("µs", 1_000), ("ns", 1)):
+            if nanos >= size:
+                return sign + _fraction(nanos, size) + unit
+    hours, rest = divmod(nanos, 3600 * 10**9)
+    minutes, rest = divmod(rest, 60 * 10**9)
+    text = _fraction(rest, 10**9) + "s"
+    if hours:
+        return f"{sign}{hours}h{minutes}m{text}"
+    if minutes:
+        return f"{sign}{minutes}m{text}"
+    return sign + text
+
+
+def _fraction(value: int, unit: int) -> str:
+    whole, part = divmod(value, unit)
+    if not part:
+        return str(whole)
+    digits = len(str(unit)) - 1
+    return f"{whole}.{str(part).rjust(digits, '0').rstrip('0')}"
