@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from mocknode.chain.records import Block
 from mocknode.rpc import params, render
 from mocknode.rpc.context import Context
+from mocknode.rpc.errors import INVALID_PARAMS, RpcError
 from mocknode.rpc.jsonrpc import RawJson
 from mocknode.rpc.methods.dev_params import (
     MineOptions,
@@ -38,6 +39,9 @@ from mocknode.rpc.methods.dev_params import (
 from mocknode.rpc.registry import method, optional
 from mocknode.rpc.steps import CHECKPOINT, Deferred, Steps
 from mocknode.types import LATEST, Address, Hash32
+
+# A header's timestamp is a uint64 (geth's Header.Time).
+MAX_TIMESTAMP = 2**64 - 1
 
 # -- snapshots ------------------------------------------------------------------------
 
@@ -112,6 +116,8 @@ def _none(_: object) -> None:
 def anvil_mine(ctx: Context, blocks: int, interval: int | None) -> Deferred:
     """``blocks`` blocks, time moving ``interval`` seconds before each (anvil's), at
     most :data:`~mocknode.chain.mine_many.MAX_MINE_BLOCKS`, in steps."""
+    if interval:
+        _check_time(ctx, interval * blocks, 1, f"{blocks} blocks {interval} seconds apart")
     return Deferred(_in_steps(ctx.chain.mine_each(blocks, interval=interval)))
 
 
@@ -153,8 +159,22 @@ def anvil_getIntervalMining(ctx: Context) -> float | None:
 
 @method("evm_increaseTime", number, aliases=("anvil_increaseTime",))
 def evm_increaseTime(ctx: Context, seconds: int) -> int:
-    """Answers the total offset in seconds, a JSON number as anvil answers it."""
+    """Answers the total offset in seconds, a JSON number as anvil answers it. A jump
+    that would put the next block past the largest timestamp a header holds (2**64 - 1)
+    is refused, leaving the clock as it was."""
+    _check_time(ctx, seconds, 0, f"moving time {seconds} seconds")
     return ctx.chain.time.increase(seconds)
+
+
+def _check_time(ctx: Context, seconds: int, argument: int, what: str) -> None:
+    """-32602 when ``seconds`` more would take block timestamps past 2**64 - 1."""
+    chain = ctx.chain
+    if chain.time.peek_timestamp(chain.head.header.timestamp) + seconds > MAX_TIMESTAMP:
+        raise RpcError(
+            INVALID_PARAMS,
+            f"invalid argument {argument}: {what} would put block timestamps past "
+            f"{MAX_TIMESTAMP} (2**64 - 1)",
+        )
 
 
 @method("evm_setNextBlockTimestamp", number64, aliases=("anvil_setNextBlockTimestamp",))
