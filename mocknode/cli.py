@@ -36,11 +36,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import re
 import signal
 import sys
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import trio
 
@@ -620,5 +622,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def run() -> NoReturn:
+    """The ``mocknode`` command: :func:`main`, then straight out. Once it returns the
+    node has stopped (state saved, sockets closed and the IPC file removed); tearing
+    the interpreter down after that would free py-evm's objects one by one, ~0.7 s that
+    a SIGTERM or Ctrl-C should not wait for (issue 11: stop within a second)."""
+    code = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

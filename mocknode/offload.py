@@ -216,21 +216,18 @@ class Bounded:
     def _call(self, dispatch: Dispatch, method: str, params: Params) -> Steps:
         while self._writing or self._writers_waiting:
             yield _Wait(self)
-        deadline = self._deadline()
+        # Always a deadline, even with no limit: stopping the node aborts the call.
+        deadline = Deadline(self.evm_timeout)
         self.calls += 1
         try:
-            abort = _nothing if deadline is None else deadline.abort
-            return (yield Offload(partial(_limited, deadline, dispatch, method, params), abort))
+            fn = partial(_limited, deadline, dispatch, method, params)
+            return (yield Offload(fn, deadline.abort))
         finally:
             self.calls -= 1
             self._notify()
 
 
-def _nothing() -> None:
-    pass
-
-
-def _limited(deadline: Deadline | None, dispatch: Dispatch, method: str, params: Params) -> Any:
+def _limited(deadline: Deadline, dispatch: Dispatch, method: str, params: Params) -> Any:
     with limit(deadline):
         value = dispatch(method, params)
     if type(value) is Deferred:  # a call method with steps of its own: here, in place

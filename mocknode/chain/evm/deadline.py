@@ -15,6 +15,7 @@ its own limit, while blocks are mined on the event loop's thread with none.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Iterator
@@ -33,7 +34,8 @@ class ExecutionTimeout(ChainError):
 
 
 class Deadline:
-    """When a call must stop, and geth's text for its limit.
+    """When a call must stop, and geth's text for its limit (``None``: no limit, but
+    still a call that :meth:`abort` can stop).
 
     The time runs from the first check, the first EVM frame: on a fresh node the first
     call also imports py-evm (a second or two on a loaded machine), which is not the
@@ -42,13 +44,14 @@ class Deadline:
 
     __slots__ = ("aborted", "at", "label", "seconds")
 
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = math.inf if seconds is None else seconds
         self.at: float | None = None
-        self.label = go_duration(seconds)
+        self.label = "none" if seconds is None else go_duration(seconds)
         self.aborted = False
 
     def check(self) -> None:
+        """Raise :class:`ExecutionTimeout` once the time is up or the call aborted."""
         now = time.monotonic()
         if self.at is None:
             self.at = now + self.seconds
