@@ -5,9 +5,11 @@ a call looping for seconds keeps every other client waiting (issue 11). Here eac
 connection's requests are answered in steps (:func:`drive`) and routed by what they
 may do to the chain (:class:`Bounded`):
 
-* **calls** (:data:`CALL_METHODS`: execution that never commits) run in a worker
-  thread under the EVM time limit (``--rpc-evm-timeout``,
-  :mod:`mocknode.chain.evm.deadline`), on the state of the block they name;
+* **calls** (:data:`CALL_METHODS`: execution that never commits) run under the EVM
+  time limit (``--rpc-evm-timeout``, :mod:`mocknode.chain.evm.deadline`), on the state
+  of the block they name: first on the event loop for a turn of
+  :data:`INLINE_TURN` (most calls end within it, and a thread costs two hand-offs);
+  one still running then is dropped and run again in a worker thread;
 * **reads** (:data:`READ_METHODS`) run at once on the event loop, even while calls run;
 * everything else is a **write** and runs on the event loop once no call is in flight.
   A write that comes in steps (mining many blocks) lets reads and calls in between
@@ -45,7 +47,7 @@ from typing import Any, Final
 import trio
 import trio.lowlevel
 
-from mocknode.chain.evm.deadline import Deadline, limit
+from mocknode.chain.evm.deadline import Deadline, Preempted, install
 from mocknode.rpc.jsonrpc import Dispatch, Params
 from mocknode.rpc.steps import CHECKPOINT, Deferred, Offload, Steps, run_inline
 
@@ -105,6 +107,9 @@ READ_METHODS: set[str] = {
 """Methods that only read what a call never changes and change nothing a call reads:
 they run at once whatever is in flight (unless they name the pending block)."""
 
+# How long a call runs on the event loop before it moves to a worker thread.
+INLINE_TURN: Final = 0.01
+
 # How long a batch or a write in steps may hold the event loop before letting others
 # in: short next to the 100 ms a cheap read may wait, long next to a scheduler pass.
 SLICE: Final = 0.005
@@ -148,9 +153,6 @@ class Bounded:
     async def changed(self) -> None:
         await self._changed.wait()
 
-    def _deadline(self) -> Deadline | None:
-        return None if self.evm_timeout is None else Deadline(self.evm_timeout)
-
     # -- the synchronous path -------------------------------------------------------------
 
     def limited(self, dispatch: Dispatch) -> Dispatch:
@@ -160,8 +162,7 @@ class Bounded:
 
         def run(method: str, params: Params) -> Any:
             if method in CALL_METHODS:
-                with limit(self._deadline()):
-                    return dispatch(method, params)
+                return _limited(Deadline(self.evm_timeout), dispatch, method, params)
             return dispatch(method, params)
 
         return run
@@ -185,8 +186,7 @@ class Bounded:
 
     def _write(self, dispatch: Dispatch, method: str, params: Params) -> Any:
         if method in CALL_METHODS:  # a pending call: here, still under the limit
-            with limit(self._deadline()):
-                return dispatch(method, params)
+            return _limited(Deadline(self.evm_timeout), dispatch, method, params)
         value = dispatch(method, params)
         if type(value) is Deferred:
             return Deferred(self._hold(value.steps))
@@ -218,6 +218,15 @@ class Bounded:
             yield _Wait(self)
         # Always a deadline, even with no limit: stopping the node aborts the call.
         deadline = Deadline(self.evm_timeout)
+        # First a turn on the event loop: most calls end within it, and a thread costs
+        # a hand-off both ways. One still running at the end of its turn is dropped and
+        # run again, whole, in a worker thread (a call commits nothing; the time spent
+        # counts against its limit).
+        deadline.turn_ends = time.monotonic() + INLINE_TURN
+        try:
+            return _limited(deadline, dispatch, method, params)
+        except Preempted:
+            deadline.turn_ends = None
         self.calls += 1
         try:
             fn = partial(_limited, deadline, dispatch, method, params)
@@ -228,12 +237,15 @@ class Bounded:
 
 
 def _limited(deadline: Deadline, dispatch: Dispatch, method: str, params: Params) -> Any:
-    with limit(deadline):
+    """Run a call method under ``deadline``, to the end (steps of its own included)."""
+    outer = install(deadline)
+    try:
         value = dispatch(method, params)
-    if type(value) is Deferred:  # a call method with steps of its own: here, in place
-        with limit(deadline):
+        if type(value) is Deferred:
             return run_inline(value.steps)
-    return value
+        return value
+    finally:
+        install(outer)
 
 
 async def drive(answer: bytes | Steps | None) -> bytes | None:

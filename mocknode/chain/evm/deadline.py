@@ -2,7 +2,7 @@
 
 geth runs every call under ``--rpc.evmtimeout`` (5 s by default) and answers a call
 that runs out of time with ``execution aborted (timeout = 5s)``. Here the limit is a
-:class:`Deadline` installed for the current thread with :func:`limit`; the instruction
+:class:`Deadline` installed for the current thread with :func:`install`; the instruction
 loop (:mod:`mocknode.chain.evm.interpreter`) reads it once per frame and checks it on
 frame entry and every :data:`CHECK_EVERY` taken jumps, so a loop of any length stops
 within about a millisecond of the deadline and straight-line code pays nothing.
@@ -18,12 +18,18 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from mocknode.chain.errors import ChainError
 
-__all__ = ["CHECK_EVERY", "Deadline", "ExecutionTimeout", "current", "go_duration", "limit"]
+__all__ = [
+    "CHECK_EVERY",
+    "Deadline",
+    "ExecutionTimeout",
+    "Preempted",
+    "current",
+    "go_duration",
+    "install",
+]
 
 # Taken jumps between two clock reads: a tight loop does ~1e6 jumps a second here.
 CHECK_EVERY = 1024
@@ -31,6 +37,12 @@ CHECK_EVERY = 1024
 
 class ExecutionTimeout(ChainError):
     """The call ran past its deadline (geth: ``execution aborted (timeout = 5s)``)."""
+
+
+class Preempted(Exception):
+    """The call used up its turn on the event loop (:attr:`Deadline.turn_ends`): the
+    node runs it again in a worker thread. Not a :class:`ChainError`, so nothing on the
+    way up answers it."""
 
 
 class Deadline:
@@ -42,45 +54,54 @@ class Deadline:
     call's doing. Every later check of the same call (estimateGas's many runs) counts
     against that same start."""
 
-    __slots__ = ("aborted", "at", "label", "seconds")
+    __slots__ = ("aborted", "at", "limit", "turn_ends")
 
     def __init__(self, seconds: float | None) -> None:
-        self.seconds = math.inf if seconds is None else seconds
+        self.limit = seconds
         self.at: float | None = None
-        self.label = "none" if seconds is None else go_duration(seconds)
         self.aborted = False
+        self.turn_ends: float | None = None
+        """When set (monotonic seconds), checks after it raise :class:`Preempted`."""
 
     def check(self) -> None:
-        """Raise :class:`ExecutionTimeout` once the time is up or the call aborted."""
+        """Raise :class:`ExecutionTimeout` once the time is up or the call aborted, and
+        :class:`Preempted` once its turn is over."""
         now = time.monotonic()
-        if self.at is None:
-            self.at = now + self.seconds
-        if self.aborted or now >= self.at:
-            raise ExecutionTimeout(f"execution aborted (timeout = {self.label})")
+        at = self.at
+        if at is None:
+            at = self.at = now + (math.inf if self.limit is None else self.limit)
+        if self.turn_ends is not None and now >= self.turn_ends:
+            raise Preempted
+        if self.aborted or now >= at:
+            label = "none" if self.limit is None else go_duration(self.limit)
+            raise ExecutionTimeout(f"execution aborted (timeout = {label})")
 
     def abort(self) -> None:
         """Stop the call at its next check (from any thread)."""
         self.aborted = True
 
 
-_local = threading.local()
+class _Local(threading.local):
+    # A class default: reading an unset attribute of a threading.local raises (and
+    # catches) AttributeError inside getattr, ~2 µs on every eth_call.
+    deadline: Deadline | None = None
+
+
+_local = _Local()
 
 
 def current() -> Deadline | None:
     """The deadline of the call running on this thread, if any."""
-    deadline: Deadline | None = getattr(_local, "deadline", None)
-    return deadline
+    return _local.deadline
 
 
-@contextmanager
-def limit(deadline: Deadline | None) -> Iterator[None]:
-    """Run the block under ``deadline`` (None: no limit) on this thread."""
-    outer = current()
+def install(deadline: Deadline | None) -> Deadline | None:
+    """Put this thread's calls under ``deadline`` (None: no limit); returns the one it
+    replaces, for the caller to put back (``try``/``finally``: a plain function pair
+    rather than a context manager, as it wraps every eth_call)."""
+    outer = _local.deadline
     _local.deadline = deadline
-    try:
-        yield
-    finally:
-        _local.deadline = outer
+    return outer
 
 
 def go_duration(seconds: float) -> str:
