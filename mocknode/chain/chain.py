@@ -1,7 +1,10 @@
 """The chain state machine's front: genesis, lookups, submission, mining, listeners.
 
 Synchronous and single-threaded by design: the node calls it from trio tasks, so
-each call runs to completion between checkpoints and needs no locks.
+each call runs to completion between checkpoints and needs no locks. The one exception
+is execution that never commits (eth_call and kin), which the node may run in a worker
+thread on the state of one commit while nothing takes commits away
+(:mod:`mocknode.offload` says why that is safe).
 
 :class:`Chain` owns the blocks (a :class:`~mocknode.chain.canon.Canon`), the state, the
 pool and the listeners, resolves what a request names (a block, a state) and commits
