@@ -26,7 +26,10 @@ commit) is a write, and writes wait until no call is in flight; calls wait behin
 write that waits, so writers are not starved. Requests naming the ``pending`` block
 build it with a trial commit, so they are writes whatever their method, and a pending
 call runs on the event loop (still under the time limit). Interval blocks are mined
-on the event loop without waiting: appending is safe beside a call.
+on the event loop without waiting: appending is safe beside a call. The embedded
+handles' admin calls (``MockNode.revert`` ...) do not pass this gate; a call still
+running then (its client gone) can only read a wrong answer nobody waits for: calls
+never write to the chain.
 
 Order: every transport answers one connection's requests in order, one at a time
 (HTTP must; geth answers WebSocket and IPC messages concurrently, each in its own
