@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import readme, report
+from bench.hol import NAMES as HOL_NAMES
 from bench.peers import anvil_version, stop_all
 from bench.phases import FULL, QUICK, log, run_main, run_startup
 from bench.runner import Results
@@ -137,7 +138,7 @@ def cleanup(workdir: Path) -> Iterator[None]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.list:
-        print("\n".join([*ALL_NAMES, *SUITE_NAMES]))
+        print("\n".join([*ALL_NAMES, *HOL_NAMES, *SUITE_NAMES]))
         return 0
     if args.readme_from:
         readme.rewrite(json.loads(args.readme_from.read_text()))
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.rounds:
         settings = replace(settings, rounds=args.rounds, suite_runs=args.rounds)
     want = selector(args.only)
-    if not any(want(name) for name in [*ALL_NAMES, *SUITE_NAMES]):
+    if not any(want(name) for name in [*ALL_NAMES, *HOL_NAMES, *SUITE_NAMES]):
         raise SystemExit(f"bench: --only {args.only!r} matches nothing (see --list)")
     anvil = find_anvil(args.anvil)
     machine = report.machine_info(anvil_version(anvil))
@@ -161,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     extra: dict[str, Any] = {}
     workloads = [w for w in WORKLOADS if want(w.name)]
     need_peers = bool(workloads) or any(
-        want(n) for n in (THROUGHPUT, MEMORY_START, MEMORY_LATE, MEMORY_PEAK)
+        want(n) for n in (THROUGHPUT, MEMORY_START, MEMORY_LATE, MEMORY_PEAK, *HOL_NAMES)
     )
     late = not args.no_late and (
         any(w.late for w in workloads) or want(THROUGHPUT) or want(MEMORY_LATE)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import report
+from bench import hol, report
 from bench.clients import encode
 from bench.load import LoadGenerator
 from bench.peers import (
@@ -57,6 +57,7 @@ class Settings:
     load_rounds: int = 3
     load_seconds: float = 2.0
     mine_rounds: int = 3
+    hol_rounds: int = 2
     log_events: int = 300
     fill_txs: int = 10_000  # transactions sent before the late phase, in batches of 100
     fill_budget_s: float = 150.0
@@ -82,6 +83,7 @@ QUICK = Settings(
     load_rounds=1,
     load_seconds=0.5,
     mine_rounds=1,
+    hol_rounds=1,
     log_events=300,
     fill_txs=1_000,
     fill_budget_s=10.0,
@@ -334,6 +336,12 @@ def run_main(
             if load is not None:
                 run_throughput(load, [*sockets, fresh], settings, results, "late")
         record_memory(sockets, results, MEMORY_PEAK, "VmHWM")
+        if any(want(name) for name in hol.NAMES):
+            # A node of its own: the heavy requests mine tens of thousands of blocks.
+            log("head-of-line blocking: cheap reads while another client's heavy request runs")
+            own = start_mocknode(workdir, "mocknode-hol")
+            peers.append(own)
+            hol.run_hol([own], settings.hol_rounds, results, log, want)
     finally:
         if load is not None:
             load.close()

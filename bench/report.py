@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.hol import NAMES as HOL_NAMES
 from bench.runner import Results, Series
 from bench.workloads import ALL_NAMES, LATE_TARGET, SPECIAL_TARGETS, WORKLOADS, Target
 
@@ -197,7 +198,7 @@ def main_table(results: Results) -> str:
         "met?",
     ]
     rows = []
-    for name in ALL_NAMES:
+    for name in [*ALL_NAMES, *HOL_NAMES]:
         series = {p: results.get(name, p) for p in PEERS}
         if not any(series.values()):
             continue

@@ -1,7 +1,5 @@
 """``python -m mocknode`` runs the dev server."""
 
-import sys
+from mocknode.cli import run
 
-from mocknode.cli import main
-
-sys.exit(main())
+run()

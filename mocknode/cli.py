@@ -36,10 +36,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
+import re
 import signal
 import sys
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import trio
 
@@ -49,6 +52,7 @@ from mocknode.chain.primitives.hashing import checksum_address
 from mocknode.chain.tx.keys import DEFAULT_MNEMONIC, DEFAULT_PATH_PREFIX
 from mocknode.io.ipc import IpcPathError
 from mocknode.node import Node, NodeConfig, default_ipc_path, open_node, startup_error
+from mocknode.offload import DEFAULT_EVM_TIMEOUT
 from mocknode.persist.errors import StateFileError
 
 if TYPE_CHECKING:
@@ -101,6 +105,30 @@ def _seconds(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError("must be more than 0 seconds")
     return value
+
+
+_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def _duration(text: str) -> float:
+    """geth's duration flags: ``5s``, ``500ms``, ``1m30s`` (Go's units down to ms), or a
+    plain number of seconds; 0 turns the limit off."""
+    value = text.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        parts = re.fullmatch(r"(?:\d+(?:\.\d*)?(?:ms|s|m|h))+", value)
+        if parts is None:
+            raise argparse.ArgumentTypeError(
+                f"not a duration: {text!r} (e.g. 5s, 500ms, 1m30s, or seconds)"
+            ) from None
+        seconds = sum(
+            float(number) * _DURATION_UNITS[unit]
+            for number, unit in re.findall(r"(\d+(?:\.\d*)?)(ms|s|m|h)", value)
+        )
+    if seconds < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return seconds
 
 
 def _hardfork(text: str) -> str:
@@ -277,6 +305,16 @@ def build_parser() -> argparse.ArgumentParser:
         "0: no cap; default: %(default)s)",
     )
 
+    limits = parser.add_argument_group("bounded work")
+    limits.add_argument(
+        "--rpc-evm-timeout",
+        type=_duration,
+        default=DEFAULT_EVM_TIMEOUT,
+        metavar="DURATION",
+        help="stop eth_call, eth_estimateGas and other calls after this long, as geth's "
+        "--rpc.evmtimeout (5s, 500ms, or seconds; 0: no limit; default: 5s)",
+    )
+
     output = parser.add_argument_group("output")
     shown = output.add_mutually_exclusive_group()
     shown.add_argument(
@@ -390,6 +428,7 @@ def config_from_args(args: argparse.Namespace, plan: FaultPlan | None = None) ->
         log_requests=not args.silent,
         faults=plan,
         journal=args.journal,
+        evm_timeout=args.rpc_evm_timeout or None,
     )
     config = apply_state_arguments(args, config)
     if args.timestamp is not None and config.chain.genesis.timestamp is None:
@@ -593,5 +632,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def run() -> NoReturn:
+    """The ``mocknode`` command: :func:`main`, then straight out. Once it returns the
+    node has stopped (state saved, sockets closed and the IPC file removed); tearing
+    the interpreter down after that would free py-evm's objects one by one, ~0.7 s that
+    a SIGTERM or Ctrl-C should not wait for (issue 11: stop within a second)."""
+    code = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

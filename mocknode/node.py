@@ -33,11 +33,17 @@ from mocknode.faults.controller import Faults
 from mocknode.io.ipc import IpcPathError, serve_ipc
 from mocknode.io.session import ConnInfo, Later, Push, Session, Transport
 from mocknode.io.tcp import serve_tcp
+from mocknode.offload import DEFAULT_EVM_TIMEOUT, Bounded, drive
 from mocknode.rpc import methods as _methods  # noqa: F401  (registers every method)
 from mocknode.rpc.context import Context
 from mocknode.rpc.deferred import fill
 from mocknode.rpc.ids import IdSource
-from mocknode.rpc.jsonrpc import ItemHook, handle_decoded, handle_payload
+from mocknode.rpc.jsonrpc import (
+    ItemHook,
+    answer_decoded_stepwise,
+    answer_stepwise,
+    handle_payload,
+)
 from mocknode.rpc.registry import registry
 from mocknode.rpc.request_log import RequestLog
 from mocknode.rpc.subscriptions import Subscriptions
@@ -105,6 +111,9 @@ class NodeConfig:
     journal: bool = False
     # Print each method's name as it is served (anvil's request log; the CLI's default).
     log_requests: bool = False
+    # geth's --rpc.evmtimeout: eth_call and the other calls stop with "execution aborted
+    # (timeout = 5s)" after this many seconds (None or 0: no limit). mocknode.offload.
+    evm_timeout: float | None = DEFAULT_EVM_TIMEOUT
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,38 +146,47 @@ class RpcSession:
             faults=node.faults.control,
             request_log=node.request_log,
         )
-        # Bound once: the envelope calls it for every request.
-        self._dispatch = partial(registry.dispatch, self.context)
+        # Bound once: the envelope calls it for every request. The synchronous path
+        # answers in place (calls under the time limit); handle and handle_parsed answer
+        # in steps, calls in worker threads (mocknode.offload).
+        bounded = node.bounded
+        raw = partial(registry.dispatch, self.context)
+        self._dispatch = bounded.limited(raw)
         self._log = node.request_log
         self._logged = node.request_log.wrap(self._dispatch)
+        self._stepwise = bounded.stepwise(raw)
+        self._stepwise_logged = node.request_log.wrap(self._stepwise)
 
     def answer(self, payload: bytes, item_hook: ItemHook | None = None) -> bytes | None:
-        """The answer to one message. The chain runs synchronously here: one call is
-        atomic between checkpoints. A call that would wait for the chain (rpc.deferred)
-        is settled at once: its result if it is there, else its timeout error (the
-        fault layer's armed path, which needs the bytes now)."""
+        """The answer to one message, computed in place: one call is atomic. A call that
+        would wait for the chain (rpc.deferred) is settled at once: its result if it is
+        there, else its timeout error (the fault layer's armed path, which needs the
+        bytes now)."""
         dispatch = self._logged if self._log.enabled else self._dispatch
         reply = handle_payload(payload, dispatch, item_hook=item_hook)
         return self._settle_now(reply) if self.context.deferred else reply
 
-    def answer_later(self, payload: bytes) -> bytes | Later | None:
-        """:meth:`answer`, but a call that waits for the chain makes the answer a
-        :class:`Later` that io awaits (see :mod:`mocknode.rpc.deferred`)."""
-        dispatch = self._logged if self._log.enabled else self._dispatch
-        reply = handle_payload(payload, dispatch)
+    async def handle_later(self, payload: bytes) -> bytes | Later | None:
+        """The answer to one message, in steps: other connections are served between
+        batch items, between mined blocks and while calls run in worker threads
+        (mocknode.offload). A call that waits for the chain (rpc.deferred) makes the
+        answer a :class:`Later` that io awaits, so the connection's other messages are
+        not held up behind it."""
+        dispatch = self._stepwise_logged if self._log.enabled else self._stepwise
+        reply = await drive(answer_stepwise(payload, dispatch))
         return self._later(reply) if self.context.deferred else reply
 
     async def handle(self, payload: bytes) -> bytes | None:
-        # The chain runs synchronously here: one call is atomic between checkpoints.
-        reply = handle_payload(payload, self._logged if self._log.enabled else self._dispatch)
-        if self.context.deferred:
-            return await self._later(reply).reply()  # type: ignore[return-value]
+        """:meth:`handle_later`, its waiting call awaited here (in-process callers)."""
+        reply = await self.handle_later(payload)
+        if isinstance(reply, Later):
+            return await reply.reply()  # type: ignore[return-value]
         return reply
 
     async def handle_parsed(self, payload: bytes, value: object, text: str) -> bytes | Later | None:
         # IPC parsed the message to frame it; answer from that parse (io.session).
-        dispatch = self._logged if self._log.enabled else self._dispatch
-        reply = handle_decoded(value, text, dispatch)
+        dispatch = self._stepwise_logged if self._log.enabled else self._stepwise
+        reply = await drive(answer_decoded_stepwise(value, text, dispatch))
         return self._later(reply) if self.context.deferred else reply
 
     def _settle_now(self, reply: bytes | None) -> bytes | None:
@@ -193,6 +211,7 @@ class Node:
     def __init__(self, config: NodeConfig | None = None) -> None:
         self.config = config or NodeConfig()
         self.chain = Chain(_chain_config(self.config))
+        self.bounded = Bounded(self.config.evm_timeout)
         self._steps: IntervalSteps | None = None  # interval blocks' timestamp steps
         self._time_and_state()
         # Filter and subscription ids: per node, replayable (restart_numbering restarts them).

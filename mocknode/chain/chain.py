@@ -1,7 +1,10 @@
 """The chain state machine's front: genesis, lookups, submission, mining, listeners.
 
 Synchronous and single-threaded by design: the node calls it from trio tasks, so
-each call runs to completion between checkpoints and needs no locks.
+each call runs to completion between checkpoints and needs no locks. The one exception
+is execution that never commits (eth_call and kin), which the node may run in a worker
+thread on the state of one commit while nothing takes commits away
+(:mod:`mocknode.offload` says why that is safe).
 
 :class:`Chain` owns the blocks (a :class:`~mocknode.chain.canon.Canon`), the state, the
 pool and the listeners, resolves what a request names (a block, a state) and commits
@@ -46,6 +49,7 @@ from mocknode.chain.errors import (
 )
 from mocknode.chain.limits import CODE_SIZE_LIMIT, max_initcode_size
 from mocknode.chain.logs.index import LogIndex
+from mocknode.chain.mine_many import mine_each
 from mocknode.chain.primitives.hashing import keccak
 from mocknode.chain.records import Authorization, Block, Tx, TxLocation
 from mocknode.chain.snapshots import (
@@ -613,26 +617,25 @@ class Chain:
     def mine(
         self, blocks: int = 1, timestamp: int | None = None, interval: int | None = None
     ) -> list[Block]:
-        """Mine ``blocks`` blocks; the first at ``timestamp`` and the rest ``interval`` (or
-        1) seconds apart when it is given (anvil's ``evm_mine``), else as the clock says.
+        """Mine ``blocks`` blocks (:func:`mocknode.chain.mine_many.mine_each` says how)."""
+        return list(self.mine_each(blocks, timestamp, interval))
 
-        ``interval`` alone is anvil's ``anvil_mine``: time moves ``interval`` seconds
-        forward before the first block (as evm_increaseTime), and each next block comes
-        ``interval`` after the one before (anvil moves the wall clock's offset again
-        before each; the same blocks, unless a second ticks meanwhile). Time stays
-        moved. An interval of 0 leaves the clock to say (anvil mines such blocks at one
-        timestamp; here a block is always after its parent)."""
-        mined = []
-        for i in range(blocks):
-            at = None
-            if timestamp is not None:
-                at = timestamp + i * (interval or 1)
-            elif interval and i:
-                at = self.head.header.timestamp + interval
-            elif interval:
-                self.time.increase(interval)
-            mined.append(self.mine_block(timestamp=at))
-        return mined
+    def mine_each(
+        self, blocks: int, timestamp: int | None = None, interval: int | None = None
+    ) -> Iterator[Block]:
+        """:meth:`mine`, yielding each block once appended (callers that let others
+        in between blocks)."""
+        return mine_each(
+            self._mine_at,
+            lambda: self.head.header.timestamp,
+            self.time.increase,
+            blocks,
+            timestamp,
+            interval,
+        )
+
+    def _mine_at(self, timestamp: int | None) -> Block:
+        return self.mine_block(timestamp=timestamp)
 
     def mine_block(
         self, max_transactions: int | None = None, timestamp: int | None = None

@@ -67,9 +67,10 @@ class Inner(Protocol):
         """The JSON-RPC answer to ``payload`` (synchronous: the chain runs atomically)."""
         ...
 
-    def answer_later(self, payload: bytes) -> bytes | Later | None:
-        """:meth:`answer`, or a :class:`Later` when a call in ``payload`` waits for the
-        chain (rpc.deferred); the unarmed path serves this one."""
+    async def handle_later(self, payload: bytes) -> bytes | Later | None:
+        """The JSON-RPC answer to ``payload``, letting other connections in meanwhile;
+        a :class:`Later` when a call in it waits for the chain (rpc.deferred). The
+        unarmed path serves this one."""
         ...
 
     async def handle_parsed(self, payload: bytes, value: object, text: str) -> bytes | Later | None:
@@ -104,7 +105,7 @@ class FaultSession:
 
     async def handle(self, payload: bytes) -> bytes | Reply | None:
         if not self.faults.armed:
-            return self.inner.answer_later(payload)
+            return await self.inner.handle_later(payload)
         return await _armed_path()(self, payload)
 
     async def handle_parsed(self, payload: bytes, value: object, text: str) -> bytes | Reply | None:

@@ -57,7 +57,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from decimal import Decimal
 from functools import partial
 from typing import Any, Final, NamedTuple
@@ -70,6 +70,7 @@ from mocknode.rpc.errors import (
     PARSE_ERROR,
     RpcError,
 )
+from mocknode.rpc.steps import CHECKPOINT, Deferred, Steps, run_inline
 
 __all__ = [
     "DEFAULT_BATCH_LIMIT",
@@ -85,6 +86,8 @@ __all__ = [
     "RawJson",
     "RawResponse",
     "Replacement",
+    "answer_decoded_stepwise",
+    "answer_stepwise",
     "error_response",
     "handle_decoded",
     "handle_payload",
@@ -438,9 +441,8 @@ def _is_call(msg: _Msg) -> bool:
     )
 
 
-def _call(msg: _Msg, id_text: str, dispatch: Dispatch) -> tuple[str, int]:
-    """Answer a call (geth handler.go handleCall/runMethod). Returns the response text and
-    the length in bytes of its result (0 for errors), which the batch limit counts."""
+def _call_check(msg: _Msg, id_text: str) -> tuple[str, int] | None:
+    """The error a call gets before it is dispatched (name too long, scalar params)."""
     method = msg.method
     if len(method) > MAX_METHOD_NAME_LENGTH // 4:
         size = len(method.encode("utf-8", "surrogatepass"))
@@ -452,14 +454,35 @@ def _call(msg: _Msg, id_text: str, dispatch: Dispatch) -> tuple[str, int]:
     if params is not None and type(params) is not list and type(params) is not dict:
         # geth json.go parsePositionalArguments: anything but an array or null.
         return _error_str(id_text, _NON_ARRAY_ARGS_JSON), 0
+    return None
+
+
+def _call(msg: _Msg, id_text: str, dispatch: Dispatch) -> tuple[str, int]:
+    """Answer a call (geth handler.go handleCall/runMethod). Returns the response text and
+    the length in bytes of its result (0 for errors), which the batch limit counts. A
+    :class:`Deferred` result is computed here and now (:func:`run_inline`)."""
+    early = _call_check(msg, id_text)
+    if early is not None:
+        return early
     try:
-        result = dispatch(method, params)
+        result = dispatch(msg.method, msg.params)
+        if type(result) is Deferred:
+            result = run_inline(result.steps)
     except RpcError as err:
         return _rpc_error_str(id_text, err), 0
     except Exception as exc:  # a handler bug must not take the connection down
-        # geth answers a panicking handler with -32603 "method handler crashed".
-        message = f"method handler crashed: {exc!r}"
-        return _error_str(id_text, _error_json(INTERNAL_ERROR, message)), 0
+        return _crashed(id_text, exc), 0
+    return _result(id_text, result)
+
+
+def _crashed(id_text: str, exc: Exception) -> str:
+    # geth answers a panicking handler with -32603 "method handler crashed".
+    message = f"method handler crashed: {exc!r}"
+    return _error_str(id_text, _error_json(INTERNAL_ERROR, message))
+
+
+def _result(id_text: str, result: Any) -> tuple[str, int]:
+    """The response to a call that returned ``result``, and the result's size."""
     try:
         encoded: str
         if type(result) is RawJson:
@@ -477,6 +500,33 @@ def _call(msg: _Msg, id_text: str, dispatch: Dispatch) -> tuple[str, int]:
     return '{"jsonrpc":"2.0","id":' + id_text + ',"result":' + encoded + "}", size
 
 
+def _call_stepwise(msg: _Msg, id_text: str, dispatch: Dispatch) -> tuple[str, int] | Steps:
+    """:func:`_call`, leaving a :class:`Deferred` result to whoever drives the steps:
+    the answer, or a generator of steps that returns it."""
+    early = _call_check(msg, id_text)
+    if early is not None:
+        return early
+    try:
+        result = dispatch(msg.method, msg.params)
+    except RpcError as err:
+        return _rpc_error_str(id_text, err), 0
+    except Exception as exc:
+        return _crashed(id_text, exc), 0
+    if type(result) is Deferred:
+        return _finish(id_text, result.steps)
+    return _result(id_text, result)
+
+
+def _finish(id_text: str, steps: Steps) -> Generator[Any, Any, tuple[str, int]]:
+    try:
+        result = yield from steps
+    except RpcError as err:
+        return _rpc_error_str(id_text, err), 0
+    except Exception as exc:
+        return _crashed(id_text, exc), 0
+    return _result(id_text, result)
+
+
 def _notify(msg: _Msg, dispatch: Dispatch) -> None:
     """Run a notification for its effect; its outcome is never sent (geth
     handleCallMsg: notifications are handled and answered with nothing)."""
@@ -484,7 +534,9 @@ def _notify(msg: _Msg, dispatch: Dispatch) -> None:
     if params is not None and type(params) is not list and type(params) is not dict:
         return
     with contextlib.suppress(Exception):  # nobody to tell
-        dispatch(msg.method, params)
+        result = dispatch(msg.method, params)
+        if type(result) is Deferred:
+            run_inline(result.steps)
 
 
 def _answer(msg: _Msg, dispatch: Dispatch) -> tuple[str, int] | None:
@@ -551,6 +603,31 @@ def _batch(
     response_limit: int,
     hook: ItemHook | None,
 ) -> bytes | None:
+    messages = _batch_messages(items, src, start, batch_limit)
+    if isinstance(messages, bytes):
+        return messages
+    answer_one = _answer if hook is None else partial(_answer_hooked, hook=hook, in_batch=True)
+    answers: list[str] = []
+    total = 0
+    for index, msg in enumerate(messages):
+        answer = answer_one(msg, dispatch)
+        if answer is None:
+            continue
+        answers.append(answer[0])
+        if response_limit:
+            total += answer[1]
+            if total > response_limit:
+                _too_large(messages, index, answers)
+                break
+    if not answers:
+        return None
+    return _encode("[" + ",".join(answers) + "]")
+
+
+def _batch_messages(
+    items: list[Any], src: _Source, start: int, batch_limit: int
+) -> list[_Msg] | bytes:
+    """A batch's messages, or the whole answer when it is empty or too long."""
     if not items:
         return _EMPTY_BATCH
     fast = [(_norm_fast(item, src) if type(item) is dict else _JUNK) for item in items]
@@ -566,27 +643,15 @@ def _batch(
         first = next((m.id_text for m in messages if _is_call(m)), "null")
         too_large = _error_json(INVALID_REQUEST, "batch too large")
         return _encode("[" + _error_str(first, too_large) + "]")
+    return messages
 
-    answer_one = _answer if hook is None else partial(_answer_hooked, hook=hook, in_batch=True)
-    answers: list[str] = []
-    total = 0
-    for index, msg in enumerate(messages):
-        answer = answer_one(msg, dispatch)
-        if answer is None:
-            continue
-        answers.append(answer[0])
-        if response_limit:
-            total += answer[1]
-            if total > response_limit:
-                # geth batchCallBuffer.respondWithError: every remaining message that is
-                # not a notification (and not a dropped response) gets -32003.
-                for rest in messages[index + 1 :]:
-                    if _would_answer(rest):
-                        answers.append(_error_str(rest.id_text, _TOO_LARGE_JSON))
-                break
-    if not answers:
-        return None
-    return _encode("[" + ",".join(answers) + "]")
+
+def _too_large(messages: list[_Msg], index: int, answers: list[str]) -> None:
+    # geth batchCallBuffer.respondWithError: every remaining message that is not a
+    # notification (and not a dropped response) gets -32003.
+    for rest in messages[index + 1 :]:
+        if _would_answer(rest):
+            answers.append(_error_str(rest.id_text, _TOO_LARGE_JSON))
 
 
 def _would_answer(msg: _Msg) -> bool:
@@ -619,6 +684,16 @@ def handle_payload(
     ``item_hook`` (see :data:`ItemHook`) may replace any call's answer; without one, the
     path is the plain one.
     """
+    parsed = _decode(payload)
+    if not isinstance(parsed, tuple):
+        return parsed
+    value, src, start = parsed
+    return _respond(value, src, start, dispatch, batch_limit, batch_response_limit, item_hook)
+
+
+def _decode(payload: bytes) -> tuple[Any, _Source, int] | bytes | None:
+    """The decoded message, its source and where it starts; or the whole answer (a
+    parse error, or None for an empty payload)."""
     try:
         text = payload.decode()
     except UnicodeDecodeError:
@@ -642,8 +717,7 @@ def handle_payload(
         except (ValueError, RecursionError):
             return PARSE_ERROR_RESPONSE
         force_slow = True
-    src = _Source(text, force_slow)
-    return _respond(value, src, start, dispatch, batch_limit, batch_response_limit, item_hook)
+    return value, _Source(text, force_slow), start
 
 
 def handle_decoded(
@@ -686,3 +760,116 @@ def _respond(
     if hook is None:
         return _single(value, src, start, dispatch)
     return _single_hooked(value, src, start, dispatch, hook)
+
+
+# ------------------------------------------------------------------- stepwise answers
+
+
+def answer_stepwise(
+    payload: bytes,
+    dispatch: Dispatch,
+    *,
+    batch_limit: int = DEFAULT_BATCH_LIMIT,
+    batch_response_limit: int = DEFAULT_BATCH_RESPONSE_LIMIT,
+) -> bytes | Steps | None:
+    """:func:`handle_payload` for a driver that lets other work run meanwhile
+    (:mod:`mocknode.rpc.steps`): the answer when it is ready at once, else a generator
+    of steps that returns it. A batch always answers in steps, with a checkpoint
+    between items (each item runs whole); a single call only when its method returned
+    a :class:`Deferred`. The bytes are the ones :func:`handle_payload` answers."""
+    parsed = _decode(payload)
+    if not isinstance(parsed, tuple):
+        return parsed
+    value, src, start = parsed
+    return _respond_stepwise(value, src, start, dispatch, batch_limit, batch_response_limit)
+
+
+def answer_decoded_stepwise(
+    value: Any,
+    text: str,
+    dispatch: Dispatch,
+    *,
+    batch_limit: int = DEFAULT_BATCH_LIMIT,
+    batch_response_limit: int = DEFAULT_BATCH_RESPONSE_LIMIT,
+) -> bytes | Steps | None:
+    """:func:`answer_stepwise` for a message already decoded, as :func:`handle_decoded`."""
+    src = _Source(text, False)
+    return _respond_stepwise(value, src, 0, dispatch, batch_limit, batch_response_limit)
+
+
+def _respond_stepwise(
+    value: Any, src: _Source, start: int, dispatch: Dispatch, batch_limit: int, response_limit: int
+) -> bytes | Steps | None:
+    if type(value) is list:
+        messages = _batch_messages(value, src, start, batch_limit)
+        if isinstance(messages, bytes):
+            return messages
+        return _batch_steps(messages, dispatch, response_limit)
+    if type(value) is not dict:
+        return _INVALID_REQUEST_NULL.encode()
+    msg = _norm_fast(value, src) or _norm_slow(src.text, start)
+    answer = _answer_stepwise(msg, dispatch)
+    if answer is None:
+        return None
+    if isinstance(answer, tuple):
+        return _encode(answer[0])
+    return _single_steps(answer)
+
+
+def _single_steps(steps: Generator[Any, Any, tuple[str, int] | None]) -> Steps:
+    answer = yield from steps
+    return None if answer is None else _encode(answer[0])
+
+
+def _answer_stepwise(
+    msg: _Msg, dispatch: Dispatch
+) -> tuple[str, int] | Generator[Any, Any, tuple[str, int] | None] | None:
+    """:func:`_answer`, leaving deferred work to the driver."""
+    if _is_call(msg):
+        return _call_stepwise(msg, msg.id_text, dispatch)  # type: ignore[arg-type]
+    if msg.version_ok and msg.id_text is None and msg.method != "":
+        if msg.method.endswith("_subscription"):
+            return None
+        return _notify_stepwise(msg, dispatch)
+    return _answer(msg, dispatch)
+
+
+def _notify_stepwise(msg: _Msg, dispatch: Dispatch) -> Generator[Any, Any, None] | None:
+    params = msg.params
+    if params is not None and type(params) is not list and type(params) is not dict:
+        return None
+    try:
+        result = dispatch(msg.method, params)
+    except Exception:  # nobody to tell
+        return None
+    if type(result) is Deferred:
+        return _drain(result.steps)
+    return None
+
+
+def _drain(steps: Steps) -> Generator[Any, Any, None]:
+    with contextlib.suppress(Exception):  # a notification: nobody to tell
+        yield from steps
+
+
+def _batch_steps(messages: list[_Msg], dispatch: Dispatch, response_limit: int) -> Steps:
+    """:func:`_batch`'s loop, one item at a time with a checkpoint between items."""
+    answers: list[str] = []
+    total = 0
+    for index, msg in enumerate(messages):
+        if index:
+            yield CHECKPOINT
+        answer = _answer_stepwise(msg, dispatch)
+        if answer is not None and type(answer) is not tuple:
+            answer = yield from answer
+        if answer is None:
+            continue
+        answers.append(answer[0])
+        if response_limit:
+            total += answer[1]
+            if total > response_limit:
+                _too_large(messages, index, answers)
+                break
+    if not answers:
+        return None
+    return _encode("[" + ",".join(answers) + "]")

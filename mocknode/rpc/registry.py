@@ -31,6 +31,7 @@ from mocknode.rpc.errors import (
     method_not_found,
 )
 from mocknode.rpc.params import ParamError
+from mocknode.rpc.steps import Deferred, Steps
 
 if TYPE_CHECKING:
     from mocknode.rpc.context import Context
@@ -111,7 +112,17 @@ class Registry:
                 value = spec.func(ctx, *decode_args(spec.params, params))
         except ChainError as exc:
             raise chain_error(exc) from None
+        if type(value) is Deferred:  # work in steps (mocknode.rpc.steps): encode at the end
+            return Deferred(_finish(value.steps, spec.encode))
         return spec.encode(value)
+
+
+def _finish(steps: Steps, encode: Callable[[Any], Any]) -> Steps:
+    try:
+        value = yield from steps
+    except ChainError as exc:
+        raise chain_error(exc) from None
+    return encode(value)
 
 
 def decode_args(specs: tuple[Param, ...], params: list[Any] | dict[str, Any] | None) -> list[Any]:

@@ -32,6 +32,8 @@ from eth.exceptions import (
     OutOfGas,
 )
 
+from mocknode.chain.evm.deadline import CHECK_EVERY
+from mocknode.chain.evm.deadline import current as _deadline
 from mocknode.chain.primitives.hashing import keccak
 
 UINT_MAX = (1 << 256) - 1
@@ -222,6 +224,12 @@ def run(computation: Any) -> None:
     min_stack, max_stack = _MIN, _MAX
     gas = meter.gas_remaining
     pc = 0
+    # A call's time limit (mocknode.chain.evm.deadline): checked here and every
+    # CHECK_EVERY taken jumps, the only way code runs long; None when mining.
+    deadline = _deadline()
+    if deadline is not None:
+        deadline.check()
+    countdown = CHECK_EVERY
     try:
         while True:
             op = raw[pc]
@@ -296,6 +304,11 @@ def run(computation: Any) -> None:
                 if target not in targets:
                     raise InvalidJumpDestination("invalid jump destination")
                 pc = target
+                if deadline is not None:
+                    countdown -= 1
+                    if not countdown:
+                        countdown = CHECK_EVERY
+                        deadline.check()
                 continue
             if op == 0x50:  # POP
                 if not stack:

@@ -20,13 +20,28 @@ environment, the node's own information and the token cheats are in :mod:`.dev_e
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from mocknode.chain.records import Block
 from mocknode.rpc import params, render
 from mocknode.rpc.context import Context
+from mocknode.rpc.errors import INVALID_PARAMS, RpcError
 from mocknode.rpc.jsonrpc import RawJson
-from mocknode.rpc.methods.dev_params import MineOptions, mine_options, number, number64, slot
+from mocknode.rpc.methods.dev_params import (
+    MineOptions,
+    block_count,
+    mine_interval,
+    mine_options,
+    number,
+    number64,
+    slot,
+)
 from mocknode.rpc.registry import method, optional
+from mocknode.rpc.steps import CHECKPOINT, Deferred, Steps
 from mocknode.types import LATEST, Address, Hash32
+
+# A header's timestamp is a uint64 (geth's Header.Time).
+MAX_TIMESTAMP = 2**64 - 1
 
 # -- snapshots ------------------------------------------------------------------------
 
@@ -45,16 +60,29 @@ def evm_revert(ctx: Context, snapshot_id: int) -> bool:
 # -- mining ---------------------------------------------------------------------------
 
 
-def _evm_mine(ctx: Context, options: MineOptions) -> list[Block]:
+def _in_steps(blocks: Iterator[Block]) -> Steps:
+    """Mining as steps (:mod:`mocknode.rpc.steps`): a checkpoint after every block, so
+    other clients are served between two blocks, never inside one; returns the blocks."""
+    mined = []
+    for block in blocks:
+        mined.append(block)
+        yield CHECKPOINT
+    return mined
+
+
+def _evm_mine(ctx: Context, options: MineOptions) -> Deferred:
     blocks, timestamp = options
-    return ctx.chain.mine(blocks, timestamp=timestamp)
+    return Deferred(_in_steps(ctx.chain.mine_each(blocks, timestamp=timestamp)))
 
 
-@method("evm_mine", optional(mine_options, (1, None)))
-def evm_mine(ctx: Context, options: MineOptions) -> str:
-    """Mine now, whatever the mining mode: anvil's (and ganache's) ``"0x0"``."""
-    _evm_mine(ctx, options)
+def _zero(_: object) -> str:
     return "0x0"
+
+
+@method("evm_mine", optional(mine_options, (1, None)), result=_zero)
+def evm_mine(ctx: Context, options: MineOptions) -> Deferred:
+    """Mine now, whatever the mining mode: anvil's (and ganache's) ``"0x0"``."""
+    return _evm_mine(ctx, options)
 
 
 def _blocks_json(blocks: list[Block]) -> RawJson:
@@ -67,17 +95,30 @@ def _blocks_json(blocks: list[Block]) -> RawJson:
     result=_blocks_json,
     aliases=("evm_mine_detailed",),
 )
-def anvil_mine_detailed(ctx: Context, options: MineOptions) -> list[Block]:
+def anvil_mine_detailed(ctx: Context, options: MineOptions) -> Deferred:
     """evm_mine, answering the mined blocks with their full transactions (as
     eth_getBlockByNumber renders them; anvil also adds each transaction's return data
     as ``output``, which mocknode does not keep)."""
     return _evm_mine(ctx, options)
 
 
-@method("anvil_mine", optional(number, 1), optional(number, None), aliases=("hardhat_mine",))
-def anvil_mine(ctx: Context, blocks: int, interval: int | None) -> None:
-    """``blocks`` blocks, time moving ``interval`` seconds before each (anvil's)."""
-    ctx.chain.mine(blocks, interval=interval)
+def _none(_: object) -> None:
+    return None
+
+
+@method(
+    "anvil_mine",
+    optional(block_count, 1),
+    optional(mine_interval, None),
+    result=_none,
+    aliases=("hardhat_mine",),
+)
+def anvil_mine(ctx: Context, blocks: int, interval: int | None) -> Deferred:
+    """``blocks`` blocks, time moving ``interval`` seconds before each (anvil's), at
+    most :data:`~mocknode.chain.mine_many.MAX_MINE_BLOCKS`, in steps."""
+    if interval:
+        _check_time(ctx, interval * blocks, 1, f"{blocks} blocks {interval} seconds apart")
+    return Deferred(_in_steps(ctx.chain.mine_each(blocks, interval=interval)))
 
 
 # -- mining mode -------------------------------------------------------------------------
@@ -118,8 +159,22 @@ def anvil_getIntervalMining(ctx: Context) -> float | None:
 
 @method("evm_increaseTime", number, aliases=("anvil_increaseTime",))
 def evm_increaseTime(ctx: Context, seconds: int) -> int:
-    """Answers the total offset in seconds, a JSON number as anvil answers it."""
+    """Answers the total offset in seconds, a JSON number as anvil answers it. A jump
+    that would put the next block past the largest timestamp a header holds (2**64 - 1)
+    is refused, leaving the clock as it was."""
+    _check_time(ctx, seconds, 0, f"moving time {seconds} seconds")
     return ctx.chain.time.increase(seconds)
+
+
+def _check_time(ctx: Context, seconds: int, argument: int, what: str) -> None:
+    """-32602 when ``seconds`` more would take block timestamps past 2**64 - 1."""
+    chain = ctx.chain
+    if chain.time.peek_timestamp(chain.head.header.timestamp) + seconds > MAX_TIMESTAMP:
+        raise RpcError(
+            INVALID_PARAMS,
+            f"invalid argument {argument}: {what} would put block timestamps past "
+            f"{MAX_TIMESTAMP} (2**64 - 1)",
+        )
 
 
 @method("evm_setNextBlockTimestamp", number64, aliases=("anvil_setNextBlockTimestamp",))

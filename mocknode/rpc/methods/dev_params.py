@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from mocknode.chain.mine_many import MAX_MINE_BLOCKS
 from mocknode.rpc import hexutil, params
 from mocknode.rpc.params import ParamError
 
@@ -63,6 +64,22 @@ def number64(value: Any) -> int:
     return _number(value, _U64, params.uint64)
 
 
+def block_count(value: Any) -> int:
+    """How many blocks to mine: a 256-bit quantity as anvil reads it, at most
+    :data:`MAX_MINE_BLOCKS` (anvil takes any u64 and mines until it is done, growing
+    memory all the while; a test asking for 2**64 blocks wants an error, at once)."""
+    count = number(value)
+    if count > MAX_MINE_BLOCKS:
+        raise ParamError(f"block count {count} is over the limit of {MAX_MINE_BLOCKS}")
+    return count
+
+
+def mine_interval(value: Any) -> int:
+    """Seconds between mined blocks: a 64-bit quantity as anvil reads it (anvil's
+    ``anvil_mine`` takes a U256 and keeps only the low 64 bits)."""
+    return number64(value)
+
+
 def slot(value: Any) -> int:
     """A storage slot: a JSON number or a decimal string (anvil's U256), or else a key
     as eth_getStorageAt reads it (geth's decodeHash: any hex up to 32 bytes)."""
@@ -82,7 +99,7 @@ def mine_options(value: Any) -> MineOptions:
         blocks = value.get("blocks")
         stamp = value.get("timestamp")
         return (
-            1 if blocks is None else number64(blocks),
+            1 if blocks is None else block_count(blocks),
             None if stamp is None else number64(stamp),
         )
     return 1, number64(value)
