@@ -31,6 +31,7 @@ from mocknode.chain.config import ChainConfig
 from mocknode.chain.logs.query import Filters
 from mocknode.faults.controller import Faults
 from mocknode.io.ipc import IpcPathError, serve_ipc
+from mocknode.io.limits import ConnLimits, ConnSlots
 from mocknode.io.session import ConnInfo, Push, Session, Transport
 from mocknode.io.tcp import serve_tcp
 from mocknode.rpc import methods as _methods  # noqa: F401  (registers every method)
@@ -81,6 +82,9 @@ class NodeConfig:
     ipc_path: str | None = field(default_factory=default_ipc_path)  # None: no IPC
     chain: ChainConfig = field(default_factory=ChainConfig)
     http: HttpOptions = field(default_factory=HttpOptions)
+    # Connection limits of every listener: queued bytes, timeouts, connection caps
+    # (mocknode.io.limits; docs/limits.md).
+    limits: ConnLimits = field(default_factory=ConnLimits)
     # False: h11/wsproto/the IPC scanner read everything, and sockets go through trio's
     # general stream path (same bytes out; for debugging and proving the fast paths).
     fast_paths: bool = True
@@ -236,6 +240,7 @@ class Node:
         if self._started is None:
             self._started = trio.current_time()
         faults = self.faults
+        slots = ConnSlots(config.limits)  # one count across HTTP, WebSocket and IPC
         async with trio.open_nursery() as nursery:
             port = await nursery.start(
                 partial(
@@ -244,6 +249,8 @@ class Node:
                     config.host,
                     config.port,
                     options=http,
+                    limits=config.limits,
+                    slots=slots,
                     conn_ids=self._conn_ids,
                     on_accept=faults.on_accept,
                     wrap_stream=faults.wrap_stream,
@@ -255,6 +262,9 @@ class Node:
                     serve_ipc,
                     self.session,
                     config.ipc_path,
+                    max_message=config.http.max_ws_message,
+                    limits=config.limits,
+                    slots=slots,
                     fast_path=config.fast_paths,
                     conn_ids=self._conn_ids,
                     on_accept=faults.on_accept,

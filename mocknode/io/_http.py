@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import TYPE_CHECKING
+
+import trio
 
 from mocknode.io._conn import (
     Connection,
@@ -24,6 +27,7 @@ from mocknode.io._conn import (
     wait_delayed,
 )
 from mocknode.io._messages import serve_messages
+from mocknode.io.limits import ConnLimits
 from mocknode.io.reply import (
     CloseConnection,
     Delayed,
@@ -60,14 +64,25 @@ async def serve_http(
     conn: Connection,
     *,
     on_upgrade: Callable[[ConnInfo], Reply | None] | None = None,
+    limits: ConnLimits | None = None,
 ) -> None:
     """Serve HTTP requests (and a WebSocket upgrade) on one connection until it ends.
 
     ``on_upgrade(info)`` (``info.transport == "ws"``) is asked when a valid upgrade
     request arrived, before the ``101`` is written: ``None`` accepts it; a reply refuses
-    it (see :func:`refuse_upgrade`)."""
+    it (see :func:`refuse_upgrade`). ``limits`` gives the read and idle timeouts
+    (:class:`~mocknode.io.limits.ConnLimits`); a WebSocket, once upgraded, has none."""
     http = HttpConnection(opts)
     session: Session | None = None
+    lim = limits or ConnLimits()
+    read_timeout = math.inf if lim.read_timeout is None else lim.read_timeout
+    idle_timeout = math.inf if lim.idle_timeout is None else lim.idle_timeout
+    timed = read_timeout != math.inf or idle_timeout != math.inf
+    # When waiting for data must end: the first request (head and body) within
+    # read_timeout of the connection's start, later ones within read_timeout of their
+    # first byte, and the wait between requests within idle_timeout (as Go's server).
+    deadline = trio.current_time() + read_timeout if timed else math.inf
+    in_request = True
     try:
         while True:
             event = http.next_event()
@@ -75,7 +90,14 @@ async def serve_http(
             if out:
                 await conn.put(out)
             if isinstance(event, NeedData):
-                http.receive_data(await conn.receive())
+                if timed:
+                    if not http.between_requests:
+                        if not in_request:
+                            in_request = True
+                            deadline = trio.current_time() + read_timeout
+                    elif deadline == math.inf:
+                        deadline = trio.current_time() + idle_timeout
+                http.receive_data(await conn.receive(deadline))
                 continue
             if isinstance(event, Closed):
                 log.debug("http connection closed: %s", event.reason)
@@ -91,6 +113,9 @@ async def serve_http(
                 return
             if conn.closed:
                 return  # aborted (the peer went away while we wrote): serve nothing more
+            if timed:
+                in_request = False
+                deadline = math.inf  # armed again when the next wait begins
             if session is None:
                 session = factory(info, None)
             try:

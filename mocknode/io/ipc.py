@@ -33,7 +33,8 @@ from functools import partial
 import trio
 
 from mocknode.io._accept import AcceptHook, StreamWrapper, accept_forever, new_counter
-from mocknode.io._conn import DEFAULT_MAX_QUEUED, Connection, close_session, run_connection
+from mocknode.io._conn import Connection, close_session, run_connection
+from mocknode.io.limits import ConnLimits, ConnSlots
 from mocknode.io._messages import serve_messages
 from mocknode.io.reply import Reply
 from mocknode.io.session import ConnInfo, SessionFactory
@@ -58,7 +59,8 @@ async def serve_ipc(
     path: str | os.PathLike[str],
     *,
     max_message: int = DEFAULT_MAX_MESSAGE,
-    max_queued: int = DEFAULT_MAX_QUEUED,
+    limits: ConnLimits | None = None,
+    slots: ConnSlots | None = None,
     fast_path: bool = True,
     conn_ids: Callable[[], int] | None = None,
     on_accept: AcceptHook | None = None,
@@ -95,7 +97,8 @@ async def serve_ipc(
     sock = trio.socket.from_stdlib_socket(std)
     try:
         listener = trio.SocketListener(sock)
-        serve = partial(_serve_accepted, session_factory, max_message, max_queued, fast_path)
+        lim = limits or ConnLimits()
+        serve = partial(_serve_accepted, session_factory, max_message, lim, fast_path)
         async with trio.open_nursery() as nursery:
             nursery.start_soon(
                 partial(
@@ -108,6 +111,8 @@ async def serve_ipc(
                     on_accept=on_accept,
                     wrap_stream=wrap_stream,
                     serve=serve,
+                    slots=slots if slots is not None else ConnSlots(lim),
+                    refusal=b"",
                 )
             )
             task_status.started(path)
@@ -163,7 +168,7 @@ def _remove_if_ours(path: str, inode: int) -> None:
 async def _serve_accepted(
     factory: SessionFactory,
     max_message: int,
-    max_queued: int,
+    limits: ConnLimits,
     fast_path: bool,
     stream: trio.abc.HalfCloseableStream,
     info: ConnInfo,
@@ -175,7 +180,7 @@ async def _serve_accepted(
         factory,
         info,
         max_message=max_message,
-        max_queued=max_queued,
+        limits=limits,
         fast_path=fast_path,
         accept_reply=accept_reply,
         reset_socket=reset_socket,
@@ -188,7 +193,7 @@ async def serve_ipc_stream(
     info: ConnInfo,
     *,
     max_message: int = DEFAULT_MAX_MESSAGE,
-    max_queued: int = DEFAULT_MAX_QUEUED,
+    limits: ConnLimits | None = None,
     fast_path: bool = True,
     accept_reply: Reply | None = None,
     reset_socket: trio.socket.SocketType | None = None,
@@ -198,7 +203,8 @@ async def serve_ipc_stream(
     await run_connection(
         stream,
         partial(_serve_ipc, session_factory, info, max_message, fast_path),
-        max_queued=max_queued,
+        max_queued_bytes=(limits or ConnLimits()).max_queued_bytes,
+        write_timeout=(limits or ConnLimits()).write_timeout,
         shortcut=fast_path,
         reset_socket=reset_socket,
         accept_reply=accept_reply,

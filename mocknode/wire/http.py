@@ -185,6 +185,14 @@ class HttpConnection:
             self._h11.receive_data(data)
 
     @property
+    def between_requests(self) -> bool:
+        """True when no byte of a next request has arrived (for idle timeouts)."""
+        if self._pending.active:
+            return not self._pending.buffer
+        conn = self._h11_conn
+        return conn is None or (conn.their_state is h11.IDLE and not conn.trailing_data[0])
+
+    @property
     def _fast(self) -> bool:
         return self._pending.active
 

@@ -79,7 +79,6 @@ class Registry:
 async def tcp_server(
     registry: Registry | Script,
     options: HttpOptions | None = None,
-    max_queued: int = 4096,
     *,
     fast_path: bool = True,
     **hooks: Any,
@@ -95,7 +94,6 @@ async def tcp_server(
                 "127.0.0.1",
                 0,
                 options=opts,
-                max_queued=max_queued,
                 **hooks,
             )
         )

@@ -16,6 +16,7 @@ from io_helpers import (
 )
 from wsproto.events import CloseConnection
 
+from mocknode.io.limits import ConnLimits
 from mocknode.wire.http import HttpOptions
 
 
@@ -175,7 +176,8 @@ async def test_session_exception_on_websocket_is_contained(fast_path: bool) -> N
 @pytest.mark.trio
 async def test_slow_client_is_dropped_without_blocking_the_pusher(fast_path: bool) -> None:
     reg = Registry()
-    async with tcp_server(reg, max_queued=2, fast_path=fast_path) as port:
+    limits = ConnLimits(max_queued_bytes=2_000_000)
+    async with tcp_server(reg, limits=limits, fast_path=fast_path) as port:
         slow = await WsClient.connect(port)  # never reads again
         other = await WsClient.connect(port)
         await slow.send_text("[0]")
