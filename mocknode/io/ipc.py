@@ -34,8 +34,8 @@ import trio
 
 from mocknode.io._accept import AcceptHook, StreamWrapper, accept_forever, new_counter
 from mocknode.io._conn import Connection, close_session, run_connection
-from mocknode.io.limits import ConnLimits, ConnSlots
 from mocknode.io._messages import serve_messages
+from mocknode.io.limits import ConnLimits, ConnSlots
 from mocknode.io.reply import Reply
 from mocknode.io.session import ConnInfo, SessionFactory
 from mocknode.wire.ipc import DEFAULT_MAX_MESSAGE, IpcConnection

@@ -18,13 +18,13 @@ from functools import partial
 
 import pytest
 import trio
+from io_helpers import HttpClient, WsClient, http_request
 
 from mocknode.io.ipc import serve_ipc
 from mocknode.io.limits import ConnLimits
 from mocknode.io.session import ConnInfo, Push, Session
 from mocknode.io.tcp import serve_tcp
 from mocknode.wire.http import HttpOptions
-from io_helpers import HttpClient, WsClient, http_request
 
 CLIENTS = 20
 REQUESTS = 300  # 6000 notifications per subscriber: more than the old 4096 bound
