@@ -192,6 +192,18 @@ class WsClient:
                 return int(event.code)
 
 
+async def whole_message(ws: WsClient) -> str:
+    """The next text message, reassembled: wsproto hands a frame that arrived in several
+    reads over in several events (``message_finished`` on the last)."""
+    parts: list[str] = []
+    while True:
+        event = await ws.next_event()
+        assert isinstance(event, TextMessage), event
+        parts.append(str(event.data))
+        if event.message_finished:
+            return "".join(parts)
+
+
 async def read_lines(stream: trio.abc.Stream, n: int) -> list[bytes]:
     buf = b""
     while buf.count(b"\n") < n:

@@ -18,7 +18,7 @@ from functools import partial
 
 import pytest
 import trio
-from io_helpers import HttpClient, WsClient, http_request
+from io_helpers import HttpClient, WsClient, http_request, whole_message
 
 from mocknode.io.ipc import serve_ipc
 from mocknode.io.limits import ConnLimits
@@ -80,10 +80,10 @@ async def _ws_reader(port: int, want: int, got: list[int], keep: list[object]) -
     ws = await WsClient.connect(port)
     keep.append(ws)  # open until the test ends
     await ws.send_text("{}")
-    assert json.loads(await ws.recv()) == {"subscribed": True}
+    assert json.loads(await whole_message(ws)) == {"subscribed": True}
     got.append(-1)  # subscribed
     while len(got) <= want:
-        got.append(json.loads(await ws.recv())["params"]["n"])
+        got.append(json.loads(await whole_message(ws))["params"]["n"])
 
 
 async def _ipc_reader(path: str, want: int, got: list[int]) -> None:
