@@ -28,7 +28,7 @@ import trio
 from mocknode.chain.chain import Chain
 from mocknode.chain.clock import IntervalSteps, VirtualClock
 from mocknode.chain.config import ChainConfig
-from mocknode.chain.logs.query import Filters
+from mocknode.chain.logs.query import DEFAULT_FILTER_TIMEOUT, Filters
 from mocknode.faults.controller import Faults
 from mocknode.io.ipc import IpcPathError, serve_ipc
 from mocknode.io.limits import ConnLimits, ConnSlots
@@ -37,10 +37,16 @@ from mocknode.io.tcp import serve_tcp
 from mocknode.rpc import methods as _methods  # noqa: F401  (registers every method)
 from mocknode.rpc.context import Context
 from mocknode.rpc.ids import IdSource
-from mocknode.rpc.jsonrpc import ItemHook, handle_decoded, handle_payload
+from mocknode.rpc.jsonrpc import (
+    DEFAULT_BATCH_LIMIT,
+    DEFAULT_BATCH_RESPONSE_LIMIT,
+    ItemHook,
+    handle_decoded,
+    handle_payload,
+)
 from mocknode.rpc.registry import registry
 from mocknode.rpc.request_log import RequestLog
-from mocknode.rpc.subscriptions import Subscriptions
+from mocknode.rpc.subscriptions import DEFAULT_MAX_SUBSCRIPTIONS, Subscriptions
 from mocknode.wire.http import HttpOptions
 
 if TYPE_CHECKING:
@@ -70,7 +76,9 @@ def _load_evm() -> None:
 
 
 def default_ipc_path() -> str:
-    return os.path.join(tempfile.gettempdir(), "mocknode.ipc")
+    """``<tmp>/mocknode-<uid>/mocknode.ipc``: a directory of the user's own (created 0700
+    when first served; see :mod:`mocknode.io.ipc`), not a name any user could take."""
+    return os.path.join(tempfile.gettempdir(), f"mocknode-{os.getuid()}", "mocknode.ipc")
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,12 @@ class NodeConfig:
     # Connection limits of every listener: queued bytes, timeouts, connection caps
     # (mocknode.io.limits; docs/limits.md).
     limits: ConnLimits = field(default_factory=ConnLimits)
+    # JSON-RPC limits (geth's defaults): batch items, batch answer bytes, a polling
+    # filter's life without a poll (None: forever), eth_subscribe per connection.
+    batch_limit: int = DEFAULT_BATCH_LIMIT
+    batch_response_limit: int = DEFAULT_BATCH_RESPONSE_LIMIT
+    filter_timeout: float | None = DEFAULT_FILTER_TIMEOUT
+    max_subscriptions: int = DEFAULT_MAX_SUBSCRIPTIONS
     # False: h11/wsproto/the IPC scanner read everything, and sockets go through trio's
     # general stream path (same bytes out; for debugging and proving the fast paths).
     fast_paths: bool = True
@@ -129,7 +143,9 @@ class RpcSession:
 
     def __init__(self, node: Node, transport: Transport, push: Push | None) -> None:
         self.subscriptions = (
-            Subscriptions(node.chain, push, ids=node.ids) if push is not None else None
+            Subscriptions(node.chain, push, ids=node.ids, limit=node.config.max_subscriptions)
+            if push is not None
+            else None
         )
         self.context = Context(
             chain=node.chain,
@@ -143,20 +159,39 @@ class RpcSession:
         self._dispatch = partial(registry.dispatch, self.context)
         self._log = node.request_log
         self._logged = node.request_log.wrap(self._dispatch)
+        self._batch_limit = node.config.batch_limit
+        self._batch_bytes = node.config.batch_response_limit
 
     def answer(self, payload: bytes, item_hook: ItemHook | None = None) -> bytes | None:
         """The answer to one message. The chain runs synchronously here: one call is
         atomic between checkpoints."""
         dispatch = self._logged if self._log.enabled else self._dispatch
-        return handle_payload(payload, dispatch, item_hook=item_hook)
+        return handle_payload(
+            payload,
+            dispatch,
+            batch_limit=self._batch_limit,
+            batch_response_limit=self._batch_bytes,
+            item_hook=item_hook,
+        )
 
     async def handle(self, payload: bytes) -> bytes | None:
         # The chain runs synchronously here: one call is atomic between checkpoints.
-        return handle_payload(payload, self._logged if self._log.enabled else self._dispatch)
+        return handle_payload(
+            payload,
+            self._logged if self._log.enabled else self._dispatch,
+            batch_limit=self._batch_limit,
+            batch_response_limit=self._batch_bytes,
+        )
 
     async def handle_parsed(self, payload: bytes, value: object, text: str) -> bytes | None:
         # IPC parsed the message to frame it; answer from that parse (io.session).
-        return handle_decoded(value, text, self._logged if self._log.enabled else self._dispatch)
+        return handle_decoded(
+            value,
+            text,
+            self._logged if self._log.enabled else self._dispatch,
+            batch_limit=self._batch_limit,
+            batch_response_limit=self._batch_bytes,
+        )
 
     async def close(self) -> None:
         if self.subscriptions is not None:
@@ -171,7 +206,9 @@ class Node:
         self._time_and_state()
         # Filter and subscription ids: per node, replayable (restart_numbering restarts them).
         self._id_source = IdSource()
-        self.filters = Filters(self.chain, ids=self.ids)
+        self.filters = Filters(
+            self.chain, ids=self.ids, clock=self._clock, timeout=self.config.filter_timeout
+        )
         self.request_log = RequestLog(enabled=self.config.log_requests)
         self.endpoints: Endpoints | None = None
         self._warm_up: threading.Thread | None = None

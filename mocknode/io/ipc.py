@@ -7,6 +7,12 @@ Path handling, as a user expects from a dev node (anvil removes a stale socket t
 - a socket somebody listens on, or anything that is not a socket (regular file,
   directory, symlink): refuse with :class:`IpcPathError`, never delete user data or steal
   a live node's endpoint;
+- the directory must be one only its owner can change: owned by us (or root), and not
+  writable by group or others unless sticky (``/tmp``: nobody else may then remove or
+  replace our socket). A directory that is missing is created, mode 0700 (the default
+  path is ``<tmp>/mocknode-<uid>/mocknode.ipc`` for that reason: a fixed name straight
+  in ``/tmp`` could be taken first by another user, whose socket our user's clients
+  would then talk to). Anything else is refused with :class:`IpcPathError`;
 - the socket file is made mode 0600 right after ``bind``. Until then it has the umask's
   mode; connecting needs write permission, which the usual 022 umask does not give to
   others, and changing the process-wide umask instead would race other threads (the
@@ -75,6 +81,7 @@ async def serve_ipc(
     keywords are :func:`~mocknode.io.tcp.serve_tcp`'s.
     """
     path = os.fspath(path)
+    _private_directory(path)
     await _clear_stale_socket(path)
     # Bound synchronously: trio binds unix sockets in a worker thread (the path is on a
     # filesystem), and that thread then idles in trio's cache for seconds after the node
@@ -119,6 +126,26 @@ async def serve_ipc(
     finally:
         sock.close()
         _remove_if_ours(path, inode)
+
+
+def _private_directory(path: str) -> None:
+    """Create the socket's directory (0700) if missing; refuse one others can change."""
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        os.mkdir(directory, 0o700)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise IpcPathError(path, f"cannot create its directory {directory}: {exc}") from exc
+    st = os.stat(directory)
+    if st.st_uid not in (os.getuid(), 0):
+        raise IpcPathError(path, f"its directory {directory} belongs to another user")
+    if st.st_mode & 0o022 and not st.st_mode & stat.S_ISVTX:
+        raise IpcPathError(
+            path,
+            f"its directory {directory} is writable by other users (mode "
+            f"{stat.S_IMODE(st.st_mode):o}), who could replace the socket; use a private one",
+        )
 
 
 async def _clear_stale_socket(path: str) -> None:

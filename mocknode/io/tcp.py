@@ -15,7 +15,10 @@ serves a socket.
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 
 import trio
@@ -34,7 +37,9 @@ from mocknode.io.reply import Reply
 from mocknode.io.session import ConnInfo, SessionFactory
 from mocknode.wire.http import HttpOptions
 
-__all__ = ["TOO_MANY_CONNECTIONS", "serve_http_stream", "serve_tcp"]
+__all__ = ["TOO_MANY_CONNECTIONS", "serve_http_stream", "serve_tcp", "with_bound_name"]
+
+log = logging.getLogger("mocknode.io")
 
 TOO_MANY_CONNECTIONS = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
@@ -76,9 +81,17 @@ async def serve_tcp(
     ``wrap_stream(stream, info)`` returns the stream to serve instead of the socket.
     ``options.fast_path=False`` also keeps sockets off the raw-descriptor shortcut.
     """
-    opts = options or HttpOptions()
+    opts = with_bound_name(options or HttpOptions(), host)
     lim = limits or ConnLimits()
     listeners = await trio.open_tcp_listeners(port, host=host)
+    for listener in listeners:
+        address = listener.socket.getsockname()[0]
+        if not ipaddress.ip_address(address).is_loopback:
+            log.warning(
+                "mocknode: listening on %s, not a loopback address: anyone who can reach "
+                "it can use the unlocked dev accounts (bind 127.0.0.1 unless you mean it)",
+                address,
+            )
     if port == 0 and len(listeners) > 1:
         for extra in listeners[1:]:
             await extra.aclose()
@@ -104,6 +117,20 @@ async def serve_tcp(
                 )
             )
         task_status.started(bound_port)
+
+
+def with_bound_name(options: HttpOptions, host: str | None) -> HttpOptions:
+    """``options`` with the name the node was told to bind added to the allowed Host
+    names (geth serves its own name too): ``--host devbox`` answers ``Host: devbox``."""
+    if not host or "*" in options.allowed_hosts:
+        return options
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        name = host.lower()
+        if name not in options.allowed_hosts:
+            return replace(options, allowed_hosts=(*options.allowed_hosts, name))
+    return options
 
 
 async def _serve_accepted(

@@ -115,7 +115,11 @@ async def ipc_server(
 
 def http_request(body: bytes, ctype: bytes = b"application/json") -> bytes:
     client = h11.Connection(h11.CLIENT)
-    headers = [(b"Host", b"x"), (b"Content-Type", ctype), (b"Content-Length", b"%d" % len(body))]
+    headers = [
+        (b"Host", b"localhost"),
+        (b"Content-Type", ctype),
+        (b"Content-Length", b"%d" % len(body)),
+    ]
     out = client.send(h11.Request(method=b"POST", target=b"/", headers=headers)) or b""
     return (
         out + (client.send(h11.Data(data=body)) or b"") + (client.send(h11.EndOfMessage()) or b"")
@@ -134,7 +138,9 @@ class HttpClient:
         if self.h11.our_state is h11.DONE and self.h11.their_state is h11.DONE:
             self.h11.start_next_cycle()
         if self.h11.our_state is h11.IDLE:
-            self.h11.send(h11.Request(method=b"POST", target=b"/", headers=[(b"Host", b"x")]))
+            self.h11.send(
+                h11.Request(method=b"POST", target=b"/", headers=[(b"Host", b"localhost")])
+            )
             self.h11.send(h11.EndOfMessage())
         status, body = 0, b""
         while True:
