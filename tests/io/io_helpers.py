@@ -325,8 +325,9 @@ async def recv_all(sock: trio.socket.SocketType) -> bytes:
 
 
 def ok_response(body: bytes) -> bytes:
-    """The exact bytes of a normal JSON-RPC answer over HTTP (default CORS)."""
+    """The exact bytes of a normal JSON-RPC answer over HTTP (default CORS, which lists
+    this machine's pages: a request without ``Origin`` gets ``Vary: Origin`` only)."""
     return (
         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-        b"Access-Control-Allow-Origin: *\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+        b"Vary: Origin\r\nContent-Length: %d\r\n\r\n" % len(body) + body
     )
