@@ -154,13 +154,12 @@ class Connection:
         self._fd = stream.socket.fileno() if shortcut and type(stream) is trio.SocketStream else -1
         self._reset_socket = reset_socket
         self._reads_without_checkpoint = 0
+        # When the wait for the peer's next bytes must end (trio time), for the
+        # :class:`Watchdog` to enforce; set by the transport loop, inf while it works.
+        self.wait_deadline = math.inf
 
-    async def receive(self, deadline: float = math.inf) -> bytes:
+    async def receive(self) -> bytes:
         """Next chunk from the peer; ``b""`` for EOF or a reset (both just end reading).
-
-        ``deadline`` (trio time) bounds only the wait for data: when it passes first, the
-        reading task is cancelled and the connection closes (a read or idle timeout).
-        Nothing is paid for it when data is already there.
 
         On a socket, a read that finds data already there returns it at once: trio's
         stream layer would first pass through the scheduler (conflict detection, a
@@ -170,13 +169,10 @@ class Connection:
         """
         fd = self._fd
         if fd < 0:
-            self._reader_scope.deadline = deadline
             try:
                 return bytes(await self._stream.receive_some(RECEIVE_SIZE))
             except trio.BrokenResourceError:
                 return b""
-            finally:
-                self._reader_scope.deadline = math.inf
         self._reads_without_checkpoint += 1
         if self._reads_without_checkpoint >= READS_PER_CHECKPOINT:
             self._reads_without_checkpoint = 0
@@ -186,14 +182,7 @@ class Connection:
                 return os.read(fd, RECEIVE_SIZE)
             except BlockingIOError:
                 self._reads_without_checkpoint = 0
-                if deadline == math.inf:
-                    await trio.lowlevel.wait_readable(fd)
-                else:
-                    self._reader_scope.deadline = deadline
-                    try:
-                        await trio.lowlevel.wait_readable(fd)
-                    finally:
-                        self._reader_scope.deadline = math.inf
+                await trio.lowlevel.wait_readable(fd)
             except OSError:  # reset, or the socket was closed under us
                 return b""
 
@@ -436,6 +425,33 @@ class Connection:
                 pass
 
 
+class Watchdog:
+    """Read and idle timeouts for many connections, by one task.
+
+    A cancel-scope deadline per wait would cost a trio deadline update twice per
+    request (measured at several microseconds, on every keep-alive request). Instead
+    the transport loop writes :attr:`Connection.wait_deadline` (computed from
+    :attr:`now`, a clock this task refreshes each tick, so not even a clock read per
+    request), and this task hangs up every connection whose deadline has passed. A
+    timeout then fires up to two ticks late; a tick is a quarter of the shortest
+    timeout (at most 1 s).
+    """
+
+    def __init__(self, shortest: float) -> None:
+        self.tick = min(max(shortest / 4, 0.01), 1.0)
+        self.now = trio.current_time()
+        self.connections: set[Connection] = set()
+
+    async def run(self) -> None:
+        while True:
+            await trio.sleep(self.tick)
+            now = self.now = trio.current_time()
+            for conn in [c for c in self.connections if c.wait_deadline <= now]:
+                log.debug("read or idle timeout: closing the connection")
+                conn.wait_deadline = math.inf
+                conn.hang_up()
+
+
 async def apply_accept_reply(conn: Connection, reply: Reply | bytes) -> bool:
     """Apply a reply chosen when the connection was accepted, before anything was read;
     True if the connection should then be served as usual.
@@ -494,12 +510,14 @@ async def run_connection(
     shortcut: bool = True,
     reset_socket: trio.socket.SocketType | None = None,
     accept_reply: Reply | None = None,
+    watchdog: Watchdog | None = None,
 ) -> None:
     """Run one connection's reading ``body`` beside its writer; contain every failure.
 
     ``shortcut=False`` keeps even a plain socket stream on trio's general path;
     ``reset_socket`` is the accepted socket (under any wrapper) that
-    :meth:`Connection.reset` aborts; ``accept_reply`` is applied before ``body`` runs.
+    :meth:`Connection.reset` aborts; ``accept_reply`` is applied before ``body`` runs;
+    ``watchdog`` enforces the connection's :attr:`Connection.wait_deadline`.
     """
     try:
         async with trio.open_nursery() as nursery:
@@ -512,12 +530,16 @@ async def run_connection(
                 reset_socket=reset_socket,
             )
             nursery.start_soon(conn.write_loop)
+            if watchdog is not None:
+                watchdog.connections.add(conn)
             try:
                 with conn._reader_scope:
                     if accept_reply is None or await apply_accept_reply(conn, accept_reply):
                         await body(conn)
             finally:
                 conn.finish()
+                if watchdog is not None:
+                    watchdog.connections.discard(conn)
     except Exception:
         log.exception("connection failed; closing it")
 

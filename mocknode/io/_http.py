@@ -15,12 +15,11 @@ import logging
 import math
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import TYPE_CHECKING
-
-import trio
+from typing import TYPE_CHECKING, cast
 
 from mocknode.io._conn import (
     Connection,
+    Watchdog,
     apply_accept_reply,
     apply_connection_reply,
     close_session,
@@ -65,23 +64,31 @@ async def serve_http(
     *,
     on_upgrade: Callable[[ConnInfo], Reply | None] | None = None,
     limits: ConnLimits | None = None,
+    watchdog: Watchdog | None = None,
 ) -> None:
     """Serve HTTP requests (and a WebSocket upgrade) on one connection until it ends.
 
     ``on_upgrade(info)`` (``info.transport == "ws"``) is asked when a valid upgrade
     request arrived, before the ``101`` is written: ``None`` accepts it; a reply refuses
     it (see :func:`refuse_upgrade`). ``limits`` gives the read and idle timeouts
-    (:class:`~mocknode.io.limits.ConnLimits`); a WebSocket, once upgraded, has none."""
+    (:class:`~mocknode.io.limits.ConnLimits`), which ``watchdog`` enforces (none without
+    one); a WebSocket, once upgraded, has none."""
     http = HttpConnection(opts)
     session: Session | None = None
     lim = limits or ConnLimits()
     read_timeout = math.inf if lim.read_timeout is None else lim.read_timeout
     idle_timeout = math.inf if lim.idle_timeout is None else lim.idle_timeout
-    timed = read_timeout != math.inf or idle_timeout != math.inf
+    timed = watchdog is not None and (read_timeout != math.inf or idle_timeout != math.inf)
     # When waiting for data must end: the first request (head and body) within
     # read_timeout of the connection's start, later ones within read_timeout of their
     # first byte, and the wait between requests within idle_timeout (as Go's server).
-    deadline = trio.current_time() + read_timeout if timed else math.inf
+    # The watchdog enforces conn.wait_deadline; it is inf while a request is handled.
+    wd = cast(Watchdog, watchdog)  # used only when timed, which implies one
+    if timed:
+        # wd.now lags by up to a tick: a tick more, so that no timeout fires early.
+        read_timeout += wd.tick
+        idle_timeout += wd.tick
+        conn.wait_deadline = wd.now + read_timeout
     in_request = True
     try:
         while True:
@@ -94,15 +101,16 @@ async def serve_http(
                     if not http.between_requests:
                         if not in_request:
                             in_request = True
-                            deadline = trio.current_time() + read_timeout
-                    elif deadline == math.inf:
-                        deadline = trio.current_time() + idle_timeout
-                http.receive_data(await conn.receive(deadline))
+                            conn.wait_deadline = wd.now + read_timeout
+                    elif conn.wait_deadline == math.inf:
+                        conn.wait_deadline = wd.now + idle_timeout
+                http.receive_data(await conn.receive())
                 continue
             if isinstance(event, Closed):
                 log.debug("http connection closed: %s", event.reason)
                 return
             if isinstance(event, Upgraded):
+                conn.wait_deadline = math.inf  # a WebSocket has no read or idle timeout
                 if session is not None:
                     await close_session(session)
                     session = None
@@ -115,7 +123,7 @@ async def serve_http(
                 return  # aborted (the peer went away while we wrote): serve nothing more
             if timed:
                 in_request = False
-                deadline = math.inf  # armed again when the next wait begins
+                conn.wait_deadline = math.inf  # armed again when the next wait begins
             if session is None:
                 session = factory(info, None)
             try:

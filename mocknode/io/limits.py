@@ -12,7 +12,10 @@ defaults are geth's where geth has one, and documented in ``docs/limits.md``:
   equal): an HTTP request must arrive whole, head and body, within that many seconds of
   its first byte (or of the connection's start); else the connection is closed.
 - ``idle_timeout`` (120 s, geth's ``IdleTimeout``): a kept-alive HTTP connection with
-  no request under way is closed after that long. WebSocket and IPC connections have
+  no request under way is closed after that long. Both timeouts are enforced by one
+  :class:`~mocknode.io._conn.Watchdog` task per listener (no per-request timer), so
+  they fire up to half a timeout late (two ticks of a quarter of the shortest), never
+  early. WebSocket and IPC connections have
   none: a subscriber waits for blocks as long as it likes (as on geth).
 - ``max_connections`` (1000) and ``max_connections_per_address`` (0: no cap of its
   own; on a dev node every client is 127.0.0.1): connections past either are refused

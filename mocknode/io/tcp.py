@@ -30,7 +30,7 @@ from mocknode.io._accept import (
     new_counter,
     tcp_peer,
 )
-from mocknode.io._conn import run_connection
+from mocknode.io._conn import Watchdog, run_connection
 from mocknode.io._http import serve_http
 from mocknode.io.limits import ConnLimits, ConnSlots
 from mocknode.io.reply import Reply
@@ -97,9 +97,13 @@ async def serve_tcp(
             await extra.aclose()
         listeners = listeners[:1]
     bound_port = int(listeners[0].socket.getsockname()[1])
-    serve = partial(_serve_accepted, session_factory, opts, lim, on_accept)
+    timeouts = [t for t in (lim.read_timeout, lim.idle_timeout) if t is not None]
+    watchdog = Watchdog(min(timeouts)) if timeouts else None
+    serve = partial(_serve_accepted, session_factory, opts, lim, on_accept, watchdog)
     next_id = conn_ids if conn_ids is not None else new_counter()
     async with trio.open_nursery() as nursery:
+        if watchdog is not None:
+            nursery.start_soon(watchdog.run)
         for listener in listeners:
             nursery.start_soon(
                 partial(
@@ -138,6 +142,7 @@ async def _serve_accepted(
     opts: HttpOptions,
     limits: ConnLimits,
     on_upgrade: AcceptHook | None,
+    watchdog: Watchdog | None,
     stream: trio.abc.HalfCloseableStream,
     info: ConnInfo,
     accept_reply: Reply | None,
@@ -152,6 +157,7 @@ async def _serve_accepted(
         accept_reply=accept_reply,
         reset_socket=reset_socket,
         on_upgrade=on_upgrade,
+        watchdog=watchdog,
     )
 
 
@@ -165,6 +171,7 @@ async def serve_http_stream(
     accept_reply: Reply | None = None,
     reset_socket: trio.socket.SocketType | None = None,
     on_upgrade: AcceptHook | None = None,
+    watchdog: Watchdog | None = None,
 ) -> None:
     """Serve one connected stream as the HTTP + WebSocket port does, until it ends.
 
@@ -172,16 +179,26 @@ async def serve_http_stream(
     :class:`trio.SocketStream` takes the raw-socket shortcut. ``reset_socket`` is the
     socket a :class:`~mocknode.io.reply.ResetConnection` aborts (without it, a reset is a
     plain close). ``on_upgrade(info)`` is asked before a WebSocket upgrade is accepted
-    (see :func:`~mocknode.io._http.serve_http`). The caller closes ``stream`` afterwards.
+    (see :func:`~mocknode.io._http.serve_http`). ``watchdog`` enforces the read and idle
+    timeouts of ``limits`` (none without one). The caller closes ``stream`` afterwards.
     """
     opts = options or HttpOptions()
     lim = limits or ConnLimits()
     await run_connection(
         stream,
-        partial(serve_http, session_factory, info, opts, on_upgrade=on_upgrade, limits=lim),
+        partial(
+            serve_http,
+            session_factory,
+            info,
+            opts,
+            on_upgrade=on_upgrade,
+            limits=lim,
+            watchdog=watchdog,
+        ),
         max_queued_bytes=lim.max_queued_bytes,
         write_timeout=lim.write_timeout,
         shortcut=opts.fast_path,
         reset_socket=reset_socket,
         accept_reply=accept_reply,
+        watchdog=watchdog,
     )
