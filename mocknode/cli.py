@@ -48,12 +48,25 @@ import trio
 
 from mocknode.chain.config import ETHER, ChainConfig
 from mocknode.chain.limits import CODE_SIZE_LIMIT
+from mocknode.chain.logs.query import DEFAULT_FILTER_TIMEOUT
 from mocknode.chain.primitives.hashing import checksum_address
 from mocknode.chain.tx.keys import DEFAULT_MNEMONIC, DEFAULT_PATH_PREFIX
 from mocknode.io.ipc import IpcPathError
+from mocknode.io.limits import (
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_QUEUED_BYTES,
+    DEFAULT_READ_TIMEOUT,
+    DEFAULT_WRITE_TIMEOUT,
+    ConnLimits,
+)
 from mocknode.node import Node, NodeConfig, default_ipc_path, open_node, startup_error
 from mocknode.offload import DEFAULT_EVM_TIMEOUT
 from mocknode.persist.errors import StateFileError
+from mocknode.rpc.jsonrpc import DEFAULT_BATCH_LIMIT, DEFAULT_BATCH_RESPONSE_LIMIT
+from mocknode.rpc.subscriptions import DEFAULT_MAX_SUBSCRIPTIONS
+from mocknode.wire.events import DEFAULT_MAX_MESSAGE
+from mocknode.wire.http import DEFAULT_MAX_BODY, LOCAL_HOSTS, LOCAL_ORIGINS, HttpOptions
 
 if TYPE_CHECKING:
     from mocknode.faults.plan import FaultPlan
@@ -179,14 +192,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ipc.add_argument("--ipc-path", default=None, help="IPC socket path (same as --ipc PATH)")
     ipc.add_argument("--no-ipc", action="store_true", help="do not serve IPC")
-    cors = server.add_mutually_exclusive_group()
-    cors.add_argument(
-        "--allow-origin",
-        default="*",
-        metavar="ORIGIN",
-        help="the CORS origin allowed (default: %(default)s)",
-    )
-    cors.add_argument("--no-cors", action="store_true", help="send no CORS headers")
     server.add_argument(
         "--no-fast-paths",
         action="store_true",
@@ -330,6 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the banner as one JSON object and the request log as JSON lines",
     )
     add_state_arguments(parser)
+    add_access_arguments(parser)
     faults = parser.add_argument_group(
         "fault injection", "fail clients the way real nodes do (see docs/faults.md)"
     )
@@ -438,8 +444,7 @@ def config_from_args(args: argparse.Namespace, plan: FaultPlan | None = None) ->
         config = replace(
             config, chain=replace(config.chain, clock=StartedWallClock(args.timestamp))
         )
-    origins = () if args.no_cors else (args.allow_origin,)
-    return replace(config, http=replace(config.http, cors_origins=origins))
+    return apply_access_arguments(args, config)
 
 
 # -- time and state on disk: --virtual-time, --init, --dump-state, --load-state, --state,
@@ -513,6 +518,185 @@ def apply_state_arguments(args: argparse.Namespace, config: NodeConfig) -> NodeC
         load_state=load,
         dump_state=dump,
         state_interval=args.state_interval,
+    )
+
+
+# -- access and limits: who may connect, and how much one client may ask or hold
+# (docs/limits.md) --------------------------------------------------------------------
+
+
+def _optional_seconds(text: str) -> float | None:
+    """Seconds for a timeout; 0 turns it off."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("must be 0 (off) or a positive number of seconds")
+    return value or None
+
+
+def add_access_arguments(parser: argparse.ArgumentParser) -> None:
+    access = parser.add_argument_group(
+        "access and limits",
+        "who may call the node, and how much one client may send or hold "
+        "(defaults: geth's where geth has one; see docs/limits.md). 0 turns a limit off.",
+    )
+    cors = access.add_mutually_exclusive_group()
+    cors.add_argument(
+        "--allow-origin",
+        "--http.corsdomain",
+        action="append",
+        default=None,
+        metavar="ORIGIN",
+        help="a browser origin allowed by CORS and for WebSocket upgrades, e.g. "
+        "http://localhost:3000 (no port: any); repeat for more; * allows any page "
+        f"(default: {', '.join(LOCAL_ORIGINS)})",
+    )
+    cors.add_argument("--no-cors", action="store_true", help="send no CORS headers")
+    access.add_argument(
+        "--allow-host",
+        "--http.vhosts",
+        action="append",
+        default=None,
+        metavar="HOST",
+        help="a Host name served over HTTP besides localhost and the --host name (IP "
+        "addresses always are); repeat for more; * serves any (others get geth's 403 "
+        "invalid host specified)",
+    )
+    access.add_argument(
+        "--max-body-size",
+        type=_positive,
+        default=DEFAULT_MAX_BODY,
+        metavar="BYTES",
+        help="largest HTTP request body; larger gets 413 (default: %(default)s)",
+    )
+    access.add_argument(
+        "--max-header-size",
+        type=_positive,
+        default=HttpOptions().max_header_bytes,
+        metavar="BYTES",
+        help="largest HTTP request head; larger gets 431 (default: %(default)s)",
+    )
+    access.add_argument(
+        "--max-message-size",
+        type=_positive,
+        default=DEFAULT_MAX_MESSAGE,
+        metavar="BYTES",
+        help="largest WebSocket or IPC message; larger closes the connection "
+        "(default: %(default)s)",
+    )
+    access.add_argument(
+        "--batch-request-limit",
+        "--rpc.batch-request-limit",
+        dest="batch_request_limit",
+        type=_natural,
+        default=DEFAULT_BATCH_LIMIT,
+        metavar="N",
+        help="most calls in one JSON-RPC batch (default: %(default)s)",
+    )
+    access.add_argument(
+        "--batch-response-max-size",
+        "--rpc.batch-response-max-size",
+        dest="batch_response_max_size",
+        type=_natural,
+        default=DEFAULT_BATCH_RESPONSE_LIMIT,
+        metavar="BYTES",
+        help="bytes of results in one batch answer; later calls get -32003 (default: %(default)s)",
+    )
+    access.add_argument(
+        "--max-connections",
+        type=_natural,
+        default=DEFAULT_MAX_CONNECTIONS,
+        metavar="N",
+        help="open connections on all transports; more are refused with 503 (default: %(default)s)",
+    )
+    access.add_argument(
+        "--max-connections-per-address",
+        type=_natural,
+        default=0,
+        metavar="N",
+        help="open connections from one IP address (default: no cap of its own)",
+    )
+    access.add_argument(
+        "--read-timeout",
+        type=_optional_seconds,
+        default=DEFAULT_READ_TIMEOUT,
+        metavar="SECONDS",
+        help="an HTTP request, head and body, must arrive within this (default: 30)",
+    )
+    access.add_argument(
+        "--idle-timeout",
+        type=_optional_seconds,
+        default=DEFAULT_IDLE_TIMEOUT,
+        metavar="SECONDS",
+        help="a kept-alive HTTP connection with no request is closed after this (default: 120)",
+    )
+    access.add_argument(
+        "--write-timeout",
+        type=_optional_seconds,
+        default=DEFAULT_WRITE_TIMEOUT,
+        metavar="SECONDS",
+        help="a client whose socket takes nothing for this long is closed (default: 10)",
+    )
+    access.add_argument(
+        "--max-send-queue",
+        type=_positive,
+        default=DEFAULT_MAX_QUEUED_BYTES,
+        metavar="BYTES",
+        help="bytes of notifications a WebSocket or IPC client may be behind before it "
+        "is closed as not reading (default: %(default)s)",
+    )
+    access.add_argument(
+        "--max-subscriptions",
+        type=_natural,
+        default=DEFAULT_MAX_SUBSCRIPTIONS,
+        metavar="N",
+        help="live eth_subscribe subscriptions per connection (default: %(default)s)",
+    )
+    access.add_argument(
+        "--filter-timeout",
+        type=_optional_seconds,
+        default=DEFAULT_FILTER_TIMEOUT,
+        metavar="SECONDS",
+        help="a polling filter not polled for this long is removed (default: 300)",
+    )
+
+
+def apply_access_arguments(args: argparse.Namespace, config: NodeConfig) -> NodeConfig:
+    """``config`` with the access and limit flags applied."""
+    ws: tuple[str, ...]
+    if args.no_cors:
+        cors: tuple[str, ...] = ()
+        ws = LOCAL_ORIGINS
+    else:
+        cors = ws = tuple(o.lower() for o in args.allow_origin or LOCAL_ORIGINS)
+    hosts = (*LOCAL_HOSTS, *(h.lower() for h in args.allow_host or ()))
+    http = replace(
+        config.http,
+        cors_origins=cors,
+        ws_origins=ws,
+        allowed_hosts=hosts,
+        max_body=args.max_body_size,
+        max_header_bytes=args.max_header_size,
+        max_ws_message=args.max_message_size,
+    )
+    limits = ConnLimits(
+        max_queued_bytes=args.max_send_queue,
+        write_timeout=args.write_timeout,
+        read_timeout=args.read_timeout,
+        idle_timeout=args.idle_timeout,
+        max_connections=args.max_connections,
+        max_connections_per_address=args.max_connections_per_address,
+    )
+    return replace(
+        config,
+        http=http,
+        limits=limits,
+        batch_limit=args.batch_request_limit,
+        batch_response_limit=args.batch_response_max_size,
+        filter_timeout=args.filter_timeout,
+        max_subscriptions=args.max_subscriptions,
     )
 
 

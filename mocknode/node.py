@@ -28,9 +28,10 @@ import trio
 from mocknode.chain.chain import Chain
 from mocknode.chain.clock import IntervalSteps, VirtualClock
 from mocknode.chain.config import ChainConfig
-from mocknode.chain.logs.query import Filters
+from mocknode.chain.logs.query import DEFAULT_FILTER_TIMEOUT, Filters
 from mocknode.faults.controller import Faults
 from mocknode.io.ipc import IpcPathError, serve_ipc
+from mocknode.io.limits import ConnLimits, ConnSlots
 from mocknode.io.session import ConnInfo, Later, Push, Session, Transport
 from mocknode.io.tcp import serve_tcp
 from mocknode.offload import DEFAULT_EVM_TIMEOUT, Bounded, drive
@@ -39,6 +40,8 @@ from mocknode.rpc.context import Context
 from mocknode.rpc.deferred import fill
 from mocknode.rpc.ids import IdSource
 from mocknode.rpc.jsonrpc import (
+    DEFAULT_BATCH_LIMIT,
+    DEFAULT_BATCH_RESPONSE_LIMIT,
     ItemHook,
     answer_decoded_stepwise,
     answer_stepwise,
@@ -46,7 +49,7 @@ from mocknode.rpc.jsonrpc import (
 )
 from mocknode.rpc.registry import registry
 from mocknode.rpc.request_log import RequestLog
-from mocknode.rpc.subscriptions import Subscriptions
+from mocknode.rpc.subscriptions import DEFAULT_MAX_SUBSCRIPTIONS, Subscriptions
 from mocknode.waiting import settle
 from mocknode.wire.http import HttpOptions
 
@@ -77,7 +80,9 @@ def _load_evm() -> None:
 
 
 def default_ipc_path() -> str:
-    return os.path.join(tempfile.gettempdir(), "mocknode.ipc")
+    """``<tmp>/mocknode-<uid>/mocknode.ipc``: a directory of the user's own (created 0700
+    when first served; see :mod:`mocknode.io.ipc`), not a name any user could take."""
+    return os.path.join(tempfile.gettempdir(), f"mocknode-{os.getuid()}", "mocknode.ipc")
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,15 @@ class NodeConfig:
     ipc_path: str | None = field(default_factory=default_ipc_path)  # None: no IPC
     chain: ChainConfig = field(default_factory=ChainConfig)
     http: HttpOptions = field(default_factory=HttpOptions)
+    # Connection limits of every listener: queued bytes, timeouts, connection caps
+    # (mocknode.io.limits; docs/limits.md).
+    limits: ConnLimits = field(default_factory=ConnLimits)
+    # JSON-RPC limits (geth's defaults): batch items, batch answer bytes, a polling
+    # filter's life without a poll (None: forever), eth_subscribe per connection.
+    batch_limit: int = DEFAULT_BATCH_LIMIT
+    batch_response_limit: int = DEFAULT_BATCH_RESPONSE_LIMIT
+    filter_timeout: float | None = DEFAULT_FILTER_TIMEOUT
+    max_subscriptions: int = DEFAULT_MAX_SUBSCRIPTIONS
     # False: h11/wsproto/the IPC scanner read everything, and sockets go through trio's
     # general stream path (same bytes out; for debugging and proving the fast paths).
     fast_paths: bool = True
@@ -136,7 +150,9 @@ class RpcSession:
 
     def __init__(self, node: Node, transport: Transport, push: Push | None) -> None:
         self.subscriptions = (
-            Subscriptions(node.chain, push, ids=node.ids) if push is not None else None
+            Subscriptions(node.chain, push, ids=node.ids, limit=node.config.max_subscriptions)
+            if push is not None
+            else None
         )
         self.context = Context(
             chain=node.chain,
@@ -156,6 +172,8 @@ class RpcSession:
         self._logged = node.request_log.wrap(self._dispatch)
         self._stepwise = bounded.stepwise(raw)
         self._stepwise_logged = node.request_log.wrap(self._stepwise)
+        self._batch_limit = node.config.batch_limit
+        self._batch_bytes = node.config.batch_response_limit
 
     def answer(self, payload: bytes, item_hook: ItemHook | None = None) -> bytes | None:
         """The answer to one message, computed in place: one call is atomic. A call that
@@ -163,7 +181,13 @@ class RpcSession:
         there, else its timeout error (the fault layer's armed path, which needs the
         bytes now)."""
         dispatch = self._logged if self._log.enabled else self._dispatch
-        reply = handle_payload(payload, dispatch, item_hook=item_hook)
+        reply = handle_payload(
+            payload,
+            dispatch,
+            batch_limit=self._batch_limit,
+            batch_response_limit=self._batch_bytes,
+            item_hook=item_hook,
+        )
         return self._settle_now(reply) if self.context.deferred else reply
 
     async def handle_later(self, payload: bytes) -> bytes | Later | None:
@@ -173,7 +197,13 @@ class RpcSession:
         answer a :class:`Later` that io awaits, so the connection's other messages are
         not held up behind it."""
         dispatch = self._stepwise_logged if self._log.enabled else self._stepwise
-        reply = await drive(answer_stepwise(payload, dispatch))
+        steps = answer_stepwise(
+            payload,
+            dispatch,
+            batch_limit=self._batch_limit,
+            batch_response_limit=self._batch_bytes,
+        )
+        reply = await drive(steps)
         return self._later(reply) if self.context.deferred else reply
 
     async def handle(self, payload: bytes) -> bytes | None:
@@ -186,7 +216,14 @@ class RpcSession:
     async def handle_parsed(self, payload: bytes, value: object, text: str) -> bytes | Later | None:
         # IPC parsed the message to frame it; answer from that parse (io.session).
         dispatch = self._stepwise_logged if self._log.enabled else self._stepwise
-        reply = await drive(answer_decoded_stepwise(value, text, dispatch))
+        steps = answer_decoded_stepwise(
+            value,
+            text,
+            dispatch,
+            batch_limit=self._batch_limit,
+            batch_response_limit=self._batch_bytes,
+        )
+        reply = await drive(steps)
         return self._later(reply) if self.context.deferred else reply
 
     def _settle_now(self, reply: bytes | None) -> bytes | None:
@@ -216,7 +253,9 @@ class Node:
         self._time_and_state()
         # Filter and subscription ids: per node, replayable (restart_numbering restarts them).
         self._id_source = IdSource()
-        self.filters = Filters(self.chain, ids=self.ids)
+        self.filters = Filters(
+            self.chain, ids=self.ids, clock=self._clock, timeout=self.config.filter_timeout
+        )
         self.request_log = RequestLog(enabled=self.config.log_requests)
         self.endpoints: Endpoints | None = None
         self._warm_up: threading.Thread | None = None
@@ -285,6 +324,7 @@ class Node:
         if self._started is None:
             self._started = trio.current_time()
         faults = self.faults
+        slots = ConnSlots(config.limits)  # one count across HTTP, WebSocket and IPC
         async with trio.open_nursery() as nursery:
             port = await nursery.start(
                 partial(
@@ -293,6 +333,8 @@ class Node:
                     config.host,
                     config.port,
                     options=http,
+                    limits=config.limits,
+                    slots=slots,
                     conn_ids=self._conn_ids,
                     on_accept=faults.on_accept,
                     wrap_stream=faults.wrap_stream,
@@ -304,6 +346,9 @@ class Node:
                     serve_ipc,
                     self.session,
                     config.ipc_path,
+                    max_message=config.http.max_ws_message,
+                    limits=config.limits,
+                    slots=slots,
                     fast_path=config.fast_paths,
                     conn_ids=self._conn_ids,
                     on_accept=faults.on_accept,

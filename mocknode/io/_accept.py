@@ -18,6 +18,7 @@ from typing import NoReturn
 
 import trio
 
+from mocknode.io.limits import ConnSlots, peer_address
 from mocknode.io.reply import Reply
 from mocknode.io.session import ConnInfo, Transport
 
@@ -37,6 +38,7 @@ ServeAccepted = Callable[
 # accept(2) errors that mean the system is out of something; wait and retry.
 _CAPACITY_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOMEM, errno.ENOBUFS})
 _CAPACITY_WAIT = 0.1
+_REFUSAL_LINGER = 0.5  # reading what a refused client sends, so our answer is not reset
 
 
 def new_counter() -> Callable[[], int]:
@@ -63,8 +65,13 @@ async def accept_forever(
     on_accept: AcceptHook | None,
     wrap_stream: StreamWrapper | None,
     serve: ServeAccepted,
+    slots: ConnSlots,
+    refusal: bytes,
 ) -> NoReturn:
-    """Accept on ``listener`` until cancelled; each connection runs in ``nursery``."""
+    """Accept on ``listener`` until cancelled; each connection runs in ``nursery``.
+
+    A connection past one of ``slots``' caps is answered ``refusal`` (nothing for IPC)
+    and closed, before any hook sees it: it gets no id and is never served."""
     async with listener:
         while True:
             try:
@@ -75,8 +82,30 @@ async def accept_forever(
                 log.error("accept: %s; retrying in %ss", os.strerror(exc.errno), _CAPACITY_WAIT)
                 await trio.sleep(_CAPACITY_WAIT)
                 continue
-            info = ConnInfo(conn_ids(), transport, peer(stream))
-            nursery.start_soon(_run_accepted, stream, info, on_accept, wrap_stream, serve)
+            name = peer(stream)
+            address = peer_address(name)
+            if not slots.take(address):
+                log.warning("refusing a connection from %s: too many connections", name)
+                nursery.start_soon(_refuse, stream, refusal)
+                continue
+            info = ConnInfo(conn_ids(), transport, name)
+            nursery.start_soon(_run_accepted, stream, info, on_accept, wrap_stream, serve, slots)
+
+
+async def _refuse(stream: trio.SocketStream, refusal: bytes) -> None:
+    """Write ``refusal``, half-close, read briefly what the client still sends (closing
+    over unread bytes would reset the answer away), then close."""
+    try:
+        with trio.move_on_after(_REFUSAL_LINGER):
+            if refusal:
+                await stream.send_all(refusal)
+            await stream.send_eof()
+            while await stream.receive_some(65536):
+                pass
+    except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+        pass
+    finally:
+        await trio.aclose_forcefully(stream)
 
 
 async def _run_accepted(
@@ -85,6 +114,7 @@ async def _run_accepted(
     on_accept: AcceptHook | None,
     wrap_stream: StreamWrapper | None,
     serve: ServeAccepted,
+    slots: ConnSlots,
 ) -> None:
     served: trio.abc.HalfCloseableStream = stream
     try:
@@ -95,6 +125,7 @@ async def _run_accepted(
     except Exception:
         log.exception("connection %d: accept hooks failed; closing it", info.id)
     finally:
+        slots.give_back(peer_address(info.peer))
         await trio.aclose_forcefully(served)
         if served is not stream:
             await trio.aclose_forcefully(stream)

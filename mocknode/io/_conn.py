@@ -1,16 +1,26 @@
 """Per-connection plumbing shared by the TCP and unix-socket servers.
 
 Every accepted stream gets one :class:`Connection`: the reading task (the transport
-loop) and a single writer task joined by a bounded queue of ready-to-send bytes.
+loop) and a single writer task joined by a queue of ready-to-send bytes.
 
 Why a queue and one writer, not a lock around ``send_all``: the session's ``push`` is
 called from other tasks (the miner announcing a block to every subscriber). With a lock
 a client that stops reading would block that caller inside ``send_all`` and stall the
-notifications of every other client. Here ``push`` only enqueues, never waits; when a
-client lets the queue fill up it is too slow and its connection is closed, alone.
-Replies wait for queue space, which is plain back-pressure on that client's own reads.
+notifications of every other client. Here ``push`` only enqueues, never waits.
 Bytes are produced by the sans-io objects synchronously at enqueue time, so the order
 on the wire is the order of the calls, as a lock would give.
+
+Fairness (issue 11): the writer takes *everything* queued each time it wakes and writes
+it in one send. Writing one message per wake-up, as a channel reader does, let twenty
+HTTP clients (each transaction a block, each block a notification) queue twenty
+messages per scheduler pass while the writer sent one, and a subscriber reading as fast
+as it could was dropped as "not reading". Now a client that reads keeps every message.
+A client that does not read is closed, alone, when either bound of
+:class:`~mocknode.io.limits.ConnLimits` is passed: more than ``max_queued_bytes`` owed
+(a push that would pass it closes the connection; replies instead wait for room, which
+is plain back-pressure on that client's own reads), or a write that the socket does not
+take within ``write_timeout`` seconds. One message larger than the bound alone is still
+sent (a 25 MB batch answer).
 
 Fast path: a reply written while nothing is queued or being written goes straight to
 the socket from the reading task. Handing it to the writer task costs an extra trip
@@ -39,12 +49,14 @@ import math
 import os
 import socket
 import struct
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final, Protocol
 
 import trio
 
+from mocknode.io.limits import DEFAULT_MAX_QUEUED_BYTES, DEFAULT_WRITE_TIMEOUT
 from mocknode.io.reply import (
     CloseConnection,
     Delayed,
@@ -61,7 +73,6 @@ log = logging.getLogger("mocknode.io")
 
 RECEIVE_SIZE = 65536
 READS_PER_CHECKPOINT = 16
-DEFAULT_MAX_QUEUED = 4096
 FLUSH_TIMEOUT = 5.0
 LINGER_TIMEOUT = 0.5
 SESSION_CLOSE_TIMEOUT = 1.0
@@ -114,15 +125,22 @@ class Connection:
         self,
         stream: trio.abc.HalfCloseableStream,
         scope: trio.CancelScope,
-        max_queued: int,
+        max_queued_bytes: int = DEFAULT_MAX_QUEUED_BYTES,
         *,
+        write_timeout: float | None = DEFAULT_WRITE_TIMEOUT,
         shortcut: bool = True,
         reset_socket: trio.socket.SocketType | None = None,
     ) -> None:
         self._stream = stream
         self._scope = scope  # the whole connection: reader and writer
         self._reader_scope = trio.CancelScope()  # the reading task and what it started
-        self._send, self._recv = trio.open_memory_channel[bytes | _Paced | _ResetMark](max_queued)
+        self._queue: deque[bytes | _Paced | _ResetMark] = deque()
+        self._queued_bytes = 0  # bytes in the queue (not yet taken by the writer)
+        self._max_bytes = max_queued_bytes
+        self._write_timeout = math.inf if write_timeout is None else write_timeout
+        self._wake = trio.Event()  # set when something is queued, or the reader is done
+        self._room = trio.Event()  # set when the writer takes bytes off the queue
+        self._finished = False
         self._writer_scope = trio.CancelScope()
         self.closed = False
         self._unwritten = 0  # queued or in the writer's hands, not yet on the wire
@@ -136,6 +154,9 @@ class Connection:
         self._fd = stream.socket.fileno() if shortcut and type(stream) is trio.SocketStream else -1
         self._reset_socket = reset_socket
         self._reads_without_checkpoint = 0
+        # When the wait for the peer's next bytes must end (trio time), for the
+        # :class:`Watchdog` to enforce; set by the transport loop, inf while it works.
+        self.wait_deadline = math.inf
 
     async def receive(self) -> bytes:
         """Next chunk from the peer; ``b""`` for EOF or a reset (both just end reading).
@@ -166,7 +187,9 @@ class Connection:
                 return b""
 
     async def _send_now(self, data: bytes) -> None:
-        """Write ``data``: straight to the socket when it takes it all, else via trio."""
+        """Write ``data``: straight to the socket when it takes it all, else via trio,
+        within :attr:`_write_timeout` (a peer that takes nothing for that long is
+        dropped: it is not reading)."""
         fd = self._fd
         if fd >= 0:
             try:
@@ -176,7 +199,13 @@ class Connection:
             if sent == len(data):
                 return
             data = data[sent:]
-        await self._stream.send_all(data)
+        with trio.move_on_after(self._write_timeout) as timer:
+            await self._stream.send_all(data)
+        if timer.cancelled_caught:
+            log.warning(
+                "client is not reading: a write waited %ss; closing it", self._write_timeout
+            )
+            self.abort()
 
     async def put(self, data: bytes) -> None:
         """Write bytes from the reading task: directly when nothing is ahead of them,
@@ -228,12 +257,19 @@ class Connection:
             self.closed = True  # nothing more is read or queued
 
     async def _enqueue(self, item: bytes | _Paced | _ResetMark) -> None:
+        """Queue from the reading task; while earlier bytes fill the bound, wait for the
+        writer to take them (the reader reads nothing more meanwhile)."""
+        size = len(item) if isinstance(item, bytes) else 0
+        while self._queued_bytes and self._queued_bytes + size > self._max_bytes:
+            self._room = trio.Event()
+            await self._room.wait()
+        self._append(item, size)
+
+    def _append(self, item: bytes | _Paced | _ResetMark, size: int) -> None:
+        self._queue.append(item)
+        self._queued_bytes += size
         self._unwritten += 1
-        try:
-            await self._send.send(item)
-        except (trio.BrokenResourceError, trio.ClosedResourceError):
-            self._unwritten -= 1
-            self.abort()
+        self._wake.set()
 
     def _end_direct_write(self) -> None:
         self._writing = self._direct = False
@@ -242,16 +278,14 @@ class Connection:
             self._reader_scope.cancel()
 
     def put_nowait(self, data: bytes) -> bool:
-        """Queue bytes without waiting (pushes from other tasks); False if no room."""
+        """Queue bytes without waiting (pushes from other tasks); False if they would
+        take the queue past its bound (one message alone is always taken)."""
         if not data or self.closed:
             return True
-        try:
-            self._send.send_nowait(data)
-        except trio.WouldBlock:
+        size = len(data)
+        if self._queued_bytes and self._queued_bytes + size > self._max_bytes:
             return False
-        except (trio.BrokenResourceError, trio.ClosedResourceError):
-            return True
-        self._unwritten += 1
+        self._append(data, size)
         return True
 
     def make_push(self, proto: MessageProtocol) -> Push:
@@ -262,14 +296,19 @@ class Connection:
                 return  # the session learns of the end through close()
             proto.send_message(payload)
             if not self.put_nowait(proto.data_to_send()):
-                log.warning("client is not reading; %d messages queued: closing it", self.queued)
+                log.warning(
+                    "client is not reading; %d bytes queued (bound %d): closing it",
+                    self._queued_bytes,
+                    self._max_bytes,
+                )
                 self.abort()
 
         return push
 
     @property
     def queued(self) -> int:
-        return self._send.statistics().current_buffer_used
+        """Bytes queued for the writer and not yet taken by it."""
+        return self._queued_bytes
 
     # -- ending a connection ---------------------------------------------------------
 
@@ -312,35 +351,58 @@ class Connection:
         """The reader is done: let the writer flush what is queued (a dribble queued
         gets its whole pacing time on top), then close."""
         self.closed = True
-        self._send.close()
+        self._finished = True
+        self._wake.set()
         self._writer_scope.deadline = min(
             self._writer_scope.deadline,
             trio.current_time() + FLUSH_TIMEOUT + self._paced_seconds,
         )
 
     async def write_loop(self) -> None:
-        """The only task that writes to the stream, besides direct writes (see above)."""
+        """The only task that writes to the stream, besides direct writes (see above).
+
+        Each time it wakes it takes *everything* queued (up to the next paced write or
+        reset mark) and writes it in one send: however many notifications other tasks
+        queued meanwhile, a client that reads keeps up in one write per wake-up."""
+        queue = self._queue
         with self._writer_scope:
             try:
-                async with self._recv:
-                    async for item in self._recv:
-                        while self._writing:  # a direct write from the reader is on the wire
-                            self._turn = trio.Event()
-                            await self._turn.wait()
-                        self._writing = True
-                        try:
-                            if isinstance(item, _Paced):
-                                await self._write_paced(item)
-                            elif isinstance(item, _ResetMark):
-                                self.reset()
-                                return
-                            else:
-                                await self._stream.send_all(item)
-                        finally:
-                            self._writing = False
-                            self._unwritten -= 1
+                while True:
+                    if not queue:
+                        if self._finished:
+                            break
+                        self._wake = trio.Event()
+                        await self._wake.wait()
+                        continue
+                    while self._writing:  # a direct write from the reader is on the wire
+                        self._turn = trio.Event()
+                        await self._turn.wait()
+                    item = queue.popleft()
+                    taken = 1
+                    if isinstance(item, bytes):
+                        if queue and type(queue[0]) is bytes:
+                            chunks = [item]
+                            while queue and type(queue[0]) is bytes:
+                                chunks.append(queue.popleft())  # type: ignore[arg-type]
+                            taken = len(chunks)
+                            item = b"".join(chunks)
+                        self._queued_bytes -= len(item)
+                        self._room.set()
+                    self._writing = True
+                    try:
+                        if isinstance(item, _Paced):
+                            await self._write_paced(item)
+                            await trio.lowlevel.checkpoint()  # its last chunk goes alone
+                        elif isinstance(item, _ResetMark):
+                            self.reset()
+                            return
+                        else:
+                            await self._send_now(item)
+                    finally:
+                        self._writing = False
+                        self._unwritten -= taken
                 await self._linger()
-            except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
+            except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
                 log.debug("peer went away while writing: %r", exc)
                 self.abort()
 
@@ -361,6 +423,33 @@ class Connection:
         with trio.move_on_after(LINGER_TIMEOUT):
             while await self._stream.receive_some(RECEIVE_SIZE):
                 pass
+
+
+class Watchdog:
+    """Read and idle timeouts for many connections, by one task.
+
+    A cancel-scope deadline per wait would cost a trio deadline update twice per
+    request (measured at several microseconds, on every keep-alive request). Instead
+    the transport loop writes :attr:`Connection.wait_deadline` (computed from
+    :attr:`now`, a clock this task refreshes each tick, so not even a clock read per
+    request), and this task hangs up every connection whose deadline has passed. A
+    timeout then fires up to two ticks late; a tick is a quarter of the shortest
+    timeout (at most 1 s).
+    """
+
+    def __init__(self, shortest: float) -> None:
+        self.tick = min(max(shortest / 4, 0.01), 1.0)
+        self.now = trio.current_time()
+        self.connections: set[Connection] = set()
+
+    async def run(self) -> None:
+        while True:
+            await trio.sleep(self.tick)
+            now = self.now = trio.current_time()
+            for conn in [c for c in self.connections if c.wait_deadline <= now]:
+                log.debug("read or idle timeout: closing the connection")
+                conn.wait_deadline = math.inf
+                conn.hang_up()
 
 
 async def apply_accept_reply(conn: Connection, reply: Reply | bytes) -> bool:
@@ -416,33 +505,41 @@ async def run_connection(
     stream: trio.abc.HalfCloseableStream,
     body: Callable[[Connection], Awaitable[None]],
     *,
-    max_queued: int = DEFAULT_MAX_QUEUED,
+    max_queued_bytes: int = DEFAULT_MAX_QUEUED_BYTES,
+    write_timeout: float | None = DEFAULT_WRITE_TIMEOUT,
     shortcut: bool = True,
     reset_socket: trio.socket.SocketType | None = None,
     accept_reply: Reply | None = None,
+    watchdog: Watchdog | None = None,
 ) -> None:
     """Run one connection's reading ``body`` beside its writer; contain every failure.
 
     ``shortcut=False`` keeps even a plain socket stream on trio's general path;
     ``reset_socket`` is the accepted socket (under any wrapper) that
-    :meth:`Connection.reset` aborts; ``accept_reply`` is applied before ``body`` runs.
+    :meth:`Connection.reset` aborts; ``accept_reply`` is applied before ``body`` runs;
+    ``watchdog`` enforces the connection's :attr:`Connection.wait_deadline`.
     """
     try:
         async with trio.open_nursery() as nursery:
             conn = Connection(
                 stream,
                 nursery.cancel_scope,
-                max_queued,
+                max_queued_bytes,
+                write_timeout=write_timeout,
                 shortcut=shortcut,
                 reset_socket=reset_socket,
             )
             nursery.start_soon(conn.write_loop)
+            if watchdog is not None:
+                watchdog.connections.add(conn)
             try:
                 with conn._reader_scope:
                     if accept_reply is None or await apply_accept_reply(conn, accept_reply):
                         await body(conn)
             finally:
                 conn.finish()
+                if watchdog is not None:
+                    watchdog.connections.discard(conn)
     except Exception:
         log.exception("connection failed; closing it")
 

@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from mocknode.io._conn import (
     Connection,
+    Watchdog,
     apply_accept_reply,
     apply_connection_reply,
     close_session,
     wait_delayed,
 )
 from mocknode.io._messages import serve_messages
+from mocknode.io.limits import ConnLimits
 from mocknode.io.reply import (
     CloseConnection,
     Delayed,
@@ -61,14 +64,33 @@ async def serve_http(
     conn: Connection,
     *,
     on_upgrade: Callable[[ConnInfo], Reply | None] | None = None,
+    limits: ConnLimits | None = None,
+    watchdog: Watchdog | None = None,
 ) -> None:
     """Serve HTTP requests (and a WebSocket upgrade) on one connection until it ends.
 
     ``on_upgrade(info)`` (``info.transport == "ws"``) is asked when a valid upgrade
     request arrived, before the ``101`` is written: ``None`` accepts it; a reply refuses
-    it (see :func:`refuse_upgrade`)."""
+    it (see :func:`refuse_upgrade`). ``limits`` gives the read and idle timeouts
+    (:class:`~mocknode.io.limits.ConnLimits`), which ``watchdog`` enforces (none without
+    one); a WebSocket, once upgraded, has none."""
     http = HttpConnection(opts)
     session: Session | None = None
+    lim = limits or ConnLimits()
+    read_timeout = math.inf if lim.read_timeout is None else lim.read_timeout
+    idle_timeout = math.inf if lim.idle_timeout is None else lim.idle_timeout
+    timed = watchdog is not None and (read_timeout != math.inf or idle_timeout != math.inf)
+    # When waiting for data must end: the first request (head and body) within
+    # read_timeout of the connection's start, later ones within read_timeout of their
+    # first byte, and the wait between requests within idle_timeout (as Go's server).
+    # The watchdog enforces conn.wait_deadline; it is inf while a request is handled.
+    wd = cast(Watchdog, watchdog)  # used only when timed, which implies one
+    if timed:
+        # wd.now lags by up to a tick: a tick more, so that no timeout fires early.
+        read_timeout += wd.tick
+        idle_timeout += wd.tick
+        conn.wait_deadline = wd.now + read_timeout
+    in_request = True
     try:
         while True:
             event = http.next_event()
@@ -76,12 +98,20 @@ async def serve_http(
             if out:
                 await conn.put(out)
             if isinstance(event, NeedData):
+                if timed:
+                    if not http.between_requests:
+                        if not in_request:
+                            in_request = True
+                            conn.wait_deadline = wd.now + read_timeout
+                    elif conn.wait_deadline == math.inf:
+                        conn.wait_deadline = wd.now + idle_timeout
                 http.receive_data(await conn.receive())
                 continue
             if isinstance(event, Closed):
                 log.debug("http connection closed: %s", event.reason)
                 return
             if isinstance(event, Upgraded):
+                conn.wait_deadline = math.inf  # a WebSocket has no read or idle timeout
                 if session is not None:
                     await close_session(session)
                     session = None
@@ -92,6 +122,9 @@ async def serve_http(
                 return
             if conn.closed:
                 return  # aborted (the peer went away while we wrote): serve nothing more
+            if timed:
+                in_request = False
+                conn.wait_deadline = math.inf  # armed again when the next wait begins
             if session is None:
                 session = factory(info, None)
             try:

@@ -7,6 +7,12 @@ Path handling, as a user expects from a dev node (anvil removes a stale socket t
 - a socket somebody listens on, or anything that is not a socket (regular file,
   directory, symlink): refuse with :class:`IpcPathError`, never delete user data or steal
   a live node's endpoint;
+- the directory must be one only its owner can change: owned by us (or root), and not
+  writable by group or others unless sticky (``/tmp``: nobody else may then remove or
+  replace our socket). A directory that is missing is created, mode 0700 (the default
+  path is ``<tmp>/mocknode-<uid>/mocknode.ipc`` for that reason: a fixed name straight
+  in ``/tmp`` could be taken first by another user, whose socket our user's clients
+  would then talk to). Anything else is refused with :class:`IpcPathError`;
 - the socket file is made mode 0600 right after ``bind``. Until then it has the umask's
   mode; connecting needs write permission, which the usual 022 umask does not give to
   others, and changing the process-wide umask instead would race other threads (the
@@ -33,8 +39,9 @@ from functools import partial
 import trio
 
 from mocknode.io._accept import AcceptHook, StreamWrapper, accept_forever, new_counter
-from mocknode.io._conn import DEFAULT_MAX_QUEUED, Connection, close_session, run_connection
+from mocknode.io._conn import Connection, close_session, run_connection
 from mocknode.io._messages import serve_messages
+from mocknode.io.limits import ConnLimits, ConnSlots
 from mocknode.io.reply import Reply
 from mocknode.io.session import ConnInfo, SessionFactory
 from mocknode.wire.ipc import DEFAULT_MAX_MESSAGE, IpcConnection
@@ -58,7 +65,8 @@ async def serve_ipc(
     path: str | os.PathLike[str],
     *,
     max_message: int = DEFAULT_MAX_MESSAGE,
-    max_queued: int = DEFAULT_MAX_QUEUED,
+    limits: ConnLimits | None = None,
+    slots: ConnSlots | None = None,
     fast_path: bool = True,
     conn_ids: Callable[[], int] | None = None,
     on_accept: AcceptHook | None = None,
@@ -73,6 +81,7 @@ async def serve_ipc(
     keywords are :func:`~mocknode.io.tcp.serve_tcp`'s.
     """
     path = os.fspath(path)
+    _private_directory(path)
     await _clear_stale_socket(path)
     # Bound synchronously: trio binds unix sockets in a worker thread (the path is on a
     # filesystem), and that thread then idles in trio's cache for seconds after the node
@@ -95,7 +104,8 @@ async def serve_ipc(
     sock = trio.socket.from_stdlib_socket(std)
     try:
         listener = trio.SocketListener(sock)
-        serve = partial(_serve_accepted, session_factory, max_message, max_queued, fast_path)
+        lim = limits or ConnLimits()
+        serve = partial(_serve_accepted, session_factory, max_message, lim, fast_path)
         async with trio.open_nursery() as nursery:
             nursery.start_soon(
                 partial(
@@ -108,12 +118,34 @@ async def serve_ipc(
                     on_accept=on_accept,
                     wrap_stream=wrap_stream,
                     serve=serve,
+                    slots=slots if slots is not None else ConnSlots(lim),
+                    refusal=b"",
                 )
             )
             task_status.started(path)
     finally:
         sock.close()
         _remove_if_ours(path, inode)
+
+
+def _private_directory(path: str) -> None:
+    """Create the socket's directory (0700) if missing; refuse one others can change."""
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        os.mkdir(directory, 0o700)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise IpcPathError(path, f"cannot create its directory {directory}: {exc}") from exc
+    st = os.stat(directory)
+    if st.st_uid not in (os.getuid(), 0):
+        raise IpcPathError(path, f"its directory {directory} belongs to another user")
+    if st.st_mode & 0o022 and not st.st_mode & stat.S_ISVTX:
+        raise IpcPathError(
+            path,
+            f"its directory {directory} is writable by other users (mode "
+            f"{stat.S_IMODE(st.st_mode):o}), who could replace the socket; use a private one",
+        )
 
 
 async def _clear_stale_socket(path: str) -> None:
@@ -163,7 +195,7 @@ def _remove_if_ours(path: str, inode: int) -> None:
 async def _serve_accepted(
     factory: SessionFactory,
     max_message: int,
-    max_queued: int,
+    limits: ConnLimits,
     fast_path: bool,
     stream: trio.abc.HalfCloseableStream,
     info: ConnInfo,
@@ -175,7 +207,7 @@ async def _serve_accepted(
         factory,
         info,
         max_message=max_message,
-        max_queued=max_queued,
+        limits=limits,
         fast_path=fast_path,
         accept_reply=accept_reply,
         reset_socket=reset_socket,
@@ -188,7 +220,7 @@ async def serve_ipc_stream(
     info: ConnInfo,
     *,
     max_message: int = DEFAULT_MAX_MESSAGE,
-    max_queued: int = DEFAULT_MAX_QUEUED,
+    limits: ConnLimits | None = None,
     fast_path: bool = True,
     accept_reply: Reply | None = None,
     reset_socket: trio.socket.SocketType | None = None,
@@ -198,7 +230,8 @@ async def serve_ipc_stream(
     await run_connection(
         stream,
         partial(_serve_ipc, session_factory, info, max_message, fast_path),
-        max_queued=max_queued,
+        max_queued_bytes=(limits or ConnLimits()).max_queued_bytes,
+        write_timeout=(limits or ConnLimits()).write_timeout,
         shortcut=fast_path,
         reset_socket=reset_socket,
         accept_reply=accept_reply,

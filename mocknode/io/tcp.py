@@ -15,7 +15,10 @@ serves a socket.
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 
 import trio
@@ -27,13 +30,23 @@ from mocknode.io._accept import (
     new_counter,
     tcp_peer,
 )
-from mocknode.io._conn import DEFAULT_MAX_QUEUED, run_connection
+from mocknode.io._conn import Watchdog, run_connection
 from mocknode.io._http import serve_http
+from mocknode.io.limits import ConnLimits, ConnSlots
 from mocknode.io.reply import Reply
 from mocknode.io.session import ConnInfo, SessionFactory
 from mocknode.wire.http import HttpOptions
 
-__all__ = ["serve_http_stream", "serve_tcp"]
+__all__ = ["TOO_MANY_CONNECTIONS", "serve_http_stream", "serve_tcp", "with_bound_name"]
+
+log = logging.getLogger("mocknode.io")
+
+TOO_MANY_CONNECTIONS = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"X-Content-Type-Options: nosniff\r\nContent-Length: 21\r\nConnection: close\r\n\r\n"
+    b"too many connections\n"
+)
+"""A connection past a cap gets this (Go's ``http.Error`` shape), then a close."""
 
 
 async def serve_tcp(
@@ -42,7 +55,8 @@ async def serve_tcp(
     port: int,
     *,
     options: HttpOptions | None = None,
-    max_queued: int = DEFAULT_MAX_QUEUED,
+    limits: ConnLimits | None = None,
+    slots: ConnSlots | None = None,
     conn_ids: Callable[[], int] | None = None,
     on_accept: AcceptHook | None = None,
     wrap_stream: StreamWrapper | None = None,
@@ -53,7 +67,10 @@ async def serve_tcp(
     ``task_status.started(bound_port)`` is called once listening, so ``port=0`` callers
     learn the free port picked. If ``host`` resolves to several addresses with ``port=0``
     only the first is kept, because each would get a different random port.
-    ``max_queued`` bounds the messages waiting for a slow client before it is dropped.
+    ``limits`` (:class:`~mocknode.io.limits.ConnLimits`) bounds what a client may owe or
+    hold: queued bytes, timeouts, connections; ``slots`` counts the connections open
+    against those caps (the owner passes one to all its listeners; default: this
+    server's own). A connection past a cap is answered ``503`` and closed.
     ``conn_ids`` gives each accepted connection its id (default: this server's own
     counter from 1). ``on_accept(info)`` runs before anything is read; a reply it returns
     is applied first (see :func:`~mocknode.io._conn.apply_accept_reply`). It is asked
@@ -64,16 +81,29 @@ async def serve_tcp(
     ``wrap_stream(stream, info)`` returns the stream to serve instead of the socket.
     ``options.fast_path=False`` also keeps sockets off the raw-descriptor shortcut.
     """
-    opts = options or HttpOptions()
+    opts = with_bound_name(options or HttpOptions(), host)
+    lim = limits or ConnLimits()
     listeners = await trio.open_tcp_listeners(port, host=host)
+    for listener in listeners:
+        address = listener.socket.getsockname()[0]
+        if not ipaddress.ip_address(address).is_loopback:
+            log.warning(
+                "mocknode: listening on %s, not a loopback address: anyone who can reach "
+                "it can use the unlocked dev accounts (bind 127.0.0.1 unless you mean it)",
+                address,
+            )
     if port == 0 and len(listeners) > 1:
         for extra in listeners[1:]:
             await extra.aclose()
         listeners = listeners[:1]
     bound_port = int(listeners[0].socket.getsockname()[1])
-    serve = partial(_serve_accepted, session_factory, opts, max_queued, on_accept)
+    timeouts = [t for t in (lim.read_timeout, lim.idle_timeout) if t is not None]
+    watchdog = Watchdog(min(timeouts)) if timeouts else None
+    serve = partial(_serve_accepted, session_factory, opts, lim, on_accept, watchdog)
     next_id = conn_ids if conn_ids is not None else new_counter()
     async with trio.open_nursery() as nursery:
+        if watchdog is not None:
+            nursery.start_soon(watchdog.run)
         for listener in listeners:
             nursery.start_soon(
                 partial(
@@ -86,16 +116,33 @@ async def serve_tcp(
                     on_accept=on_accept,
                     wrap_stream=wrap_stream,
                     serve=serve,
+                    slots=slots if slots is not None else ConnSlots(lim),
+                    refusal=TOO_MANY_CONNECTIONS,
                 )
             )
         task_status.started(bound_port)
 
 
+def with_bound_name(options: HttpOptions, host: str | None) -> HttpOptions:
+    """``options`` with the name the node was told to bind added to the allowed Host
+    names (geth serves its own name too): ``--host devbox`` answers ``Host: devbox``."""
+    if not host or "*" in options.allowed_hosts:
+        return options
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        name = host.lower()
+        if name not in options.allowed_hosts:
+            return replace(options, allowed_hosts=(*options.allowed_hosts, name))
+    return options
+
+
 async def _serve_accepted(
     factory: SessionFactory,
     opts: HttpOptions,
-    max_queued: int,
+    limits: ConnLimits,
     on_upgrade: AcceptHook | None,
+    watchdog: Watchdog | None,
     stream: trio.abc.HalfCloseableStream,
     info: ConnInfo,
     accept_reply: Reply | None,
@@ -106,10 +153,11 @@ async def _serve_accepted(
         factory,
         info,
         options=opts,
-        max_queued=max_queued,
+        limits=limits,
         accept_reply=accept_reply,
         reset_socket=reset_socket,
         on_upgrade=on_upgrade,
+        watchdog=watchdog,
     )
 
 
@@ -119,10 +167,11 @@ async def serve_http_stream(
     info: ConnInfo,
     *,
     options: HttpOptions | None = None,
-    max_queued: int = DEFAULT_MAX_QUEUED,
+    limits: ConnLimits | None = None,
     accept_reply: Reply | None = None,
     reset_socket: trio.socket.SocketType | None = None,
     on_upgrade: AcceptHook | None = None,
+    watchdog: Watchdog | None = None,
 ) -> None:
     """Serve one connected stream as the HTTP + WebSocket port does, until it ends.
 
@@ -130,14 +179,26 @@ async def serve_http_stream(
     :class:`trio.SocketStream` takes the raw-socket shortcut. ``reset_socket`` is the
     socket a :class:`~mocknode.io.reply.ResetConnection` aborts (without it, a reset is a
     plain close). ``on_upgrade(info)`` is asked before a WebSocket upgrade is accepted
-    (see :func:`~mocknode.io._http.serve_http`). The caller closes ``stream`` afterwards.
+    (see :func:`~mocknode.io._http.serve_http`). ``watchdog`` enforces the read and idle
+    timeouts of ``limits`` (none without one). The caller closes ``stream`` afterwards.
     """
     opts = options or HttpOptions()
+    lim = limits or ConnLimits()
     await run_connection(
         stream,
-        partial(serve_http, session_factory, info, opts, on_upgrade=on_upgrade),
-        max_queued=max_queued,
+        partial(
+            serve_http,
+            session_factory,
+            info,
+            opts,
+            on_upgrade=on_upgrade,
+            limits=lim,
+            watchdog=watchdog,
+        ),
+        max_queued_bytes=lim.max_queued_bytes,
+        write_timeout=lim.write_timeout,
         shortcut=opts.fast_path,
         reset_socket=reset_socket,
         accept_reply=accept_reply,
+        watchdog=watchdog,
     )

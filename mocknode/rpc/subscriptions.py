@@ -36,9 +36,11 @@ from mocknode.chain.chain import Chain
 from mocknode.chain.logs.query import LogFilter, block_logs
 from mocknode.chain.records import Block, Tx, TxLocation
 from mocknode.rpc import render
+from mocknode.rpc.errors import SERVER_ERROR, RpcError
 from mocknode.rpc.jsonrpc import RawJson, subscription_notification
 
 __all__ = [
+    "DEFAULT_MAX_SUBSCRIPTIONS",
     "HEADS",
     "LOGS",
     "PENDING",
@@ -62,6 +64,11 @@ Notify = Callable[[SubscriptionKind, str, bytes], None]
 """``notify(kind, sub_id, payload)``: sees a notification in place of ``send``."""
 
 
+# Live subscriptions one connection may hold (geth has no cap; a client that leaks
+# subscriptions should hear of it before the node's memory does).
+DEFAULT_MAX_SUBSCRIPTIONS: Final = 1000
+
+
 class Subscriptions:
     def __init__(
         self,
@@ -70,8 +77,10 @@ class Subscriptions:
         *,
         ids: Callable[[], str],
         notify: Notify | None = None,
+        limit: int = DEFAULT_MAX_SUBSCRIPTIONS,
     ) -> None:
         self._chain = chain
+        self._limit = limit
         self._send = send
         self._new_id = ids
         self.notify = notify
@@ -85,31 +94,48 @@ class Subscriptions:
         chain.pending_listeners.append(self._on_pending)
 
     def subscribe_heads(self) -> str:
-        sub_id = self._new_id()
+        sub_id = self._take_id()
         self._heads[sub_id] = None
         return sub_id
 
     def subscribe_logs(self, criteria: LogFilter) -> str:
-        sub_id = self._new_id()
+        sub_id = self._take_id()
         self._logs[sub_id] = criteria
         return sub_id
 
     def subscribe_pending(self, full: bool) -> str:
         """Pending transaction hashes, or whole transactions when ``full``."""
-        sub_id = self._new_id()
+        sub_id = self._take_id()
         self._pending[sub_id] = full
         return sub_id
 
     def subscribe_syncing(self) -> str:
-        sub_id = self._new_id()
+        sub_id = self._take_id()
         self._syncing[sub_id] = None
         return sub_id
 
     def subscribe_receipts(self, tx_hashes: tuple[bytes, ...]) -> str:
         """Receipts of new blocks: those of ``tx_hashes``, or all when it is empty."""
-        sub_id = self._new_id()
+        sub_id = self._take_id()
         self._receipts[sub_id] = frozenset(tx_hashes)
         return sub_id
+
+    def _take_id(self) -> str:
+        """A new subscription's id; RpcError past the per-connection limit (0: none)."""
+        limit = self._limit
+        if limit and self.count() >= limit:
+            raise RpcError(SERVER_ERROR, f"too many subscriptions on this connection (max {limit})")
+        return self._new_id()
+
+    def count(self) -> int:
+        """Live subscriptions of this connection."""
+        return (
+            len(self._heads)
+            + len(self._logs)
+            + len(self._pending)
+            + len(self._syncing)
+            + len(self._receipts)
+        )
 
     def kind_of(self, sub_id: str) -> SubscriptionKind | None:
         """The kind of a live subscription of this connection, or None."""

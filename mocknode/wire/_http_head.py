@@ -10,6 +10,7 @@ them to decide that a request is plain, and leaves every refusal to h11's side.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Final
 
@@ -46,6 +47,56 @@ def oversize_text(length: int, max_body: int) -> str | None:
     return None
 
 
+def host_allowed(host: bytes | None, allowed: tuple[str, ...]) -> bool:
+    """geth's ``--http.vhosts`` check (``node/rpcstack.go`` ``virtualHostHandler``): no
+    ``Host``, or an IP address (``127.0.0.1:8545``, ``[::1]:8545``), is always served,
+    since DNS rebinding needs a name; a name must be in ``allowed`` (case-insensitive,
+    without its port), or ``allowed`` holds ``*``. ``allowed`` is lower-case."""
+    if not host or "*" in allowed:
+        return True
+    text = host.decode("latin-1").lower()
+    if text.startswith("["):  # an IPv6 literal, with or without a port
+        return True
+    name, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit():
+        name = text
+    if name in allowed:
+        return True
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def origin_allowed(origin: bytes | str, rules: tuple[str, ...]) -> bool:
+    """Whether a browser ``Origin`` passes one of ``rules`` (lower-case), as geth's
+    WebSocket origin check reads them: ``*`` allows any; ``http://localhost`` allows that
+    scheme and host on any port; ``http://localhost:3000`` that port only; a rule without
+    a scheme (``localhost``) any scheme."""
+    if "*" in rules:
+        return True
+    text = (origin.decode("latin-1") if isinstance(origin, bytes) else origin).lower()
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        return False
+    host, _, port = rest.rpartition(":") if rest.rpartition(":")[2].isdigit() else (rest, "", "")
+    for rule in rules:
+        r_scheme, r_sep, r_rest = rule.partition("://")
+        if not r_sep:
+            r_scheme, r_rest = "", rule
+        r_host, r_colon, r_port = r_rest.rpartition(":")
+        if not r_colon or not r_port.isdigit():
+            r_host, r_port = r_rest, ""
+        if (
+            (not r_scheme or r_scheme == scheme)
+            and r_host == host
+            and (not r_port or r_port == port)
+        ):
+            return True
+    return False
+
+
 def encode_header(name: str, value: str) -> tuple[bytes, bytes]:
     """A response header as bytes; ValueError unless it is valid HTTP (names are tokens,
     values Latin-1 without CR, LF, NUL or surrounding whitespace)."""
@@ -74,9 +125,10 @@ _CONTENT_LENGTH: Final = re.compile(rb"\ncontent-length:[ \t]*([0-9]{1,18})[ \t]
 _CONTENT_TYPE: Final = re.compile(rb"\ncontent-type:[ \t]*([^\r]*)")
 _CONNECTION: Final = re.compile(rb"\nconnection:[ \t]*([^\r]*?)[ \t]*\r")
 _ORIGIN: Final = re.compile(rb"\norigin:[ \t]*([^\r]*?)[ \t]*\r", re.IGNORECASE)
+_HOST: Final = re.compile(rb"\nhost:[ \t]*([^\r]*?)[ \t]*\r")
 
-SimpleHead = tuple[bytes, int, bytes | None, bool]
-"""(target, content length, Origin or None, whether the content type is JSON)."""
+SimpleHead = tuple[bytes, int, bytes | None, bool, bytes]
+"""(target, content length, Origin or None, whether the content type is JSON, Host)."""
 
 # Parsed plain heads by their exact bytes. A keep-alive client sends the same head for
 # every request of the same size (same host, headers, content length), so after the
@@ -115,7 +167,7 @@ def parse_simple_request(head: bytes) -> SimpleHead | None:
     if sum(map(len, _HEADER_LINE.findall(block))) != len(block):
         return None
     lower = b"\n" + block.lower()
-    if lower.count(b"\ncontent-length:") != 1 or b"\nhost:" not in lower:
+    if lower.count(b"\ncontent-length:") != 1 or lower.count(b"\nhost:") != 1:
         return None
     for name in _FRAMING_NAMES:
         if name in lower:
@@ -131,4 +183,6 @@ def parse_simple_request(head: bytes) -> SimpleHead | None:
     json_type = is_json_content_type(ctype_match.group(1) if ctype_match else None)
     origin_match = _ORIGIN.search(block) if b"\norigin:" in lower else None
     origin = origin_match.group(1) if origin_match else None
-    return line.group(1), int(length_match.group(1)), origin, json_type
+    host_match = _HOST.search(lower)
+    host = host_match.group(1) if host_match else b""
+    return line.group(1), int(length_match.group(1)), origin, json_type, host

@@ -8,6 +8,7 @@ events (one per JSON-RPC POST body) and answers everything else itself, the way 
 request                                     answer
 ==========================================  ===============================================
 path not under ``path_prefix``              404 ``404 page not found``
+``Host`` a name not in ``allowed_hosts``    403 ``invalid host specified`` (geth's vhosts)
 GET + ``Upgrade: websocket`` (+ Connection  :class:`Upgraded`: the connection becomes a
 contains ``upgrade``)                       :class:`~mocknode.wire.ws.WsConnection`
 GET without body or query string; HEAD      200, empty body (geth's health check)
@@ -20,6 +21,8 @@ content type not JSON                       415 ``invalid content type, only
 POST (or GET with a body) with JSON type    :class:`Message`; :meth:`respond` sends 200
                                             ``application/json`` (empty body for ``None``)
 bytes that are not HTTP                     400 ``400 Bad Request``, close
+a head over ``max_header_bytes``            431 ``431 Request Header Fields Too Large``,
+                                            close (whole or still arriving)
 ==========================================  ===============================================
 
 Besides :meth:`HttpConnection.respond`, the layer above may answer a message with
@@ -38,9 +41,15 @@ Choices where geth and anvil differ (and why):
 - Body limit: geth's default (5 MiB), not anvil's 2 MB. For a chunked body that outgrows
   it, geth answers a JSON-RPC error with status 200; we answer 413 like for a declared
   length, because retrying clients read the status, not the body.
-- CORS: anvil's default, ``Access-Control-Allow-Origin: *`` on every response; with a
-  list of origins only a listed ``Origin`` is echoed (with ``Vary: Origin``); an empty
-  tuple disables CORS headers like geth without ``--http.corsdomain``.
+- CORS: pages of this machine by default (``http://localhost``, ``http://127.0.0.1``,
+  ``http://[::1]``, any port), not anvil's ``*``: with ``*`` any page on the web could
+  drive the unlocked dev accounts. A listed ``Origin`` is echoed (with ``Vary:
+  Origin``); ``("*",)`` answers ``*``; an empty tuple disables CORS headers like geth
+  without ``--http.corsdomain``. A WebSocket upgrade whose ``Origin`` is not in
+  ``ws_origins`` gets geth's ``403 Forbidden`` (no ``Origin``: not a browser, served).
+- Host: geth's ``--http.vhosts`` rule with geth's default (``localhost``; any IP
+  address passes), checked after the path and the WebSocket upgrade as geth's handler
+  stack does; a refusal carries no CORS headers (geth's vhost handler runs first).
 - Error answers copy Go's ``http.Error``: ``text/plain; charset=utf-8``, ``nosniff``, and
   the text followed by a newline.
 
@@ -78,7 +87,9 @@ from typing import TYPE_CHECKING
 from mocknode.wire._http_head import (
     ACCEPTED_CONTENT_TYPES,
     encode_header,
+    host_allowed,
     is_json_content_type,
+    origin_allowed,
     oversize_text,
     path_allowed,
     simple_request,
@@ -95,6 +106,10 @@ else:  # imported on the first request the fast path hands over
     h11 = LazyModule("h11")
 
 DEFAULT_MAX_BODY = 5 * 1024 * 1024
+# Safe defaults (docs/limits.md): pages and names of this machine only.
+LOCAL_ORIGINS = ("http://localhost", "http://127.0.0.1", "http://[::1]")
+LOCAL_HOSTS = ("localhost",)
+TEXT_403_HOST = "invalid host specified"  # geth's answer to a Host not in --http.vhosts
 SERVED_METHODS = (b"GET", b"HEAD", b"POST", b"OPTIONS")
 _REASONS = {int(s): s.phrase.encode() for s in HTTPStatus}
 TEXT_415 = "invalid content type, only application/json is supported"
@@ -119,7 +134,13 @@ class HttpOptions:
 
     max_body: int = DEFAULT_MAX_BODY
     max_ws_message: int = DEFAULT_MAX_MESSAGE
-    cors_origins: tuple[str, ...] = ("*",)
+    # Browser pages allowed to call: CORS answers (``*`` any, ``()`` no CORS headers) and
+    # WebSocket upgrades carrying an ``Origin`` (``*`` any). Rules as
+    # :func:`~mocknode.wire._http_head.origin_allowed` reads them, lower-case.
+    cors_origins: tuple[str, ...] = LOCAL_ORIGINS
+    ws_origins: tuple[str, ...] = LOCAL_ORIGINS
+    # geth's --http.vhosts: Host names served (IP addresses always are), lower-case.
+    allowed_hosts: tuple[str, ...] = LOCAL_HOSTS
     path_prefix: str = "/"
     max_header_bytes: int = 64 * 1024
     # False: h11 (and wsproto after an upgrade) read every request from the first byte.
@@ -157,6 +178,7 @@ class HttpConnection:
         self._request: h11.Request | None = None
         # Fast path state: bytes not yet parsed, and the Origin of the request owed a reply.
         self._pending = FastPathBuffer(self._opts.fast_path)
+        self._fed = 0  # bytes given to h11
         self._fast_origin: bytes | None = None
         # Heads seen on this connection, judged against its options: a keep-alive client
         # repeats the same few heads, so a request costs one dict lookup (bounded).
@@ -182,7 +204,21 @@ class HttpConnection:
         if self._pending.active:
             self._pending.feed(data)
         else:
-            self._h11.receive_data(data)
+            self._feed_h11(data)
+
+    def _feed_h11(self, data: bytes) -> None:
+        """h11 gets bytes (``b""``: EOF), counted: the size of a whole request head is
+        the bytes h11 consumed to produce it (see :meth:`next_event`)."""
+        self._fed += len(data)
+        self._h11.receive_data(data)
+
+    @property
+    def between_requests(self) -> bool:
+        """True when no byte of a next request has arrived (for idle timeouts)."""
+        if self._pending.active:
+            return not self._pending.buffer
+        conn = self._h11_conn
+        return conn is None or (conn.their_state is h11.IDLE and not conn.trailing_data[0])
 
     @property
     def _fast(self) -> bool:
@@ -190,7 +226,7 @@ class HttpConnection:
 
     def _to_h11(self) -> None:
         """Give up the fast path: h11 gets every byte not parsed yet, and keeps them."""
-        self._pending.hand_over(self._h11.receive_data, lambda: self._h11.receive_data(b""))
+        self._pending.hand_over(self._feed_h11, lambda: self._feed_h11(b""))
 
     def _fast_event(self) -> Message | NeedData | None:
         """The next plain JSON POST from the buffer, NEED_DATA, or None to use h11."""
@@ -211,7 +247,7 @@ class HttpConnection:
                 self._plain_heads.clear()
             self._plain_heads[head] = plain
         length, origin = plain
-        if length < 0:
+        if length < 0 or len(head) > self._opts.max_header_bytes:
             return None
         start = end + 4
         if len(buffer) < start + length:
@@ -229,11 +265,12 @@ class HttpConnection:
         parsed = simple_request(head)
         if parsed is None:
             return _NOT_PLAIN
-        target, length, origin, json_type = parsed
+        target, length, origin, json_type, host = parsed
         if (
             not json_type
             or oversize_text(length, self._opts.max_body) is not None
             or not path_allowed(target, self._opts.path_prefix)
+            or not host_allowed(host, self._opts.allowed_hosts)
         ):
             return _NOT_PLAIN
         return length, origin
@@ -261,10 +298,20 @@ class HttpConnection:
             if self._h11.our_state is h11.DONE and self._h11.their_state is h11.DONE:
                 self._h11.start_next_cycle()
                 self._mode = "idle"
+            h = self._h11
+            start = self._fed - len(h.trailing_data[0]) if h.their_state is h11.IDLE else 0
             try:
-                event = self._h11.next_event()
+                event = h.next_event()
             except h11.RemoteProtocolError as exc:
                 return self._bad_request(exc)
+            if isinstance(event, h11.Request):
+                # h11 limits only a head still arriving; a whole one that arrived in one
+                # read is held to the same bound here (the head without its blank line).
+                head_size = self._fed - len(h.trailing_data[0]) - start - 4
+                if head_size > self._opts.max_header_bytes:
+                    self._request = None
+                    self._send_error(431, "431 Request Header Fields Too Large", close=True)
+                    return self._finish("request head too large")
             if event is h11.NEED_DATA:
                 return NEED_DATA
             if isinstance(event, h11.ConnectionClosed):
@@ -377,6 +424,8 @@ class HttpConnection:
         if method == b"GET" and _is_websocket(req):
             self._mode = "upgrade"
             return None
+        if not host_allowed(_header(req, b"host"), self._opts.allowed_hosts):
+            return self._reject(403, TEXT_403_HOST, cors=False)
         if method not in SERVED_METHODS:
             return self._reject(405, "method not allowed", [(b"Allow", b"GET, POST, OPTIONS")])
         length = _content_length(req)
@@ -434,6 +483,12 @@ class HttpConnection:
         except WsHandshakeError as exc:
             self._send_error(exc.status, exc.text, close=True)
             return self._finish("bad websocket upgrade")
+        origin = _header(req, b"origin")
+        if origin is not None and not origin_allowed(origin, self._opts.ws_origins):
+            # geth (gorilla's Upgrader): 403, its status text, and the version it speaks.
+            version = [(b"Sec-Websocket-Version", b"13")]
+            self._send_error(403, "Forbidden", version, close=True, cors=False)
+            return self._finish("websocket origin not allowed")
         trailing, _ = self._h11.trailing_data
         if trailing:
             ws.receive_data(trailing)
@@ -443,10 +498,15 @@ class HttpConnection:
     # -- answers -----------------------------------------------------------------------
 
     def _reject(
-        self, status: int, text: str, extra: list[tuple[bytes, bytes]] | None = None
+        self,
+        status: int,
+        text: str,
+        extra: list[tuple[bytes, bytes]] | None = None,
+        *,
+        cors: bool = True,
     ) -> None:
         close = self._h11.they_are_waiting_for_100_continue
-        self._send_error(status, text, extra, close=close)
+        self._send_error(status, text, extra, close=close, cors=cors)
 
     def _early_answer(self, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
         close = self._h11.they_are_waiting_for_100_continue
@@ -459,12 +519,14 @@ class HttpConnection:
         extra: list[tuple[bytes, bytes]] | None = None,
         *,
         close: bool = False,
+        cors: bool = True,
     ) -> None:
-        """Go's ``http.Error`` answer; the only path to it on the fast path is :meth:`fail`."""
+        """Go's ``http.Error`` answer; the only path to it on the fast path is :meth:`fail`.
+        ``cors=False`` for the answers geth gives before its CORS handler runs."""
         headers = [
             (b"Content-Type", b"text/plain; charset=utf-8"),
             (b"X-Content-Type-Options", b"nosniff"),
-            *self._cors(),
+            *(self._cors() if cors else []),
             *(extra or []),
         ]
         if close:
@@ -519,7 +581,7 @@ class HttpConnection:
             origin = self._fast_origin
         else:
             origin = _header(self._request, b"origin") if self._request else None
-        if origin is not None and origin.decode("latin-1") in allowed:
+        if origin is not None and origin_allowed(origin, allowed):
             return [(b"Access-Control-Allow-Origin", origin), (b"Vary", b"Origin")]
         return [(b"Vary", b"Origin")]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -78,18 +79,25 @@ def test_ipc_with_a_path(tmp_path: Path) -> None:
 
 
 def test_bare_ipc_serves_the_default_path(tmp_path: Path) -> None:
-    """``--ipc`` alone is anvil's form for the default path (the temporary directory's
-    mocknode.ipc; TMPDIR points it into this test's directory)."""
+    """``--ipc`` alone is anvil's form for the default path (mocknode.ipc in the user's
+    own directory of the temporary directory, made 0700; TMPDIR points it into this
+    test's directory)."""
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     with start("--ipc", env=env) as server:
-        assert server.ipc_path == str(tmp_path / "mocknode.ipc")
+        private = tmp_path / f"mocknode-{os.getuid()}"
+        assert server.ipc_path == str(private / "mocknode.ipc")
         assert os.path.exists(server.ipc_path)
+        assert stat.S_IMODE(private.stat().st_mode) == 0o700
+        assert stat.S_IMODE(os.stat(server.ipc_path).st_mode) == 0o600
 
 
 @pytest.mark.parametrize(
     ("flags", "origin", "expected"),
     [
-        ((), "https://app.test", "*"),  # anvil's default
+        ((), "https://app.test", None),  # not anvil's "*": pages of this machine only
+        ((), "http://localhost:3000", "http://localhost:3000"),
+        ((), "http://127.0.0.1:5173", "http://127.0.0.1:5173"),
+        (("--allow-origin", "*"), "https://app.test", "*"),
         (("--allow-origin", "https://app.test"), "https://app.test", "https://app.test"),
         (("--allow-origin", "https://app.test"), "https://evil.test", None),
         (("--no-cors",), "https://app.test", None),

@@ -79,7 +79,6 @@ class Registry:
 async def tcp_server(
     registry: Registry | Script,
     options: HttpOptions | None = None,
-    max_queued: int = 4096,
     *,
     fast_path: bool = True,
     **hooks: Any,
@@ -95,7 +94,6 @@ async def tcp_server(
                 "127.0.0.1",
                 0,
                 options=opts,
-                max_queued=max_queued,
                 **hooks,
             )
         )
@@ -117,7 +115,11 @@ async def ipc_server(
 
 def http_request(body: bytes, ctype: bytes = b"application/json") -> bytes:
     client = h11.Connection(h11.CLIENT)
-    headers = [(b"Host", b"x"), (b"Content-Type", ctype), (b"Content-Length", b"%d" % len(body))]
+    headers = [
+        (b"Host", b"localhost"),
+        (b"Content-Type", ctype),
+        (b"Content-Length", b"%d" % len(body)),
+    ]
     out = client.send(h11.Request(method=b"POST", target=b"/", headers=headers)) or b""
     return (
         out + (client.send(h11.Data(data=body)) or b"") + (client.send(h11.EndOfMessage()) or b"")
@@ -136,7 +138,9 @@ class HttpClient:
         if self.h11.our_state is h11.DONE and self.h11.their_state is h11.DONE:
             self.h11.start_next_cycle()
         if self.h11.our_state is h11.IDLE:
-            self.h11.send(h11.Request(method=b"POST", target=b"/", headers=[(b"Host", b"x")]))
+            self.h11.send(
+                h11.Request(method=b"POST", target=b"/", headers=[(b"Host", b"localhost")])
+            )
             self.h11.send(h11.EndOfMessage())
         status, body = 0, b""
         while True:
@@ -192,6 +196,18 @@ class WsClient:
             event = await self.next_event()
             if isinstance(event, CloseConnection):
                 return int(event.code)
+
+
+async def whole_message(ws: WsClient) -> str:
+    """The next text message, reassembled: wsproto hands a frame that arrived in several
+    reads over in several events (``message_finished`` on the last)."""
+    parts: list[str] = []
+    while True:
+        event = await ws.next_event()
+        assert isinstance(event, TextMessage), event
+        parts.append(str(event.data))
+        if event.message_finished:
+            return "".join(parts)
 
 
 async def read_lines(stream: trio.abc.Stream, n: int) -> list[bytes]:
@@ -309,8 +325,9 @@ async def recv_all(sock: trio.socket.SocketType) -> bytes:
 
 
 def ok_response(body: bytes) -> bytes:
-    """The exact bytes of a normal JSON-RPC answer over HTTP (default CORS)."""
+    """The exact bytes of a normal JSON-RPC answer over HTTP (default CORS, which lists
+    this machine's pages: a request without ``Origin`` gets ``Vary: Origin`` only)."""
     return (
         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-        b"Access-Control-Allow-Origin: *\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+        b"Vary: Origin\r\nContent-Length: %d\r\n\r\n" % len(body) + body
     )

@@ -50,7 +50,7 @@ def call(method: str, *params: Any, ident: int = 1) -> bytes:
 
 def http_post(body: bytes) -> bytes:
     return (
-        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
         b"Content-Length: %d\r\n\r\n" % len(body) + body
     )
 

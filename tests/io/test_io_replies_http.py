@@ -56,7 +56,7 @@ async def test_http_status_with_headers_keeps_the_connection(fast_path: bool) ->
         expected = (
             b"HTTP/1.1 429 Too Many Requests\r\n"
             b"Content-Type: text/plain; charset=utf-8\r\n"
-            b"Access-Control-Allow-Origin: *\r\n"
+            b"Vary: Origin\r\n"
             b"Retry-After: 2\r\n"
             b"Content-Length: 10\r\n\r\nslow down\n"
         ) + ok_response(b"[2]")
@@ -76,7 +76,7 @@ async def test_http_status_own_content_type_and_framing_headers_dropped(fast_pat
         sock = await ask(port, b"[1]", b"[2]")
         assert await recv_all(sock) == (
             b"HTTP/1.1 502 Bad Gateway\r\n"
-            b"Access-Control-Allow-Origin: *\r\n"
+            b"Vary: Origin\r\n"
             b"Content-Type: text/html\r\n"
             b"Connection: close\r\n"
             b"Content-Length: 28\r\n\r\n" + page

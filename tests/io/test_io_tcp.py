@@ -16,6 +16,7 @@ from io_helpers import (
 )
 from wsproto.events import CloseConnection
 
+from mocknode.io.limits import ConnLimits
 from mocknode.wire.http import HttpOptions
 
 
@@ -60,7 +61,7 @@ async def test_http_statuses_over_the_socket(fast_path: bool) -> None:
         stream, client = await open_http(port)
         await stream.send_all(http_request(b"[]", b"text/plain"))
         assert (await client.read_response())[0] == 415
-        await stream.send_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        await stream.send_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
         assert await client.read_response() == (200, b"")
         await stream.send_all(http_request(b"[" + b"1," * 100 + b"1]"))
         status, body = await client.read_response()
@@ -175,7 +176,8 @@ async def test_session_exception_on_websocket_is_contained(fast_path: bool) -> N
 @pytest.mark.trio
 async def test_slow_client_is_dropped_without_blocking_the_pusher(fast_path: bool) -> None:
     reg = Registry()
-    async with tcp_server(reg, max_queued=2, fast_path=fast_path) as port:
+    limits = ConnLimits(max_queued_bytes=2_000_000)
+    async with tcp_server(reg, limits=limits, fast_path=fast_path) as port:
         slow = await WsClient.connect(port)  # never reads again
         other = await WsClient.connect(port)
         await slow.send_text("[0]")

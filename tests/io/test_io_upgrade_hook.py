@@ -158,7 +158,7 @@ async def test_plain_http_is_not_asked_twice(fast_path: bool) -> None:
         sock = await raw_tcp(port)
         await send_all(
             sock,
-            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
             b"Content-Length: 3\r\nConnection: close\r\n\r\n[1]",
         )
         assert (await recv_all(sock)).startswith(b"HTTP/1.1 200 OK\r\n")

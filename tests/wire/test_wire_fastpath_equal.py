@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from wire_helpers import connected_ws, ws_client
 
 from mocknode.wire.events import NEED_DATA, Closed, Garbage, Message
-from mocknode.wire.http import HttpConnection, HttpOptions, Upgraded
+from mocknode.wire.http import LOCAL_HOSTS, LOCAL_ORIGINS, HttpConnection, HttpOptions, Upgraded
 from mocknode.wire.ipc import IpcConnection
 from mocknode.wire.ws import WsConnection
 
@@ -199,6 +199,7 @@ extra_headers = st.lists(
         [
             b"Origin: http://ok.example",
             b"Origin: http://evil.example",
+            b"Origin: http://localhost:3000",
             b"Connection: keep-alive",
             b"Connection: close",
             b"Connection: Keep-Alive, Upgrade",
@@ -237,7 +238,7 @@ def http_request(draw: st.DrawFn) -> bytes:
     assert target is not None
     assert version is not None
     lines = [method + b" " + target + b" " + version]
-    host = draw(usually(b"Host: localhost", b"host:127.0.0.1:8545", None))
+    host = draw(usually(b"Host: localhost", b"host:127.0.0.1:8545", b"Host: evil.example:1", None))
     if host is not None:
         lines.append(host)
     ctype = draw(usually(b"application/json", *CONTENT_TYPES))
@@ -348,7 +349,9 @@ http_options = st.builds(
     HttpOptions,
     max_body=st.sampled_from([5 * 1024 * 1024] * 4 + [200, 16]),
     max_ws_message=st.sampled_from([64, 32 * 1024 * 1024]),
-    cors_origins=st.sampled_from([("*",), (), ("http://ok.example",)]),
+    cors_origins=st.sampled_from([("*",), (), ("http://ok.example",), LOCAL_ORIGINS]),
+    ws_origins=st.sampled_from([LOCAL_ORIGINS, ("*",)]),
+    allowed_hosts=st.sampled_from([LOCAL_HOSTS, ("*",), ("evil.example",)]),
     path_prefix=st.sampled_from(["/"] * 4 + ["/rpc"]),
     max_header_bytes=st.sampled_from([64 * 1024] * 4 + [300]),
 )

@@ -155,7 +155,7 @@ def test_options_preflight_with_wildcard_cors(new_http: NewHttp) -> None:
         (b"Access-Control-Request-Method", b"POST"),
         (b"Access-Control-Request-Headers", b"content-type"),
     ]
-    run = drive(new_http(), request(b"OPTIONS", headers=headers))
+    run = drive(new_http(cors_origins=("*",)), request(b"OPTIONS", headers=headers))
     [resp] = parse_responses(run.out)
     assert resp.status == 200
     assert resp.headers[b"access-control-allow-origin"] == b"*"
@@ -163,9 +163,19 @@ def test_options_preflight_with_wildcard_cors(new_http: NewHttp) -> None:
     assert resp.headers[b"access-control-allow-headers"] == b"content-type"
 
 
-def test_post_answers_carry_wildcard_cors_by_default(new_http: NewHttp) -> None:
-    run = drive(new_http(), request(body=BODY))
+def test_post_answers_carry_wildcard_cors_when_asked(new_http: NewHttp) -> None:
+    run = drive(new_http(cors_origins=("*",)), request(body=BODY))
     assert parse_responses(run.out)[0].headers[b"access-control-allow-origin"] == b"*"
+
+
+def test_cors_by_default_answers_local_pages_only(new_http: NewHttp) -> None:
+    local = [*JSON, (b"Origin", b"http://localhost:3000")]
+    other = [*JSON, (b"Origin", b"https://evil.example")]
+    run = drive(new_http(), request(body=BODY, headers=local) + request(body=BODY, headers=other))
+    good, bad = parse_responses(run.out)
+    assert good.headers[b"access-control-allow-origin"] == b"http://localhost:3000"
+    assert b"access-control-allow-origin" not in bad.headers
+    assert bad.headers[b"vary"] == b"Origin"
 
 
 def test_cors_origin_list_echoes_only_listed_origins(new_http: NewHttp) -> None:
@@ -362,7 +372,7 @@ def test_respond_status_writes_that_status_and_keeps_alive(new_http: NewHttp) ->
     conn.respond_status(429, b"slow\n", [("Retry-After", "1"), ("Content-Length", "99")])
     assert conn.data_to_send() == (
         b"HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        b"Access-Control-Allow-Origin: *\r\nRetry-After: 1\r\nContent-Length: 5\r\n\r\nslow\n"
+        b"Vary: Origin\r\nRetry-After: 1\r\nContent-Length: 5\r\n\r\nslow\n"
     )
     assert conn.next_event() == Message(BODY)
 

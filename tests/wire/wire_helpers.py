@@ -63,7 +63,7 @@ def parse_responses(data: bytes, head: bool = False) -> list[Resp]:
     """Every response in ``data`` (informational ones included), in order."""
     client = h11.Connection(h11.CLIENT)
     method = b"HEAD" if head else b"GET"
-    client.send(h11.Request(method=method, target=b"/", headers=[(b"Host", b"x")]))
+    client.send(h11.Request(method=method, target=b"/", headers=[(b"Host", b"localhost")]))
     client.send(h11.EndOfMessage())
     client.receive_data(data)
     out: list[Resp] = []
@@ -80,7 +80,7 @@ def parse_responses(data: bytes, head: bool = False) -> list[Resp]:
             if client.our_state is h11.MUST_CLOSE or client.their_state is h11.MUST_CLOSE:
                 return out
             client.start_next_cycle()
-            client.send(h11.Request(method=method, target=b"/", headers=[(b"Host", b"x")]))
+            client.send(h11.Request(method=method, target=b"/", headers=[(b"Host", b"localhost")]))
             client.send(h11.EndOfMessage())
 
 

@@ -168,16 +168,39 @@ class _Filter:
     blocks: list[Hash32] = field(default_factory=list)
     logs: list[LogEntry] = field(default_factory=list)
     txs: list[Hash32] = field(default_factory=list)
+    polled: float = 0.0  # the clock's time when installed or last polled
+
+
+# geth's filter timeout (eth/filters/api.go): a filter nobody polls for 5 minutes goes.
+DEFAULT_FILTER_TIMEOUT = 300.0
 
 
 class Filters:
-    """Installed polling filters, fed by the chain's block and pool events."""
+    """Installed polling filters, fed by the chain's block and pool events.
 
-    def __init__(self, chain: FilterSource, ids: Callable[[], str] | None = None) -> None:
+    Expiry, as geth's: a filter not polled (``eth_getFilterChanges`` or
+    ``eth_getFilterLogs``) for ``timeout`` seconds of ``clock`` is uninstalled, and asking
+    for it then answers "filter not found". geth sweeps every ``timeout``, so its filters
+    live between one and two timeouts; here a filter is gone exactly at its timeout
+    (checked when it is asked for, and swept at most every quarter timeout when filters
+    are installed or blocks arrive, so an abandoned filter stops collecting).
+    ``timeout=None`` or no ``clock`` keeps filters until uninstalled."""
+
+    def __init__(
+        self,
+        chain: FilterSource,
+        ids: Callable[[], str] | None = None,
+        *,
+        clock: Callable[[], float] | None = None,
+        timeout: float | None = DEFAULT_FILTER_TIMEOUT,
+    ) -> None:
         self._chain = chain
         self._filters: dict[str, _Filter] = {}
         # The node's id source (ids stay per node, replayable); a counter otherwise.
         self._ids = ids if ids is not None else map(hex, count(1)).__next__
+        self._clock = clock if timeout is not None else None
+        self._timeout = timeout if timeout is not None else 0.0
+        self._next_sweep = 0.0
         chain.block_listeners.append(self._on_block)
         chain.pending_listeners.append(self._on_pending)
         chain.snapshot_hooks.append(self)
@@ -185,18 +208,45 @@ class Filters:
     def _new_id(self) -> str:
         return self._ids()
 
+    def _now(self) -> float:
+        return self._clock() if self._clock is not None else 0.0
+
+    def _sweep(self) -> None:
+        """Drop expired filters, at most every quarter timeout."""
+        if self._clock is None or not self._filters:
+            return
+        now = self._clock()
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + self._timeout / 4
+        limit = now - self._timeout
+        for filter_id in [fid for fid, f in self._filters.items() if f.polled <= limit]:
+            del self._filters[filter_id]
+
+    def _live(self, filter_id: str) -> _Filter:
+        """The filter, its timeout restarted; FilterNotFound if unknown or expired."""
+        filt = self._filters.get(filter_id)
+        if filt is None:
+            raise FilterNotFound()
+        if self._clock is not None:
+            now = self._clock()
+            if now - filt.polled >= self._timeout:
+                del self._filters[filter_id]
+                raise FilterNotFound()
+            filt.polled = now
+        return filt
+
     def install(self, kind: FilterKind, criteria: LogFilter | None = None) -> str:
+        self._sweep()
         filter_id = self._new_id()
-        self._filters[filter_id] = _Filter(kind, criteria)
+        self._filters[filter_id] = _Filter(kind, criteria, polled=self._now())
         return filter_id
 
     def uninstall(self, filter_id: str) -> bool:
         return self._filters.pop(filter_id, None) is not None
 
     def changes(self, filter_id: str) -> list[Hash32] | list[LogEntry]:
-        filt = self._filters.get(filter_id)
-        if filt is None:
-            raise FilterNotFound()
+        filt = self._live(filter_id)
         if filt.kind == "blocks":
             blocks, filt.blocks = filt.blocks, []
             return blocks
@@ -207,12 +257,14 @@ class Filters:
         return logs
 
     def logs(self, filter_id: str) -> list[LogEntry]:
-        filt = self._filters.get(filter_id)
-        if filt is None or filt.criteria is None:
+        filt = self._live(filter_id)
+        if filt.criteria is None:
             raise FilterNotFound()
         return query_logs(self._chain, filt.criteria)
 
     def _on_block(self, block: Block, removed: bool) -> None:
+        if self._clock is not None:
+            self._sweep()
         for filt in self._filters.values():
             if filt.kind == "blocks" and not removed:
                 filt.blocks.append(block.hash)
@@ -228,13 +280,15 @@ class Filters:
     # test that installs filters and reverts leaves nothing behind for the next test.
     def capture(self) -> object:
         return {
-            fid: _Filter(f.kind, f.criteria, list(f.blocks), list(f.logs), list(f.txs))
+            fid: _Filter(f.kind, f.criteria, list(f.blocks), list(f.logs), list(f.txs), f.polled)
             for fid, f in self._filters.items()
         }
 
     def restore(self, token: object) -> None:
         assert isinstance(token, dict)
+        now = self._now()
         self._filters = {
-            fid: _Filter(f.kind, f.criteria, list(f.blocks), list(f.logs), list(f.txs))
+            # a revert counts as a poll: the restored filters' timeouts start again
+            fid: _Filter(f.kind, f.criteria, list(f.blocks), list(f.logs), list(f.txs), now)
             for fid, f in token.items()
         }
