@@ -1,22 +1,25 @@
-"""The EVM's instruction loop, ours; py-evm still supplies every instruction that
-touches state, calls, logs or the ends of a frame.
+"""The EVM's instruction loop, ours; py-evm still supplies the calls, creates,
+SELFDESTRUCT, transient storage and the rarer context instructions.
 
 Why: an ERC-20 ``balanceOf`` spends ~78% of its time in py-evm's loop, where every
 instruction goes through ``Opcode.__call__``, a gas-meter method with a reason string,
 stack methods that validate each value and a generator over the code: ~5 µs an
 instruction. Contracts are mostly PUSH/DUP/SWAP/JUMP, arithmetic and memory, so this
 loop runs those inline over py-evm's own stack list (holding only ints here), its
-memory buffer and a local gas counter, and hands every other instruction to py-evm's
-opcode function after syncing the program counter and gas back to the computation.
-Whatever py-evm does for SLOAD, CALL, CREATE, LOG or RETURN is therefore unchanged,
-and the differential tests in ``tests/chain/test_interpreter.py`` run the same code
-through py-evm's own loop and compare output, gas, logs and errors.
+memory buffer and a local gas counter. Storage, account reads, logs, copies, RETURN
+and REVERT run through the handlers of :mod:`mocknode.chain.evm.interpreter_state`
+(the same work on the journal directly). Every other instruction goes to py-evm's
+opcode function after syncing the program counter and gas back to the computation, so
+whatever py-evm does for CALL or CREATE is unchanged. The differential tests in
+``tests/chain/test_interpreter.py`` run the same code through py-evm's own loop and
+compare output, gas, refunds, logs, storage, accounts and errors.
 
 Stack checks come first for every instruction, as in geth, with geth's texts
 ("stack underflow (1 <=> 2)"); a jump into push data is "invalid jump destination",
 as in geth (py-evm calls it an invalid instruction).
 
-Only :mod:`mocknode.chain.evm.engine` imports this module (lazily, with py-evm).
+Only :mod:`mocknode.chain.evm.engine` imports this module (lazily, with py-evm), and
+this module alone imports :mod:`mocknode.chain.evm.interpreter_state`.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from eth.exceptions import (
     OutOfGas,
 )
 
+from mocknode.chain.evm.interpreter_state import HANDLERS
 from mocknode.chain.primitives.hashing import keccak
 
 UINT_MAX = (1 << 256) - 1
@@ -219,6 +223,7 @@ def run(computation: Any) -> None:
     calldata = message.data
     opcodes = computation.opcodes
     binary = _BINARY
+    handlers = HANDLERS
     min_stack, max_stack = _MIN, _MAX
     gas = meter.gas_remaining
     pc = 0
@@ -381,6 +386,8 @@ def run(computation: Any) -> None:
                 gas -= cost
                 pop()
                 stack[-1] = pow(base, exponent, 1 << 256)
+            elif (handler := handlers[op]) is not None:  # state, logs, copies, RETURN
+                gas = handler(computation, stack, gas)
             else:
                 function = opcodes.get(op)
                 if function is None:
@@ -397,5 +404,5 @@ def run(computation: Any) -> None:
     except Halt:
         return  # a py-evm instruction halted, having settled the gas itself
     # Errors raised here need no gas written back: every one of them burns all the gas
-    # (py-evm zeroes the meter), and REVERT, the one that does not, is py-evm's own.
+    # (py-evm zeroes the meter), and REVERT, the one that does not, settles it itself.
     meter.gas_remaining = gas
