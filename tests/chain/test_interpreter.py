@@ -1,5 +1,8 @@
 """The instruction loop against py-evm's own, on generated and hand-written programs.
 
+The reference runs py-evm's own loop, opcode functions, message building and transient
+storage; the only parts both sides share are the journal and the executor's outline.
+
 Each program is installed as a contract and called twice on identical fresh journals:
 once through the engine (our loop), once on a py-evm state whose computation is
 py-evm's stock ``PragueComputation``. Output, gas used, logs and the kind of failure
@@ -42,6 +45,7 @@ class _Reference(engine._evm().State):  # type: ignore[misc,name-defined]
 
     computation_class = PragueComputation
     transaction_executor_class = PragueState.transaction_executor_class
+    _transient_storage_class = PragueState._transient_storage_class  # py-evm's JournalDB
 
 
 @pytest.fixture(scope="module")
@@ -238,6 +242,11 @@ _instruction = st.one_of(
         lambda t: _push(t[1]) + _push(t[0]) + b"\x55"
     ),
     st.integers(0, 3).map(lambda slot: _push(slot) + b"\x54"),
+    # transient storage, also written by frames that then fail (the calls below)
+    st.tuples(st.integers(0, 2), st.integers(0, 2)).map(
+        lambda t: _push(t[1]) + _push(t[0]) + b"\x5d"
+    ),
+    st.integers(0, 2).map(lambda slot: _push(slot) + b"\x5c"),
     # accounts: this one, OTHER, the sender, one that does not exist, a precompile
     st.tuples(
         st.sampled_from([CONTRACT, OTHER, _SENDER, b"\x99" * 20, b"\x00" * 19 + b"\x01"]),
@@ -557,3 +566,35 @@ def test_erc20_calls_and_transfers_match() -> None:
     assert ours.refund == 0
     for gas in range(ours.gas_used - 400, ours.gas_used + 2, 7):
         _assert_same(*_call(chain, token, transfer, gas, 0, alice))
+
+
+def test_transient_storage_undone_with_a_failed_frame() -> None:
+    """CONTRACT TSTOREs slot 0, then calls itself with calldata: that frame TSTOREs
+    slots 0 and 1 and reverts (or returns). The outer frame returns TLOAD 0 and 1."""
+    chain = Chain()
+    for inner_end in (b"\x5f\x5f\xfd", b"\x00"):  # REVERT(0, 0) or STOP
+        inner = _push(22) + _push(0) + b"\x5d" + _push(33) + _push(1) + b"\x5d" + inner_end
+        outer = (
+            _push(11)
+            + _push(0)
+            + b"\x5d"  # TSTORE(0, 11)
+            + _push(0)
+            + _push(0)
+            + _push(1)
+            + _push(0)
+            + _push(0)
+            + _push(int.from_bytes(CONTRACT, "big"))
+            + _push(50_000)
+            + b"\xf1\x50"  # CALL ourselves with one byte, POP the status
+            + b"\x5f\x5c\x5f\x52"  # TLOAD(0) at 0
+            + b"\x60\x01\x5c\x60\x20\x52"  # TLOAD(1) at 32
+            + b"\x60\x40\x5f\xf3"
+        )
+        head_size = 1 + 2 + 1
+        code = b"\x36" + _push(head_size + len(outer)) + b"\x57" + outer + b"\x5b" + inner
+        ours, reference = _run(chain, code, b"", GENEROUS, 0)
+        _assert_same(ours, reference)
+        assert ours.success
+        reverted = inner_end != b"\x00"
+        expected = (11, 0) if reverted else (22, 33)
+        assert ours.output == b"".join(v.to_bytes(32, "big") for v in expected)

@@ -110,6 +110,7 @@ def _import_evm() -> SimpleNamespace:
     from eth_utils import get_extended_debug_logger
 
     from mocknode.chain.evm import interpreter
+    from mocknode.chain.evm.interpreter_transient import TransientStorage
 
     class Computation(PragueComputation):  # type: ignore[misc]
         """Prague's computation with our instruction loop (:mod:`mocknode.chain.evm.interpreter`).
@@ -214,6 +215,7 @@ def _import_evm() -> SimpleNamespace:
 
         computation_class = Computation
         transaction_executor_class = Executor
+        _transient_storage_class = TransientStorage  # a dict, not a JournalDB per call
 
         # py-evm builds a new logger object on every ``logger`` access (twice per tx).
         logger = get_extended_debug_logger("eth.vm.state.PragueState")
@@ -414,6 +416,6 @@ def _call_on(state: Any, accounts: JournalAccounts, env: BlockEnv, call: CallReq
     message = executor.build_evm_message(tx)
     computation = executor.build_computation(message, tx)
     # No finalize_computation: it only pays refunds and fees and clears empty accounts
-    # in a journal the caller throws away; the gas it would settle is _gas_used's.
-    state.clear_transient_storage()
+    # in a journal the caller throws away (transient storage too: the state dies with
+    # the call); the gas it would settle is _gas_used's.
     return _outcome(computation, _gas_used(tx, computation))

@@ -155,25 +155,35 @@ for _op, _fn, _gas in (
     _BINARY[_op] = (_fn, _gas)
 
 _JUMPDEST = 0x5B
-_analyses: dict[bytes, tuple[bytes, frozenset[int]]] = {}
+Analysis = tuple[bytes, frozenset[int], dict[int, int]]
+_analyses: dict[bytes, Analysis] = {}
 
 
-def analyse(code: bytes) -> tuple[bytes, frozenset[int]]:
-    """The code padded with zeros, and its valid jump destinations: JUMPDEST bytes that
-    are not push data. Depends on the code alone, so it is cached by the code bytes."""
+def analyse(code: bytes) -> Analysis:
+    """The code padded with zeros, its valid jump destinations (JUMPDEST bytes that are
+    not push data) and the value each PUSH1..PUSH32 pushes, by the offset just past
+    the opcode. Depends on the code alone, so it is cached by the code bytes: a call
+    decodes no immediate twice."""
     found = _analyses.get(code)
     if found is not None:
         return found
+    padded = code + _PAD
     targets = set()
+    immediates: dict[int, int] = {}
     pc, size = 0, len(code)
     while pc < size:
         op = code[pc]
         if op == _JUMPDEST:
             targets.add(pc)
-        pc += op - 0x5E if 0x60 <= op <= 0x7F else 1
+        if 0x60 <= op <= 0x7F:
+            end = pc + op - 0x5E
+            immediates[pc + 1] = int.from_bytes(padded[pc + 1 : end], "big")
+            pc = end
+        else:
+            pc += 1
     if len(_analyses) >= 4096:
         _analyses.clear()
-    found = _analyses[code] = (code + _PAD, frozenset(targets))
+    found = _analyses[code] = (padded, frozenset(targets), immediates)
     return found
 
 
@@ -212,7 +222,7 @@ def run(computation: Any) -> None:
     Failures are raised as py-evm's exceptions, so py-evm's computation records them
     and burns the gas exactly as it does for its own instructions.
     """
-    raw, targets = analyse(computation.code._raw_code_bytes)
+    raw, targets, immediates = analyse(computation.code._raw_code_bytes)
     code_stream = computation.code
     stack: list[Any] = computation._stack.values
     push = stack.append
@@ -237,9 +247,8 @@ def run(computation: Any) -> None:
                 if gas < 3:
                     raise _out_of_gas(3, gas)
                 gas -= 3
-                end = pc + op - 0x5F
-                push(int.from_bytes(raw[pc:end], "big"))
-                pc = end
+                push(immediates[pc])
+                pc += op - 0x5F
                 continue
             if 0x80 <= op <= 0x9F:  # DUP1..DUP16, SWAP1..SWAP16
                 depth = len(stack)
