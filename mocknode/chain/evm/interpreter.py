@@ -157,6 +157,10 @@ for _op, _fn, _gas in (
 _JUMPDEST = 0x5B
 Analysis = tuple[bytes, frozenset[int], dict[int, int]]
 _analyses: dict[bytes, Analysis] = {}
+# An analysis holds an int per PUSH, ~50x the code's size at worst (all PUSH1): the
+# cache starts over past this much code, so it stays within tens of megabytes.
+_ANALYSED_BYTES_LIMIT = 1 << 20
+_analysed_bytes = 0
 
 
 def analyse(code: bytes) -> Analysis:
@@ -181,8 +185,11 @@ def analyse(code: bytes) -> Analysis:
             pc = end
         else:
             pc += 1
-    if len(_analyses) >= 4096:
+    global _analysed_bytes
+    _analysed_bytes += size
+    if len(_analyses) >= 4096 or _analysed_bytes > _ANALYSED_BYTES_LIMIT:
         _analyses.clear()
+        _analysed_bytes = size
     found = _analyses[code] = (padded, frozenset(targets), immediates)
     return found
 
