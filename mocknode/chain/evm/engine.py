@@ -106,10 +106,10 @@ def _import_evm() -> SimpleNamespace:
     from eth.vm.forks.prague.computation import PragueComputation
     from eth.vm.forks.prague.state import PragueState
     from eth.vm.forks.prague.transactions import Authorization as EvmAuthorization
-    from eth.vm.message import Message
     from eth_utils import get_extended_debug_logger
 
     from mocknode.chain.evm import interpreter
+    from mocknode.chain.evm.interpreter_message import top_message
     from mocknode.chain.evm.interpreter_transient import TransientStorage
 
     class Computation(PragueComputation):  # type: ignore[misc]
@@ -198,7 +198,7 @@ def _import_evm() -> SimpleNamespace:
                 created, data = None, transaction.data
                 code, delegate = self.get_code_at_address(transaction.to)
                 delegated = delegate is not None
-            return Message(
+            return top_message(  # py-evm's Message, less validating what Tx holds
                 gas=transaction.gas - transaction.intrinsic_gas,
                 to=transaction.to,
                 sender=sender,
