@@ -342,8 +342,13 @@ def run(computation: Any) -> None:
                 if gas < 3:
                     raise _out_of_gas(3, gas)
                 offset = stack[-1]
-                gas = _grow(memory, offset + (1 if op == 0x53 else 32), gas - 3)
+                end = offset + (1 if op == 0x53 else 32)
                 buffer = memory._bytes
+                if end > len(buffer):  # no call when the memory is big enough already
+                    gas = _grow(memory, end, gas - 3)
+                    buffer = memory._bytes
+                else:
+                    gas -= 3
                 if op == 0x51:
                     stack[-1] = int.from_bytes(buffer[offset : offset + 32], "big")
                 else:
