@@ -1,5 +1,8 @@
 """The instruction loop against py-evm's own, on generated and hand-written programs.
 
+The reference runs py-evm's own loop, opcode functions, message building and transient
+storage; the only parts both sides share are the journal and the executor's outline.
+
 Each program is installed as a contract and called twice on identical fresh journals:
 once through the engine (our loop), once on a py-evm state whose computation is
 py-evm's stock ``PragueComputation``. Output, gas used, logs and the kind of failure
@@ -9,12 +12,15 @@ must agree exactly; only the wording of stack and jump failures differs on purpo
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from chain_helpers import deploy_greeter
+from chain_helpers import ARTIFACTS, deploy_greeter
 from eth.vm.forks.prague.computation import PragueComputation
 from eth.vm.forks.prague.state import PragueState
+from eth_abi import encode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,11 +28,13 @@ from mocknode.chain.args import TxArgs
 from mocknode.chain.chain import Chain
 from mocknode.chain.errors import ExecutionFailed
 from mocknode.chain.evm import engine
+from mocknode.chain.primitives.hashing import keccak
 from mocknode.chain.state.journal import JournalAccounts
 from mocknode.types import LATEST, Address
 
 CONTRACT = Address(b"\x42" * 20)
 OTHER = Address(b"\x43" * 20)  # a second contract programs can call into
+_SENDER = Address(bytes.fromhex("f39fd6e51aad88f6f4ce6ab8827279cfffb92266"))  # accounts[0]
 GENEROUS = 21_000 + 16 * 64 + 60_000
 
 engine.load_evm()
@@ -37,6 +45,7 @@ class _Reference(engine._evm().State):  # type: ignore[misc,name-defined]
 
     computation_class = PragueComputation
     transaction_executor_class = PragueState.transaction_executor_class
+    _transient_storage_class = PragueState._transient_storage_class  # py-evm's JournalDB
 
 
 @pytest.fixture(scope="module")
@@ -63,23 +72,70 @@ def _env(chain: Chain, ahead: int = 0) -> engine.BlockEnv:
     )
 
 
-def _run(chain: Chain, code: bytes, data: bytes, gas: int, value: int) -> tuple[Any, Any]:
-    """(ours, reference) outcomes of calling ``code`` with ``data``."""
-    chain.set_code(CONTRACT, code)
+def _capturing(state_class: Any) -> Any:
+    """``state_class`` keeping its top-level computation (for its refund) on the state."""
+
+    class Executor(state_class.transaction_executor_class):  # type: ignore[misc,name-defined]
+        def build_computation(self, message: Any, transaction: Any) -> Any:
+            computation = super().build_computation(message, transaction)
+            self.vm_state.captured = computation
+            return computation
+
+    class Capturing(state_class):  # type: ignore[misc,valid-type]
+        transaction_executor_class = Executor
+
+    return Capturing
+
+
+_Ours = _capturing(engine._evm().State)
+_ReferenceCapturing = _capturing(_Reference)
+
+
+@dataclass
+class _Ran:
+    """One run's outcome and what it left behind: refund, storage, accounts."""
+
+    outcome: Any
+    refund: int
+    storage: dict[Address, dict[int, int]]
+    accounts: dict[Address, Any]
+
+    # the outcome's fields, read through for _assert_same
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.outcome, name)
+
+
+def _execute(state_class: Any, chain: Chain, env: engine.BlockEnv, call: Any) -> _Ran:
+    journal = JournalAccounts(chain.state_at(chain.head))
+    state = state_class(journal, env)
+    outcome = engine._call_on(state, journal, env, call)
+    captured = getattr(state, "captured", None)
+    refund = captured.get_gas_refund() if captured is not None else 0
+    storage = {address: dict(slots) for address, slots in journal.storage.items() if slots}
+    return _Ran(outcome, refund, storage, dict(journal.accounts))
+
+
+def _call(
+    chain: Chain, to: Address, data: bytes, gas: int, value: int, sender: Address | None = None
+) -> tuple[_Ran, _Ran]:
+    """(ours, reference) runs of a call to ``to`` on the head's state."""
     env = _env(chain)
     call = engine.CallRequest(
-        sender=chain.accounts[0].address,
-        to=CONTRACT,
+        sender=sender or chain.accounts[0].address,
+        to=to,
         gas=gas,
         value=value,
         data=data,
         max_fee_per_gas=0,
         max_priority_fee_per_gas=0,
     )
-    ours = engine.apply_call(JournalAccounts(chain.state_at(chain.head)), env, call)
-    journal = JournalAccounts(chain.state_at(chain.head))
-    reference = engine._call_on(_Reference(journal, env), journal, env, call)
-    return ours, reference
+    return _execute(_Ours, chain, env, call), _execute(_ReferenceCapturing, chain, env, call)
+
+
+def _run(chain: Chain, code: bytes, data: bytes, gas: int, value: int) -> tuple[_Ran, _Ran]:
+    """(ours, reference) runs of calling ``code`` with ``data``."""
+    chain.set_code(CONTRACT, code)
+    return _call(chain, CONTRACT, data, gas, value)
 
 
 def _kind(error: str | None) -> str | None:
@@ -103,6 +159,9 @@ def _assert_same(ours: Any, reference: Any) -> None:
     assert ours.gas_used == reference.gas_used
     assert ours.output == reference.output
     assert ours.logs == reference.logs
+    assert ours.refund == reference.refund
+    assert ours.storage == reference.storage
+    assert ours.accounts == reference.accounts
     if "out of gas" in (ours.error, reference.error):
         # geth (and our loop) check the stack before charging gas, py-evm after: an
         # instruction short of both fails on the stack here and on gas in py-evm.
@@ -176,6 +235,46 @@ _instruction = st.one_of(
             + _push(22)
             + _push(0)
             + bytes([op])
+        )
+    ),
+    # storage: a few slots (slot 1 starts non-zero), values that set, reset and clear
+    st.tuples(st.integers(0, 3), st.integers(0, 2)).map(
+        lambda t: _push(t[1]) + _push(t[0]) + b"\x55"
+    ),
+    st.integers(0, 3).map(lambda slot: _push(slot) + b"\x54"),
+    # transient storage, also written by frames that then fail (the calls below)
+    st.tuples(st.integers(0, 2), st.integers(0, 2)).map(
+        lambda t: _push(t[1]) + _push(t[0]) + b"\x5d"
+    ),
+    st.integers(0, 2).map(lambda slot: _push(slot) + b"\x5c"),
+    # accounts: this one, OTHER, the sender, one that does not exist, a precompile
+    st.tuples(
+        st.sampled_from([CONTRACT, OTHER, _SENDER, b"\x99" * 20, b"\x00" * 19 + b"\x01"]),
+        st.sampled_from([0x31, 0x3B, 0x3F]),
+    ).map(lambda t: _push(int.from_bytes(t[0], "big")) + bytes([t[1]])),
+    # logs with 0-4 topics over a small memory window
+    st.tuples(st.integers(0, 4), _small, st.integers(0, 70)).map(
+        lambda t: (
+            b"".join(_push(7 + n) for n in range(t[0]))
+            + _push(t[2])
+            + _push(t[1])
+            + bytes([0xA0 + t[0]])
+        )
+    ),
+    # copies of calldata and code, starting before, inside and past their ends
+    st.tuples(_small, st.integers(0, 300), st.integers(0, 70), st.sampled_from([0x37, 0x39])).map(
+        lambda t: _push(t[2]) + _push(t[1]) + _push(t[0]) + bytes([t[3]])
+    ),
+    # a static call into OTHER (which logs: write protection there) or into itself
+    st.tuples(st.sampled_from([OTHER, CONTRACT]), _small).map(
+        lambda t: (
+            _push(32)
+            + _push(t[1])
+            + _push(8)
+            + _push(0)
+            + _push(int.from_bytes(t[0], "big"))
+            + _push(30_000)
+            + b"\xfa"
         )
     ),
     st.just(b"\x5b"),
@@ -322,3 +421,180 @@ def test_call_gas_equals_the_mined_transactions_gas(data: bytes, gas: int) -> No
     assert location is not None
     assert location.receipt.success
     assert outcome.gas_used == location.receipt.gas_used == gas
+
+
+# -- state, logs and the frame's end ------------------------------------------------------
+
+
+@pytest.mark.parametrize("original", [0, 1, 2])
+def test_sstore_gas_and_refunds_in_every_eip2200_case(chain: Chain, original: int) -> None:
+    """Two writes to one slot from each original value: every EIP-2200/3529 branch
+    (no-op, set, reset, clear, dirty, restore), cold and warm, with a SLOAD between."""
+    chain.set_storage(CONTRACT, 5, original)
+    for first in (0, 1, 2):
+        for second in (0, 1, 2):
+            code = (
+                _push(first)
+                + _push(5)
+                + b"\x55"
+                + _push(5)
+                + b"\x54\x50"  # SLOAD, POP: warm now
+                + _push(second)
+                + _push(5)
+                + b"\x55\x5a\x5f\x52\x60\x20\x5f\xf3"  # GAS, return it
+            )
+            ours, reference = _run(chain, code, b"", GENEROUS, 0)
+            _assert_same(ours, reference)
+            assert ours.success
+            assert ours.storage[CONTRACT][5] == second
+
+
+def test_sstore_below_the_eip2200_sentry_and_running_out_match(chain: Chain) -> None:
+    # SSTORE(3, 1) after a PUSH pair: gas from just under the sentry to enough
+    code = _push(1) + _push(3) + b"\x55"
+    for gas in (21_000 + 2_300, 21_000 + 2_306, 21_000 + 2_307, 21_000 + 22_105, 21_000 + 22_106):
+        ours, reference = _run(chain, code, b"", gas, 0)
+        _assert_same(ours, reference)
+    assert ours.success
+
+
+def test_state_writes_in_a_static_call_fail_as_in_py_evm(chain: Chain) -> None:
+    """CONTRACT STATICCALLs itself with one byte of calldata; that inner frame (it has
+    calldata) runs a write, which must fail with write protection there."""
+    for body in (_push(1) + _push(9) + b"\x55", _push(0) + _push(0) + b"\xa0"):
+        outer = (
+            _push(0)  # out size
+            + _push(0)  # out offset
+            + _push(1)  # in size
+            + _push(0)  # in offset
+            + _push(int.from_bytes(CONTRACT, "big"))
+            + _push(50_000)
+            + b"\xfa"  # STATICCALL
+            + b"\x5f\x52\x60\x20\x5f\xf3"  # return its status
+        )
+        head_size = 1 + 2 + 1  # CALLDATASIZE, PUSH1 target, JUMPI
+        code = b"\x36" + _push(head_size + len(outer)) + b"\x57" + outer + b"\x5b" + body
+        ours, reference = _run(chain, code, b"", GENEROUS, 0)
+        _assert_same(ours, reference)
+        assert ours.success
+        assert ours.output == bytes(32)  # the static frame failed
+
+
+def test_return_revert_and_copies_on_edge_windows(chain: Chain) -> None:
+    for op in (0xF3, 0xFD):
+        for offset, size in ((0, 0), (2**256 - 1, 0), (31, 1), (0, 64), (100, 33), (2**64, 1)):
+            _assert_same(*_run(chain, _push(size) + _push(offset) + bytes([op]), b"", GENEROUS, 0))
+    for op in (0x37, 0x39):
+        for dest, start, size in ((0, 0, 0), (5, 2**256 - 1, 40), (0, 3, 100), (2**40, 0, 0)):
+            code = _push(size) + _push(start) + _push(dest) + bytes([op]) + b"\x59\x5f\x52"
+            code += b"\x60\x80\x5f\xf3"
+            _assert_same(*_run(chain, code, b"calldata!", GENEROUS, 0))
+
+
+def _token(chain: Chain) -> Address:
+    artifact = json.loads((ARTIFACTS / "Token.json").read_text())
+    data = bytes.fromhex(artifact["bytecode"][2:]) + encode(
+        ["string", "string", "uint256"], ["Token", "TKN", 10**24]
+    )
+    location = chain.receipt(
+        chain.send_transaction(TxArgs(sender=chain.accounts[0].address, data=data))
+    )
+    assert location is not None
+    assert location.receipt.contract_address is not None
+    return location.receipt.contract_address
+
+
+def _abi(signature: str, types: list[str], values: list[Any]) -> bytes:
+    return keccak(signature.encode())[:4] + encode(types, values)
+
+
+def test_erc20_calls_and_transfers_match() -> None:
+    chain = Chain()
+    token = _token(chain)
+    alice, bob, carol = (account.address for account in chain.accounts[:3])
+    # some history: bob holds tokens, carol may spend alice's
+    for args in (
+        TxArgs(
+            sender=alice,
+            to=token,
+            data=_abi("transfer(address,uint256)", ["address", "uint256"], [bob, 500]),
+        ),
+        TxArgs(
+            sender=alice,
+            to=token,
+            data=_abi("approve(address,uint256)", ["address", "uint256"], [carol, 300]),
+        ),
+    ):
+        location = chain.receipt(chain.send_transaction(args))
+        assert location is not None
+        assert location.receipt.success
+    cases = [
+        (alice, _abi("balanceOf(address)", ["address"], [alice])),
+        (alice, _abi("balanceOf(address)", ["address"], [carol])),
+        (alice, _abi("totalSupply()", [], [])),
+        (alice, _abi("name()", [], [])),
+        (alice, _abi("transfer(address,uint256)", ["address", "uint256"], [bob, 1])),
+        (bob, _abi("transfer(address,uint256)", ["address", "uint256"], [alice, 500])),  # clears
+        (bob, _abi("transfer(address,uint256)", ["address", "uint256"], [alice, 501])),  # reverts
+        (
+            carol,
+            _abi(
+                "transferFrom(address,address,uint256)",
+                ["address", "address", "uint256"],
+                [alice, carol, 300],
+            ),
+        ),
+        (
+            carol,
+            _abi(
+                "transferFrom(address,address,uint256)",
+                ["address", "address", "uint256"],
+                [alice, carol, 301],
+            ),
+        ),
+        (alice, _abi("approve(address,uint256)", ["address", "uint256"], [carol, 0])),  # refund
+        (alice, b"\x12\x34\x56\x78"),  # no such function
+    ]
+    for sender, data in cases:
+        ours, reference = _call(chain, token, data, 200_000, 0, sender)
+        _assert_same(ours, reference)
+    # every gas limit around a transfer's need: out of gas at each instruction boundary
+    transfer = _abi("transfer(address,uint256)", ["address", "uint256"], [bob, 1])
+    ours, _ = _call(chain, token, transfer, 200_000, 0, alice)
+    assert ours.success
+    assert ours.logs
+    assert ours.refund == 0
+    for gas in range(ours.gas_used - 400, ours.gas_used + 2, 7):
+        _assert_same(*_call(chain, token, transfer, gas, 0, alice))
+
+
+def test_transient_storage_undone_with_a_failed_frame() -> None:
+    """CONTRACT TSTOREs slot 0, then calls itself with calldata: that frame TSTOREs
+    slots 0 and 1 and reverts (or returns). The outer frame returns TLOAD 0 and 1."""
+    chain = Chain()
+    for inner_end in (b"\x5f\x5f\xfd", b"\x00"):  # REVERT(0, 0) or STOP
+        inner = _push(22) + _push(0) + b"\x5d" + _push(33) + _push(1) + b"\x5d" + inner_end
+        outer = (
+            _push(11)
+            + _push(0)
+            + b"\x5d"  # TSTORE(0, 11)
+            + _push(0)
+            + _push(0)
+            + _push(1)
+            + _push(0)
+            + _push(0)
+            + _push(int.from_bytes(CONTRACT, "big"))
+            + _push(50_000)
+            + b"\xf1\x50"  # CALL ourselves with one byte, POP the status
+            + b"\x5f\x5c\x5f\x52"  # TLOAD(0) at 0
+            + b"\x60\x01\x5c\x60\x20\x52"  # TLOAD(1) at 32
+            + b"\x60\x40\x5f\xf3"
+        )
+        head_size = 1 + 2 + 1
+        code = b"\x36" + _push(head_size + len(outer)) + b"\x57" + outer + b"\x5b" + inner
+        ours, reference = _run(chain, code, b"", GENEROUS, 0)
+        _assert_same(ours, reference)
+        assert ours.success
+        reverted = inner_end != b"\x00"
+        expected = (11, 0) if reverted else (22, 33)
+        assert ours.output == b"".join(v.to_bytes(32, "big") for v in expected)

@@ -113,10 +113,11 @@ def _import_evm() -> SimpleNamespace:
     from eth.vm.forks.prague.computation import PragueComputation
     from eth.vm.forks.prague.state import PragueState
     from eth.vm.forks.prague.transactions import Authorization as EvmAuthorization
-    from eth.vm.message import Message
     from eth_utils import get_extended_debug_logger
 
     from mocknode.chain.evm import interpreter
+    from mocknode.chain.evm.interpreter_message import top_message
+    from mocknode.chain.evm.interpreter_transient import TransientStorage
 
     class Computation(PragueComputation):  # type: ignore[misc]
         """Prague's computation with our instruction loop (:mod:`mocknode.chain.evm.interpreter`).
@@ -208,7 +209,7 @@ def _import_evm() -> SimpleNamespace:
                 created, data = None, transaction.data
                 code, delegate = self.get_code_at_address(transaction.to)
                 delegated = delegate is not None
-            return Message(
+            return top_message(  # py-evm's Message, less validating what Tx holds
                 gas=transaction.gas - transaction.intrinsic_gas,
                 to=transaction.to,
                 sender=sender,
@@ -225,6 +226,7 @@ def _import_evm() -> SimpleNamespace:
 
         computation_class = Computation
         transaction_executor_class = Executor
+        _transient_storage_class = TransientStorage  # a dict, not a JournalDB per call
 
         # py-evm builds a new logger object on every ``logger`` access (twice per tx).
         logger = get_extended_debug_logger("eth.vm.state.PragueState")
@@ -461,8 +463,8 @@ def _call_on(state: Any, accounts: JournalAccounts, env: BlockEnv, call: CallReq
     message = executor.build_evm_message(tx)
     computation = executor.build_computation(message, tx)
     # No finalize_computation: it only pays refunds and fees and clears empty accounts
-    # in a journal the caller throws away; the gas it would settle is _gas_used's.
-    state.clear_transient_storage()
+    # in a journal the caller throws away (transient storage too: the state dies with
+    # the call); the gas it would settle is _gas_used's.
     return _outcome(computation, _gas_used(tx, computation))
 
 

@@ -1,22 +1,25 @@
-"""The EVM's instruction loop, ours; py-evm still supplies every instruction that
-touches state, calls, logs or the ends of a frame.
+"""The EVM's instruction loop, ours; py-evm still supplies the calls, creates,
+SELFDESTRUCT, transient storage and the rarer context instructions.
 
 Why: an ERC-20 ``balanceOf`` spends ~78% of its time in py-evm's loop, where every
 instruction goes through ``Opcode.__call__``, a gas-meter method with a reason string,
 stack methods that validate each value and a generator over the code: ~5 µs an
 instruction. Contracts are mostly PUSH/DUP/SWAP/JUMP, arithmetic and memory, so this
 loop runs those inline over py-evm's own stack list (holding only ints here), its
-memory buffer and a local gas counter, and hands every other instruction to py-evm's
-opcode function after syncing the program counter and gas back to the computation.
-Whatever py-evm does for SLOAD, CALL, CREATE, LOG or RETURN is therefore unchanged,
-and the differential tests in ``tests/chain/test_interpreter.py`` run the same code
-through py-evm's own loop and compare output, gas, logs and errors.
+memory buffer and a local gas counter. Storage, account reads, logs, copies, RETURN
+and REVERT run through the handlers of :mod:`mocknode.chain.evm.interpreter_state`
+(the same work on the journal directly). Every other instruction goes to py-evm's
+opcode function after syncing the program counter and gas back to the computation, so
+whatever py-evm does for CALL or CREATE is unchanged. The differential tests in
+``tests/chain/test_interpreter.py`` run the same code through py-evm's own loop and
+compare output, gas, refunds, logs, storage, accounts and errors.
 
 Stack checks come first for every instruction, as in geth, with geth's texts
 ("stack underflow (1 <=> 2)"); a jump into push data is "invalid jump destination",
 as in geth (py-evm calls it an invalid instruction).
 
-Only :mod:`mocknode.chain.evm.engine` imports this module (lazily, with py-evm).
+Only :mod:`mocknode.chain.evm.engine` imports this module (lazily, with py-evm), and
+this module alone imports :mod:`mocknode.chain.evm.interpreter_state`.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from eth.exceptions import (
 
 from mocknode.chain.evm.deadline import CHECK_EVERY
 from mocknode.chain.evm.deadline import current as _deadline
+from mocknode.chain.evm.interpreter_state import HANDLERS
 from mocknode.chain.primitives.hashing import keccak
 
 UINT_MAX = (1 << 256) - 1
@@ -153,25 +157,42 @@ for _op, _fn, _gas in (
     _BINARY[_op] = (_fn, _gas)
 
 _JUMPDEST = 0x5B
-_analyses: dict[bytes, tuple[bytes, frozenset[int]]] = {}
+Analysis = tuple[bytes, frozenset[int], dict[int, int]]
+_analyses: dict[bytes, Analysis] = {}
+# An analysis holds an int per PUSH, ~50x the code's size at worst (all PUSH1): the
+# cache starts over past this much code, so it stays within tens of megabytes.
+_ANALYSED_BYTES_LIMIT = 1 << 20
+_analysed_bytes = 0
 
 
-def analyse(code: bytes) -> tuple[bytes, frozenset[int]]:
-    """The code padded with zeros, and its valid jump destinations: JUMPDEST bytes that
-    are not push data. Depends on the code alone, so it is cached by the code bytes."""
+def analyse(code: bytes) -> Analysis:
+    """The code padded with zeros, its valid jump destinations (JUMPDEST bytes that are
+    not push data) and the value each PUSH1..PUSH32 pushes, by the offset just past
+    the opcode. Depends on the code alone, so it is cached by the code bytes: a call
+    decodes no immediate twice."""
     found = _analyses.get(code)
     if found is not None:
         return found
+    padded = code + _PAD
     targets = set()
+    immediates: dict[int, int] = {}
     pc, size = 0, len(code)
     while pc < size:
         op = code[pc]
         if op == _JUMPDEST:
             targets.add(pc)
-        pc += op - 0x5E if 0x60 <= op <= 0x7F else 1
-    if len(_analyses) >= 4096:
+        if 0x60 <= op <= 0x7F:
+            end = pc + op - 0x5E
+            immediates[pc + 1] = int.from_bytes(padded[pc + 1 : end], "big")
+            pc = end
+        else:
+            pc += 1
+    global _analysed_bytes
+    _analysed_bytes += size
+    if len(_analyses) >= 4096 or _analysed_bytes > _ANALYSED_BYTES_LIMIT:
         _analyses.clear()
-    found = _analyses[code] = (code + _PAD, frozenset(targets))
+        _analysed_bytes = size
+    found = _analyses[code] = (padded, frozenset(targets), immediates)
     return found
 
 
@@ -210,7 +231,7 @@ def run(computation: Any) -> None:
     Failures are raised as py-evm's exceptions, so py-evm's computation records them
     and burns the gas exactly as it does for its own instructions.
     """
-    raw, targets = analyse(computation.code._raw_code_bytes)
+    raw, targets, immediates = analyse(computation.code._raw_code_bytes)
     code_stream = computation.code
     stack: list[Any] = computation._stack.values
     push = stack.append
@@ -221,6 +242,7 @@ def run(computation: Any) -> None:
     calldata = message.data
     opcodes = computation.opcodes
     binary = _BINARY
+    handlers = HANDLERS
     min_stack, max_stack = _MIN, _MAX
     gas = meter.gas_remaining
     pc = 0
@@ -240,9 +262,8 @@ def run(computation: Any) -> None:
                 if gas < 3:
                     raise _out_of_gas(3, gas)
                 gas -= 3
-                end = pc + op - 0x5F
-                push(int.from_bytes(raw[pc:end], "big"))
-                pc = end
+                push(immediates[pc])
+                pc += op - 0x5F
                 continue
             if 0x80 <= op <= 0x9F:  # DUP1..DUP16, SWAP1..SWAP16
                 depth = len(stack)
@@ -334,8 +355,13 @@ def run(computation: Any) -> None:
                 if gas < 3:
                     raise _out_of_gas(3, gas)
                 offset = stack[-1]
-                gas = _grow(memory, offset + (1 if op == 0x53 else 32), gas - 3)
+                end = offset + (1 if op == 0x53 else 32)
                 buffer = memory._bytes
+                if end > len(buffer):  # no call when the memory is big enough already
+                    gas = _grow(memory, end, gas - 3)
+                    buffer = memory._bytes
+                else:
+                    gas -= 3
                 if op == 0x51:
                     stack[-1] = int.from_bytes(buffer[offset : offset + 32], "big")
                 else:
@@ -394,6 +420,8 @@ def run(computation: Any) -> None:
                 gas -= cost
                 pop()
                 stack[-1] = pow(base, exponent, 1 << 256)
+            elif (handler := handlers[op]) is not None:  # state, logs, copies, RETURN
+                gas = handler(computation, stack, gas)
             else:
                 function = opcodes.get(op)
                 if function is None:
@@ -410,5 +438,5 @@ def run(computation: Any) -> None:
     except Halt:
         return  # a py-evm instruction halted, having settled the gas itself
     # Errors raised here need no gas written back: every one of them burns all the gas
-    # (py-evm zeroes the meter), and REVERT, the one that does not, is py-evm's own.
+    # (py-evm zeroes the meter), and REVERT, the one that does not, settles it itself.
     meter.gas_remaining = gas
