@@ -112,8 +112,9 @@ def test_apply_state_errors(
 
 def test_access_list_excludes_sender_recipient_and_precompiles() -> None:
     state, genesis = new_world()
-    # A: SLOAD(1) of itself (excluded: the recipient), then CALL B (which SLOADs 5 and 2),
-    # then STATICCALL the identity precompile (excluded).
+    # A: SLOAD(1) of itself (the recipient: its bare entry is left out, its slot kept, as
+    # geth's access-list tracer does), then CALL B (which SLOADs 5 and 2), then STATICCALL
+    # the identity precompile (left out).
     call_b = "6000600060006000600073" + B.hex() + "5af150"
     identity = "600060006000600060045afa50"
     install(state, A, code=bytes.fromhex("60015450" + call_b + identity + "00"))
@@ -122,7 +123,7 @@ def test_access_list_excludes_sender_recipient_and_precompiles() -> None:
     sender = DEV[0].address
     found = create_access_list(state.reader(), env, TxArgs(sender=sender, to=A))
     slot = lambda n: Hash32(n.to_bytes(32, "big"))  # noqa: E731
-    assert found.access_list == ((B, (slot(2), slot(5))),)
+    assert found.access_list == ((A, (slot(1),)), (B, (slot(2), slot(5))))
     assert found.error is None
     # The gas reported is the gas with that list: the same call with it uses as much.
     with_list = TxArgs(sender=sender, to=A, access_list=found.access_list)
@@ -130,7 +131,7 @@ def test_access_list_excludes_sender_recipient_and_precompiles() -> None:
     # Entries the caller gives stay in, even ones the call never touches.
     given = TxArgs(sender=sender, to=A, access_list=((C, (slot(9),)),))
     again = create_access_list(state.reader(), env, given)
-    assert again.access_list == ((B, (slot(2), slot(5))), (C, (slot(9),)))
+    assert again.access_list == ((A, (slot(1),)), (B, (slot(2), slot(5))), (C, (slot(9),)))
 
 
 def test_access_list_keeps_what_a_reverted_frame_touched() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.fidelity import SHORT, STEPS, Step, compare, diff, encoding, main
+from bench.fidelity import SHORT, STEPS, Step, compare, diff, encoding, explain, main
 
 
 def test_the_short_session_runs_against_mocknode(
@@ -35,6 +35,17 @@ def test_the_short_session_runs_against_mocknode(
     assert answers["badAddress"]["error"] == {
         "code": -32602,
         "message": "invalid argument 0: hex string has length 2, want 40 for common.Address",
+    }
+    # The eth methods added since: overrides, access lists, simulation, tracing.
+    assert answers["callStateOverride"]["result"] == "0x" + "00" * 31 + "07"
+    assert list(answers["accessList"]["result"]) == ["accessList", "gasUsed"]
+    assert answers["simulate"]["result"][0]["calls"][0]["status"] == "0x1"
+    assert answers["traceTxCall"]["result"]["type"] == "CALL"
+    assert answers["traceCallOverride"]["result"]["output"] == "0x" + "00" * 31 + "2a"
+    assert answers["badOverrideBalance"]["error"] == {
+        "code": -32602,
+        "message": "invalid argument 2: json: cannot unmarshal non-string into Go struct "
+        "field OverrideAccount.balance of type *hexutil.Big",
     }
     assert answers["unknownMethod"]["error"] == {
         "code": -32601,
@@ -90,3 +101,16 @@ def test_compare_reports_error_codes_and_messages() -> None:
         'vs result "0x1"'
     ]
     assert compare(step, {"result": "0x1"}, {"result": "0x1"}) == []
+
+
+def test_every_difference_is_matched_to_its_reason_or_reported() -> None:
+    assert explain("tx eth_getTransactionByHash: result: keys only anvil has: blockTimestamp")
+    assert (
+        explain("traceCall debug_traceCall: result.structLogs[3]: keys only anvil has: refund")
+        == "geth omits a zero refund"
+    )
+    assert explain('traceTxCall debug_traceTransaction: result.gas: value "0x7441" vs "0x1eec"')
+    # A new key, an error where anvil answers, a value of a step with no reason: unexplained.
+    assert explain("tx eth_getTransactionByHash: result: keys only anvil has: somethingNew") is None
+    assert explain('call eth_call: error {"code": -32000} vs result "0x"') is None
+    assert explain('call eth_call: result: value "0x1" vs "0x2"') is None

@@ -588,7 +588,7 @@ def test_trace_call(w3: Web3) -> None:
     )
     assert failed["error"] == "execution reverted"
     assert failed["revertReason"] == "caller: failed"
-    # Overrides: the shape is accepted, an empty one is fine, a real one is refused.
+    # An empty override is no override (tests/rpc/test_debug_trace_overrides.py has the rest).
     assert (
         rpc(
             w3,
@@ -599,17 +599,6 @@ def test_trace_call(w3: Web3) -> None:
         )
         == {}
     )
-    error = rpc_error(
-        w3,
-        "debug_traceCall",
-        {"to": PROGRAM},
-        "latest",
-        {"stateOverrides": {PROGRAM: {"balance": "0x1"}}},
-    )
-    assert error == {
-        "code": -32000,
-        "message": "stateOverrides are not supported by debug_traceCall on this node yet",
-    }
 
 
 def test_errors(w3: Web3) -> None:

@@ -505,14 +505,18 @@ def trace_call(
     call: CallRequest,
     tracer: Tracer,
     deadline: float | None = None,
+    variant: CallVariant | None = None,
 ) -> Outcome:
     """A call traced as geth's debug_traceCall runs it: as a whole transaction (gas
-    bought, refunds and fees settled) on a journal the caller throws away."""
+    bought, refunds and fees settled) on a journal the caller throws away.
+    ``variant``: precompiles moved or removed by state overrides."""
     from mocknode.chain.evm.tracing import stepper
 
     state = stepper.traced_state(_evm().State, tracer, accounts, _vm_error_message, deadline)(
         accounts, env
     )
+    if variant is not None:
+        state.computation_class = variant_class(state.computation_class, variant)
     accounts.lock_changes()
     tx = _ExecTx(
         Tx(

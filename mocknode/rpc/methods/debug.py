@@ -7,9 +7,13 @@ refused: mocknode runs no JavaScript.
 The config is geth's TraceConfig (``enableMemory``, ``disableStack``, ``disableStorage``,
 ``enableReturnData``, ``limit``, ``tracer``, ``tracerConfig``, ``timeout``; ``reexec`` and
 ``debug`` accepted and ignored), decoded with Go's type errors. debug_traceCall's
-TraceCallConfig also carries ``stateOverrides``, ``blockOverrides`` and ``txIndex``: the
-shape is accepted, but a non-empty override, or any ``txIndex``, is refused with a clear
-error until the state-override module lands (eth_call's overrides).
+TraceCallConfig also carries ``stateOverrides``, ``blockOverrides`` and ``txIndex``, applied
+as geth 1.16's TraceCall applies them: ``txIndex`` runs the call on the state transaction
+``txIndex`` of the block ran on (StateAtTransaction) instead of the state after the block;
+block overrides change the block context (overriding the number to the block's own + 1
+makes the block itself the parent BLOCKHASH sees, geth's #32175); state overrides are then
+written into the call's journal (:mod:`mocknode.chain.evm.overrides`, eth_call's module).
+A trace with none of them runs as before.
 
 The work is done by :mod:`mocknode.chain.evm.tracing.replay`, which takes explicit
 inputs; this module gathers them from the chain and renders what the tracer collected
@@ -21,21 +25,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from mocknode.chain.args import TxArgs
 from mocknode.chain.errors import ChainError
+from mocknode.chain.evm.overrides import BlockOverrides, StateOverride
 from mocknode.chain.records import Block
-from mocknode.rpc import params
+from mocknode.rpc import params, params_overrides
 from mocknode.rpc.context import Context
-from mocknode.rpc.errors import SERVER_ERROR, RpcError
 from mocknode.rpc.registry import method, optional
 from mocknode.types import BlockRef, Hash32
 
 if TYPE_CHECKING:
+    from mocknode.chain.chain import Chain
+    from mocknode.chain.evm.engine import BlockEnv
     from mocknode.chain.evm.tracing import replay
     from mocknode.chain.evm.tracing.hooks import Tracer
+    from mocknode.chain.evm.variant import CallVariant
+    from mocknode.chain.state.journal import JournalAccounts
+    from mocknode.chain.state.world import StateReader
 
 # The tracers, their rendering (.debug_render) and the replay (mining, the engine, calls)
 # are imported when a trace is asked for: this module is imported at start-up with every
@@ -54,9 +63,9 @@ class TraceConfig:
     tracer_config: Any = None
     timeout: str | None = None
     logger: dict[str, Any] = field(default_factory=dict)  # StructLogOptions' fields
-    state_overrides: Any = None
-    block_overrides: Any = None
-    tx_index: Any = None
+    state_overrides: StateOverride = ()
+    block_overrides: BlockOverrides | None = None
+    tx_index: int | None = None
 
 
 # -- decoding ---------------------------------------------------------------------------
@@ -106,15 +115,46 @@ def _config(value: Any, struct: str) -> TraceConfig:
         _go_bool(value["debug"], f"{struct}.debug")
     tracer = value.get("tracer")
     timeout = value.get("timeout")
+    extra: dict[str, Any] = {}
+    if struct == "TraceCallConfig":
+        for key, name, decode in _CALL_FIELDS:
+            if value.get(key) is not None:
+                extra[name] = _nested(decode, value[key], f"{struct}.{key}")
     return TraceConfig(
         tracer=None if tracer is None else _go_string(tracer, f"{struct}.tracer"),
         tracer_config=value.get("tracerConfig"),
         timeout=None if timeout is None else _go_string(timeout, f"{struct}.timeout"),
         logger=switches,
-        state_overrides=value.get("stateOverrides"),
-        block_overrides=value.get("blockOverrides"),
-        tx_index=value.get("txIndex"),
+        **extra,
     )
+
+
+_CALL_FIELDS: tuple[tuple[str, str, Callable[[Any], Any]], ...] = (
+    ("stateOverrides", "state_overrides", params_overrides.state_override),
+    ("blockOverrides", "block_overrides", params_overrides.block_overrides),
+    ("txIndex", "tx_index", params.uint),
+)
+
+
+def _nested(decode: Callable[[Any], Any], value: Any, where: str) -> Any:
+    """``decode`` (written for a top-level argument) on a member of TraceCallConfig, its
+    type errors placed as Go's encoding/json places them: the member's own type error
+    names ``TraceCallConfig.<member>``, and one deeper inside names the innermost struct
+    with the path of fields from the config (``OverrideAccount.stateOverrides.balance``)."""
+    try:
+        return decode(value)
+    except params.ParamError as exc:
+        text = str(exc)
+        member = where.partition(".")[2]
+        if " into Go value of type " in text:
+            text = text.replace(
+                " into Go value of type ", f" into Go struct field {where} of type "
+            )
+        elif " into Go struct field " in text:
+            head, _, rest = text.partition(" into Go struct field ")
+            struct, _, path = rest.partition(".")
+            text = f"{head} into Go struct field {struct}.{member}.{path}"
+        raise params.ParamError(text) from None
 
 
 def trace_config(value: Any) -> TraceConfig:
@@ -183,14 +223,20 @@ def _trace_block(
     chain = ctx.chain
     make, _ = _tracer(config)
     timeout = _timeout(config)
-    if block.number == len(chain.canon.blocks):  # the pending block, built on the head
-        reader, parent = chain.state.reader(), chain.head
-    else:
-        reader = chain.state.reader(chain.canon.commits[block.number] - 1)
-        parent = chain.canon.blocks[block.number - 1]
+    reader, parent = _built_on(ctx, block)
     return replay.trace_block(
         reader, parent, block, chain.call_env(block), make, timeout, only=only
     )
+
+
+def _built_on(ctx: Context, block: Block) -> tuple[StateReader, Block]:
+    """The state ``block`` (not genesis) was built on, and its parent: the commit before
+    the block's own, so dev edits made before it was mined count."""
+    chain = ctx.chain
+    if block.number == len(chain.canon.blocks):  # the pending block, built on the head
+        return chain.state.reader(), chain.head
+    parent = chain.canon.blocks[block.number - 1]
+    return chain.state.reader(chain.canon.commits[block.number] - 1), parent
 
 
 def _block_results(ctx: Context, block: Block, config: TraceConfig) -> list[dict[str, Any]]:
@@ -238,27 +284,17 @@ def debug_traceBlockByNumber(ctx: Context, ref: BlockRef, config: TraceConfig) -
 
 @method("debug_traceBlockByHash", params.hash32, optional(trace_config, TraceConfig()))
 def debug_traceBlockByHash(ctx: Context, block_hash: Hash32, config: TraceConfig) -> Any:
+    return _block_results(ctx, _by_hash(ctx, block_hash), config)
+
+
+def _by_hash(ctx: Context, block_hash: Hash32) -> Block:
     block = ctx.chain.block_by_hash(block_hash)
     if block is None:
         raise TraceFailed(f"block {'0x' + block_hash.hex()} not found")
-    return _block_results(ctx, block, config)
+    return block
 
 
 # -- calls ------------------------------------------------------------------------------
-
-
-def _refuse_overrides(config: TraceConfig) -> None:
-    """Overrides and txIndex: accepted in shape, refused in substance for now."""
-    for name, value in (
-        ("stateOverrides", config.state_overrides),
-        ("blockOverrides", config.block_overrides),
-    ):
-        if value:
-            raise RpcError(
-                SERVER_ERROR, f"{name} are not supported by debug_traceCall on this node yet"
-            )
-    if config.tx_index is not None:
-        raise RpcError(SERVER_ERROR, "txIndex is not supported by debug_traceCall on this node yet")
 
 
 @method(
@@ -268,19 +304,72 @@ def _refuse_overrides(config: TraceConfig) -> None:
     optional(trace_call_config, TraceConfig()),
 )
 def debug_traceCall(ctx: Context, args: TxArgs, ref: BlockRef, config: TraceConfig) -> Any:
-    """geth's TraceCall: the call run as a transaction on top of the block's state."""
-    _refuse_overrides(config)
+    """geth's TraceCall: the call run as a transaction on top of the block's state (or,
+    with ``txIndex``, on the state that transaction of the block ran on), with the
+    config's block and state overrides."""
     from mocknode.chain.evm.calls import CALL_GAS_CAP
     from mocknode.chain.evm.tracing import hooks, replay
 
     chain = ctx.chain
-    block = chain.resolve(ref)
+    if ref.tag == "pending":
+        raise TraceFailed("tracing on top of pending is not supported")
+    block = _by_hash(ctx, ref.block_hash) if ref.block_hash is not None else _canonical(ctx, ref)
     make, render = _tracer(config)
     timeout = _timeout(config)
+    env = chain.call_env(block)
+    state: StateReader | JournalAccounts
+    if config.tx_index is not None:
+        if block.number == 0:
+            raise TraceFailed("no transaction in genesis")
+        reader, parent = _built_on(ctx, block)
+        try:
+            state = replay.state_at_transaction(reader, parent, block, env, config.tx_index)
+        except hooks.TraceRefused as exc:
+            raise TraceFailed(str(exc)) from None
+    else:
+        state = chain.state_at(block)
+    env, state, variant = _overridden(chain, block, env, state, config)
     try:
-        traced = replay.trace_call(
-            chain.state_at(block), chain.call_env(block), args, make(), timeout, CALL_GAS_CAP
-        )
+        traced = replay.trace_call(state, env, args, make(), timeout, CALL_GAS_CAP, variant)
     except hooks.TraceRefused as exc:
         raise TraceFailed(f"tracing failed: {exc}") from None
     return _result(traced, render)
+
+
+def _overridden(
+    chain: Chain,
+    block: Block,
+    env: BlockEnv,
+    state: StateReader | JournalAccounts,
+    config: TraceConfig,
+) -> tuple[BlockEnv, StateReader | JournalAccounts, CallVariant | None]:
+    """TraceCall's customization: block overrides on ``env``, then state overrides
+    written into a journal over ``state``; untouched when the config has neither."""
+    if config.block_overrides is None and not config.state_overrides:
+        return env, state, None
+    from mocknode.chain.evm import overrides
+    from mocknode.chain.evm.tracing import replay
+    from mocknode.chain.evm.variant import CallVariant
+    from mocknode.chain.state.journal import JournalAccounts
+
+    if config.block_overrides is not None:
+        env = overrides.apply_block(env, config.block_overrides)
+        if env.number != block.number:
+            # geth runs on the block's header, or on a child of it when the number is
+            # overridden to the next one (so BLOCKHASH of the block itself is known).
+            ref = block.number + 1 if env.number == block.number + 1 else block.number
+            hash_of = chain.canon.blocks.__getitem__
+            env = replace(
+                env,
+                ancestor_hashes=replay.overridden_hashes(
+                    env.number, ref, lambda n: hash_of(n).hash
+                ),
+            )
+    if not config.state_overrides:
+        return env, state, None
+    journal = state if isinstance(state, JournalAccounts) else JournalAccounts(state)
+    precompiles = overrides.default_precompiles()
+    unchanged = dict(precompiles)
+    overrides.apply_state(journal, config.state_overrides, precompiles)
+    variant = None if precompiles == unchanged else CallVariant(precompiles=precompiles)
+    return env, journal, variant

@@ -12,18 +12,19 @@ timeout in seconds, and returns the execution outcome beside what the tracer col
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from mocknode.chain.args import TxArgs
 from mocknode.chain.block.mining import block_system_writes
 from mocknode.chain.evm import engine
 from mocknode.chain.evm.tracing.hooks import Tracer, TraceRefused, TraceTimeout
+from mocknode.chain.evm.variant import CallVariant
 from mocknode.chain.primitives.hashing import checksum_address
 from mocknode.chain.records import Block, Tx
 from mocknode.chain.state.journal import JournalAccounts
 from mocknode.chain.state.world import StateReader
-from mocknode.types import ZERO_ADDRESS
+from mocknode.types import ZERO_ADDRESS, ZERO_HASH, Hash32
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,18 +115,57 @@ def call_request(
     return request, env
 
 
+def state_at_transaction(
+    reader: StateReader, parent: Block, block: Block, env: engine.BlockEnv, index: int
+) -> JournalAccounts:
+    """geth's StateAtTransaction: the state transaction ``index`` of ``block`` ran on
+    (``reader`` being the state ``block`` was built on): the block's system writes and
+    its earlier transactions applied, untraced. debug_traceCall's ``txIndex``."""
+    if block.number == 0:
+        raise TraceRefused("no transaction in genesis")
+    transactions = block.transactions
+    if index >= len(transactions) and not (index == 0 and not transactions):
+        raise TraceRefused(
+            f"transaction index {index} out of range for block {'0x' + block.hash.hex()}"
+        )
+    journal = JournalAccounts(reader)
+    block_system_writes(journal, env, parent)
+    for tx in transactions[:index]:
+        engine.apply_transaction(journal, env, tx)
+    journal.lock_changes()
+    return journal
+
+
+def overridden_hashes(
+    number: int, ref: int, hash_of: Callable[[int], Hash32]
+) -> Callable[[], Iterator[Hash32]]:
+    """The hashes BLOCKHASH sees in a block whose number is overridden to ``number``,
+    newest first, as geth's GetHashFn answers them from the header it runs on (number
+    ``ref``): the real hash below ``ref``, zero from ``ref`` up (py-evm reads them by
+    depth below the block's number, geth by number below the header's)."""
+
+    def hashes() -> Iterator[Hash32]:
+        for n in range(number - 1, max(-1, number - 257), -1):
+            yield hash_of(n) if n < ref else ZERO_HASH
+
+    return hashes
+
+
 def trace_call(
-    reader: StateReader,
+    state: StateReader | JournalAccounts,
     env: engine.BlockEnv,
     args: TxArgs,
     tracer: Tracer,
     timeout: float | None,
     gas_cap: int,
+    variant: CallVariant | None = None,
 ) -> Traced:
-    """debug_traceCall: ``args`` run as a transaction on top of the state ``reader``
-    reads, in the block ``env`` describes; nothing is kept."""
+    """debug_traceCall: ``args`` run as a transaction on top of ``state`` (a reader, or
+    a journal already holding a block's earlier transactions and state overrides), in
+    the block ``env`` describes; nothing is kept. ``variant``: precompiles that state
+    overrides moved or removed."""
     request, env = call_request(args, env, gas_cap)
-    journal = JournalAccounts(reader)
+    journal = state if isinstance(state, JournalAccounts) else JournalAccounts(state)
     cost = request.gas * request.max_fee_per_gas + request.value
     balance = journal.get_balance(request.sender)
     if cost > balance:
@@ -134,7 +174,7 @@ def trace_call(
             f"{checksum_address(request.sender)} have {balance} want {cost}"
         )
     try:
-        outcome = engine.trace_call(journal, env, request, tracer, _deadline(timeout))
+        outcome = engine.trace_call(journal, env, request, tracer, _deadline(timeout), variant)
     except TraceTimeout as exc:
         return Traced(None, tracer, None, str(exc))
     return Traced(None, tracer, outcome)
