@@ -23,6 +23,7 @@ from mocknode.chain.logs.query import LogEntry
 from mocknode.chain.primitives.hashing import checksum_address
 from mocknode.chain.records import Authorization, Block, Log, Tx, TxLocation
 from mocknode.rpc.jsonrpc import RawJson
+from mocknode.rpc.scalars import hex_addresses, hex_data, hex_quantity, hex_word
 from mocknode.types import Address
 
 if TYPE_CHECKING:
@@ -60,23 +61,6 @@ __all__ = [
     "txpool_content_json",
     "txpool_inspect_json",
 ]
-
-
-def hex_quantity(value: int) -> str:
-    return hex(value)
-
-
-def hex_data(value: bytes) -> str:
-    return "0x" + value.hex()
-
-
-def hex_word(value: int) -> str:
-    """A 32-byte big-endian word (eth_getStorageAt)."""
-    return "0x" + value.to_bytes(32, "big").hex()
-
-
-def hex_addresses(values: list[Address]) -> list[str]:
-    return ["0x" + a.hex() for a in values]
 
 
 def block_json(block: Block, full: bool) -> dict[str, Any]:

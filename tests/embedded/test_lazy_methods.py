@@ -105,6 +105,8 @@ def test_first_calls_load_only_their_modules() -> None:
         out = {"start": loaded()}
         out["blockNumber"] = call("eth_blockNumber")
         out["after_blockNumber"] = loaded()
+        out["render_loaded"] = "mocknode.rpc.render" in sys.modules
+        out["chainId"] = call("eth_chainId")
         out["balance"] = call("eth_getBalance", ["0x" + "00" * 20, "latest"])
         out["after_balance"] = loaded()
         out["mine"] = call("evm_mine")
@@ -114,10 +116,12 @@ def test_first_calls_load_only_their_modules() -> None:
     assert out["start"] == []
     assert out["blockNumber"] == {"jsonrpc": "2.0", "id": 1, "result": "0x0"}
     assert out["after_blockNumber"] == ["state"]
+    assert out["render_loaded"] is False  # the cheap reads use rpc.scalars
+    assert out["chainId"] == {"jsonrpc": "2.0", "id": 1, "result": "0x7a69"}
     assert out["balance"] == {"jsonrpc": "2.0", "id": 1, "result": "0x0"}
-    assert out["after_balance"] == ["state"]
+    assert out["after_balance"] == ["info", "state"]
     assert out["mine"] == {"jsonrpc": "2.0", "id": 1, "result": "0x0"}
-    assert out["after_mine"] == ["dev", "dev_params", "state"]
+    assert out["after_mine"] == ["dev", "dev_params", "info", "state"]
 
 
 def test_rpc_modules_and_unknown_methods_before_any_module_loads() -> None:
