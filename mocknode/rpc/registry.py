@@ -14,12 +14,23 @@ pointer left nil). A required argument given as ``null`` is decoded like any oth
 since Go hands ``null`` to the argument's decoder. A decoder's :class:`ParamError`
 becomes ``invalid argument N: <text>``; an :class:`RpcError` raised by a decoder is a
 check geth makes once every argument has decoded, so it is raised after the rest decode.
+
+Method modules load on first use: :mod:`mocknode.rpc.methods` declares which module
+registers which names (:meth:`Registry.defer`), and the first call of one of them
+imports its module. A served node that answers ``eth_blockNumber`` has imported the
+one module behind it, not the ~25 behind every namespace (a third of the CLI's start-up
+went there). The table is data rather than a scan of the modules because finding the
+names any other way means importing them; :meth:`Registry.method` refuses a name the
+table gives to another module, and a test checks the table against what registers.
+Answering a call costs nothing more: only a name missing from the loaded ones looks
+in the table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from mocknode.chain.errors import ChainError, ExecutionFailed
@@ -66,9 +77,54 @@ class MethodSpec:
     raw: bool = False  # the function takes the params as sent and decodes them itself
 
 
-@dataclass
 class Registry:
-    methods: dict[str, MethodSpec] = field(default_factory=dict)
+    """Every method by name: the ones registered, and the ones whose module is not
+    imported yet (:meth:`defer`)."""
+
+    __slots__ = ("_lazy", "_specs")
+
+    def __init__(self) -> None:
+        self._specs: dict[str, MethodSpec] = {}
+        self._lazy: dict[str, str] = {}  # method name -> the module that registers it
+
+    @property
+    def methods(self) -> dict[str, MethodSpec]:
+        """Every method, each one's module imported first (for listings and tests; a
+        call goes through :meth:`dispatch`, which imports only what it needs)."""
+        self.load_all()
+        return self._specs
+
+    def names(self) -> set[str]:
+        """Every method name, loaded or not, importing nothing."""
+        return set(self._specs) | set(self._lazy)
+
+    def defer(self, module: str, names: Iterable[str]) -> None:
+        """Declare that importing ``module`` registers ``names``: they are served, and
+        the module is imported on the first call of one of them."""
+        for name in names:
+            if name in self._specs or self._lazy.get(name, module) != module:
+                raise ValueError(f"{name} registered twice")
+            self._lazy[name] = module
+
+    def load_all(self) -> None:
+        for module in sorted(set(self._lazy.values())):
+            self._import(module)
+
+    def lookup(self, name: str) -> MethodSpec | None:
+        """The method called ``name``, its module imported if it was not yet."""
+        spec = self._specs.get(name)
+        if spec is None:
+            module = self._lazy.get(name)
+            if module is not None:
+                self._import(module)
+                spec = self._specs.get(name)
+        return spec
+
+    def _import(self, module: str) -> None:
+        importlib.import_module(module)
+        missing = [name for name, owner in self._lazy.items() if owner == module]
+        if missing:
+            raise LookupError(f"{module} does not register {', '.join(sorted(missing))}")
 
     def method(
         self,
@@ -91,10 +147,17 @@ class Registry:
             raise ValueError(f"{name}: a raw method declares no parameters")
 
         def register(func: F) -> F:
+            seen: set[str] = set()
             for each in (name, *aliases):
-                if each in self.methods:
+                if each in self._specs or each in seen:
                     raise ValueError(f"{each} registered twice")
-                self.methods[each] = MethodSpec(each, func, specs, result, raw)
+                seen.add(each)
+                owner = self._lazy.get(each, func.__module__)
+                if owner != func.__module__:
+                    raise ValueError(f"{each} is declared in {owner}, not {func.__module__}")
+            for each in (name, *aliases):
+                self._lazy.pop(each, None)
+                self._specs[each] = MethodSpec(each, func, specs, result, raw)
             return func
 
         return register
@@ -102,9 +165,11 @@ class Registry:
     def dispatch(self, ctx: Context, name: str, params: list[Any] | dict[str, Any] | None) -> Any:
         """Run method ``name``: the JSON-RPC envelope's ``dispatch`` once bound to a
         context. Raises :class:`RpcError` for everything a client must be told."""
-        spec = self.methods.get(name)
+        spec = self._specs.get(name)
         if spec is None:
-            raise method_not_found(name)
+            spec = self.lookup(name)
+            if spec is None:
+                raise method_not_found(name)
         try:
             if spec.raw:
                 value = spec.func(ctx, params)

@@ -16,18 +16,22 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from mocknode.chain.feehistory import FeeHistory
 from mocknode.chain.fees import blob_base_fee, blob_gas
 from mocknode.chain.logs.query import LogEntry
 from mocknode.chain.primitives.hashing import checksum_address
 from mocknode.chain.records import Authorization, Block, Log, Tx, TxLocation
-from mocknode.chain.state.proofs import AccountProof
-from mocknode.chain.tx.blobs import BlobSidecar
-from mocknode.chain.tx.codec import encode_network
 from mocknode.rpc.jsonrpc import RawJson
+from mocknode.rpc.scalars import hex_addresses, hex_data, hex_quantity, hex_word
 from mocknode.types import Address
+
+if TYPE_CHECKING:
+    # Only named in annotations: a node's first answer (through eth_blockNumber's
+    # module, which imports this one) does not wait for proofs, blobs and codecs.
+    from mocknode.chain.feehistory import FeeHistory
+    from mocknode.chain.state.proofs import AccountProof
+    from mocknode.chain.tx.blobs import BlobSidecar
 
 __all__ = [
     "account_json",
@@ -57,23 +61,6 @@ __all__ = [
     "txpool_content_json",
     "txpool_inspect_json",
 ]
-
-
-def hex_quantity(value: int) -> str:
-    return hex(value)
-
-
-def hex_data(value: bytes) -> str:
-    return "0x" + value.hex()
-
-
-def hex_word(value: int) -> str:
-    """A 32-byte big-endian word (eth_getStorageAt)."""
-    return "0x" + value.to_bytes(32, "big").hex()
-
-
-def hex_addresses(values: list[Address]) -> list[str]:
-    return ["0x" + a.hex() for a in values]
 
 
 def block_json(block: Block, full: bool) -> dict[str, Any]:
@@ -455,6 +442,8 @@ def signed_transaction_json(signed: tuple[Tx, BlobSidecar | None]) -> dict[str, 
     out["commitments"] = ["0x" + c.hex() for c in sidecar.commitments]
     out["proofs"] = ["0x" + p.hex() for p in sidecar.proofs]
     out["hash"] = tx_hash
+    from mocknode.chain.tx.codec import encode_network
+
     return {"raw": "0x" + encode_network(tx, sidecar).hex(), "tx": out}
 
 

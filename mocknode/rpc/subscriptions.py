@@ -35,7 +35,6 @@ from typing import Any, Final, Literal
 from mocknode.chain.chain import Chain
 from mocknode.chain.logs.query import LogFilter, block_logs
 from mocknode.chain.records import Block, Tx, TxLocation
-from mocknode.rpc import render
 from mocknode.rpc.errors import SERVER_ERROR, RpcError
 from mocknode.rpc.jsonrpc import RawJson, subscription_notification
 
@@ -182,17 +181,24 @@ class Subscriptions:
             notify(kind, sub_id, payload)
 
     def _on_block(self, block: Block, removed: bool) -> None:
+        # rpc.render is imported at the first notification, not when a node starts.
         if self._heads and not removed:
+            from mocknode.rpc import render
+
             header = render.header_text(block)
             for sub_id in list(self._heads):
                 self._push(HEADS, sub_id, header)
         for sub_id, criteria in list(self._logs.items()):
+            from mocknode.rpc import render
+
             for entry in block_logs(block, criteria, removed):
                 self._push(LOGS, sub_id, render.log_entry_text(entry))
         if self._receipts and not removed:
             self._push_receipts(block)
 
     def _push_receipts(self, block: Block) -> None:
+        from mocknode.rpc import render
+
         for sub_id, wanted in list(self._receipts.items()):
             receipts = [
                 render.receipt_text(TxLocation(block, i))
@@ -204,6 +210,8 @@ class Subscriptions:
 
     def _on_pending(self, tx: Tx) -> None:
         for sub_id, full in list(self._pending.items()):
+            from mocknode.rpc import render
+
             self._push(
                 PENDING,
                 sub_id,

@@ -9,6 +9,6 @@ from mocknode.rpc.registry import method, registry
 @method("rpc_modules")
 def rpc_modules(ctx: Context) -> dict[str, str]:
     """geth's RPCService.Modules: a Go map (sorted keys) of every registered namespace,
-    ``rpc`` included."""
-    names = {name.split("_", 1)[0] for name in registry.methods}
+    ``rpc`` included (methods whose module is not imported yet count too)."""
+    names = {name.split("_", 1)[0] for name in registry.names()}
     return dict.fromkeys(sorted(names), "1.0")

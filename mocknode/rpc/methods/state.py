@@ -4,28 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from mocknode.rpc import params, render
+from mocknode.rpc import params, scalars
 from mocknode.rpc.context import Context
 from mocknode.rpc.registry import method
 from mocknode.types import Address, BlockRef
 
 
-@method("eth_blockNumber", result=render.hex_quantity)
+@method("eth_blockNumber", result=scalars.hex_quantity)
 def eth_blockNumber(ctx: Context) -> int:
     return ctx.chain.head.number
 
 
-@method("eth_getBalance", params.address, params.block_ref, result=render.hex_quantity)
+@method("eth_getBalance", params.address, params.block_ref, result=scalars.hex_quantity)
 def eth_getBalance(ctx: Context, address: Address, block: BlockRef) -> int:
     return ctx.chain.balance(address, block)
 
 
-@method("eth_getTransactionCount", params.address, params.block_ref, result=render.hex_quantity)
+@method("eth_getTransactionCount", params.address, params.block_ref, result=scalars.hex_quantity)
 def eth_getTransactionCount(ctx: Context, address: Address, block: BlockRef) -> int:
     return ctx.chain.nonce(address, block)
 
 
-@method("eth_getCode", params.address, params.block_ref, result=render.hex_data)
+@method("eth_getCode", params.address, params.block_ref, result=scalars.hex_data)
 def eth_getCode(ctx: Context, address: Address, block: BlockRef) -> bytes:
     return ctx.chain.code(address, block)
 
@@ -35,7 +35,7 @@ def eth_getCode(ctx: Context, address: Address, block: BlockRef) -> bytes:
     params.address,
     params.storage_text,
     params.block_ref,
-    result=render.hex_word,
+    result=scalars.hex_word,
 )
 def eth_getStorageAt(ctx: Context, address: Address, key: str, block: BlockRef) -> int:
     ctx.chain.resolve(block)  # geth finds the block's state before it reads the key
@@ -46,5 +46,7 @@ def eth_getStorageAt(ctx: Context, address: Address, key: str, block: BlockRef) 
 def eth_getProof(
     ctx: Context, address: Address, keys: list[params.StorageKey], block: BlockRef
 ) -> dict[str, Any]:
+    from mocknode.rpc import render  # the rest of state's methods answer without it
+
     proof = ctx.chain.proof(address, [key.slot for key in keys], block)
     return render.proof_json(proof, [key.width for key in keys])
