@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
                     settings.growth_txs,
                     settings.growth_blocks,
                     settings.rounds,
-                    settings.growth_calls,
+                    settings.growth_round_cpu_s,
                     log,
                 )
         except Exception as exc:  # report what was measured before it (Interrupted too)

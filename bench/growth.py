@@ -115,7 +115,9 @@ class Driven:
         return str(first)
 
 
-def setup(node: Driven, txs: int, blocks: int, per_block: int, sample: int) -> dict[str, Any]:
+def setup(
+    node: Driven, txs: int, blocks: int, per_block: int, sample: int, rare_logs: int = RARE_LOGS
+) -> dict[str, Any]:
     """Deploy the token, grow to ``txs`` / ``blocks`` (both 0 for the fresh node: only the
     fixtures), then the head block. Returns the fixtures and the memory figures."""
     node.call("evm_setAutomine", False)
@@ -162,8 +164,8 @@ def setup(node: Driven, txs: int, blocks: int, per_block: int, sample: int) -> d
     if rounds:
         rare_made = len(rare_rounds)
     else:  # the fresh node: the same number of rare logs, in one block
-        node.send_block(RARE_LOGS, RARE_LOGS)
-        rare_made = RARE_LOGS
+        node.send_block(rare_logs, rare_logs)
+        rare_made = rare_logs
     node.call("anvil_mine", "0xa")  # the narrow range sees the head block's logs only
     node.send_block(HEAD_TRANSFERS, 0)
     node.call("evm_setAutomine", True)
@@ -232,14 +234,23 @@ def check(grown: Driven, fresh: Driven, fx: dict[str, dict[str, Any]]) -> None:
             raise RuntimeError(f"{name}: {len(replies[0])} logs grown, {len(replies[1])} fresh")
 
 
-def measure(ops: dict[str, dict[str, Op]], rounds: int, calls: int) -> dict[str, dict[str, float]]:
-    """Median CPU seconds per call, per workload and node, rounds interleaved A B A B."""
+def measure(
+    ops: dict[str, dict[str, Op]], rounds: int, round_cpu_s: float
+) -> dict[str, dict[str, float]]:
+    """Median CPU seconds per call, per workload and node, rounds interleaved (grown
+    first in even rounds, fresh first in odd ones). Each round makes as many calls as
+    take ``round_cpu_s`` on the fresh node (measured in the warm-up): a round of a few
+    microsecond calls is otherwise too short for the clock and the machine's noise."""
     out: dict[str, dict[str, float]] = {}
     for name in ops["grown"]:
         samples: dict[str, list[float]] = {"grown": [], "fresh": []}
-        for peer in samples:  # warm-up
-            for _ in range(max(1, calls // 10)):
-                ops[peer][name]()
+        start = time.process_time()
+        warm = 0
+        while warm < 5 or time.process_time() - start < round_cpu_s / 4:
+            ops["grown"][name]()
+            ops["fresh"][name]()
+            warm += 1
+        calls = max(5, round(2 * warm * round_cpu_s / max(1e-6, time.process_time() - start)))
         for r in range(rounds):
             order = ("grown", "fresh") if r % 2 == 0 else ("fresh", "grown")
             for peer in order:
@@ -253,7 +264,7 @@ def measure(ops: dict[str, dict[str, Op]], rounds: int, calls: int) -> dict[str,
 
 
 def run(
-    txs: int, blocks: int, per_block: int, sample: int, rounds: int, calls: int
+    txs: int, blocks: int, per_block: int, sample: int, rounds: int, round_cpu_s: float
 ) -> dict[str, Any]:
     base = rss()
     grown = Driven()
@@ -261,10 +272,10 @@ def run(
     fx = {"grown": setup(grown, txs, blocks, per_block, sample)}
     print(f"grown: {json.dumps(fx['grown'])}", file=sys.stderr, flush=True)
     fresh = Driven()
-    fx["fresh"] = setup(fresh, 0, 0, per_block, 0)
+    fx["fresh"] = setup(fresh, 0, 0, per_block, 0, fx["grown"]["rare_logs"])
     ops = {"grown": workloads(grown, fx["grown"]), "fresh": workloads(fresh, fx["fresh"])}
     check(grown, fresh, fx)
-    medians = measure(ops, rounds, calls)
+    medians = measure(ops, rounds, round_cpu_s)
     return {
         "rss_before_node": base,
         "rss_node_start": start_rss,
@@ -304,11 +315,11 @@ def _kib(value: float | None) -> str:
 
 
 def run_growth(
-    txs: int, blocks: int, rounds: int, calls: int, log: Callable[[str], None]
+    txs: int, blocks: int, rounds: int, round_cpu_s: float, log: Callable[[str], None]
 ) -> dict[str, Any]:
     """The benchmark in a child process (its RSS is the node's); returns its JSON."""
     argv = [sys.executable, "-m", "bench.growth", "--txs", str(txs), "--blocks", str(blocks)]
-    argv += ["--rounds", str(rounds), "--calls", str(calls), "--json", "-"]
+    argv += ["--rounds", str(rounds), "--round-cpu", str(round_cpu_s), "--json", "-"]
     log(f"growth: {txs:,} transactions and {blocks:,} blocks in a child process")
     done = subprocess.run(argv, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True)
     data: dict[str, Any] = json.loads(done.stdout)
@@ -322,10 +333,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-block", type=int, default=100)
     parser.add_argument("--sample", type=int, default=20, help="rounds traced by tracemalloc")
     parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--calls", type=int, default=100)
+    parser.add_argument(
+        "--round-cpu", type=float, default=0.05, help="CPU seconds a round of calls takes"
+    )
     parser.add_argument("--json", metavar="PATH", help="write the results ('-': stdout)")
     args = parser.parse_args(argv)
-    data = run(args.txs, args.blocks, args.per_block, args.sample, args.rounds, args.calls)
+    data = run(args.txs, args.blocks, args.per_block, args.sample, args.rounds, args.round_cpu)
     if args.json == "-":
         print(json.dumps(data))
         print(table(data), file=sys.stderr)

@@ -70,7 +70,7 @@ class Settings:
     suite_controls: int = 50  # tests with no fixture: pytest's own cost per test
     growth_txs: int = 100_000  # bench.growth: the grown chain's transactions and blocks
     growth_blocks: int = 100_000
-    growth_calls: int = 100  # calls per interleaved round of each growth workload
+    growth_round_cpu_s: float = 0.05  # CPU time of a round of calls, each growth workload
 
 
 FULL = Settings()
@@ -97,7 +97,7 @@ QUICK = Settings(
     suite_controls=20,
     growth_txs=5_000,
     growth_blocks=5_000,
-    growth_calls=30,
+    growth_round_cpu_s=0.02,
 )
 
 
