@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import readme, report
+from bench.growth import GROWTH, run_growth
+from bench.growth import table as growth_table
 from bench.hol import NAMES as HOL_NAMES
 from bench.peers import anvil_version, stop_all
 from bench.phases import FULL, QUICK, log, run_main, run_startup
@@ -138,7 +140,7 @@ def cleanup(workdir: Path) -> Iterator[None]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.list:
-        print("\n".join([*ALL_NAMES, *HOL_NAMES, *SUITE_NAMES]))
+        print("\n".join([*ALL_NAMES, *HOL_NAMES, *SUITE_NAMES, GROWTH]))
         return 0
     if args.readme_from:
         readme.rewrite(json.loads(args.readme_from.read_text()))
@@ -148,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.rounds:
         settings = replace(settings, rounds=args.rounds, suite_runs=args.rounds)
     want = selector(args.only)
-    if not any(want(name) for name in [*ALL_NAMES, *HOL_NAMES, *SUITE_NAMES]):
+    if not any(want(name) for name in [*ALL_NAMES, *HOL_NAMES, *SUITE_NAMES, GROWTH]):
         raise SystemExit(f"bench: --only {args.only!r} matches nothing (see --list)")
     anvil = find_anvil(args.anvil)
     machine = report.machine_info(anvil_version(anvil))
@@ -183,6 +185,14 @@ def main(argv: list[str] | None = None) -> int:
                     baseline=args.suite_baseline.resolve() if args.suite_baseline else None,
                 )
                 extra["suite"] = run_suite(anvil, workdir, suite, results, want, errors, log)
+            if want(GROWTH):
+                extra[GROWTH] = run_growth(
+                    settings.growth_txs,
+                    settings.growth_blocks,
+                    settings.rounds,
+                    settings.growth_round_cpu_s,
+                    log,
+                )
         except Exception as exc:  # report what was measured before it (Interrupted too)
             errors.append(f"aborted: {type(exc).__name__}: {exc}")
             log(f"  ! {errors[-1]}")
@@ -201,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
         if against_baseline is not None:
             print()
             print(against_baseline)
+    if GROWTH in extra:
+        print()
+        print(growth_table(extra[GROWTH]))
     if any(s.phase == "late" for s in results.series.values()):
         print()
         print(report.late_table(results, extra.get("late_label", "(late)")))

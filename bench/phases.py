@@ -69,6 +69,9 @@ class Settings:
     suite_transfers: int = 150
     suite_deploys: int = 50
     suite_controls: int = 50  # tests with no fixture: pytest's own cost per test
+    growth_txs: int = 100_000  # bench.growth: the grown chain's transactions and blocks
+    growth_blocks: int = 100_000
+    growth_round_cpu_s: float = 0.05  # CPU time of a round of calls, each growth workload
 
 
 FULL = Settings()
@@ -94,6 +97,9 @@ QUICK = Settings(
     suite_transfers=30,
     suite_deploys=10,
     suite_controls=20,
+    growth_txs=5_000,
+    growth_blocks=5_000,
+    growth_round_cpu_s=0.02,
 )
 
 

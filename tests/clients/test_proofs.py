@@ -65,3 +65,34 @@ def test_account_and_storage_proofs_check_against_state_roots(node: MockNode) ->
         assert before["storageHash"] != after["storageHash"]
     finally:
         node.revert(snap)
+
+
+def test_proofs_and_reverts_past_the_kept_tries(node: MockNode) -> None:
+    """The state keeps the tries of its last 1,024 commits (chain.state.world.KEEP_TRIES);
+    a proof at an older block and a revert further back rebuild them from the versions,
+    and must still check against the headers' state roots."""
+    snap = node.snapshot()
+    try:
+        w3 = Web3(HTTPProvider(node.http_url))
+        alice, bob = w3.eth.accounts[:2]
+        contract = w3.eth.contract(abi=GREETER["abi"], bytecode=GREETER["bytecode"])
+        receipt = w3.eth.wait_for_transaction_receipt(
+            contract.constructor("hello").transact({"from": alice})
+        )
+        greeter = receipt.contractAddress
+        old = receipt.blockNumber
+        inner = w3.provider.make_request("evm_snapshot", [])["result"]
+        w3.provider.make_request("anvil_mine", [1100])
+        assert w3.eth.block_number == old + 1100
+        for address, slots in ((greeter, [0, 1]), (alice, []), (bob, [])):
+            verify(w3, address, slots, old)
+        assert w3.provider.make_request("evm_revert", [inner])["result"] is True
+        assert w3.eth.block_number == old
+        verify(w3, greeter, [0, 1], old)  # the head's tries, rebuilt by the revert
+        w3.eth.wait_for_transaction_receipt(
+            w3.eth.send_transaction({"from": bob, "to": alice, "value": 5})
+        )
+        verify(w3, bob, [], old + 1)
+        verify(w3, greeter, [0, 1], old + 1)
+    finally:
+        node.revert(snap)

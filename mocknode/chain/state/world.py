@@ -12,7 +12,10 @@ commit ``n`` (snapshot revert, reorg) pops exactly the versions written after ``
 the cost is the number of changes undone, never the chain length.
 
 State roots come from persistent tries (:mod:`mocknode.chain.primitives.trie`) updated with each
-commit's changes only; old roots stay valid, so proofs at past blocks work.
+commit's changes only; old roots stay valid, so proofs at past blocks work. Each commit's
+record keeps the roots from before it for the last :data:`KEEP_TRIES` commits only: the
+node copies those roots hold are most of what a block costs in memory on a long chain.
+Older ones are rebuilt from the versions when asked for (:mod:`mocknode.chain.state.rebuild`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import NamedTuple
 
 from mocknode.chain.primitives import rlp, trie
 from mocknode.chain.primitives.hashing import BLANK_ROOT, EMPTY_CODE_HASH, keccak
+from mocknode.chain.state import rebuild
 from mocknode.types import Address
 
 
@@ -34,6 +38,12 @@ class Account(NamedTuple):
 
 EMPTY_ACCOUNT = Account(0, 0, EMPTY_CODE_HASH)
 
+# Commits whose records keep the tries from before them (for reverts and proofs without
+# a rebuild). A revert or a proof further back costs the state's size once, not more
+# memory on every block; 1,024 covers a test that snapshots, mines a thousand blocks and
+# reverts.
+KEEP_TRIES = 1024
+
 _Versions = list[tuple[int, "Account | None"]]
 _SlotVersions = list[tuple[int, int]]
 
@@ -44,12 +54,14 @@ def _first(item: tuple[int, object]) -> int:
 
 @dataclass(slots=True)
 class _BlockChanges:
-    """What commit ``n`` wrote, so it can be taken back."""
+    """What commit ``n`` wrote, so it can be taken back; ``kept`` is False once the
+    tries from before it are let go (older than :data:`KEEP_TRIES` commits)."""
 
     accounts: list[Address] = field(default_factory=list)
     slots: list[tuple[Address, int]] = field(default_factory=list)
     account_trie: trie.Node | None = None
     storage_tries: dict[Address, trie.Node | None] = field(default_factory=dict)
+    kept: bool = True
 
 
 @dataclass(slots=True)
@@ -105,7 +117,8 @@ class StateReader:
 class WorldState:
     """All accounts, storage and code, at every block since genesis."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_tries: int = KEEP_TRIES) -> None:
+        self.keep_tries = keep_tries
         self._accounts: dict[Address, _Versions] = {}
         self._storage: dict[Address, dict[int, _SlotVersions]] = {}
         self._codes: dict[bytes, bytes] = {}
@@ -159,10 +172,15 @@ class WorldState:
         self._account_trie = node
         self._changes.append(record)
         self.head = number
+        if number >= self.keep_tries:
+            old = self._changes[number - self.keep_tries]
+            if old.kept:
+                old.kept, old.account_trie, old.storage_tries = False, None, {}
         return trie.root_hash(node)
 
     def revert_to(self, commit: int) -> None:
         """Forget every commit after ``commit``."""
+        rebuilt = False
         while self.head > commit:
             record = self._changes.pop()
             for address in reversed(record.accounts):
@@ -175,9 +193,32 @@ class WorldState:
                 slot_versions.pop()
                 if not slot_versions:
                     del self._storage[address][slot]
-            self._account_trie = record.account_trie
-            self._storage_tries.update(record.storage_tries)
+            if record.kept:
+                self._account_trie = record.account_trie
+                self._storage_tries.update(record.storage_tries)
+            else:
+                rebuilt = True
             self.head -= 1
+        if rebuilt:
+            self._account_trie, self._storage_tries = self._tries_as_of(self.head)
+
+    def _tries_as_of(self, commit: int) -> tuple[trie.Node | None, dict[Address, trie.Node | None]]:
+        """The account trie and every storage trie as of ``commit``, rebuilt from the
+        versions (costs the state's size; see :mod:`mocknode.chain.state.rebuild`)."""
+        reader = StateReader(self, commit)
+        storage: dict[Address, trie.Node | None] = {}
+        for address, slots in self._storage.items():
+            if reader.account(address) is not None:  # a deleted account has no storage
+                storage[address] = rebuild.storage_trie(
+                    (slot, reader.storage(address, slot)) for slot in slots
+                )
+        leaves = []
+        for address in self._accounts:
+            account = reader.account(address)
+            if account is not None:
+                root = trie.root_hash(storage.get(address))
+                leaves.append((address, encode_account(account, root)))
+        return rebuild.account_trie(leaves), storage
 
     def diffs_after(self, commit: int) -> list[BlockDiff]:
         """What each commit after ``commit`` wrote, as diffs that :meth:`commit` replays
@@ -212,6 +253,9 @@ class WorldState:
         """
         if commit >= self.head:
             return self._account_trie, self._storage_tries.get(address)
+        if not self._changes[commit + 1].kept:
+            account_trie, storage_tries = self._tries_as_of(commit)
+            return account_trie, storage_tries.get(address)
         account_trie = self._changes[commit + 1].account_trie
         storage = self._storage_tries.get(address)
         for record in reversed(self._changes[commit + 1 :]):
