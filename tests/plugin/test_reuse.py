@@ -142,3 +142,71 @@ def test_async_w3_connection_on_a_module_loop(pytester: pytest.Pytester) -> None
         """
     )
     pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
+
+
+def test_kept_snapshot_and_fixtures_between_tests(pytester: pytest.Pytester) -> None:
+    """A teardown's snapshot serves the next test (no new snapshot is taken), unless another
+    fixture ran in between: a module fixture's changes on ``mocknode_session`` are seen by
+    its tests and undone by its own teardown for the tests after it."""
+    pytester.makepyfile(
+        test_a="""
+        import pytest
+
+        RICH = "0x" + "ab" * 20
+        TAKEN = []
+
+        def taken(node):
+            return node.with_chain(lambda c: [sid for sid, _ in c.snapshots_taken()])
+
+        def test_0(w3, mocknode):
+            TAKEN.append(taken(mocknode))
+            mocknode.set_balance(RICH, 5)
+
+        def test_1_same_snapshot_clean(w3, mocknode):
+            assert taken(mocknode) == TAKEN[0]
+            assert w3.eth.get_balance(w3.to_checksum_address(RICH)) == 0
+            mocknode.mine(3)
+
+        @pytest.fixture(scope="module")
+        def funded():
+            return None
+
+        def test_2_clean(w3, mocknode):
+            assert w3.eth.block_number == 0
+        """,
+        test_b="""
+        import pytest
+
+        RICH = "0x" + "cd" * 20
+
+        @pytest.fixture(scope="module")
+        def funded(mocknode_session):
+            snap = mocknode_session.snapshot()
+            mocknode_session.set_balance(RICH, 7)
+            mocknode_session.mine()
+            yield RICH
+            assert mocknode_session.revert(snap)
+
+        def test_3_sees_module_state(funded, w3):
+            assert w3.eth.get_balance(w3.to_checksum_address(funded)) == 7
+            assert w3.eth.block_number == 1
+            to = w3.to_checksum_address(funded)
+            w3.eth.send_transaction({"from": w3.eth.accounts[0], "to": to, "value": 1})
+
+        def test_4_module_state_again(funded, w3):
+            assert w3.eth.get_balance(w3.to_checksum_address(funded)) == 7
+            assert w3.eth.block_number == 1
+        """,
+        test_c="""
+        RICH = "0x" + "cd" * 20
+
+        def test_5_module_state_gone(w3):
+            assert w3.eth.get_balance(w3.to_checksum_address(RICH)) == 0
+            assert w3.eth.block_number == 0
+
+        def test_6_and_stays_gone(w3):  # test 5's teardown did not bring it back
+            assert w3.eth.get_balance(w3.to_checksum_address(RICH)) == 0
+            assert w3.eth.block_number == 0
+        """,
+    )
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=7)
