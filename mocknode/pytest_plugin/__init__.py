@@ -34,11 +34,18 @@ node, a test whose marker differs gets its own, started once and kept. (Interval
 the exception: it is switched on per test, after the snapshot.) Isolation is a snapshot at
 setup and a revert at teardown. The chain's snapshot covers blocks, state, the pool (pending
 transactions), filters, automine, interval mining and time travel, so none of those leak.
-What it cannot cover are connections (and the subscriptions living on them), so the web3
-fixtures are per test and ``async_w3`` closes its WebSocket at teardown (``w3``'s HTTP
-connections carry no state and stay open for the next test). Snapshotting at each test's
-setup (rather than reverting to one taken at genesis) keeps whatever a session fixture
-deployed on ``mocknode_session`` before the test.
+What it cannot cover are connections (and the subscriptions living on them), so
+``async_w3`` closes at teardown a WebSocket that ever had a subscription, and keeps for the
+next test only a quiet one (``w3``'s HTTP connections carry no state and stay open; what the
+web3 fixtures reuse, and when, is in :mod:`~mocknode.pytest_plugin.web3_fixtures`).
+Snapshotting at each test's setup (rather than reverting to one taken at genesis) keeps
+whatever a session fixture deployed on ``mocknode_session`` before the test. The snapshot a
+teardown reverts to stays valid, and is the chain's state until something else runs: so the
+next test reuses it instead of crossing into the node's thread for a new one, unless a
+fixture other than pytest's, pytest-asyncio's, pytest-trio's, xdist's and this plugin's was
+set up or torn down in between (:func:`pytest_fixture_setup`). One crossing a test, at
+teardown. Not seen: code outside fixtures (a hook, a thread) changing a shared node between
+two tests; its change is undone by the next test's teardown.
 
 Trio tests: the node runs inside the test's own trio run
 --------------------------------------------------------
@@ -200,6 +207,9 @@ def _load_evm_here() -> None:
     warm_up()
 
 
+_LIVE_CACHES: list[_NodeCache] = []  # this process's open caches (pytester runs nest them)
+
+
 class _NodeCache:
     """One threaded node per distinct config, started on first use, all closed at the end.
 
@@ -219,6 +229,13 @@ class _NodeCache:
         self._serial = itertools.count()
         self._loaded = False
         self.gc_freeze = gc_freeze
+        # Per node: the snapshot the last test's teardown reverted to, still valid (a
+        # revert keeps its snapshot) and still the chain's state as long as nothing ran
+        # since; the next test then starts from it without a crossing of its own.
+        # Forgotten as soon as any fixture but the quiet ones below is set up or torn
+        # down (``pytest_fixture_setup``/``pytest_fixture_post_finalizer``).
+        self.kept: dict[tuple[object, ...], int] = {}
+        _LIVE_CACHES.append(self)
 
     def ipc_path(self, kind: str) -> str:
         return os.path.join(self.ipc_dir, f"{kind}{next(self._serial)}.ipc")
@@ -239,6 +256,9 @@ class _NodeCache:
         return node
 
     def close(self) -> None:
+        if self in _LIVE_CACHES:
+            _LIVE_CACHES.remove(self)
+        self.kept.clear()
         nodes, self._nodes = list(self._nodes.values()), {}
         try:
             for node in nodes:
@@ -289,7 +309,9 @@ def mocknode(request: pytest.FixtureRequest, _mocknode_cache: _NodeCache) -> Ite
     settings = options.for_test(item)
     plan = options.faults_for_test(item)
     node = _mocknode_cache.node_for(settings)
-    snapshot = node.snapshot()
+    snapshot = _mocknode_cache.kept.pop(settings.key, None)
+    if snapshot is None:
+        snapshot = node.snapshot()
     item.stash[_DESCRIBE] = lambda: _describe(node)
     with_faults = plan is not None or FAULTS_FIXTURE in item.fixturenames
     if with_faults:
@@ -297,12 +319,49 @@ def mocknode(request: pytest.FixtureRequest, _mocknode_cache: _NodeCache) -> Ite
     if settings.interval is not None:
         node.set_interval_mining(settings.interval)
     yield node
-    if not node.run(_reset_on_node_thread, node, snapshot, with_faults):
+    if node.run(_reset_on_node_thread, node, snapshot, with_faults):
+        _mocknode_cache.kept[settings.key] = snapshot  # until anything else may run
+    else:
         pytest.fail(
             f"mocknode could not reset the chain: snapshot {snapshot}, taken before the test, "
             "is gone (the test reverted to an earlier snapshot); later tests may see its state",
             pytrace=False,
         )
+
+
+# Fixtures that leave the shared nodes' chains alone, by the module defining them: the
+# plugin's own, pytest's built-ins (tmp_path, monkeypatch, capsys, ...), and the event loop
+# and worker fixtures of pytest-asyncio, pytest-trio and xdist.
+_QUIET_FIXTURE_MODULES = (
+    "mocknode.pytest_plugin",
+    "_pytest.",
+    "pytest_asyncio",
+    "pytest_trio",
+    "xdist",
+)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any]) -> None:
+    _forget_kept(fixturedef)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_fixture_post_finalizer(fixturedef: pytest.FixtureDef[Any]) -> None:
+    _forget_kept(fixturedef)
+
+
+def _forget_kept(fixturedef: pytest.FixtureDef[Any]) -> None:
+    """Any other fixture may change a shared chain (a session fixture deploying on
+    ``mocknode_session``, a module fixture reverting its own snapshot): the next test then
+    takes a snapshot of its own at set-up, as every test did before snapshots were kept."""
+    if not _LIVE_CACHES:
+        return
+    module = getattr(fixturedef.func, "__module__", None) or ""
+    if module.startswith(_QUIET_FIXTURE_MODULES):
+        return
+    for cache in _LIVE_CACHES:
+        cache.kept.clear()
 
 
 def _reset_on_node_thread(node: MockNode, snapshot: int, with_faults: bool) -> bool:

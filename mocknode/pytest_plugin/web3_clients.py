@@ -106,6 +106,9 @@ def http_provider_class(http_provider: type[Any]) -> type[Any]:
                 )
             self._request_session_manager = transport
             self._kwargs: dict[str, Any] = dict(super().get_request_kwargs())
+            # web3 makes its default retry configuration on the first request; made now,
+            # so that a request does not look like a change to the provider (Web3State).
+            getattr(self, "exception_retry_configuration", None)
 
         def get_request_kwargs(self) -> dict[str, Any]:
             """The same headers and timeout as web3 builds, built once, not per request."""
@@ -211,8 +214,12 @@ def websocket_provider_class(websocket_provider: type[Any]) -> type[Any]:
     class MockNodeWebSocketProvider(websocket_provider):  # type: ignore[misc,valid-type]
         """``WebSocketProvider`` for the test's node: no polling, no proxy, chain id cached."""
 
-        def __init__(self, endpoint_uri: str, **kwargs: Any) -> None:
+        def __init__(
+            self, endpoint_uri: str, *, pool: SocketPool | None = None, **kwargs: Any
+        ) -> None:
             super().__init__(endpoint_uri, **kwargs)
+            self._pool = pool
+            self._subscribed = False
             self._arrived = asyncio.Event()
             processor = self._request_processor
             store = processor.cache_raw_response
@@ -225,6 +232,28 @@ def websocket_provider_class(websocket_provider: type[Any]) -> type[Any]:
                     arrived.set()
 
             processor.cache_raw_response = cache_raw_response
+
+        async def socket_send(self, request_data: bytes) -> None:
+            if b"eth_subscribe" in request_data:  # the node keeps state on this connection
+                self._subscribed = True
+            await super().socket_send(request_data)
+
+        async def _provider_specific_connect(self) -> None:
+            parked = self._pool.take(self.endpoint_uri) if self._pool is not None else None
+            if parked is None:
+                await super()._provider_specific_connect()
+            else:
+                self._ws = await parked.resume()
+
+        async def _provider_specific_disconnect(self) -> None:
+            if self._pool is not None and self._ws is not None and not self._subscribed:
+                parked = ParkedConnection.park(self._ws, self._request_processor)
+                if parked is not None:
+                    self._ws = None
+                    self._pool.put(self.endpoint_uri, parked)
+                    await asyncio.sleep(0)  # the old transport lets go of its socket now
+                    return
+            await super()._provider_specific_disconnect()
 
         async def connect(self) -> None:
             await super().connect()
@@ -268,13 +297,229 @@ def websocket_provider_class(websocket_provider: type[Any]) -> type[Any]:
     return MockNodeWebSocketProvider
 
 
-def websocket_provider(endpoint_uri: str, timeout: float = DEFAULT_TIMEOUT_S) -> Any:
-    """web3's ``WebSocketProvider`` for the test's node: awaited, proxy-free, chain id cached."""
+def websocket_provider(
+    endpoint_uri: str, timeout: float = DEFAULT_TIMEOUT_S, pool: SocketPool | None = None
+) -> Any:
+    """web3's ``WebSocketProvider`` for the test's node: awaited, proxy-free, chain id cached;
+    with ``pool``, connected through a parked connection when there is one, and parked
+    there again at disconnect when the test left it quiet (:class:`ParkedConnection`)."""
     from web3 import WebSocketProvider
 
-    return websocket_provider_class(WebSocketProvider)(
+    cls = websocket_provider_class(WebSocketProvider)
+    extra = {"pool": pool} if pool is not None and cls is not WebSocketProvider else {}
+    return cls(
         endpoint_uri,
+        **extra,
         websocket_kwargs=websocket_kwargs(),
         request_timeout=timeout,
         **chain_id_cache(),
     )
+
+
+# -- reuse across tests ----------------------------------------------------------------------
+
+
+class Web3State:
+    """What a test can change on a ``Web3`` object, as it was: to hand the same object to
+    the next test only when nothing changed.
+
+    Building a ``Web3`` (provider, manager, middleware onion, ``eth``) took about a quarter
+    of a millisecond a test. Recorded, by identity: every attribute of the ``Web3``, of its
+    ``eth`` module, manager, provider and middleware onion, and the items of those
+    attributes that are dicts, lists or sets (changed in place: the onion's middleware,
+    the provider's request arguments). So ``default_account``, ``default_block``, a gas
+    price strategy, middleware added or removed, a provider swapped, ``strict_bytes``,
+    ``ens`` used or a lazily built module (``w3.net``, ...) each make the object
+    "changed". Values are held, not their ids (a freed object's id can be reused). The
+    chain-id cache is left out on purpose: the node's chain id is fixed for its life.
+    """
+
+    # The chain-id cache, and web3's caches of the middleware chain it composed (keyed by
+    # the middleware, which is compared itself).
+    IGNORED = frozenset(
+        {
+            "_request_cache",
+            "_request_cache_lock",
+            "_request_func_cache",
+            "_batch_request_func_cache",
+        }
+    )
+
+    __slots__ = ("_parts",)
+
+    def __init__(self, parts: list[tuple[object, str, object, tuple[object, ...] | None]]) -> None:
+        self._parts = parts
+
+    @staticmethod
+    def _owners(w3: Any) -> tuple[object, ...]:
+        return (w3, w3.eth, w3.manager, w3.provider, w3.middleware_onion)
+
+    @classmethod
+    def of(cls, w3: Any) -> Web3State:
+        parts: list[tuple[object, str, object, tuple[object, ...] | None]] = []
+        for owner in cls._owners(w3):
+            for key, value in vars(owner).items():
+                if key not in cls.IGNORED:
+                    parts.append((owner, key, value, _items(value)))
+        return cls(parts)
+
+    def unchanged(self, w3: Any) -> bool:
+        try:
+            owners = self._owners(w3)
+        except AttributeError:
+            return False  # something vital deleted
+        now = {id(owner): vars(owner) for owner in owners}
+        if len(now) != len(owners) or {id(part[0]) for part in self._parts} - now.keys():
+            return False
+        if sum(len(d.keys() - self.IGNORED) for d in now.values()) != len(self._parts):
+            return False  # an attribute added
+        for owner, key, value, items in self._parts:
+            current = now[id(owner)].get(key, _MISSING)
+            if current is not value or (items is not None and not _same(_items(current), items)):
+                return False
+        return True
+
+
+_MISSING = object()
+
+
+def _items(value: object) -> tuple[object, ...] | None:
+    """A mutable container's items, keys and values (None for anything else)."""
+    if isinstance(value, dict):
+        return (*value.keys(), *value.values())
+    if isinstance(value, (list, set)):
+        return tuple(value)
+    return None
+
+
+def _same(now: tuple[object, ...] | None, then: tuple[object, ...]) -> bool:
+    """The same objects in the same order (by identity: a value equal but new is a change)."""
+    return (
+        now is not None
+        and len(now) == len(then)
+        and all(a is b for a, b in zip(now, then, strict=True))
+    )
+
+
+# -- one WebSocket connection across tests and event loops ---------------------------------
+
+
+class ParkedConnection:
+    """An open WebSocket connection between two tests, bound to no event loop.
+
+    Opening and closing a WebSocket cost 4-6 ms of CPU a test (both ends in this
+    process: TCP, the HTTP upgrade, the closing handshake), more than the rest of a typical
+    test's fixtures. A connection cannot simply be kept, though: pytest-asyncio gives each
+    test its own event loop by default, and an asyncio connection belongs to its loop. What
+    outlives a loop is the socket and websockets' sans-I/O protocol object (the
+    connection's parser, state and negotiated extensions, compression context included);
+    only the asyncio half (transport and ``ClientConnection``) is made again on the next
+    test's loop, around the same two. The node sees one connection, never closed.
+
+    Parked only when nothing can be in flight or buffered: the connection open, no
+    request awaiting its answer and no answer unread (web3's caches), nothing in the
+    protocol's or the transport's buffers, and never when ``eth_subscribe`` was sent on it
+    (subscriptions live on the node's connection; its notifications would reach the next
+    test). Anything else is closed as before. Needs websockets' asyncio client (13+)."""
+
+    __slots__ = ("_handshake", "_protocol", "_sock")
+
+    def __init__(self, sock: Any, protocol: Any, handshake: tuple[Any, Any]) -> None:
+        self._sock = sock
+        self._protocol = protocol
+        self._handshake = handshake  # the opening request and response, as websockets kept them
+
+    @classmethod
+    def park(cls, ws: Any, processor: Any) -> ParkedConnection | None:
+        import asyncio
+
+        from websockets.protocol import State
+
+        try:
+            protocol = ws.protocol
+            transport = ws.transport
+            quiet = (
+                protocol.state is State.OPEN
+                and not protocol.reader.buffer
+                and not protocol.events
+                and not protocol.writes
+                and len(ws.recv_messages.frames) == 0
+                and not transport.is_closing()
+                and transport.get_write_buffer_size() == 0
+                and _nothing_awaited(processor._request_information_cache.items())
+                and len(processor._request_response_cache) == 0
+            )
+            if not quiet:
+                return None
+            sock = transport.get_extra_info("socket").dup()
+        except (AttributeError, OSError):
+            return None
+        if ws.keepalive_task is not None:
+            ws.keepalive_task.cancel()
+        transport.set_protocol(asyncio.Protocol())  # the old connection hears no abort
+        transport.abort()  # closes its own descriptor; ``sock`` keeps the connection
+        return cls(sock, protocol, (ws.request, ws.response))
+
+    def still_open(self) -> bool:
+        """Nothing is readable on a quiet parked connection unless the node closed it."""
+        import select
+
+        try:
+            readable, _, _ = select.select([self._sock], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return not readable
+
+    async def resume(self) -> Any:
+        """A websockets ``ClientConnection`` on the running loop, over the parked socket."""
+        import asyncio
+
+        from websockets.asyncio.client import ClientConnection
+
+        loop = asyncio.get_running_loop()
+        protocol = self._protocol
+        request, response = self._handshake
+
+        def opened() -> ClientConnection:
+            connection = ClientConnection(protocol)
+            connection.request, connection.response = request, response  # handshake done
+            connection.response_rcvd.set_result(None)
+            return connection
+
+        _, connection = await loop.create_connection(opened, sock=self._sock)
+        connection.start_keepalive()
+        return connection
+
+    def close(self) -> None:
+        self._sock.close()
+
+
+def _nothing_awaited(requests: Any) -> bool:
+    """No request awaits its answer. web3 also leaves the information of requests it answered
+    from its cache (``eth_chainId`` here) behind; those were never sent."""
+    return all(getattr(info, "method", None) in CACHED_METHODS for _, info in requests)
+
+
+class SocketPool:
+    """Parked WebSocket connections by endpoint, for one pytest session (or worker)."""
+
+    def __init__(self) -> None:
+        self._parked: dict[str, list[ParkedConnection]] = {}
+
+    def put(self, endpoint_uri: str, parked: ParkedConnection) -> None:
+        self._parked.setdefault(endpoint_uri, []).append(parked)
+
+    def take(self, endpoint_uri: str) -> ParkedConnection | None:
+        parked = self._parked.get(endpoint_uri)
+        while parked:
+            connection = parked.pop()
+            if connection.still_open():
+                return connection
+            connection.close()
+        return None
+
+    def close(self) -> None:
+        parked, self._parked = self._parked, {}
+        for connections in parked.values():
+            for connection in connections:
+                connection.close()

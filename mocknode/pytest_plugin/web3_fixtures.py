@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 
-from mocknode.pytest_plugin.options import is_trio_test
+from mocknode.pytest_plugin.options import faults_for_test, is_trio_test
 
 if TYPE_CHECKING:
     from mocknode.controls import NodeControls
     from mocknode.pytest_plugin.http_transport import KeptAliveTransport
+    from mocknode.pytest_plugin.web3_clients import SocketPool
 
 HAVE_WEB3 = importlib.util.find_spec("web3") is not None
 HAVE_PYTEST_ASYNCIO = importlib.util.find_spec("pytest_asyncio") is not None
@@ -53,38 +54,76 @@ if HAVE_WEB3:
         finally:
             transport.close()
 
+    @pytest.fixture(scope="session")
+    def _mocknode_w3s(_mocknode_web3: Any) -> dict[str, Any]:
+        """The threaded nodes' ``w3`` objects, by node URL, each with its state as built
+        (a :class:`~mocknode.pytest_plugin.web3_clients.Web3State`), reused while unchanged."""
+        return {}
+
     @pytest.fixture
     def w3(
-        request: pytest.FixtureRequest, mocknode: NodeControls, _mocknode_http: KeptAliveTransport
+        request: pytest.FixtureRequest,
+        mocknode: NodeControls,
+        _mocknode_http: KeptAliveTransport,
+        _mocknode_w3s: dict[str, Any],
     ) -> Iterator[Any]:
         """web3 ``Web3`` over HTTP to the test's node, on its clean chain.
 
         Proxy settings in the environment are ignored (the node is local), and HTTP
-        connections are kept alive, across tests too (HTTP keeps no state on them). In
-        trio tests, call it from a worker thread (``trio.to_thread.run_sync``): a call on
-        the run's own thread raises at once instead of deadlocking.
+        connections are kept alive, across tests too (HTTP keeps no state on them). The
+        ``Web3`` object is reused by the next test on the same node only when this test
+        left it as built: any attribute set or replaced on it, on ``w3.eth``, on its
+        provider or manager, or a change to its middleware makes the next test get a new
+        one (see docs/testing.md). In trio tests, call it from a worker thread
+        (``trio.to_thread.run_sync``): a call on the run's own thread raises at once
+        instead of deadlocking.
         """
         from web3 import HTTPProvider, Web3
 
         from mocknode.pytest_plugin import web3_clients
         from mocknode.pytest_plugin.http_transport import KeptAliveTransport
 
-        own = is_trio_test(request.node)  # its node dies with the test: so do its connections
-        transport = KeptAliveTransport() if own else _mocknode_http
-        provider = web3_clients.http_provider_class(HTTPProvider)(mocknode.http_url, transport)
-        try:
-            yield web3_clients.web3_class(Web3)(provider)
-        finally:
-            if own:
+        def build(transport: KeptAliveTransport) -> Any:
+            provider_class = web3_clients.http_provider_class(HTTPProvider)
+            return web3_clients.web3_class(Web3)(provider_class(mocknode.http_url, transport))
+
+        if is_trio_test(request.node):  # its node dies with the test: so do its connections
+            transport = KeptAliveTransport()
+            try:
+                yield build(transport)
+            finally:
                 transport.close()
+            return
+        url = mocknode.http_url
+        kept = _mocknode_w3s.pop(url, None)  # popped: a w3 in use is never handed out twice
+        if kept is None:
+            built = build(_mocknode_http)
+            kept = (built, web3_clients.Web3State.of(built))
+        yield kept[0]
+        if kept[1].unchanged(kept[0]):
+            _mocknode_w3s[url] = kept
+
+    @pytest.fixture(scope="session")
+    def _mocknode_ws_pool(_mocknode_web3: Any) -> Iterator[SocketPool]:
+        """WebSocket connections parked between asyncio tests, closed at the session's end."""
+        from mocknode.pytest_plugin.web3_clients import SocketPool
+
+        pool = SocketPool()
+        try:
+            yield pool
+        finally:
+            pool.close()
 
     @pytest.fixture
     def async_w3(request: pytest.FixtureRequest, _mocknode_web3: Any) -> Any:
         """web3 ``AsyncWeb3`` over WebSocket to the test's node, connected (asyncio tests).
 
-        WebSocket rather than async HTTP so that ``eth_subscribe`` works; the connection,
-        and every subscription on it, is closed after the test. It runs on the test's own
-        asyncio loop (whatever its ``loop_scope``). Needs pytest-asyncio.
+        WebSocket rather than async HTTP so that ``eth_subscribe`` works. A new
+        ``AsyncWeb3`` each test, on the test's own asyncio loop (whatever its
+        ``loop_scope``); its WebSocket connection is kept for the next test when the test
+        left it quiet (no subscription ever made on it, nothing in flight; not under
+        faults), moved onto that test's loop, else closed (and every subscription with it).
+        Needs pytest-asyncio.
         """
         item = request.node
         if is_trio_test(item):
@@ -127,12 +166,19 @@ if HAVE_WEB3 and HAVE_PYTEST_ASYNCIO:
         """
         import pytest_asyncio
 
-        async def connect(mocknode: NodeControls) -> AsyncIterator[Any]:
+        async def connect(
+            request: pytest.FixtureRequest, mocknode: NodeControls, _mocknode_ws_pool: Any
+        ) -> AsyncIterator[Any]:
             from web3 import AsyncWeb3
 
             from mocknode.pytest_plugin import web3_clients
 
-            provider = web3_clients.websocket_provider(mocknode.ws_url)
+            # A test under faults gets a connection of its own (ids from 1, nothing reused
+            # that rules may have broken), closed after it.
+            item = request.node
+            faulty = "faults" in item.fixturenames or faults_for_test(item) is not None
+            pool = None if faulty else _mocknode_ws_pool
+            provider = web3_clients.websocket_provider(mocknode.ws_url, pool=pool)
             async with web3_clients.web3_class(AsyncWeb3)(provider) as aw3:
                 yield aw3
 

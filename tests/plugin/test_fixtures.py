@@ -56,7 +56,14 @@ def test_fixture_docstrings_in_pytest_fixtures(pytester: pytest.Pytester) -> Non
             "*fixtures defined from mocknode.pytest_plugin.web3_fixtures*",
             "w3 -- *",
             "    web3 ``Web3`` over HTTP to the test's node, on its clean chain.",
+        ]
+    )
+    # Listed by "file:line" as text, so its place beside w3 depends on the line numbers.
+    result.stdout.fnmatch_lines(
+        [
+            "*fixtures defined from mocknode.pytest_plugin.web3_fixtures*",
             "async_w3 -- *",
+            "    web3 ``AsyncWeb3`` over WebSocket to the test's node, connected (asyncio tests).",
         ]
     )
     assert "_mocknode_cache" not in result.stdout.str()  # private fixtures stay hidden
