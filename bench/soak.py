@@ -8,7 +8,13 @@ process with its own GIL); each client is a coroutine on its own connection:
 - **senders** (HTTP): ``eth_sendTransaction`` in a loop from the dev accounts, each hash kept;
 - **readers** (HTTP, WS, IPC): ``eth_blockNumber`` / ``eth_getBalance`` / a 10-item batch,
   latency recorded per transport;
-- **subscribers** (WS, IPC): ``newHeads``, every head number recorded;
+- **subscribers** (WS, IPC): ``newHeads``, every head number recorded. Each takes what the
+  socket holds as soon as its loop runs, like the IPC subscriber's 16 MB stream buffer:
+  the WebSocket one with ``max_queue=None``. With the library's default (stop reading
+  the socket once 16 messages wait for ``recv``), a subscriber coroutine starved by the
+  300 others of this one process let the node's write wait 10 s, and the node closed it
+  as not reading (the default run at a load average of 7: 19 of 45 WebSocket
+  subscribers, no IPC one). That measured this process, not the node;
 - **vanishers**: connections that go away mid-request (half a request, then close),
   mid-batch (a 100-item batch, then close without reading), mid-notification (subscribe,
   then reset the connection with unread notifications queued), mid-handshake (half a
@@ -337,7 +343,11 @@ async def ws_subscriber(port: int, index: int, stop: float, books: Books, final:
     replies: dict[int, Any] = {}
     try:
         async with ws_connect(
-            f"ws://127.0.0.1:{port}", max_size=2**24, ping_interval=None, open_timeout=60
+            f"ws://127.0.0.1:{port}",
+            max_size=2**24,
+            max_queue=None,  # read the socket as soon as the loop runs (module docstring)
+            ping_interval=None,
+            open_timeout=60,
         ) as ws:
             await ws.send(body("eth_subscribe", ["newHeads"], 2).decode())
             await ws.send(body("eth_blockNumber", [], 3).decode())

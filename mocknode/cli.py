@@ -51,6 +51,7 @@ from mocknode.chain.limits import CODE_SIZE_LIMIT
 from mocknode.chain.logs.query import DEFAULT_FILTER_TIMEOUT
 from mocknode.chain.primitives.hashing import checksum_address
 from mocknode.chain.tx.keys import DEFAULT_MNEMONIC, DEFAULT_PATH_PREFIX
+from mocknode.gcpause import freeze_after_full_collections
 from mocknode.io.ipc import IpcPathError
 from mocknode.io.limits import (
     DEFAULT_IDLE_TIMEOUT,
@@ -318,6 +319,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DURATION",
         help="stop eth_call, eth_estimateGas and other calls after this long, as geth's "
         "--rpc.evmtimeout (5s, 500ms, or seconds; 0: no limit; default: 5s)",
+    )
+    limits.add_argument(
+        "--no-gc-freeze",
+        dest="gc_freeze",
+        action="store_false",
+        help="let Python's full garbage collections walk the whole chain (pauses of up to "
+        "seconds on a big chain) instead of only what was made since the last one "
+        "(mocknode.gcpause says what that costs)",
     )
 
     output = parser.add_argument_group("output")
@@ -786,6 +795,8 @@ async def _run(config: NodeConfig, args: argparse.Namespace) -> None:
             if args.block_time is not None:
                 node.chain.set_interval(args.block_time)
             _announce(node, args)
+            if args.gc_freeze:
+                freeze_after_full_collections()
             async for _ in signals:
                 break
 
