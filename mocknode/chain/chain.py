@@ -47,7 +47,7 @@ from mocknode.chain.errors import (
     TxRejected,
     UnknownAccount,
 )
-from mocknode.chain.limits import CODE_SIZE_LIMIT, max_initcode_size
+from mocknode.chain.limits import CODE_SIZE_LIMIT, MAX_TIMESTAMP, max_initcode_size
 from mocknode.chain.logs.index import LogIndex
 from mocknode.chain.mine_many import mine_each
 from mocknode.chain.primitives.hashing import keccak
@@ -466,6 +466,10 @@ class Chain:
         # geth's pool knows only pooled hashes: a mined one fails the nonce check instead.
         if self.pool.get(tx.hash) is not None:
             raise TxRejected("already known")
+        if self.automine:
+            # Refused before it is pooled: automine could not mine it, and a send must
+            # not fail while leaving its transaction behind.
+            _check_stamp(self.time.peek_timestamp(self.head.header.timestamp))
         self._admit(tx, sidecar=sidecar, network_size=network_size)
         for listener in list(self.pending_listeners):
             listener(tx)
@@ -673,6 +677,7 @@ class Chain:
         else:
             stamp = explicit
             self.time.rebase(explicit)
+        _check_stamp(stamp)
         env = self._next_env(parent, stamp)
         block = mining.build_block(
             self.state,
@@ -1017,3 +1022,11 @@ class Chain:
         self._snapshots.reverted_to(snap)
         self._mining_changed()
         return True
+
+
+def _check_stamp(stamp: int) -> None:
+    """A header holds a 64-bit timestamp: past the last second no block can follow."""
+    if stamp > MAX_TIMESTAMP:
+        raise InvalidTxArgs(
+            f"block timestamp {stamp} is past the largest a header holds ({MAX_TIMESTAMP})"
+        )

@@ -233,3 +233,24 @@ def test_time_travel_past_u64_is_refused_and_changes_nothing(node: MockNode) -> 
     assert call(node, "evm_mine", []) == "0x0"
     latest = call(node, "eth_getBlockByNumber", ["latest", False])
     assert int(latest["timestamp"], 16) < 2**64
+
+
+def test_no_block_after_the_last_timestamp_a_header_holds() -> None:
+    """evm_setNextBlockTimestamp(2**64 - 1) is a legal stamp; the block after it would
+    need 2**64, which no header holds: refused, and the chain keeps its head."""
+    with MockNode(NodeConfig(port=0, ipc_path=None)) as other:
+        assert call(other, "evm_setNextBlockTimestamp", ["0xffffffffffffffff"]) is None
+        call(other, "evm_mine", [])
+        head = call(other, "eth_getBlockByNumber", ["latest", False])
+        assert head["timestamp"] == "0xffffffffffffffff"
+        answer = error(other, "evm_mine", [])
+        assert answer["message"] == (
+            "block timestamp 18446744073709551616 is past the largest a header holds "
+            "(18446744073709551615)"
+        )
+        assert call(other, "eth_getBlockByNumber", ["latest", False])["hash"] == head["hash"]
+        # A send under automine is refused before it is pooled: nothing is left behind.
+        sender = call(other, "eth_accounts", [])[0]
+        refused = error(other, "eth_sendTransaction", [{"from": sender, "to": sender}])
+        assert refused["message"] == answer["message"]
+        assert call(other, "txpool_status", []) == {"pending": "0x0", "queued": "0x0"}

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mocknode.chain.limits import MAX_TIMESTAMP
 from mocknode.chain.records import Block
 from mocknode.rpc import params, render
 from mocknode.rpc.context import Context
@@ -39,9 +40,6 @@ from mocknode.rpc.methods.dev_params import (
 from mocknode.rpc.registry import method, optional
 from mocknode.rpc.steps import CHECKPOINT, Deferred, Steps
 from mocknode.types import LATEST, Address, Hash32
-
-# A header's timestamp is a uint64 (geth's Header.Time).
-MAX_TIMESTAMP = 2**64 - 1
 
 # -- snapshots ------------------------------------------------------------------------
 
