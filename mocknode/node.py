@@ -203,7 +203,8 @@ class RpcSession:
             batch_limit=self._batch_limit,
             batch_response_limit=self._batch_bytes,
         )
-        reply = await drive(steps)
+        # A cheap read is answered at once: bytes, no steps to drive (no await).
+        reply = steps if type(steps) is bytes else await drive(steps)
         return self._later(reply) if self.context.deferred else reply
 
     async def handle(self, payload: bytes) -> bytes | None:
@@ -223,7 +224,7 @@ class RpcSession:
             batch_limit=self._batch_limit,
             batch_response_limit=self._batch_bytes,
         )
-        reply = await drive(steps)
+        reply = steps if type(steps) is bytes else await drive(steps)
         return self._later(reply) if self.context.deferred else reply
 
     def _settle_now(self, reply: bytes | None) -> bytes | None:
