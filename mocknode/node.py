@@ -43,12 +43,11 @@ from mocknode.rpc.jsonrpc import (
     DEFAULT_BATCH_LIMIT,
     DEFAULT_BATCH_RESPONSE_LIMIT,
     ItemHook,
-    answer_decoded_stepwise,
-    answer_stepwise,
     handle_payload,
 )
 from mocknode.rpc.registry import registry
 from mocknode.rpc.request_log import RequestLog
+from mocknode.rpc.stepwise import answer_decoded_stepwise, answer_stepwise
 from mocknode.rpc.subscriptions import DEFAULT_MAX_SUBSCRIPTIONS, Subscriptions
 from mocknode.waiting import settle
 from mocknode.wire.http import HttpOptions

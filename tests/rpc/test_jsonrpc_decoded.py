@@ -18,12 +18,11 @@ from mocknode.rpc.jsonrpc import (
     DROP,
     Params,
     RawResponse,
-    answer_decoded_stepwise,
-    answer_stepwise,
     handle_decoded,
     handle_payload,
 )
 from mocknode.rpc.steps import Deferred, run_inline
+from mocknode.rpc.stepwise import answer_decoded_stepwise, answer_stepwise
 
 
 class Recorder:
