@@ -43,12 +43,11 @@ from mocknode.rpc.jsonrpc import (
     DEFAULT_BATCH_LIMIT,
     DEFAULT_BATCH_RESPONSE_LIMIT,
     ItemHook,
-    answer_decoded_stepwise,
-    answer_stepwise,
     handle_payload,
 )
 from mocknode.rpc.registry import registry
 from mocknode.rpc.request_log import RequestLog
+from mocknode.rpc.stepwise import answer_decoded_stepwise, answer_stepwise
 from mocknode.rpc.subscriptions import DEFAULT_MAX_SUBSCRIPTIONS, Subscriptions
 from mocknode.waiting import settle
 from mocknode.wire.http import HttpOptions
@@ -213,7 +212,8 @@ class RpcSession:
             batch_limit=self._batch_limit,
             batch_response_limit=self._batch_bytes,
         )
-        reply = await drive(steps)
+        # A cheap read is answered at once: bytes, no steps to drive (no await).
+        reply = steps if type(steps) is bytes else await drive(steps)
         return self._later(reply) if self.context.deferred else reply
 
     async def handle(self, payload: bytes) -> bytes | None:
@@ -233,7 +233,7 @@ class RpcSession:
             batch_limit=self._batch_limit,
             batch_response_limit=self._batch_bytes,
         )
-        reply = await drive(steps)
+        reply = steps if type(steps) is bytes else await drive(steps)
         return self._later(reply) if self.context.deferred else reply
 
     def _settle_now(self, reply: bytes | None) -> bytes | None:

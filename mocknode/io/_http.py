@@ -136,7 +136,9 @@ async def serve_http(
                 return
             if type(reply) is bytes:
                 http.respond(reply)
-                await conn.put(http.data_to_send())
+                rest = conn.write_now(http.data_to_send())
+                if rest:
+                    await conn.put(rest)
             elif not await apply_http_reply(conn, http, reply):
                 return
     finally:

@@ -68,7 +68,9 @@ async def serve_messages(conn: Connection, proto: MessageProtocol, session: Sess
                 reply = await session.handle(event.payload)
             if type(reply) is bytes:
                 proto.send_message(reply)
-                await conn.put(proto.data_to_send())
+                rest = conn.write_now(proto.data_to_send())
+                if rest:
+                    await conn.put(rest)
             elif reply is not None:
                 await apply_message_reply(conn, proto, reply, later)
             if isinstance(event, Garbage):

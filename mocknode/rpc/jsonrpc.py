@@ -50,6 +50,10 @@ that each message needs nothing Go-specific; only odd messages (unknown keys, du
 oddities, float or escaped ids, integers past Python's 4300-digit limit) are walked again
 member by member to recover raw id text and Go's field semantics. Over IPC even that one
 parse is the framing's: :func:`handle_decoded` answers from the value it decoded.
+
+The node's sockets are answered through :mod:`mocknode.rpc.stepwise` (the same bytes, in
+steps a driver can interleave with other connections); the entries here answer in place
+(the fault layer's armed path, in-process requests).
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
 from typing import Any, Final, NamedTuple
@@ -70,7 +74,7 @@ from mocknode.rpc.errors import (
     PARSE_ERROR,
     RpcError,
 )
-from mocknode.rpc.steps import CHECKPOINT, Deferred, Steps, run_inline
+from mocknode.rpc.steps import Deferred, run_inline
 
 __all__ = [
     "DEFAULT_BATCH_LIMIT",
@@ -86,8 +90,6 @@ __all__ = [
     "RawJson",
     "RawResponse",
     "Replacement",
-    "answer_decoded_stepwise",
-    "answer_stepwise",
     "error_response",
     "handle_decoded",
     "handle_payload",
@@ -500,33 +502,6 @@ def _result(id_text: str, result: Any) -> tuple[str, int]:
     return '{"jsonrpc":"2.0","id":' + id_text + ',"result":' + encoded + "}", size
 
 
-def _call_stepwise(msg: _Msg, id_text: str, dispatch: Dispatch) -> tuple[str, int] | Steps:
-    """:func:`_call`, leaving a :class:`Deferred` result to whoever drives the steps:
-    the answer, or a generator of steps that returns it."""
-    early = _call_check(msg, id_text)
-    if early is not None:
-        return early
-    try:
-        result = dispatch(msg.method, msg.params)
-    except RpcError as err:
-        return _rpc_error_str(id_text, err), 0
-    except Exception as exc:
-        return _crashed(id_text, exc), 0
-    if type(result) is Deferred:
-        return _finish(id_text, result.steps)
-    return _result(id_text, result)
-
-
-def _finish(id_text: str, steps: Steps) -> Generator[Any, Any, tuple[str, int]]:
-    try:
-        result = yield from steps
-    except RpcError as err:
-        return _rpc_error_str(id_text, err), 0
-    except Exception as exc:
-        return _crashed(id_text, exc), 0
-    return _result(id_text, result)
-
-
 def _notify(msg: _Msg, dispatch: Dispatch) -> None:
     """Run a notification for its effect; its outcome is never sent (geth
     handleCallMsg: notifications are handled and answered with nothing)."""
@@ -760,116 +735,3 @@ def _respond(
     if hook is None:
         return _single(value, src, start, dispatch)
     return _single_hooked(value, src, start, dispatch, hook)
-
-
-# ------------------------------------------------------------------- stepwise answers
-
-
-def answer_stepwise(
-    payload: bytes,
-    dispatch: Dispatch,
-    *,
-    batch_limit: int = DEFAULT_BATCH_LIMIT,
-    batch_response_limit: int = DEFAULT_BATCH_RESPONSE_LIMIT,
-) -> bytes | Steps | None:
-    """:func:`handle_payload` for a driver that lets other work run meanwhile
-    (:mod:`mocknode.rpc.steps`): the answer when it is ready at once, else a generator
-    of steps that returns it. A batch always answers in steps, with a checkpoint
-    between items (each item runs whole); a single call only when its method returned
-    a :class:`Deferred`. The bytes are the ones :func:`handle_payload` answers."""
-    parsed = _decode(payload)
-    if not isinstance(parsed, tuple):
-        return parsed
-    value, src, start = parsed
-    return _respond_stepwise(value, src, start, dispatch, batch_limit, batch_response_limit)
-
-
-def answer_decoded_stepwise(
-    value: Any,
-    text: str,
-    dispatch: Dispatch,
-    *,
-    batch_limit: int = DEFAULT_BATCH_LIMIT,
-    batch_response_limit: int = DEFAULT_BATCH_RESPONSE_LIMIT,
-) -> bytes | Steps | None:
-    """:func:`answer_stepwise` for a message already decoded, as :func:`handle_decoded`."""
-    src = _Source(text, False)
-    return _respond_stepwise(value, src, 0, dispatch, batch_limit, batch_response_limit)
-
-
-def _respond_stepwise(
-    value: Any, src: _Source, start: int, dispatch: Dispatch, batch_limit: int, response_limit: int
-) -> bytes | Steps | None:
-    if type(value) is list:
-        messages = _batch_messages(value, src, start, batch_limit)
-        if isinstance(messages, bytes):
-            return messages
-        return _batch_steps(messages, dispatch, response_limit)
-    if type(value) is not dict:
-        return _INVALID_REQUEST_NULL.encode()
-    msg = _norm_fast(value, src) or _norm_slow(src.text, start)
-    answer = _answer_stepwise(msg, dispatch)
-    if answer is None:
-        return None
-    if isinstance(answer, tuple):
-        return _encode(answer[0])
-    return _single_steps(answer)
-
-
-def _single_steps(steps: Generator[Any, Any, tuple[str, int] | None]) -> Steps:
-    answer = yield from steps
-    return None if answer is None else _encode(answer[0])
-
-
-def _answer_stepwise(
-    msg: _Msg, dispatch: Dispatch
-) -> tuple[str, int] | Generator[Any, Any, tuple[str, int] | None] | None:
-    """:func:`_answer`, leaving deferred work to the driver."""
-    if _is_call(msg):
-        return _call_stepwise(msg, msg.id_text, dispatch)  # type: ignore[arg-type]
-    if msg.version_ok and msg.id_text is None and msg.method != "":
-        if msg.method.endswith("_subscription"):
-            return None
-        return _notify_stepwise(msg, dispatch)
-    return _answer(msg, dispatch)
-
-
-def _notify_stepwise(msg: _Msg, dispatch: Dispatch) -> Generator[Any, Any, None] | None:
-    params = msg.params
-    if params is not None and type(params) is not list and type(params) is not dict:
-        return None
-    try:
-        result = dispatch(msg.method, params)
-    except Exception:  # nobody to tell
-        return None
-    if type(result) is Deferred:
-        return _drain(result.steps)
-    return None
-
-
-def _drain(steps: Steps) -> Generator[Any, Any, None]:
-    with contextlib.suppress(Exception):  # a notification: nobody to tell
-        yield from steps
-
-
-def _batch_steps(messages: list[_Msg], dispatch: Dispatch, response_limit: int) -> Steps:
-    """:func:`_batch`'s loop, one item at a time with a checkpoint between items."""
-    answers: list[str] = []
-    total = 0
-    for index, msg in enumerate(messages):
-        if index:
-            yield CHECKPOINT
-        answer = _answer_stepwise(msg, dispatch)
-        if answer is not None and type(answer) is not tuple:
-            answer = yield from answer
-        if answer is None:
-            continue
-        answers.append(answer[0])
-        if response_limit:
-            total += answer[1]
-            if total > response_limit:
-                _too_large(messages, index, answers)
-                break
-    if not answers:
-        return None
-    return _encode("[" + ",".join(answers) + "]")

@@ -8,7 +8,7 @@ layer knowing who drives it:
 * a method may return a :class:`Deferred` whose generator does the work and yields
   :data:`CHECKPOINT` wherever other requests may run (between two mined blocks: every
   reader then sees a whole block or none); its return value is the method's result;
-* the envelope's stepwise entry points (:func:`mocknode.rpc.jsonrpc.answer_stepwise`)
+* the envelope's stepwise entry points (:func:`mocknode.rpc.stepwise.answer_stepwise`)
   yield a checkpoint between batch items, each item staying atomic;
 * a step may also be an :class:`Offload`: a function to run away from the event loop
   (the node runs it in a worker thread; ``abort`` asks it to stop early).

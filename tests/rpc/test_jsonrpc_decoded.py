@@ -1,5 +1,7 @@
 """``handle_decoded`` (the IPC entry: the framing already decoded the message) answers
-byte for byte as ``handle_payload`` answers the same bytes, with the same calls made."""
+byte for byte as ``handle_payload`` answers the same bytes, with the same calls made;
+so do the step-wise entries the node serves with (``answer_stepwise`` and
+``answer_decoded_stepwise``, plain calls' short lane included), driven to the end."""
 
 from __future__ import annotations
 
@@ -12,7 +14,15 @@ from hypothesis import strategies as st
 
 from mocknode.jsonread import NonFiniteConstant, decode_first
 from mocknode.rpc.errors import RpcError, method_not_found
-from mocknode.rpc.jsonrpc import DROP, Params, RawResponse, handle_decoded, handle_payload
+from mocknode.rpc.jsonrpc import (
+    DROP,
+    Params,
+    RawResponse,
+    handle_decoded,
+    handle_payload,
+)
+from mocknode.rpc.steps import Deferred, run_inline
+from mocknode.rpc.stepwise import answer_decoded_stepwise, answer_stepwise
 
 
 class Recorder:
@@ -33,7 +43,16 @@ class Recorder:
             raise KeyError("boom")
         if method == "test_big":
             return "x" * 100
+        if method == "test_steps":  # a result computed in steps (mining many blocks)
+            return Deferred(self._steps(params))
         raise method_not_found(method)
+
+    @staticmethod
+    def _steps(params: Params) -> Any:
+        yield None
+        if params == ["fail"]:
+            raise RpcError(-32000, "failed in a step")
+        return "0x2a"
 
 
 def hook(method: str, params: Any, id_text: str, in_batch: bool) -> Any:
@@ -67,6 +86,14 @@ CORPUS = [
     '{"jsonrpc":"2.0","id":12,"method":"' + "m" * 3000 + '"}',
     '{"jsonrpc":"2.0","id":13,"method":"test_raw"}',
     '{"jsonrpc":"2.0","id":14,"method":"test_drop"}',
+    '{"jsonrpc":"2.0","id":15,"method":"test_steps","params":[]}',
+    '{"jsonrpc":"2.0","id":"s","method":"test_steps","params":["fail"]}',
+    '{"jsonrpc":"2.0","id":16,"method":"test_echo","params":null}',
+    '{"jsonrpc":"2.0","id":17,"method":"test_block","params":[],"result":1}',
+    '{"jsonrpc":"2.0","id":18,"method":"' + "m" * 512 + '"}',
+    '{"jsonrpc":"2.0","id":19,"method":"' + "é" * 513 + '"}',
+    '{"jsonrpc":"2.0","id":0,"method":"test_block"}',
+    '{"jsonrpc":"2.0","id":-1,"method":"test_block","params":["-0"]}',
     # Go's field rules: case-insensitive names, the last duplicate wins, odd members
     '{"JSONRPC":"2.0","ID":7,"Method":"test_block"}',
     '{"jsonrpc":"2.0","id":1,"id":2,"method":"test_block","method":5}',
@@ -123,6 +150,15 @@ def both_paths(payload: bytes, **options: Any) -> None:
     got = handle_decoded(value, text[start:], by_value, **options)
     assert got == expected
     assert by_value.calls == by_bytes.calls
+    if "item_hook" in options:
+        return  # the step-wise entries serve the unarmed path: no hook
+    for stepwise in (
+        answer_stepwise(payload, by_steps := Recorder(), **options),
+        answer_decoded_stepwise(value, text[start:], by_decoded := Recorder(), **options),
+    ):
+        got = stepwise if stepwise is None or type(stepwise) is bytes else run_inline(stepwise)
+        assert got == expected
+    assert by_steps.calls == by_decoded.calls == by_bytes.calls
 
 
 @pytest.mark.parametrize("options", OPTIONS.values(), ids=OPTIONS.keys())
@@ -154,7 +190,7 @@ messages = st.dictionaries(
     keys,
     st.one_of(
         st.just("2.0"),
-        st.sampled_from(["test_echo", "test_block", "nope", "eth_subscription"]),
+        st.sampled_from(["test_echo", "test_block", "test_steps", "nope", "eth_subscription"]),
         json_values,
     ),
     max_size=5,
