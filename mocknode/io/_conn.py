@@ -205,7 +205,10 @@ class Connection:
             log.warning(
                 "client is not reading: a write waited %ss; closing it", self._write_timeout
             )
-            self.abort()
+            # Reset, not a plain close: the write may have stopped mid-frame, and a peer
+            # reading a cut frame followed by EOF or a close frame would report a
+            # protocol error; a reset says what happened.
+            self.reset()
 
     def write_now(self, data: bytes) -> bytes:
         """Write ``data`` from the reading task without awaiting, when nothing is ahead
