@@ -19,6 +19,7 @@ module names none of the modules that use it.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -114,6 +115,7 @@ def _import_evm() -> SimpleNamespace:
     from eth._utils.address import generate_contract_address
     from eth.vm.computation import NO_RESULT
     from eth.vm.execution_context import ExecutionContext
+    from eth.vm.forks.cancun.transaction_context import CancunTransactionContext
     from eth.vm.forks.prague.computation import PragueComputation
     from eth.vm.forks.prague.state import PragueState
     from eth.vm.forks.prague.transactions import Authorization as EvmAuthorization
@@ -225,6 +227,17 @@ def _import_evm() -> SimpleNamespace:
                 is_delegation=delegated,
             )
 
+    class CallContext(CancunTransactionContext):  # type: ignore[misc]
+        """Prague's transaction context for a call's top frame, minus re-validating the
+        price and origin our own parsing checked (``apply_call``'s direct path)."""
+
+        def __init__(self, gas_price: int, origin: bytes) -> None:
+            self._gas_price = gas_price
+            self._origin = origin
+            self._log_counter = itertools.count()
+            self._blob_versioned_hashes = ()
+            self._authorization_list = ()
+
     class State(PragueState):  # type: ignore[misc]
         """PragueState over our journal, built without py-evm's database plumbing."""
 
@@ -270,6 +283,7 @@ def _import_evm() -> SimpleNamespace:
         messages=messages,
         Authorization=EvmAuthorization,
         top_message=top_message,
+        CallContext=CallContext,
     )
 
 
@@ -485,6 +499,7 @@ def _direct_call(state: Any, accounts: JournalAccounts, call: CallRequest, to: A
     sender's balance and nonce), the warm set (EIP-2929/2930), the value moved and the
     callee touched, then the frame itself. ``tests/chain/test_direct_call.py`` holds it
     against py-evm's own loop and message building."""
+    evm = _evm()
     data = call.data
     zeros = data.count(0)
     intrinsic = 21000 + zeros * 4 + (len(data) - zeros) * 16
@@ -507,7 +522,7 @@ def _direct_call(state: Any, accounts: JournalAccounts, call: CallRequest, to: A
         delegate = Address(code[3:])
         state.mark_address_warm(delegate)
         code, delegated = state.get_code(delegate), True
-    message = _evm().top_message(
+    message = evm.top_message(
         gas=gas - intrinsic,
         to=to,
         sender=sender,
@@ -524,7 +539,7 @@ def _direct_call(state: Any, accounts: JournalAccounts, call: CallRequest, to: A
         state.mark_address_warm(address)
         for slot in slots:
             state.mark_storage_warm(address, int.from_bytes(slot, "big"))
-    context = state.get_transaction_context_class()(gas_price=price, origin=sender)
+    context = evm.CallContext(price, sender)
     if call.value:
         # the caller's precheck covered gas * max fee + value, so this cannot fail
         state.delta_balance(sender, -call.value)
