@@ -94,7 +94,7 @@ def call_request(
     # geth runs a call whose effective gas price is zero with a zero base fee (NoBaseFee),
     # so BASEFEE reads 0 and no fee check applies.
     if not price and env.base_fee:
-        env = env.without_base_fee()
+        env = _without_base_fee(env)
     call = engine.CallRequest(
         sender=args.sender or ZERO_ADDRESS,
         to=args.to,
@@ -109,6 +109,22 @@ def call_request(
         ),
     )
     return call, env
+
+
+# The last environment a zero-priced call ran in, and its zero-base-fee twin: calls
+# mostly hit one block, whose environment the chain keeps (one object per block). One
+# tuple, replaced whole, so worker threads (the EVM time limit) read a consistent pair.
+_zero_fee: tuple[engine.BlockEnv, engine.BlockEnv] | None = None
+
+
+def _without_base_fee(env: engine.BlockEnv) -> engine.BlockEnv:
+    global _zero_fee
+    cached = _zero_fee
+    if cached is not None and cached[0] is env:
+        return cached[1]
+    zero = env.without_base_fee()
+    _zero_fee = (env, zero)
+    return zero
 
 
 class _Precheck(Exception):

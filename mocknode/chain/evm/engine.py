@@ -19,6 +19,7 @@ module names none of the modules that use it.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -37,6 +38,10 @@ from mocknode.types import Address, Hash32
 
 if TYPE_CHECKING:
     from mocknode.chain.evm.tracing.hooks import Tracer, TxStart
+
+
+# EIP-7702: code that delegates to another account's code.
+_DELEGATION_PREFIX = b"\xef\x01\x00"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +115,7 @@ def _import_evm() -> SimpleNamespace:
     from eth._utils.address import generate_contract_address
     from eth.vm.computation import NO_RESULT
     from eth.vm.execution_context import ExecutionContext
+    from eth.vm.forks.cancun.transaction_context import CancunTransactionContext
     from eth.vm.forks.prague.computation import PragueComputation
     from eth.vm.forks.prague.state import PragueState
     from eth.vm.forks.prague.transactions import Authorization as EvmAuthorization
@@ -221,6 +227,17 @@ def _import_evm() -> SimpleNamespace:
                 is_delegation=delegated,
             )
 
+    class CallContext(CancunTransactionContext):  # type: ignore[misc]
+        """Prague's transaction context for a call's top frame, minus re-validating the
+        price and origin our own parsing checked (``apply_call``'s direct path)."""
+
+        def __init__(self, gas_price: int, origin: bytes) -> None:
+            self._gas_price = gas_price
+            self._origin = origin
+            self._log_counter = itertools.count()
+            self._blob_versioned_hashes = ()
+            self._authorization_list = ()
+
     class State(PragueState):  # type: ignore[misc]
         """PragueState over our journal, built without py-evm's database plumbing."""
 
@@ -265,6 +282,8 @@ def _import_evm() -> SimpleNamespace:
         Revert=vm_errors.Revert,
         messages=messages,
         Authorization=EvmAuthorization,
+        top_message=top_message,
+        CallContext=CallContext,
     )
 
 
@@ -403,6 +422,8 @@ def apply_call(
         state.computation_class = variant_class(state.computation_class, variant)
     if variant is not None and variant.commit:
         return _committed_call(state, accounts, env, call, variant.nonce)
+    if call.to is not None and not call.authorization_list:
+        return _direct_call(state, accounts, call, call.to)
     return _call_on(state, accounts, env, call)
 
 
@@ -466,6 +487,69 @@ def _call_on(state: Any, accounts: JournalAccounts, env: BlockEnv, call: CallReq
     # in a journal the caller throws away (transient storage too: the state dies with
     # the call); the gas it would settle is _gas_used's.
     return _outcome(computation, _gas_used(tx, computation))
+
+
+def _direct_call(state: Any, accounts: JournalAccounts, call: CallRequest, to: Address) -> Outcome:
+    """:func:`_call_on` for a plain message call (no creation, no EIP-7702 list), with
+    py-evm's per-call scaffolding cut away: no transaction object, executor or
+    ``build_computation`` chain, and no snapshot/commit around the top frame, whose
+    changes the caller throws away whether it fails or not (a failed call reports no
+    logs, and the refund and gas are read off the computation either way). What stays
+    is exactly what the frame can observe: the gas bought and the nonce bumped (the
+    sender's balance and nonce), the warm set (EIP-2929/2930), the value moved and the
+    callee touched, then the frame itself. ``tests/chain/test_direct_call.py`` holds it
+    against py-evm's own loop and message building."""
+    evm = _evm()
+    data = call.data
+    zeros = data.count(0)
+    intrinsic = 21000 + zeros * 4 + (len(data) - zeros) * 16
+    for _, keys in call.access_list:
+        intrinsic += 2400 + 1900 * len(keys)
+    gas = call.gas
+    if intrinsic > gas:
+        return Outcome(False, gas, b"", (), "intrinsic gas too low", False)
+    sender = call.sender
+    price = min(
+        call.max_fee_per_gas,
+        call.max_priority_fee_per_gas + state.execution_context.base_fee_per_gas,
+    )
+    if price:
+        state.delta_balance(sender, -gas * price)
+    state.increment_nonce(sender)
+    code = state.get_code(to)
+    delegated = False
+    if len(code) == 23 and code[:3] == _DELEGATION_PREFIX:  # EIP-7702 designation
+        delegate = Address(code[3:])
+        state.mark_address_warm(delegate)
+        code, delegated = state.get_code(delegate), True
+    message = evm.top_message(
+        gas=gas - intrinsic,
+        to=to,
+        sender=sender,
+        value=call.value,
+        data=data,
+        code=code,
+        create_address=None,
+        refund=0,
+        is_delegation=delegated,
+    )
+    state.mark_address_warm(sender)
+    state.mark_address_warm(to)
+    for address, slots in call.access_list:
+        state.mark_address_warm(address)
+        for slot in slots:
+            state.mark_storage_warm(address, int.from_bytes(slot, "big"))
+    context = evm.CallContext(price, sender)
+    if call.value:
+        # the caller's precheck covered gas * max fee + value, so this cannot fail
+        state.delta_balance(sender, -call.value)
+        state.delta_balance(to, call.value)
+    state.touch_account(to)
+    computation = state.computation_class.apply_computation(state, message, context)
+    used = gas - computation.get_gas_remaining()
+    refund = min(int(computation.get_gas_refund()), used // 5)
+    floor = 21000 + 10 * (zeros + 4 * (len(data) - zeros))
+    return _outcome(computation, max(used - refund, floor))
 
 
 # -- tracing: entry points that only a debug_trace* request reaches -----------------
