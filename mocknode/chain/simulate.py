@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from mocknode.chain.args import TxArgs
-from mocknode.chain.block.mining import Executed, create_address, seal_block
+from mocknode.chain.block.mining import Executed, seal_block, tx_receipt
 from mocknode.chain.errors import ChainError
 from mocknode.chain.evm import calls, engine
 from mocknode.chain.evm.overrides import (
@@ -40,7 +40,7 @@ from mocknode.chain.evm.variant import CallVariant
 from mocknode.chain.fees import next_base_fee
 from mocknode.chain.limits import max_initcode_size
 from mocknode.chain.primitives.hashing import checksum_address, keccak
-from mocknode.chain.records import Authorization, Block, Log, Receipt, Tx, bloom_bytes, logs_bloom
+from mocknode.chain.records import Authorization, Block, Log, Receipt, Tx, logs_bloom
 from mocknode.chain.state.journal import JournalAccounts
 from mocknode.chain.state.world import BlockDiff, StateReader, WorldState
 from mocknode.chain.tx import codec
@@ -255,19 +255,7 @@ def _run_block(
         gas_used += outcome.gas_used
         tx_bloom = logs_bloom(outcome.logs)
         bloom |= tx_bloom
-        receipts.append(
-            Receipt(
-                tx_type=tx.type,
-                success=outcome.success,
-                gas_used=outcome.gas_used,
-                cumulative_gas_used=gas_used,
-                logs=outcome.logs,
-                bloom=bloom_bytes(tx_bloom),
-                contract_address=create_address(tx.sender, tx.nonce) if tx.to is None else None,
-                effective_gas_price=tx.effective_gas_price(env.base_fee),
-                first_log_index=log_index,
-            )
-        )
+        receipts.append(tx_receipt(tx, outcome, gas_used, tx_bloom, env.base_fee, log_index))
         results.append(_result(outcome, log_index))
         log_index += len(outcome.logs)
         txs.append(tx)

@@ -157,6 +157,28 @@ class Executed:
     blob_gas_used: int = 0
 
 
+def tx_receipt(
+    tx: Tx,
+    outcome: engine.Outcome,
+    cumulative_gas_used: int,
+    tx_bloom: int,
+    base_fee: int,
+    first_log_index: int,
+) -> Receipt:
+    """The receipt of ``tx`` executed with ``outcome`` in a block (mined or simulated)."""
+    return Receipt(
+        tx_type=tx.type,
+        success=outcome.success,
+        gas_used=outcome.gas_used,
+        cumulative_gas_used=cumulative_gas_used,
+        logs=outcome.logs,
+        bloom=bloom_bytes(tx_bloom),
+        contract_address=create_address(tx.sender, tx.nonce) if tx.to is None else None,
+        effective_gas_price=tx.effective_gas_price(base_fee),
+        first_log_index=first_log_index,
+    )
+
+
 def execute_block(
     reader: StateReader,
     source: Pool | TxSource,
@@ -190,19 +212,7 @@ def execute_block(
         gas_used += outcome.gas_used
         tx_bloom = logs_bloom(outcome.logs)
         bloom |= tx_bloom
-        receipts.append(
-            Receipt(
-                tx_type=tx.type,
-                success=outcome.success,
-                gas_used=outcome.gas_used,
-                cumulative_gas_used=gas_used,
-                logs=outcome.logs,
-                bloom=bloom_bytes(tx_bloom),
-                contract_address=create_address(tx.sender, tx.nonce) if tx.to is None else None,
-                effective_gas_price=tx.effective_gas_price(env.base_fee),
-                first_log_index=log_index,
-            )
-        )
+        receipts.append(tx_receipt(tx, outcome, gas_used, tx_bloom, env.base_fee, log_index))
         log_index += len(outcome.logs)
         included.append(tx)
     return Executed(

@@ -602,28 +602,7 @@ def trace_call(
     if variant is not None:
         state.computation_class = variant_class(state.computation_class, variant)
     accounts.lock_changes()
-    tx = _ExecTx(
-        Tx(
-            hash=Hash32(b""),
-            type=4 if call.authorization_list else 2,
-            sender=call.sender,
-            nonce=accounts.get_nonce(call.sender),
-            gas=call.gas,
-            to=call.to,
-            value=call.value,
-            data=call.data,
-            chain_id=env.chain_id,
-            gas_price=None,
-            max_fee_per_gas=call.max_fee_per_gas,
-            max_priority_fee_per_gas=call.max_priority_fee_per_gas,
-            access_list=call.access_list,
-            authorization_list=call.authorization_list,
-            v=0,
-            r=0,
-            s=0,
-            raw=b"",
-        )
-    )
+    tx = _exec_tx(call, env, accounts.get_nonce(call.sender))
     if tx.intrinsic_gas > call.gas:
         from mocknode.chain.evm.tracing.hooks import TraceRefused
 
