@@ -15,8 +15,15 @@ state, a transaction source, a parent and an environment;
 :mod:`~mocknode.chain.tx.validation` checks a transaction against a state and the next
 base fee; :mod:`~mocknode.chain.branch` cuts and restores branches (reorgs, and
 snapshots across them); :mod:`~mocknode.chain.reorg` arranges a new branch;
+:mod:`~mocknode.chain.rebranch` carries a reorg out on the chain's parts;
+:mod:`~mocknode.chain.tx_fill` fills, signs and admits transactions;
+:mod:`~mocknode.chain.next_block` stamps the next block and makes its environment;
+:mod:`~mocknode.chain.lookups` resolves block refs and proves state;
+:mod:`~mocknode.chain.dev_edits` edits accounts between blocks;
 :mod:`~mocknode.chain.fees` and :mod:`~mocknode.chain.snapshots` hold the fee rules and
-the snapshot bookkeeping.
+the snapshot bookkeeping. The methods here that only delegate keep their names and
+signatures: they are the chain's API (the RPC layer, the faults layer's chain views,
+tests), and a view may override one to make it read-only.
 
 Block listeners hear ``(block, removed)``: a mined block with ``removed=False``; a reorg
 or rollback first reports each orphaned block with ``removed=True``, oldest first (the
@@ -31,8 +38,7 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
-from mocknode.chain import branch as branches
-from mocknode.chain import dev_edits, fees, next_block, rebranch, tx_fill
+from mocknode.chain import dev_edits, fees, lookups, next_block, rebranch, tx_fill
 from mocknode.chain.args import TxArgs
 from mocknode.chain.block.genesis import genesis_block
 from mocknode.chain.canon import Canon
@@ -40,7 +46,6 @@ from mocknode.chain.clock import TimeTravel
 from mocknode.chain.config import ChainConfig
 from mocknode.chain.devenv import DevEnv, SettingsHook, set_clock
 from mocknode.chain.errors import (
-    BlockNotFound,
     InvalidRequest,
     InvalidTxArgs,
     TxRejected,
@@ -55,6 +60,7 @@ from mocknode.chain.snapshots import (
     Snapshots,
     capture_hooks,
     restore_hooks,
+    rewind,
 )
 from mocknode.chain.state.world import Account, StateReader, WorldState
 from mocknode.chain.tx.keys import DevAccount, derive_accounts
@@ -179,25 +185,7 @@ class Chain:
 
     def resolve(self, ref: BlockRef) -> Block:
         """The block ``ref`` names; raises :class:`BlockNotFound` (geth: header not found)."""
-        if ref.block_hash is not None:
-            block = self.canon.by_hash(ref.block_hash)
-            if block is None:
-                raise BlockNotFound(f"header for hash {'0x' + ref.block_hash.hex()} not found")
-            return block
-        if ref.number is not None:
-            block = self.canon.by_number(ref.number)
-            if block is None:
-                raise BlockNotFound("header not found")
-            return block
-        blocks = self.canon.blocks
-        if ref.tag == "earliest":
-            return blocks[0]
-        if ref.tag == "finalized":
-            # geth --dev finalizes every 32 blocks (its simulated beacon's epoch).
-            return blocks[self.head.number // 32 * 32]
-        if ref.tag == "pending":
-            return self.pending().block
-        return blocks[-1]
+        return lookups.resolve(self.canon, ref, self.pending)
 
     def _commit_of(self, block: Block) -> int:
         """The state commit reads at ``block`` see: for the head, edits made since."""
@@ -241,17 +229,10 @@ class Chain:
     def proof(self, address: Address, slots: list[int], ref: BlockRef) -> AccountProof:
         """eth_getProof: account and storage proofs against the block's state root."""
         block = self.resolve(ref)
-        from mocknode.chain.state.proofs import prove
-
         if block.number == len(self.canon.commits):
-            # The pending state is in the tries only while it is committed: prove, take back.
-            head = self.state.head
-            self.state.commit(self.pending().diff)
-            try:
-                return prove(self.state, self.state.reader(), self.state.head, address, slots)
-            finally:
-                self.state.revert_to(head)
-        return prove(self.state, self.state_at(block), self._commit_of(block), address, slots)
+            return lookups.prove_pending(self.state, self.pending(), address, slots)
+        commit = self._commit_of(block)
+        return lookups.prove_at(self.state, self.state_at(block), commit, address, slots)
 
     def transaction(self, tx_hash: Hash32) -> TxLocation | Tx | None:
         """A mined transaction's location, a pooled transaction, or None."""
@@ -840,11 +821,7 @@ class Chain:
         snap = self._snapshots.reachable(target, canon=self.canon, state=self.state)
         if snap is None:
             return False
-        if snap.branch is not None:
-            branches.restore(self.canon, self.state, snap.branch)
-        else:
-            self.canon.truncate(snap.number)
-        self.state.revert_to(snap.commit)
+        rewind(snap, self.canon, self.state)
         self.pool = snap.pool.copy()
         self.automine = snap.automine
         self.interval = snap.interval
