@@ -15,8 +15,15 @@ state, a transaction source, a parent and an environment;
 :mod:`~mocknode.chain.tx.validation` checks a transaction against a state and the next
 base fee; :mod:`~mocknode.chain.branch` cuts and restores branches (reorgs, and
 snapshots across them); :mod:`~mocknode.chain.reorg` arranges a new branch;
+:mod:`~mocknode.chain.rebranch` carries a reorg out on the chain's parts;
+:mod:`~mocknode.chain.tx_fill` fills, signs and admits transactions;
+:mod:`~mocknode.chain.next_block` stamps the next block and makes its environment;
+:mod:`~mocknode.chain.lookups` resolves block refs and proves state;
+:mod:`~mocknode.chain.dev_edits` edits accounts between blocks;
 :mod:`~mocknode.chain.fees` and :mod:`~mocknode.chain.snapshots` hold the fee rules and
-the snapshot bookkeeping.
+the snapshot bookkeeping. The methods here that only delegate keep their names and
+signatures: they are the chain's API (the RPC layer, the faults layer's chain views,
+tests), and a view may override one to make it read-only.
 
 Block listeners hear ``(block, removed)``: a mined block with ``removed=False``; a reorg
 or rollback first reports each orphaned block with ``removed=True``, oldest first (the
@@ -31,35 +38,31 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
-from mocknode.chain import branch as branches
-from mocknode.chain import fees
-from mocknode.chain.args import TxArgs, UnsignedAuthorization
+from mocknode.chain import dev_edits, fees, lookups, next_block, rebranch, tx_fill
+from mocknode.chain.args import TxArgs
 from mocknode.chain.block.genesis import genesis_block
 from mocknode.chain.canon import Canon
 from mocknode.chain.clock import TimeTravel
 from mocknode.chain.config import ChainConfig
 from mocknode.chain.devenv import DevEnv, SettingsHook, set_clock
 from mocknode.chain.errors import (
-    BlockNotFound,
-    ExecutionFailed,
     InvalidRequest,
     InvalidTxArgs,
     TxRejected,
     UnknownAccount,
 )
-from mocknode.chain.limits import CODE_SIZE_LIMIT, MAX_TIMESTAMP, max_initcode_size
 from mocknode.chain.logs.index import LogIndex
 from mocknode.chain.mine_many import mine_each
-from mocknode.chain.primitives.hashing import keccak
-from mocknode.chain.records import Authorization, Block, Tx, TxLocation
+from mocknode.chain.records import Block, Tx, TxLocation
 from mocknode.chain.snapshots import (
     Snapshot,
     SnapshotHook,
     Snapshots,
     capture_hooks,
     restore_hooks,
+    rewind,
 )
-from mocknode.chain.state.world import EMPTY_ACCOUNT, Account, BlockDiff, StateReader, WorldState
+from mocknode.chain.state.world import Account, StateReader, WorldState
 from mocknode.chain.tx.keys import DevAccount, derive_accounts
 from mocknode.chain.tx.pool import Hold, Pool
 from mocknode.chain.tx.signers import Signers
@@ -182,25 +185,7 @@ class Chain:
 
     def resolve(self, ref: BlockRef) -> Block:
         """The block ``ref`` names; raises :class:`BlockNotFound` (geth: header not found)."""
-        if ref.block_hash is not None:
-            block = self.canon.by_hash(ref.block_hash)
-            if block is None:
-                raise BlockNotFound(f"header for hash {'0x' + ref.block_hash.hex()} not found")
-            return block
-        if ref.number is not None:
-            block = self.canon.by_number(ref.number)
-            if block is None:
-                raise BlockNotFound("header not found")
-            return block
-        blocks = self.canon.blocks
-        if ref.tag == "earliest":
-            return blocks[0]
-        if ref.tag == "finalized":
-            # geth --dev finalizes every 32 blocks (its simulated beacon's epoch).
-            return blocks[self.head.number // 32 * 32]
-        if ref.tag == "pending":
-            return self.pending().block
-        return blocks[-1]
+        return lookups.resolve(self.canon, ref, self.pending)
 
     def _commit_of(self, block: Block) -> int:
         """The state commit reads at ``block`` see: for the head, edits made since."""
@@ -244,17 +229,10 @@ class Chain:
     def proof(self, address: Address, slots: list[int], ref: BlockRef) -> AccountProof:
         """eth_getProof: account and storage proofs against the block's state root."""
         block = self.resolve(ref)
-        from mocknode.chain.state.proofs import prove
-
         if block.number == len(self.canon.commits):
-            # The pending state is in the tries only while it is committed: prove, take back.
-            head = self.state.head
-            self.state.commit(self.pending().diff)
-            try:
-                return prove(self.state, self.state.reader(), self.state.head, address, slots)
-            finally:
-                self.state.revert_to(head)
-        return prove(self.state, self.state_at(block), self._commit_of(block), address, slots)
+            return lookups.prove_pending(self.state, self.pending(), address, slots)
+        commit = self._commit_of(block)
+        return lookups.prove_at(self.state, self.state_at(block), commit, address, slots)
 
     def transaction(self, tx_hash: Hash32) -> TxLocation | Tx | None:
         """A mined transaction's location, a pooled transaction, or None."""
@@ -289,12 +267,7 @@ class Chain:
     # -- submitting -----------------------------------------------------------------
 
     def send_raw_transaction(self, raw: bytes) -> Hash32:
-        from mocknode.chain.tx import codec as txcodec
-
-        try:
-            tx, sidecar = txcodec.decode_with_sidecar(raw)
-        except txcodec.TxDecodeError as exc:
-            raise TxRejected(str(exc)) from None
+        tx, sidecar = tx_fill.decode_raw(raw)
         if tx.type == 3:  # the blob pool's checks need what was sent (size, sidecar)
             return self._submit(tx, sidecar=sidecar, network_size=len(raw))
         return self._submit(tx)
@@ -338,84 +311,21 @@ class Chain:
         nonce: int | None = None,
         fallback_gas: bool = False,
     ) -> Tx:
-        """geth's setDefaults, then the signature: fees, nonce and gas where absent,
-        EIP-7702 authorizations given unsigned signed by the sender. ``key_of`` gives the
-        sender's key when it is first needed (eth_signTransaction looks it up only after
-        the defaults, as geth does), or None for an impersonated sender."""
-        if args.chain_id is not None and args.chain_id != self.config.chain_id:
-            raise InvalidTxArgs(
-                f"chainId does not match node's (have={args.chain_id}, want={self.config.chain_id})"
-            )
-        if (
-            self.config.gas_price is not None
-            and args.type in (0, 1)
-            and args.gas_price is None
-            and args.max_fee_per_gas is None
-            and args.max_priority_fee_per_gas is None
-        ):
-            args = replace(args, gas_price=self.config.gas_price)  # anvil's --gas-price
-        fee = fees.fee_defaults(
+        """:func:`mocknode.chain.tx_fill.fill_and_sign` on top of ``block``."""
+        return tx_fill.fill_and_sign(
             args,
-            base_fee=self._base_fee_now() if block is self.head else block.header.base_fee_per_gas,
-            priority_fee=self.config.priority_fee,
-        )
-        if args.nonce is not None:
-            nonce = args.nonce
-        elif nonce is None:
-            nonce = self.nonce(sender, BlockRef(tag="pending"))
-        auths: tuple[Authorization, ...] | None = None
-        if args.authorization_list is not None:
-            # geth: an authorization list (even empty) makes a set-code transaction.
-            auths = self._authorizations(args.authorization_list, sender, key_of, nonce)
-            args = replace(args, authorization_list=auths)
-        gas = args.gas
-        if gas is None:
-            try:
-                gas = self.estimate_gas(args, BlockRef(block_hash=block.hash))
-            except ExecutionFailed:
-                if not fallback_gas:
-                    raise
-                gas = block.header.gas_limit
-        from mocknode.chain.tx import build
-
-        tx = build.from_args(
-            args,
-            sender=sender,
-            chain_id=self.config.chain_id,
-            fee=fee,
+            sender,
+            key_of,
+            config=self.config,
+            base_fee=lambda: (
+                self._base_fee_now() if block is self.head else block.header.base_fee_per_gas
+            ),
+            pending_nonce=lambda: self.nonce(sender, BlockRef(tag="pending")),
+            estimate_gas=lambda filled: self.estimate_gas(filled, BlockRef(block_hash=block.hash)),
+            block_gas_limit=block.header.gas_limit,
             nonce=nonce,
-            gas=gas,
-            authorization_list=auths,
+            fallback_gas=fallback_gas,
         )
-        return build.finish(tx, key_of())
-
-    def _authorizations(
-        self,
-        given: tuple[Authorization | UnsignedAuthorization, ...],
-        sender: Address,
-        key_of: Callable[[], bytes | None],
-        tx_nonce: int,
-    ) -> tuple[Authorization, ...]:
-        """Signed authorizations as given; unsigned ones signed by the sender, by default
-        for this chain and for the nonce its account has once the transaction's own
-        nonce is spent (the authority of a self-sponsored delegation). An impersonated
-        sender has no key to sign with: its authorizations must come signed."""
-        from mocknode.chain.tx.authorizations import sign_authorization
-
-        out = []
-        for auth in given:
-            if isinstance(auth, UnsignedAuthorization):
-                key = key_of()
-                if key is None:
-                    raise InvalidTxArgs("cannot sign an authorization for an impersonated account")
-                auth = sign_authorization(
-                    key,
-                    chain_id=self.config.chain_id if auth.chain_id is None else auth.chain_id,
-                    address=auth.address,
-                    nonce=tx_nonce + 1 if auth.nonce is None else auth.nonce,
-                )
-            out.append(auth)
-        return tuple(out)
 
     def sign_transaction(self, args: TxArgs) -> Tx:
         """eth_signTransaction: geth's SignTransaction. Gas, fees and nonce must be
@@ -427,14 +337,7 @@ class Chain:
     def sign_transaction_with_sidecar(self, args: TxArgs) -> tuple[Tx, BlobSidecar | None]:
         """:meth:`sign_transaction`, and the blob sidecar made of ``args``' blobs (geth's
         setBlobTxSidecar, :mod:`mocknode.chain.tx.blob_args`), or None."""
-        if args.gas is None:
-            raise InvalidTxArgs("gas not specified")
-        if args.gas_price is None and (
-            args.max_priority_fee_per_gas is None or args.max_fee_per_gas is None
-        ):
-            raise InvalidTxArgs("missing gasPrice or maxFeePerGas/maxPriorityFeePerGas")
-        if args.nonce is None:
-            raise InvalidTxArgs("nonce not specified")
+        tx_fill.check_sign_args(args)
         sender = args.sender or ZERO_ADDRESS
         sidecar = None
         if args.is_blob or args.blobs is not None:
@@ -469,7 +372,7 @@ class Chain:
         if self.automine:
             # Refused before it is pooled: automine could not mine it, and a send must
             # not fail while leaving its transaction behind.
-            _check_stamp(self.time.peek_timestamp(self.head.header.timestamp))
+            next_block.check_stamp(self.time.peek_timestamp(self.head.header.timestamp))
         self._admit(tx, sidecar=sidecar, network_size=network_size)
         for listener in list(self.pending_listeners):
             listener(tx)
@@ -482,26 +385,17 @@ class Chain:
 
     def _admit(self, tx: Tx, *, sidecar: BlobSidecar | None = None, network_size: int = 0) -> None:
         """Validate ``tx`` against the latest state as geth's pool does and pool it."""
-        from mocknode.chain.tx import validation
-
-        config = self.config
-        blob_base_fee = fees.MIN_BLOB_BASE_FEE
-        if tx.type == 3:
-            blob_base_fee = fees.blob_base_fee(fees.next_excess_blob_gas(self.head.header))
-        validation.validate_for_pool(
+        tx_fill.admit(
             tx,
             reader=self.state.reader(),
+            pool=self.pool,
+            head=self.head.header,
             base_fee=self.next_base_fee(),
-            chain_id=config.chain_id,
-            gas_limit=config.gas_limit,  # the next block's (evm_setBlockGasLimit moves it)
+            config=self.config,
             allow_code=self.signers.is_impersonated(tx.sender),
-            max_initcode=max_initcode_size(config.code_size_limit),
-            blob_base_fee=blob_base_fee,
             sidecar=sidecar,
             network_size=network_size,
         )
-        validation.validate_replacement(self.pool.existing(tx.sender, tx.nonce), tx)
-        self.pool.add(tx)
 
     # -- the pool -----------------------------------------------------------------------
 
@@ -578,11 +472,8 @@ class Chain:
         requests of one moment share one build; reads that need no block (the pending
         nonce) never build it."""
         parent = self.head
-        after = parent.header.timestamp
         dev = self.dev_env
-        stamp = self.time.peek_timestamp(after)
-        if dev.timestamp_interval is not None and not self.time.forces_after(after):
-            stamp = dev.stamp_after(after) or stamp  # anvil_setBlockTimestampInterval
+        stamp = next_block.pending_stamp(self.time, dev, parent.header.timestamp)
         # The config and the dev env are frozen: a cheat that changes them replaces them.
         key = (parent.hash, self.state.head, self.pool, self.pool.changes, stamp, self.config, dev)
         cached = self._pending
@@ -604,19 +495,7 @@ class Chain:
                 break  # a hold the estimate let through kept it out: wait for the next
 
     def _ready(self) -> bool:
-        pool = self.pool
-        if not len(pool):
-            return False
-        head = self.state.reader()
-        nonces = {}
-        for sender in pool.senders():
-            account = head.account(sender)
-            nonces[sender] = account.nonce if account else 0
-        parent = self.head.header
-        block = None
-        if pool.holding:
-            block = (parent.number + 1, self.time.peek_timestamp(parent.timestamp))
-        return bool(pool.executable(nonces, block))
+        return next_block.ready(self.pool, self.state, self.head.header, self.time)
 
     def mine(
         self, blocks: int = 1, timestamp: int | None = None, interval: int | None = None
@@ -666,18 +545,8 @@ class Chain:
         from mocknode.chain.block import mining
 
         parent = self.head
-        after = parent.header.timestamp
-        explicit = timestamp if timestamp is not None else self.time.take_next_timestamp()
         dev = self.dev_env
-        if explicit is None:
-            by_interval = dev.stamp_after(after)  # anvil_setBlockTimestampInterval
-            stamp = self.time.next_timestamp(after) if by_interval is None else by_interval
-        elif explicit <= after:
-            raise InvalidTxArgs(f"timestamp {explicit} is not after the parent block's {after}")
-        else:
-            stamp = explicit
-            self.time.rebase(explicit)
-        _check_stamp(stamp)
+        stamp = next_block.mined_stamp(self.time, dev, parent.header.timestamp, timestamp)
         env = self._next_env(parent, stamp)
         block = mining.build_block(
             self.state,
@@ -697,22 +566,13 @@ class Chain:
         """The environment of the block after ``parent`` stamped ``stamp`` (mined or
         pending): the config's, with the dev env's one-shot settings and a code size
         limit of its own only when they are set."""
-        from mocknode.chain.block import mining
-
-        env = mining.block_env(
+        return next_block.next_env(
             parent,
             stamp,
-            coinbase=self.config.coinbase,
-            gas_limit=self.config.gas_limit,
-            chain_id=self.config.chain_id,
+            config=self.config,
+            dev=self.dev_env,
             ancestor_hashes=partial(self.canon.ancestor_hashes, parent.number + 1),
         )
-        dev = self.dev_env
-        if dev.one_shot:
-            env = dev.apply(env)
-        if self.config.code_size_limit != CODE_SIZE_LIMIT:
-            env = replace(env, code_size_limit=self.config.code_size_limit)
-        return env
 
     def set_next_timestamp(self, timestamp: int) -> None:
         """The next block gets exactly ``timestamp``; later ones continue from it."""
@@ -769,18 +629,10 @@ class Chain:
         pool does. Snapshots taken before the reorg still revert to the old branch.
         """
         from mocknode.chain import reorg as plans
-        from mocknode.chain.tx import validation
 
         head = self.head.number
         plans.check_depth(depth, head)
-
-        for tx, _ in transactions:
-            validation.validate_static(
-                tx,
-                chain_id=self.config.chain_id,
-                gas_limit=self.head.header.gas_limit,
-                max_initcode=max_initcode_size(self.config.code_size_limit),
-            )
+        rebranch.check_transactions(transactions, self.config, self.head.header.gas_limit)
         common = head - depth
         orphaned = self.canon.blocks[common + 1 :]
         plan = plans.plan(
@@ -792,28 +644,16 @@ class Chain:
             seed=seed,
         )
         added, waiting, discarded = self._replace_above(common, plan)
-        for block in added:
-            for tx in block.transactions:
-                pooled = self.pool.get(tx.hash)
-                if pooled is not None:
-                    self.pool.remove(pooled)
-        pooled_now = []
-        for tx in (*waiting, *plan.unplaced):
-            try:
-                self._admit(tx)
-            except TxRejected:
-                discarded.append(tx)
-            else:
-                pooled_now.append(tx)
-        for block in orphaned:
-            for listener in list(self.block_listeners):
-                listener(block, True)
-        for block in added:
-            for listener in list(self.block_listeners):
-                listener(block, False)
-        for tx in pooled_now:
-            for pending in list(self.pending_listeners):
-                pending(tx)
+        pooled_now = rebranch.settle(
+            added, (*waiting, *plan.unplaced), discarded, pool=self.pool, admit=self._admit
+        )
+        rebranch.announce(
+            orphaned,
+            added,
+            pooled_now,
+            block_listeners=self.block_listeners,
+            pending_listeners=self.pending_listeners,
+        )
         return plans.ReorgOutcome(
             removed=tuple(orphaned),
             added=tuple(added),
@@ -825,28 +665,16 @@ class Chain:
     def _replace_above(
         self, common: int, plan: ReorgPlan
     ) -> tuple[list[Block], list[Tx], list[Tx]]:
-        """Cut the chain above block ``common`` and build ``plan``'s blocks on it, all or
-        nothing. Returns the new blocks, the transactions still waiting for a block,
-        and those whose nonce was spent."""
-        from mocknode.chain.reorg import OrderedTxs
-
-        time_before = self.time.capture()
-        cut_off = branches.cut(self.canon, self.state, common)
-        added: list[Block] = []
-        waiting: list[Tx] = []
-        stale: list[Tx] = []
-        try:
-            for offered, mark in zip(plan.blocks, plan.markers, strict=True):
-                source = OrderedTxs((*waiting, *offered))
-                added.append(self._build(source, extra_data=mark))
-                waiting = source.waiting
-                stale += source.stale
-        except BaseException:
-            branches.restore(self.canon, self.state, cut_off)
-            self.time.restore(time_before)
-            raise
-        self._snapshots.cut(cut_off)
-        return added, waiting, stale
+        """:func:`mocknode.chain.rebranch.replace_above` on this chain."""
+        return rebranch.replace_above(
+            common,
+            plan,
+            canon=self.canon,
+            state=self.state,
+            time=self.time,
+            snapshots=self._snapshots,
+            build=lambda source, mark: self._build(source, extra_data=mark),
+        )
 
     def rollback(self, depth: int = 1) -> ReorgOutcome:
         """Remove the top ``depth`` blocks and mine nothing (anvil's ``anvil_rollback``).
@@ -888,46 +716,31 @@ class Chain:
         cached = self._call_env
         if cached is not None and cached[0] is block:
             return cached[1]
-        from mocknode.chain.evm import calls
-
-        env = calls.call_env(
-            block.header,
-            chain_id=self.config.chain_id,
+        env = next_block.call_env(
+            block,
+            config=self.config,
             ancestor_hashes=partial(self.canon.ancestor_hashes, block.number),
         )
-        if self.config.code_size_limit != CODE_SIZE_LIMIT:
-            env = replace(env, code_size_limit=self.config.code_size_limit)
         self._call_env = (block, env)
         return env
 
     # -- dev edits ------------------------------------------------------------------
 
-    def _account(self, address: Address) -> Account:
-        return self.state.reader().account(address) or EMPTY_ACCOUNT
-
     def _edit(self, address: Address, account: Account) -> None:
         """Change an account between blocks (a state commit with no block)."""
-        self.state.commit(BlockDiff({address: account}, {}, {}))
+        dev_edits.edit(self.state, address, account)
 
     def set_balance(self, address: Address, balance: int) -> None:
-        self._edit(address, self._account(address)._replace(balance=balance))
+        self._edit(address, dev_edits.account(self.state, address)._replace(balance=balance))
 
     def set_nonce(self, address: Address, nonce: int) -> None:
-        self._edit(address, self._account(address)._replace(nonce=nonce))
+        self._edit(address, dev_edits.account(self.state, address)._replace(nonce=nonce))
 
     def set_code(self, address: Address, code: bytes) -> None:
-        code_hash = keccak(code)
-        current = self.state.reader().account(address) or EMPTY_ACCOUNT
-        self.state.commit(
-            BlockDiff({address: current._replace(code_hash=code_hash)}, {}, {code_hash: code})
-        )
+        dev_edits.set_code(self.state, address, code)
 
     def set_storage(self, address: Address, slot: int, value: int) -> None:
-        current = self.state.reader().account(address)
-        accounts: dict[Address, Account | None] = {}
-        if current is None:
-            accounts[address] = EMPTY_ACCOUNT
-        self.state.commit(BlockDiff(accounts, {address: {slot: value}}, {}))
+        dev_edits.set_storage(self.state, address, slot, value)
 
     # -- the environment dev methods change ---------------------------------------------
 
@@ -1008,11 +821,7 @@ class Chain:
         snap = self._snapshots.reachable(target, canon=self.canon, state=self.state)
         if snap is None:
             return False
-        if snap.branch is not None:
-            branches.restore(self.canon, self.state, snap.branch)
-        else:
-            self.canon.truncate(snap.number)
-        self.state.revert_to(snap.commit)
+        rewind(snap, self.canon, self.state)
         self.pool = snap.pool.copy()
         self.automine = snap.automine
         self.interval = snap.interval
@@ -1022,11 +831,3 @@ class Chain:
         self._snapshots.reverted_to(snap)
         self._mining_changed()
         return True
-
-
-def _check_stamp(stamp: int) -> None:
-    """A header holds a 64-bit timestamp: past the last second no block can follow."""
-    if stamp > MAX_TIMESTAMP:
-        raise InvalidTxArgs(
-            f"block timestamp {stamp} is past the largest a header holds ({MAX_TIMESTAMP})"
-        )

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from mocknode.chain.branch import Branch
+from mocknode.chain.branch import Branch, restore
 from mocknode.chain.canon import Canon
 from mocknode.chain.state.world import WorldState
 from mocknode.chain.tx.pool import Pool
@@ -65,6 +65,16 @@ def capture_hooks(hooks: Iterable[SnapshotHook]) -> tuple[object, ...]:
 def restore_hooks(hooks: Iterable[SnapshotHook], tokens: tuple[object, ...]) -> None:
     for hook, token in zip(hooks, tokens, strict=False):
         hook.restore(token)
+
+
+def rewind(snap: Snapshot, canon: Canon, state: WorldState) -> None:
+    """Put back the blocks and state ``snap`` saw: its cut-off branch when a reorg
+    replaced it, else the blocks mined since taken off; then its state commit."""
+    if snap.branch is not None:
+        restore(canon, state, snap.branch)
+    else:
+        canon.truncate(snap.number)
+    state.revert_to(snap.commit)
 
 
 class Snapshots:
