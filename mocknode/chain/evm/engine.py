@@ -155,8 +155,14 @@ def _import_evm() -> SimpleNamespace:
                     if not message.is_delegation:
                         precompile(computation)
                     return computation
-                interpreter.run(computation)
+                cls.run_code(computation)
             return computation
+
+        @classmethod
+        def run_code(cls, computation: Any) -> None:
+            """The instruction loop of one frame: ours; a traced run swaps in its own
+            (mocknode.chain.evm.tracing.stepper) and keeps the set-up above."""
+            interpreter.run(computation)
 
     limited: dict[int, Any] = {}
 

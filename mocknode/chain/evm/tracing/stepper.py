@@ -33,7 +33,6 @@ from eth.exceptions import (
     OutOfGas,
     Revert,
 )
-from eth.vm.computation import NO_RESULT
 from eth.vm.gas_meter import GasMeter
 
 from mocknode.chain.evm import interpreter
@@ -300,30 +299,9 @@ def traced_state(
                 return computation
 
             @classmethod
-            def apply_computation(
-                cls,
-                state: Any,
-                message: Any,
-                transaction_context: Any,
-                parent_computation: Any = None,
-            ) -> Any:
-                # The set-up of the engine's Computation.apply_computation, then our loop.
-                with cls(state, message, transaction_context) as computation:
-                    if computation.is_origin_computation:
-                        # No initcode charge here: the intrinsic gas holds EIP-3860's,
-                        # as in the engine's computation.
-                        computation.contracts_created = []
-                    if parent_computation is not None:
-                        computation.contracts_created = parent_computation.contracts_created
-                    if message.is_create:
-                        computation.contracts_created.append(message.storage_address)
-                    precompile = computation.precompiles.get(message.code_address, NO_RESULT)
-                    if precompile is not NO_RESULT:
-                        if not message.is_delegation:
-                            precompile(computation)
-                        return computation
-                    run.run(computation)
-                return computation
+            def run_code(cls, computation: Any) -> None:
+                # The engine's frame set-up (Computation.apply_computation), our loop.
+                run.run(computation)
 
         return Traced
 
