@@ -57,3 +57,22 @@ def closed(faults: Any, count: int) -> Callable[[], bool]:
     """True once ``count`` connections have been journaled as closed (a session closes
     after its client left: waiting for it keeps the next run's entries in order)."""
     return lambda: sum(e["kind"] == "close" for e in journal(faults)) >= count
+
+
+def wait_closed(faults: Any, count: int, node: Any) -> None:
+    """Wait for :func:`closed`; when it does not come, say what the node journaled and
+    which sessions it still holds (connection info, journal run), so that a missing
+    ``close`` shows whether the node never saw the client leave or saw it unjournaled."""
+    try:
+        wait_until(closed(faults, count))
+    except AssertionError as err:
+
+        def sessions() -> Any:
+            served = node._served().faults
+            live = [(s.info, s.journaled) for s in served._sessions]
+            return served.armed, served.journal_epoch, live
+
+        raise AssertionError(
+            f"{count} close(s) not journaled; journal: {journal(faults)}; "
+            f"node (armed, run, sessions): {node.run(sessions)}"
+        ) from err

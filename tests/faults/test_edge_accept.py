@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import requests
-from edge_helpers import closed, faults_of, fresh, journal, kinds, replayable, wait_until
+from edge_helpers import faults_of, fresh, journal, kinds, replayable, wait_closed
 from web3 import AsyncWeb3, HTTPProvider, Web3, WebSocketProvider
 from web3.exceptions import ProviderConnectionError
 from web3.providers.rpc.utils import ExceptionRetryConfiguration
@@ -40,7 +40,7 @@ def test_refused_twice_then_served_and_replayed(mocknode: Any, faults: Any) -> N
                 with pytest.raises(requests.ConnectionError):
                     post(session, mocknode.http_url)
             assert post(session, mocknode.http_url)["result"] == "0x0"
-        wait_until(closed(faults, 1))
+        wait_closed(faults, 1, mocknode)
         return journal(faults)
 
     first = run()
@@ -130,7 +130,7 @@ def test_reset_on_connect(mocknode: Any, faults: Any) -> None:
             read_one_byte(mocknode.http_url)
         with requests.Session() as session:
             assert post(session, mocknode.http_url)["result"] == "0x0"
-        wait_until(closed(faults, 1))
+        wait_closed(faults, 1, mocknode)
         return journal(faults)
 
     first = run()
@@ -157,7 +157,7 @@ def test_refused_ipc_connection_reads_eof(mocknode: Any, faults: Any) -> None:
         sock.connect(mocknode.ipc_path)
         sock.sendall(b'{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}\n')
         assert sock.recv(4096) == b'{"jsonrpc":"2.0","id":1,"result":"0x7a69"}\n'
-    wait_until(closed(faults, 1))
+    wait_closed(faults, 1, mocknode)
     assert kinds(journal(faults)) == [
         ("fault", "refuse"),
         ("connect", None),
@@ -184,7 +184,7 @@ def test_ws_reject_fails_the_handshake_with_the_status(mocknode: Any, faults: An
         assert cause.response.status_code == 429
         assert cause.response.body == b"429 Too Many Requests\n"
         assert asyncio.run(connect(1)) == 31337  # the rule fired once: the next one is served
-        wait_until(closed(faults, 1))
+        wait_closed(faults, 1, mocknode)
         return journal(faults)
 
     first = run()

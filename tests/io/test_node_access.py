@@ -212,7 +212,14 @@ def test_default_ipc_path_is_in_a_private_directory(tmp_path: Any, monkeypatch: 
         directory = os.path.dirname(path)
         assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-        assert Web3(IPCProvider(path)).eth.chain_id == 31337
+        provider = IPCProvider(path)
+        try:
+            assert Web3(provider).eth.chain_id == 31337
+        finally:
+            persistent = provider._socket  # web3's sync IPC provider has no close()
+            assert persistent is not None
+            assert persistent.sock is not None
+            persistent.sock.close()
         assert running.ipc_path == path
 
 
