@@ -19,8 +19,17 @@ from websockets.exceptions import InvalidMessage, InvalidStatus
 BLOCK_NUMBER = {"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []}
 
 
-def post(session: requests.Session, url: str) -> Any:
-    return session.post(url, json=BLOCK_NUMBER, timeout=5).json()
+def post(session: requests.Session, url: str, *, last: bool = False) -> Any:
+    """One ``eth_blockNumber``; ``last`` asks the node to close the connection after it.
+
+    Why ``last``: a test that waits for the node to journal a ``close`` needs the client's
+    socket closed, and leaving a ``requests.Session`` does not do it. urllib3 2.8's
+    ``PoolManager.clear`` drops its pools without closing them (a pool closes its
+    sockets when it is collected), and a pool that a caught ``ConnectionError`` still
+    reaches through its traceback lives until the cyclic GC runs: the kept-alive
+    connection stayed open, and the node rightly journaled no close."""
+    headers = {"Connection": "close"} if last else None
+    return session.post(url, json=BLOCK_NUMBER, headers=headers, timeout=5).json()
 
 
 def read_one_byte(url: str) -> bytes:
@@ -39,7 +48,7 @@ def test_refused_twice_then_served_and_replayed(mocknode: Any, faults: Any) -> N
             for _ in range(2):
                 with pytest.raises(requests.ConnectionError):
                     post(session, mocknode.http_url)
-            assert post(session, mocknode.http_url)["result"] == "0x0"
+            assert post(session, mocknode.http_url, last=True)["result"] == "0x0"
         wait_closed(faults, 1, mocknode)
         return journal(faults)
 
@@ -129,7 +138,7 @@ def test_reset_on_connect(mocknode: Any, faults: Any) -> None:
         with pytest.raises(ConnectionResetError):
             read_one_byte(mocknode.http_url)
         with requests.Session() as session:
-            assert post(session, mocknode.http_url)["result"] == "0x0"
+            assert post(session, mocknode.http_url, last=True)["result"] == "0x0"
         wait_closed(faults, 1, mocknode)
         return journal(faults)
 
