@@ -28,7 +28,8 @@ def rpc(url, method, params):
     return reply["result"]
 
 def tracing():
-    return sorted(name for name in sys.modules if ".tracing" in name or name.endswith("debug_render"))
+    names = sys.modules
+    return sorted(n for n in names if ".tracing" in n or n.endswith("debug_render"))
 
 RUNTIME = "602a60005260206000f3"
 INITCODE = "600a600c600039600a6000f3" + RUNTIME
