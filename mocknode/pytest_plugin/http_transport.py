@@ -6,7 +6,8 @@ For a node on this machine that costs about as much as the node's answer: ``requ
 reads the proxy variables and ``~/.netrc`` on every call (``trust_env``), and urllib3
 writes the head and the body separately (the node's thread wakes twice).
 :class:`KeptAliveTransport` offers the same method over ``http.client`` connections kept
-alive in a small pool: one write per request, no environment lookups, no proxy.
+alive in a small pool: one write per request (which ``http.client`` alone does not give
+either: see :class:`_OneWriteConnection`), no environment lookups, no proxy.
 
 Failures raise what ``requests`` raises, so ``except requests.RequestException`` and web3's
 retry configuration see the same types: ``requests.ConnectionError`` (refused, reset,
@@ -101,10 +102,31 @@ class KeptAliveTransport:
                 conn.close()
 
 
+class _OneWriteConnection(http.client.HTTPConnection):
+    """An ``HTTPConnection`` that writes a request's head and body in one ``send``.
+
+    ``http.client`` sends the head, then the body: two segments with ``TCP_NODELAY``, so
+    a node waiting for the request wakes on the head, finds no body, and waits again (a
+    second trip through its event loop per request). This overrides the one method that
+    writes them (``_send_output``, unchanged since Python 3.6), for a ``bytes`` body only;
+    anything else goes the stock way. ``tests/plugin/test_web3_clients.py`` counts the
+    writes, so a Python that changes the method fails a test rather than this quietly."""
+
+    def _send_output(self, message_body: Any = None, encode_chunked: bool = False) -> None:
+        if type(message_body) is not bytes or encode_chunked:
+            super()._send_output(message_body, encode_chunked)  # type: ignore[misc]  # not in typeshed
+            return
+        buffer: list[bytes] = self._buffer  # type: ignore[attr-defined]
+        buffer.extend((b"", message_body))  # the head's blank line, then the body
+        data = b"\r\n".join(buffer)
+        del buffer[:]
+        self.send(data)
+
+
 def _connect(key: tuple[str, int], timeout: float, endpoint_uri: str) -> http.client.HTTPConnection:
     import requests
 
-    conn = http.client.HTTPConnection(key[0], key[1], timeout=timeout)
+    conn = _OneWriteConnection(key[0], key[1], timeout=timeout)
     try:
         conn.connect()
     except TimeoutError as exc:

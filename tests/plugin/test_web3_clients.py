@@ -10,6 +10,7 @@ conftest); the proxy test goes through the plugin's own fixtures with pytester.
 from __future__ import annotations
 
 import asyncio
+import http.client
 import http.server
 import socket
 import threading
@@ -219,6 +220,37 @@ def test_one_connection_kept_alive_and_replaced_once_closed(
     assert str(mine.value) == str(theirs.value) == expected
     assert mine.value.response is not None
     assert mine.value.response.text == "broken\n"
+
+
+def test_each_request_is_one_write_with_the_whole_body(
+    recorder: str, transport: KeptAliveTransport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Head and body leave in one ``send`` (the node wakes once per request); the stock
+    ``http.client`` sends them apart, which the same count shows."""
+    port = int(recorder.rsplit(":", 1)[1])
+    writes: list[bytes] = []  # what clients wrote to the recorder
+    sendall = socket.socket.sendall
+
+    def counted(sock: socket.socket, data: Any, *flags: int) -> None:
+        if sock.getpeername()[1] == port:
+            writes.append(bytes(data))
+        sendall(sock, data, *flags)
+
+    monkeypatch.setattr(socket.socket, "sendall", counted)
+    big = b'{"jsonrpc":"2.0","id":1,"method":"eth_call","params":["' + b"ab" * 40_000 + b'"]}'
+    for body in (BLOCK_NUMBER, big):
+        writes.clear()
+        assert transport.make_post_request(recorder, body, headers=HEADERS) == b'{"ok":1}'
+        [write] = writes
+        head, _, rest = write.partition(b"\r\n\r\n")
+        assert b"Content-Length: %d" % len(body) in head
+        assert rest == body
+    writes.clear()
+    stock = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    stock.request("POST", "/", BLOCK_NUMBER, HEADERS)
+    assert stock.getresponse().read() == b'{"ok":1}'
+    stock.close()
+    assert [w.endswith(b"\r\n\r\n") for w in writes] == [True, False]  # head, then body
 
 
 def test_threads_get_a_connection_each(clean: MockNode, transport: KeptAliveTransport) -> None:
