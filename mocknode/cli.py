@@ -51,7 +51,7 @@ from mocknode.chain.limits import CODE_SIZE_LIMIT
 from mocknode.chain.logs.query import DEFAULT_FILTER_TIMEOUT
 from mocknode.chain.primitives.hashing import checksum_address
 from mocknode.chain.tx.keys import DEFAULT_MNEMONIC, DEFAULT_PATH_PREFIX
-from mocknode.gcpause import freeze_after_full_collections
+from mocknode.gcpause import freeze_after_full_collections, resume_after_start_up
 from mocknode.io.ipc import IpcPathError
 from mocknode.io.limits import (
     DEFAULT_IDLE_TIMEOUT,
@@ -797,6 +797,7 @@ async def _run(config: NodeConfig, args: argparse.Namespace) -> None:
             _announce(node, args)
             if args.gc_freeze:
                 freeze_after_full_collections()
+            resume_after_start_up()  # before any request: mocknode.command paused it
             async for _ in signals:
                 break
 

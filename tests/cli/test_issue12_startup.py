@@ -1,0 +1,133 @@
+"""Issue 12, start-up to first answer: the ``mocknode`` command keeps the cyclic garbage
+collector off while it imports and builds the node (``mocknode.gcpause``), and on from
+before the first request it serves.
+
+Each check runs the command in a fresh interpreter: the collector's state is the
+process's, and this test process's is the pytest plugin's.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+# Runs mocknode.command.run() as the console script does, with a probe around it: a gc
+# callback counts collections, stdout notes the count when the Listening line is
+# printed, and a thread asks for eth_blockNumber until answered, notes the collector's
+# state, then stops the node with SIGINT.
+SCRIPT = textwrap.dedent(
+    """
+    import gc, io, json, os, signal, sys, threading, time, urllib.request
+
+    port, flags = sys.argv[1], sys.argv[2:]
+    seen = {"collections": 0}
+
+    def count(phase, info):
+        if phase == "start":
+            seen["collections"] += 1
+
+    gc.callbacks.append(count)
+
+    class Stdout(io.StringIO):
+        def write(self, text):
+            if text.startswith("Listening on"):
+                seen["at_listening"] = seen["collections"]
+                seen["enabled_at_listening"] = gc.isenabled()
+            return super().write(text)
+
+    sys.stdout = Stdout()
+
+    def client():
+        body = b'{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}'
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/", body, {"Content-Type": "application/json"}
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(request, timeout=10) as reply:
+                    answer = json.loads(reply.read())
+                break
+            except OSError:
+                time.sleep(0.01)
+        seen["answer"] = answer
+        seen["enabled_at_answer"] = gc.isenabled()
+        seen["frozen"] = gc.get_freeze_count()
+        print(json.dumps(seen), file=sys.stderr, flush=True)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=client, daemon=True).start()
+    sys.argv = ["mocknode", "--port", port, "--no-ipc", *flags]
+    from mocknode.command import run
+
+    seen["collections"] = 0  # the probe's own imports above may have collected
+    run()
+    """
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def run_command(*flags: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(free_port()), *flags],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    seen: dict[str, object] = json.loads(done.stderr.strip().splitlines()[-1])
+    assert seen["answer"] == {"jsonrpc": "2.0", "id": 1, "result": "0x0"}
+    return seen
+
+
+@pytest.mark.parametrize("flags", [(), ("--no-gc-freeze",)])
+def test_no_collection_before_listening_and_the_collector_on_when_serving(
+    flags: tuple[str, ...],
+) -> None:
+    seen = run_command(*flags)
+    assert seen["at_listening"] == 0  # imports and the node's set-up ran no collection
+    assert seen["enabled_at_listening"] is False
+    assert seen["enabled_at_answer"] is True
+    if flags:
+        assert seen["frozen"] == 0  # --no-gc-freeze: nothing frozen, as before
+    else:
+        assert isinstance(seen["frozen"], int)
+        assert seen["frozen"] > 10_000  # what start-up made, frozen at once as before
+
+
+def test_a_collector_its_owner_turned_off_stays_off() -> None:
+    script = textwrap.dedent(
+        """
+        import gc
+        from mocknode.gcpause import pause_for_start_up, resume_after_start_up
+
+        pause_for_start_up()
+        assert not gc.isenabled()
+        resume_after_start_up()
+        assert gc.isenabled()
+        resume_after_start_up()  # once only: the collector is the process's again
+        gc.disable()
+        resume_after_start_up()
+        assert not gc.isenabled()
+        pause_for_start_up()  # already off: the owner's choice, kept
+        resume_after_start_up()
+        assert not gc.isenabled()
+        print("ok")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "ok\n"
