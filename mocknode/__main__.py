@@ -1,5 +1,5 @@
 """``python -m mocknode`` runs the dev server."""
 
-from mocknode.cli import run
+from mocknode.command import run
 
 run()

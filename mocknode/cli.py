@@ -51,7 +51,7 @@ from mocknode.chain.limits import CODE_SIZE_LIMIT
 from mocknode.chain.logs.query import DEFAULT_FILTER_TIMEOUT
 from mocknode.chain.primitives.hashing import checksum_address
 from mocknode.chain.tx.keys import DEFAULT_MNEMONIC, DEFAULT_PATH_PREFIX
-from mocknode.gcpause import freeze_after_full_collections
+from mocknode.gcpause import freeze_after_full_collections, resume_after_start_up
 from mocknode.io.ipc import IpcPathError
 from mocknode.io.limits import (
     DEFAULT_IDLE_TIMEOUT,
@@ -734,13 +734,29 @@ def _details(node: Node) -> dict[str, Any]:
     }
 
 
-def _banner(details: dict[str, Any], balance: int) -> str:
+# Decimal's default precision: an amount with more significant digits is rounded by it.
+_DECIMAL_DIGITS = 28
+
+
+def ether_text(wei: int) -> str:
+    """``wei`` in ether as the banner has always printed it, ``f"{Decimal(wei) / ETHER:f}"``:
+    worked out in integers when the exact amount has at most Decimal's 28 significant
+    digits (then Decimal's quotient is exact, and prints the same), so a start does not
+    load :mod:`decimal` (issue 12); Decimal's own rounding for longer amounts."""
+    whole, fraction = divmod(wei, ETHER)
+    text = f"{whole}.{fraction:018d}".rstrip("0") if fraction else str(whole)
+    if len(text.replace(".", "").lstrip("0")) <= _DECIMAL_DIGITS:
+        return text
     from decimal import Decimal
 
-    ether = Decimal(balance) / ETHER
+    return f"{Decimal(wei) / ETHER:f}"
+
+
+def _banner(details: dict[str, Any], balance: int) -> str:
+    ether = ether_text(balance)
     lines = ["mocknode", "", "Available Accounts", "=================="]
     for i, address in enumerate(details["available_accounts"]):
-        lines.append(f"({i}) {address} ({ether:f} ETH)")
+        lines.append(f"({i}) {address} ({ether} ETH)")
     lines += ["", "Private Keys", "=================="]
     for i, key in enumerate(details["private_keys"]):
         lines.append(f"({i}) {key}")
@@ -797,6 +813,7 @@ async def _run(config: NodeConfig, args: argparse.Namespace) -> None:
             _announce(node, args)
             if args.gc_freeze:
                 freeze_after_full_collections()
+            resume_after_start_up()  # before any request: mocknode.command paused it
             async for _ in signals:
                 break
 

@@ -62,7 +62,6 @@ import contextlib
 import json
 import re
 from collections.abc import Callable
-from decimal import Decimal
 from functools import partial
 from typing import Any, Final, NamedTuple
 
@@ -164,6 +163,8 @@ def _parse_big_int(text: str) -> int:
     # has no such limit, and this decoder only runs after the fast one gave up.
     if len(text) < 4000:
         return int(text)
+    from decimal import Decimal  # rare: not loaded for every start (issue 12)
+
     return int(Decimal(text))
 
 

@@ -58,9 +58,9 @@ def _port(node: MockNode) -> int:
     return int(node.http_url.rsplit(":", 1)[1])
 
 
-def _exchange(port: int, request: bytes) -> bytes:
+def _exchange(port: int, request: bytes, host: str = "127.0.0.1") -> bytes:
     """Send one request; read until the answer is whole (by Content-Length) or EOF."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+    with socket.create_connection((host, port), timeout=10) as sock:
         sock.sendall(request)
         data = b""
         while True:
@@ -130,6 +130,16 @@ def test_the_bound_name_is_allowed() -> None:
     assert with_bound_name(HttpOptions(), "0.0.0.0").allowed_hosts == ("localhost",)
     with MockNode(NodeConfig(host="localhost", port=0, ipc_path=None)) as running:
         assert _exchange(_port(running), _post(b"localhost")).endswith(CHAIN_ID)
+
+
+def test_address_literals_and_names_are_bound_alike() -> None:
+    """An IP address literal reaches getaddrinfo as bytes (no IDNA codec to load, issue
+    12) and a name as text: either way the node listens where it was told."""
+    with MockNode(NodeConfig(host="::1", port=0, ipc_path=None)) as running:
+        assert running.http_url.startswith("http://[::1]:")
+        assert _exchange(_port(running), _post(b"[::1]"), "::1").endswith(CHAIN_ID)
+    with MockNode(NodeConfig(host="127.0.0.1", port=0, ipc_path=None)) as running:
+        assert _exchange(_port(running), _post(b"127.0.0.1")).endswith(CHAIN_ID)
 
 
 def test_web3_http_clients_are_served_by_default(node: MockNode) -> None:
