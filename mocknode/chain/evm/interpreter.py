@@ -38,6 +38,7 @@ from eth.exceptions import (
 from mocknode.chain.evm.deadline import CHECK_EVERY
 from mocknode.chain.evm.deadline import current as _deadline
 from mocknode.chain.evm.interpreter_state import HANDLERS
+from mocknode.chain.evm.interpreter_state import return_ as frame_return
 from mocknode.chain.primitives.hashing import keccak
 
 UINT_MAX = (1 << 256) - 1
@@ -256,19 +257,21 @@ def run(computation: Any) -> None:
         while True:
             op = raw[pc]
             pc += 1
-            if 0x60 <= op <= 0x7F:  # PUSH1..PUSH32
-                if len(stack) >= STACK_LIMIT:
-                    raise FullStack(f"stack limit reached {len(stack)} ({STACK_LIMIT - 1})")
-                if gas < 3:
-                    raise _out_of_gas(3, gas)
-                gas -= 3
-                push(immediates[pc])
-                pc += op - 0x5F
-                continue
-            if 0x80 <= op <= 0x9F:  # DUP1..DUP16, SWAP1..SWAP16
-                depth = len(stack)
-                if op < 0x90:
+            # Dispatch by range first, most frequent instructions earliest: one
+            # comparison sends an instruction to its half of the opcode space.
+            if op >= 0x60:
+                if op < 0x80:  # PUSH1..PUSH32
+                    if len(stack) >= STACK_LIMIT:
+                        raise FullStack(f"stack limit reached {len(stack)} ({STACK_LIMIT - 1})")
+                    if gas < 3:
+                        raise _out_of_gas(3, gas)
+                    gas -= 3
+                    push(immediates[pc])
+                    pc += op - 0x5F
+                    continue
+                if op < 0x90:  # DUP1..DUP16
                     n = op - 0x7F
+                    depth = len(stack)
                     if depth < n:
                         raise InsufficientStack(f"stack underflow ({depth} <=> {n})")
                     if depth >= STACK_LIMIT:
@@ -277,100 +280,139 @@ def run(computation: Any) -> None:
                         raise _out_of_gas(3, gas)
                     gas -= 3
                     push(stack[-n])
-                else:
+                    continue
+                if op < 0xA0:  # SWAP1..SWAP16
                     n = op - 0x8E
+                    depth = len(stack)
                     if depth < n:
                         raise InsufficientStack(f"stack underflow ({depth} <=> {n})")
                     if gas < 3:
                         raise _out_of_gas(3, gas)
                     gas -= 3
                     stack[-1], stack[-n] = stack[-n], stack[-1]
-                continue
-            entry = binary[op]
-            if entry is not None:
-                depth = len(stack)
-                if depth < 2:
-                    raise InsufficientStack(f"stack underflow ({depth} <=> 2)")
-                cost = entry[1]
-                if gas < cost:
-                    raise _out_of_gas(cost, gas)
-                gas -= cost
-                top = pop()
-                stack[-1] = entry[0](top, stack[-1])
-                continue
-            if op == 0x5F:  # PUSH0
-                if len(stack) >= STACK_LIMIT:
-                    raise FullStack(f"stack limit reached {len(stack)} ({STACK_LIMIT - 1})")
-                if gas < 2:
-                    raise _out_of_gas(2, gas)
-                gas -= 2
-                push(0)
-                continue
-            if op == 0x5B:  # JUMPDEST
-                if gas < 1:
-                    raise _out_of_gas(1, gas)
-                gas -= 1
-                continue
-            if op == 0x56 or op == 0x57:  # JUMP, JUMPI
-                need, cost = (1, 8) if op == 0x56 else (2, 10)
-                depth = len(stack)
-                if depth < need:
-                    raise InsufficientStack(f"stack underflow ({depth} <=> {need})")
-                if gas < cost:
-                    raise _out_of_gas(cost, gas)
-                gas -= cost
-                target = pop()
-                if op == 0x57 and not pop():
                     continue
-                if target not in targets:
-                    raise InvalidJumpDestination("invalid jump destination")
-                pc = target
-                if deadline is not None:
-                    countdown -= 1
-                    if not countdown:
-                        countdown = CHECK_EVERY
-                        deadline.check()
-                continue
-            if op == 0x50:  # POP
-                if not stack:
-                    raise InsufficientStack("stack underflow (0 <=> 1)")
-                if gas < 2:
-                    raise _out_of_gas(2, gas)
-                gas -= 2
-                pop()
-                continue
-            if op == 0x00:  # STOP (and running off the end of the code)
-                break
+            else:
+                entry = binary[op]
+                if entry is not None:
+                    depth = len(stack)
+                    if depth < 2:
+                        raise InsufficientStack(f"stack underflow ({depth} <=> 2)")
+                    cost = entry[1]
+                    if gas < cost:
+                        raise _out_of_gas(cost, gas)
+                    gas -= cost
+                    top = pop()
+                    stack[-1] = entry[0](top, stack[-1])
+                    continue
+                if op == 0x5B:  # JUMPDEST
+                    if gas < 1:
+                        raise _out_of_gas(1, gas)
+                    gas -= 1
+                    continue
+                if op == 0x57:  # JUMPI
+                    depth = len(stack)
+                    if depth < 2:
+                        raise InsufficientStack(f"stack underflow ({depth} <=> 2)")
+                    if gas < 10:
+                        raise _out_of_gas(10, gas)
+                    gas -= 10
+                    target = pop()
+                    if not pop():
+                        continue
+                    if target not in targets:
+                        raise InvalidJumpDestination("invalid jump destination")
+                    pc = target
+                    if deadline is not None:
+                        countdown -= 1
+                        if not countdown:
+                            countdown = CHECK_EVERY
+                            deadline.check()
+                    continue
+                if op == 0x56:  # JUMP
+                    if not stack:
+                        raise InsufficientStack("stack underflow (0 <=> 1)")
+                    if gas < 8:
+                        raise _out_of_gas(8, gas)
+                    gas -= 8
+                    target = pop()
+                    if target not in targets:
+                        raise InvalidJumpDestination("invalid jump destination")
+                    pc = target
+                    if deadline is not None:
+                        countdown -= 1
+                        if not countdown:
+                            countdown = CHECK_EVERY
+                            deadline.check()
+                    continue
+                if op == 0x50:  # POP
+                    if not stack:
+                        raise InsufficientStack("stack underflow (0 <=> 1)")
+                    if gas < 2:
+                        raise _out_of_gas(2, gas)
+                    gas -= 2
+                    pop()
+                    continue
+                if op == 0x5F:  # PUSH0
+                    if len(stack) >= STACK_LIMIT:
+                        raise FullStack(f"stack limit reached {len(stack)} ({STACK_LIMIT - 1})")
+                    if gas < 2:
+                        raise _out_of_gas(2, gas)
+                    gas -= 2
+                    push(0)
+                    continue
+                if op == 0x00:  # STOP (and running off the end of the code)
+                    break
+                if op == 0x15:  # ISZERO
+                    if not stack:
+                        raise InsufficientStack("stack underflow (0 <=> 1)")
+                    if gas < 3:
+                        raise _out_of_gas(3, gas)
+                    gas -= 3
+                    stack[-1] = 0 if stack[-1] else 1
+                    continue
+                if op == 0x52 or op == 0x51:  # MSTORE, MLOAD
+                    depth = len(stack)
+                    need = 2 if op == 0x52 else 1
+                    if depth < need:
+                        raise InsufficientStack(f"stack underflow ({depth} <=> {need})")
+                    if gas < 3:
+                        raise _out_of_gas(3, gas)
+                    offset = stack[-1]
+                    end = offset + 32
+                    buffer = memory._bytes
+                    if end > len(buffer):  # no call when the memory is big enough already
+                        gas = _grow(memory, end, gas - 3)
+                        buffer = memory._bytes
+                    else:
+                        gas -= 3
+                    if op == 0x51:
+                        stack[-1] = int.from_bytes(buffer[offset:end], "big")
+                    else:
+                        pop()
+                        buffer[offset:end] = pop().to_bytes(32, "big")
+                    continue
             depth = len(stack)
             if depth < min_stack[op]:
                 raise InsufficientStack(f"stack underflow ({depth} <=> {min_stack[op]})")
             if depth > max_stack[op]:
                 raise FullStack(f"stack limit reached {depth} ({max_stack[op]})")
-            if op == 0x15 or op == 0x19:  # ISZERO, NOT
+            if op == 0x19:  # NOT
                 if gas < 3:
                     raise _out_of_gas(3, gas)
                 gas -= 3
-                stack[-1] = int(not stack[-1]) if op == 0x15 else UINT_MAX ^ stack[-1]
-            elif op == 0x51 or op == 0x52 or op == 0x53:  # MLOAD, MSTORE, MSTORE8
+                stack[-1] = UINT_MAX ^ stack[-1]
+            elif op == 0x53:  # MSTORE8
                 if gas < 3:
                     raise _out_of_gas(3, gas)
                 offset = stack[-1]
-                end = offset + (1 if op == 0x53 else 32)
                 buffer = memory._bytes
-                if end > len(buffer):  # no call when the memory is big enough already
-                    gas = _grow(memory, end, gas - 3)
+                if offset + 1 > len(buffer):  # no call when the memory is big enough already
+                    gas = _grow(memory, offset + 1, gas - 3)
                     buffer = memory._bytes
                 else:
                     gas -= 3
-                if op == 0x51:
-                    stack[-1] = int.from_bytes(buffer[offset : offset + 32], "big")
-                else:
-                    pop()
-                    value = pop()
-                    if op == 0x52:
-                        buffer[offset : offset + 32] = value.to_bytes(32, "big")
-                    else:
-                        buffer[offset] = value & 0xFF
+                pop()
+                buffer[offset] = pop() & 0xFF
             elif op == 0x35:  # CALLDATALOAD
                 if gas < 3:
                     raise _out_of_gas(3, gas)
@@ -384,12 +426,11 @@ def run(computation: Any) -> None:
                 if gas < cost:
                     raise _out_of_gas(cost, gas)
                 gas -= cost
-                if size:
-                    gas = _grow(memory, offset + size, gas)
+                end = offset + size
+                if size and end > len(memory._bytes):
+                    gas = _grow(memory, end, gas)
                 pop()
-                stack[-1] = int.from_bytes(
-                    keccak(bytes(memory._bytes[offset : offset + size])), "big"
-                )
+                stack[-1] = int.from_bytes(keccak(memory._bytes[offset:end]), "big")
             elif op == 0x34 or op == 0x36 or op == 0x5A or op == 0x33:
                 # CALLVALUE, CALLDATASIZE, GAS, CALLER
                 if gas < 2:
@@ -420,8 +461,11 @@ def run(computation: Any) -> None:
                 gas -= cost
                 pop()
                 stack[-1] = pow(base, exponent, 1 << 256)
-            elif (handler := handlers[op]) is not None:  # state, logs, copies, RETURN
+            elif (handler := handlers[op]) is not None:  # state, logs, copies, REVERT
                 gas = handler(computation, stack, gas)
+            elif op == 0xF3:  # RETURN: the frame ends here, no Halt raised through the loop
+                gas = frame_return(computation, stack, gas)
+                break
             else:
                 function = opcodes.get(op)
                 if function is None:
