@@ -172,3 +172,52 @@ def test_generated_programs_run_alike(
     chain.set_code(CONTRACT, code)
     fees = (20, 3) if priced else (0, 0)
     _both(chain, _env(chain, 10 if priced else 0), _call(CONTRACT, data, gas, value, fees))
+
+
+def test_a_frame_is_set_up_as_py_evm_sets_it_up(chain: Chain) -> None:
+    # The engine's Computation builds its frame in one __init__ of its own: every
+    # attribute py-evm's (Shanghai's, over BaseComputation's) sets must be there, alike,
+    # and the coinbase warm (EIP-3651).
+    from eth.vm.forks.prague.computation import PragueComputation
+
+    env = _env(chain, 0)
+    evm = engine._evm()
+    message = evm.top_message(
+        gas=50_000,
+        to=CONTRACT,
+        sender=_SENDER,
+        value=3,
+        data=b"\x01\x02",
+        code=b"\x60\x01\x00",
+        create_address=None,
+        refund=0,
+        is_delegation=False,
+    )
+    frames = []
+    for computation_class in (evm.State.computation_class, PragueComputation):
+        journal = JournalAccounts(chain.state_at(chain.head))
+        state = evm.State(journal, env)
+        frame = computation_class(state, message, evm.CallContext(0, _SENDER))
+        assert journal.is_address_warm(env.coinbase)
+        frames.append(frame)
+    ours, theirs = (vars(f) for f in frames)
+    assert ours.keys() == theirs.keys()
+    for name, value in theirs.items():
+        mine = ours[name]
+        assert type(mine) is type(value), name
+        if name in ("state", "msg", "transaction_context"):
+            continue
+        if name == "code":
+            assert (mine._raw_code_bytes, mine.program_counter, len(mine)) == (
+                value._raw_code_bytes,
+                value.program_counter,
+                len(value),
+            )
+        elif name == "_gas_meter":
+            assert vars(mine) == vars(value)
+        elif name == "_stack":
+            assert mine.values == value.values == []
+        elif name == "_memory":
+            assert mine._bytes == value._bytes == bytearray()
+        else:
+            assert mine == value, name
