@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_interpreter import CONTRACT, GENEROUS, OTHER, _program, _push
 
+from mocknode.chain.args import TxArgs
 from mocknode.chain.chain import Chain
 from mocknode.chain.evm import engine
 from mocknode.chain.state.journal import JournalAccounts
@@ -221,3 +222,36 @@ def test_a_frame_is_set_up_as_py_evm_sets_it_up(chain: Chain) -> None:
             assert mine._bytes == value._bytes == bytearray()
         else:
             assert mine == value, name
+
+
+def test_blockhash_sees_the_ancestors_of_the_block_called_on() -> None:
+    # A state's ExecutionContext is copied from the last one built for the same block
+    # environment, with BLOCKHASH's ancestors read afresh: calls on one block, on an
+    # older one and on a newer head each see their own block's ancestors.
+    from mocknode.types import BlockRef
+
+    chain = Chain()
+    # BLOCKHASH(NUMBER - k) for k = 1, 2, 3, then of NUMBER itself (0): four words.
+    code = b"".join(
+        _push(k) + b"\x43\x03\x40" + _push(32 * i) + b"\x52" for i, k in enumerate((1, 2, 3, 0))
+    )
+    chain.set_code(CONTRACT, code + _push(128) + _push(0) + b"\xf3")
+    chain.mine(3)
+
+    def hashes(ref: BlockRef) -> list[bytes]:
+        out = chain.call(TxArgs(to=CONTRACT), ref)
+        return [out[i : i + 32] for i in range(0, 128, 32)]
+
+    def expected(number: int) -> list[bytes]:
+        found = [chain.block_by_number(number - k) for k in (1, 2, 3) if number >= k]
+        words = [b.hash for b in found if b is not None]
+        return words + [bytes(32)] * (4 - len(words))  # before genesis, and NUMBER's own
+
+    latest = BlockRef(tag="latest")
+    head = chain.head.number
+    for _ in range(2):  # the second call copies the first one's context
+        assert hashes(latest) == expected(head)
+    assert hashes(BlockRef(number=head - 1)) == expected(head - 1)
+    assert hashes(latest) == expected(head)
+    chain.mine(1)
+    assert hashes(latest) == expected(head + 1)

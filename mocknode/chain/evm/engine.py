@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -113,6 +113,7 @@ def load_evm() -> None:
 def _import_evm() -> SimpleNamespace:
     from eth import exceptions as vm_errors
     from eth._utils.address import generate_contract_address
+    from eth._utils.generator import CachedIterable
     from eth.vm.code_stream import CodeStream
     from eth.vm.computation import NO_RESULT
     from eth.vm.execution_context import ExecutionContext
@@ -286,18 +287,37 @@ def _import_evm() -> SimpleNamespace:
             self._account_db = accounts
             if env.code_size_limit != CODE_SIZE_LIMIT:
                 self.computation_class = limited_computation(env.code_size_limit)
-            self.execution_context = ExecutionContext(
+            self.execution_context = execution_context(env)
+
+    # The last environment a state was built for and its ExecutionContext's fields: a
+    # state is built per call, and calls mostly hit one block (whose environment the
+    # chain keeps). One tuple, replaced whole, for calls in worker threads.
+    last_context: list[tuple[BlockEnv, dict[str, Any]] | None] = [None]
+
+    def execution_context(env: BlockEnv) -> Any:
+        """py-evm's ExecutionContext of ``env``: its fields copied from the last one
+        built for this same ``env`` (the constructor's ten keywords cost more), and
+        BLOCKHASH's ancestors a fresh iterable of its own, read on first use."""
+        cached = last_context[0]
+        if cached is None or cached[0] is not env:
+            built = ExecutionContext(
                 coinbase=env.coinbase,
                 timestamp=env.timestamp,
                 block_number=env.number,
                 difficulty=0,
                 mix_hash=env.prev_randao,
                 gas_limit=env.gas_limit,
-                prev_hashes=env.ancestor_hashes(),
+                prev_hashes=(),
                 chain_id=env.chain_id,
                 base_fee_per_gas=env.base_fee,
                 excess_blob_gas=env.excess_blob_gas,
             )
+            cached = (env, dict(vars(built)))
+            last_context[0] = cached
+        context = ExecutionContext.__new__(ExecutionContext)
+        vars(context).update(cached[1])
+        context._prev_hashes = CachedIterable(_ancestors(env))
+        return context
 
     # geth's texts for EVM failures (core/vm/errors.go), most specific first.
     messages = (
@@ -318,6 +338,11 @@ def _import_evm() -> SimpleNamespace:
         top_message=top_message,
         CallContext=CallContext,
     )
+
+
+def _ancestors(env: BlockEnv) -> Iterator[Hash32]:
+    """The hashes BLOCKHASH sees, asked of the chain only if BLOCKHASH runs."""
+    yield from env.ancestor_hashes()
 
 
 def _vm_error_message(error: Exception) -> str:
