@@ -158,25 +158,34 @@ for _op, _fn, _gas in (
     _BINARY[_op] = (_fn, _gas)
 
 _JUMPDEST = 0x5B
-Analysis = tuple[bytes, frozenset[int], dict[int, int]]
+# Pseudo-instructions of the analysed code (above any byte): PUSHn then JUMP or JUMPI to a
+# valid destination, run as one step; the low byte is n, the bytes of the immediate.
+_PUSH_JUMP = 0x100
+_PUSH_JUMPI = 0x200
+Analysis = tuple[list[int], frozenset[int], dict[int, int]]
 _analyses: dict[bytes, Analysis] = {}
-# An analysis holds an int per PUSH, ~50x the code's size at worst (all PUSH1): the
-# cache starts over past this much code, so it stays within tens of megabytes.
+# An analysis holds an int per PUSH (~50x the code's size at worst, all PUSH1) and a
+# list slot per byte (8x): the cache starts over past this much code, so it stays
+# within tens of megabytes.
 _ANALYSED_BYTES_LIMIT = 1 << 20
 _analysed_bytes = 0
 
 
 def analyse(code: bytes) -> Analysis:
-    """The code padded with zeros, its valid jump destinations (JUMPDEST bytes that are
-    not push data) and the value each PUSH1..PUSH32 pushes, by the offset just past
-    the opcode. Depends on the code alone, so it is cached by the code bytes: a call
-    decodes no immediate twice."""
+    """The code's instructions as a list of ints, padded with zeros (STOP); its valid
+    jump destinations (JUMPDEST bytes that are not push data) and the value each
+    PUSH1..PUSH32 pushes, by the offset just past the opcode. A PUSH whose value is a
+    valid destination and whose next instruction is JUMP or JUMPI becomes one
+    pseudo-instruction (:data:`_PUSH_JUMP`, :data:`_PUSH_JUMPI`): Solidity's jumps are
+    nearly all of this form. Depends on the code alone, so it is cached by the code
+    bytes: a call decodes no immediate twice."""
     found = _analyses.get(code)
     if found is not None:
         return found
     padded = code + _PAD
     targets = set()
     immediates: dict[int, int] = {}
+    pushes = []
     pc, size = 0, len(code)
     while pc < size:
         op = code[pc]
@@ -185,15 +194,25 @@ def analyse(code: bytes) -> Analysis:
         if 0x60 <= op <= 0x7F:
             end = pc + op - 0x5E
             immediates[pc + 1] = int.from_bytes(padded[pc + 1 : end], "big")
+            pushes.append(pc)
             pc = end
         else:
             pc += 1
+    ops = list(padded)
+    for pc in pushes:
+        width = ops[pc] - 0x5F
+        after = pc + 1 + width
+        if after < size and immediates[pc + 1] in targets:
+            if code[after] == 0x56:
+                ops[pc] = _PUSH_JUMP + width
+            elif code[after] == 0x57:
+                ops[pc] = _PUSH_JUMPI + width
     global _analysed_bytes
     _analysed_bytes += size
     if len(_analyses) >= 4096 or _analysed_bytes > _ANALYSED_BYTES_LIMIT:
         _analyses.clear()
         _analysed_bytes = size
-    found = _analyses[code] = (padded, frozenset(targets), immediates)
+    found = _analyses[code] = (ops, frozenset(targets), immediates)
     return found
 
 
@@ -290,6 +309,34 @@ def run(computation: Any) -> None:
                         raise _out_of_gas(3, gas)
                     gas -= 3
                     stack[-1], stack[-n] = stack[-n], stack[-1]
+                    continue
+                if op >= _PUSH_JUMP:  # PUSHn and JUMP/JUMPI, the destination valid
+                    # PUSH's checks, then JUMPI's underflow (the pushed value is one of
+                    # its two), then the two instructions' gas together: the failures
+                    # come in the order they would one instruction at a time.
+                    if len(stack) >= STACK_LIMIT:
+                        raise FullStack(f"stack limit reached {len(stack)} ({STACK_LIMIT - 1})")
+                    if gas < 3:
+                        raise _out_of_gas(3, gas)
+                    if op < _PUSH_JUMPI:
+                        if gas < 11:
+                            raise _out_of_gas(8, gas - 3)
+                        gas -= 11
+                    else:
+                        if not stack:
+                            raise InsufficientStack("stack underflow (1 <=> 2)")
+                        if gas < 13:
+                            raise _out_of_gas(10, gas - 3)
+                        gas -= 13
+                        if not pop():
+                            pc += (op & 0xFF) + 1
+                            continue
+                    pc = immediates[pc]
+                    if deadline is not None:
+                        countdown -= 1
+                        if not countdown:
+                            countdown = CHECK_EVERY
+                            deadline.check()
                     continue
             else:
                 entry = binary[op]
