@@ -609,7 +609,8 @@ def _direct_call(state: Any, accounts: JournalAccounts, call: CallRequest, to: A
         # the caller's precheck covered gas * max fee + value, so this cannot fail
         state.delta_balance(sender, -call.value)
         state.delta_balance(to, call.value)
-    accounts.touch_account(to)
+    if not code:  # an account with code exists already: touching it changes nothing
+        accounts.touch_account(to)
     computation = state.computation_class.apply_computation(state, message, context)
     if computation._error is None:  # get_gas_remaining and get_gas_refund, read once
         used = gas - computation._gas_meter.gas_remaining

@@ -216,17 +216,14 @@ def analyse(code: bytes) -> Analysis:
     return found
 
 
-def _memory_cost(words: int) -> int:
-    return 3 * words + words * words // 512
-
-
 def _grow(memory: Any, end: int, gas: int) -> int:
     """Extend memory to cover ``[0, end)``; returns the gas left after paying for it."""
     have = len(memory._bytes)
     if end <= have:
         return gas
     words = (end + 31) >> 5
-    cost = _memory_cost(words) - _memory_cost(have >> 5)
+    held = have >> 5
+    cost = 3 * (words - held) + words * words // 512 - held * held // 512  # yellow paper's C_mem
     if cost > gas:
         raise OutOfGas(f"Out of gas: needed {cost} to expand memory, {gas} left")
     extra = bytearray((words << 5) - have)
@@ -443,7 +440,28 @@ def run(computation: Any) -> None:
                 raise InsufficientStack(f"stack underflow ({depth} <=> {min_stack[op]})")
             if depth > max_stack[op]:
                 raise FullStack(f"stack limit reached {depth} ({max_stack[op]})")
-            if op == 0x19:  # NOT
+            # The most frequent first: hashing (mappings), then storage, logs, copies.
+            if op == 0x20:  # KECCAK256
+                offset, size = stack[-1], stack[-2]
+                cost = 30 + 6 * ((size + 31) >> 5)
+                if gas < cost:
+                    raise _out_of_gas(cost, gas)
+                gas -= cost
+                end = offset + size
+                if size and end > len(memory._bytes):
+                    gas = _grow(memory, end, gas)
+                pop()
+                stack[-1] = int.from_bytes(keccak(memory._bytes[offset:end]), "big")
+            elif (handler := handlers[op]) is not None:  # state, logs, copies, REVERT
+                gas = handler(computation, stack, gas)
+            elif op == 0x35:  # CALLDATALOAD
+                if gas < 3:
+                    raise _out_of_gas(3, gas)
+                gas -= 3
+                start = stack[-1]
+                word = calldata[start : start + 32]
+                stack[-1] = int.from_bytes(word, "big") << (8 * (32 - len(word)))
+            elif op == 0x19:  # NOT
                 if gas < 3:
                     raise _out_of_gas(3, gas)
                 gas -= 3
@@ -460,24 +478,6 @@ def run(computation: Any) -> None:
                     gas -= 3
                 pop()
                 buffer[offset] = pop() & 0xFF
-            elif op == 0x35:  # CALLDATALOAD
-                if gas < 3:
-                    raise _out_of_gas(3, gas)
-                gas -= 3
-                start = stack[-1]
-                word = calldata[start : start + 32]
-                stack[-1] = int.from_bytes(word, "big") << (8 * (32 - len(word)))
-            elif op == 0x20:  # KECCAK256
-                offset, size = stack[-1], stack[-2]
-                cost = 30 + 6 * ((size + 31) >> 5)
-                if gas < cost:
-                    raise _out_of_gas(cost, gas)
-                gas -= cost
-                end = offset + size
-                if size and end > len(memory._bytes):
-                    gas = _grow(memory, end, gas)
-                pop()
-                stack[-1] = int.from_bytes(keccak(memory._bytes[offset:end]), "big")
             elif op == 0x34 or op == 0x36 or op == 0x5A or op == 0x33:
                 # CALLVALUE, CALLDATASIZE, GAS, CALLER
                 if gas < 2:
@@ -508,8 +508,6 @@ def run(computation: Any) -> None:
                 gas -= cost
                 pop()
                 stack[-1] = pow(base, exponent, 1 << 256)
-            elif (handler := handlers[op]) is not None:  # state, logs, copies, REVERT
-                gas = handler(computation, stack, gas)
             elif op == 0xF3:  # RETURN: the frame ends here, no Halt raised through the loop
                 gas = frame_return(computation, stack, gas)
                 break
