@@ -334,6 +334,12 @@ def run(computation: Any) -> None:
                         if not countdown:
                             countdown = CHECK_EVERY
                             deadline.check()
+                    # A valid destination is a JUMPDEST: run it here too (1 gas, nothing
+                    # else), after the deadline's check as it would come.
+                    if gas < 1:
+                        raise _out_of_gas(1, gas)
+                    gas -= 1
+                    pc += 1
                     continue
             else:
                 entry = binary[op]
@@ -371,6 +377,12 @@ def run(computation: Any) -> None:
                         if not countdown:
                             countdown = CHECK_EVERY
                             deadline.check()
+                    # A valid destination is a JUMPDEST: run it here too (1 gas, nothing
+                    # else), after the deadline's check as it would come.
+                    if gas < 1:
+                        raise _out_of_gas(1, gas)
+                    gas -= 1
+                    pc += 1
                     continue
                 if op == 0x56:  # JUMP
                     if not stack:
@@ -387,6 +399,12 @@ def run(computation: Any) -> None:
                         if not countdown:
                             countdown = CHECK_EVERY
                             deadline.check()
+                    # A valid destination is a JUMPDEST: run it here too (1 gas, nothing
+                    # else), after the deadline's check as it would come.
+                    if gas < 1:
+                        raise _out_of_gas(1, gas)
+                    gas -= 1
+                    pc += 1
                     continue
                 if op == 0x50:  # POP
                     if not stack:
