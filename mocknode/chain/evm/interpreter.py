@@ -18,6 +18,13 @@ Stack checks come first for every instruction, as in geth, with geth's texts
 ("stack underflow (1 <=> 2)"); a jump into push data is "invalid jump destination",
 as in geth (py-evm calls it an invalid instruction).
 
+Dispatch is a chain of tests, so each loop step costs ~50 bytecodes before any work:
+the loop takes fewer steps where that changes nothing observable. A PUSH whose next
+instruction is a jump to a valid destination runs with it (:func:`analyse` marks those),
+and a taken jump runs the JUMPDEST it lands on; the checks and the gas come in the
+order single steps would make them, so failures are the same (a traced run steps
+through every instruction in its own loop, mocknode.chain.evm.tracing.stepper).
+
 Only :mod:`mocknode.chain.evm.engine` imports this module (lazily, with py-evm), and
 this module alone imports :mod:`mocknode.chain.evm.interpreter_state`.
 """
