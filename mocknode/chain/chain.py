@@ -685,10 +685,12 @@ class Chain:
     # -- calls --------------------------------------------------------------------
 
     def call(self, args: TxArgs, ref: BlockRef, overrides: CallOverrides | None = None) -> bytes:
-        from mocknode.chain.evm import calls
+        # From the module itself: importing a name of a package (mocknode.chain.evm)
+        # walks importlib's Python-level fromlist handling on every eth_call.
+        from mocknode.chain.evm.calls import call
 
         block = self.resolve(ref)
-        return calls.call(
+        return call(
             self.state_at(block),
             self.call_env(block),
             args,

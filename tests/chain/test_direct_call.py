@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_interpreter import CONTRACT, GENEROUS, OTHER, _program, _push
 
+from mocknode.chain.args import TxArgs
 from mocknode.chain.chain import Chain
 from mocknode.chain.evm import engine
 from mocknode.chain.state.journal import JournalAccounts
@@ -172,3 +173,85 @@ def test_generated_programs_run_alike(
     chain.set_code(CONTRACT, code)
     fees = (20, 3) if priced else (0, 0)
     _both(chain, _env(chain, 10 if priced else 0), _call(CONTRACT, data, gas, value, fees))
+
+
+def test_a_frame_is_set_up_as_py_evm_sets_it_up(chain: Chain) -> None:
+    # The engine's Computation builds its frame in one __init__ of its own: every
+    # attribute py-evm's (Shanghai's, over BaseComputation's) sets must be there, alike,
+    # and the coinbase warm (EIP-3651).
+    from eth.vm.forks.prague.computation import PragueComputation
+
+    env = _env(chain, 0)
+    evm = engine._evm()
+    message = evm.top_message(
+        gas=50_000,
+        to=CONTRACT,
+        sender=_SENDER,
+        value=3,
+        data=b"\x01\x02",
+        code=b"\x60\x01\x00",
+        create_address=None,
+        refund=0,
+        is_delegation=False,
+    )
+    frames = []
+    for computation_class in (evm.State.computation_class, PragueComputation):
+        journal = JournalAccounts(chain.state_at(chain.head))
+        state = evm.State(journal, env)
+        frame = computation_class(state, message, evm.CallContext(0, _SENDER))
+        assert journal.is_address_warm(env.coinbase)
+        frames.append(frame)
+    ours, theirs = (vars(f) for f in frames)
+    assert ours.keys() == theirs.keys()
+    for name, value in theirs.items():
+        mine = ours[name]
+        assert type(mine) is type(value), name
+        if name in ("state", "msg", "transaction_context"):
+            continue
+        if name == "code":
+            assert (mine._raw_code_bytes, mine.program_counter, len(mine)) == (
+                value._raw_code_bytes,
+                value.program_counter,
+                len(value),
+            )
+        elif name == "_gas_meter":
+            assert vars(mine) == vars(value)
+        elif name == "_stack":
+            assert mine.values == value.values == []
+        elif name == "_memory":
+            assert mine._bytes == value._bytes == bytearray()
+        else:
+            assert mine == value, name
+
+
+def test_blockhash_sees_the_ancestors_of_the_block_called_on() -> None:
+    # A state's ExecutionContext is copied from the last one built for the same block
+    # environment, with BLOCKHASH's ancestors read afresh: calls on one block, on an
+    # older one and on a newer head each see their own block's ancestors.
+    from mocknode.types import BlockRef
+
+    chain = Chain()
+    # BLOCKHASH(NUMBER - k) for k = 1, 2, 3, then of NUMBER itself (0): four words.
+    code = b"".join(
+        _push(k) + b"\x43\x03\x40" + _push(32 * i) + b"\x52" for i, k in enumerate((1, 2, 3, 0))
+    )
+    chain.set_code(CONTRACT, code + _push(128) + _push(0) + b"\xf3")
+    chain.mine(3)
+
+    def hashes(ref: BlockRef) -> list[bytes]:
+        out = chain.call(TxArgs(to=CONTRACT), ref)
+        return [out[i : i + 32] for i in range(0, 128, 32)]
+
+    def expected(number: int) -> list[bytes]:
+        found = [chain.block_by_number(number - k) for k in (1, 2, 3) if number >= k]
+        words = [b.hash for b in found if b is not None]
+        return words + [bytes(32)] * (4 - len(words))  # before genesis, and NUMBER's own
+
+    latest = BlockRef(tag="latest")
+    head = chain.head.number
+    for _ in range(2):  # the second call copies the first one's context
+        assert hashes(latest) == expected(head)
+    assert hashes(BlockRef(number=head - 1)) == expected(head - 1)
+    assert hashes(latest) == expected(head)
+    chain.mine(1)
+    assert hashes(latest) == expected(head + 1)

@@ -348,6 +348,28 @@ def test_running_out_of_gas_at_every_point_matches(chain: Chain) -> None:
         _assert_same(*_run(chain, code, b"", gas, 0))
 
 
+@pytest.mark.parametrize(
+    "program",
+    [
+        # A countdown from 3: PUSH2 then JUMPI back while non-zero (taken, then not),
+        # PUSH1 then JUMP over an INVALID, then GAS returned.
+        "60035b600190038061000257601056fe5b5a60005260206000f3",
+        # The same with DUP1 POP between each PUSH and its jump: destinations off the stack.
+        "60035b6001900380600280505760138050" + "56fe5b5a60005260206000f3",
+    ],
+)
+def test_jumps_and_their_jumpdests_run_as_one_instruction_at_a_time(
+    chain: Chain, program: str
+) -> None:
+    # The loop runs a taken jump and the JUMPDEST it lands on, and a PUSH with the jump
+    # after it, in one step: the gas, and running out of it at every point, as py-evm.
+    code = bytes.fromhex(program)
+    ours, _ = _run(chain, code, b"", GENEROUS, 0)
+    assert ours.success
+    for gas in range(21_000, ours.gas_used + 2):
+        _assert_same(*_run(chain, code, b"", gas, 0))
+
+
 def test_geths_words_for_stack_jump_and_opcode_failures(chain: Chain) -> None:
     cases = {
         "01": "stack underflow (0 <=> 2)",
@@ -362,6 +384,10 @@ def test_geths_words_for_stack_jump_and_opcode_failures(chain: Chain) -> None:
         "fe": "invalid opcode: INVALID",
         "5f" * 1025: "stack limit reached 1024 (1023)",
         "5f" * 1024 + "30": "stack limit reached 1024 (1023)",
+        # PUSH then JUMP/JUMPI to a JUMPDEST: one step of the loop, the same failures
+        "6003575b": "stack underflow (1 <=> 2)",
+        "5f" * 1024 + "610404565b": "stack limit reached 1024 (1023)",
+        "5f" * 1024 + "610404575b": "stack limit reached 1024 (1023)",
     }
     for code, expected in cases.items():
         chain.set_code(CONTRACT, bytes.fromhex(code))

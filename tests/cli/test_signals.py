@@ -62,7 +62,16 @@ def send_in_background(server: Server, body: Any) -> threading.Thread:
 @pytest.mark.parametrize("kind", ["call", "mine", "batch"])
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_stops_the_node_during_heavy_work(tmp_path: Path, kind: str, sig: int) -> None:
-    server = start("--silent", "--rpc-evm-timeout", "0", "--ipc-path", str(tmp_path / "n.ipc"))
+    # No gas cap either: 50M gas of LOOP is a second or less on a fast machine.
+    server = start(
+        "--silent",
+        "--rpc-evm-timeout",
+        "0",
+        "--rpc-gas-cap",
+        "0",
+        "--ipc-path",
+        str(tmp_path / "n.ipc"),
+    )
     try:
         assert server.http("anvil_setCode", [LOOP_AT, LOOP])["result"] is None
         # Load the EVM first: the import is a start-up cost, not heavy work (and it can

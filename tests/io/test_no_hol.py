@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 import pytest
 from websockets.sync.client import connect
 
-from mocknode import MockNode, NodeConfig
+from mocknode import ChainConfig, MockNode, NodeConfig
 
 LOOP = "0x5b600056"  # JUMPDEST PUSH1 0 JUMP
 LOOP_AT = "0x" + "10" * 20
@@ -107,7 +107,10 @@ def request(method: str, params: list[Any], ident: int = 1) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockNode]:
     ipc = tmp_path_factory.mktemp("hol") / "node.ipc"
-    config = NodeConfig(port=0, ipc_path=str(ipc), evm_timeout=EVM_TIMEOUT)
+    # No gas cap: the heavy call ends at the time limit, not when 50M gas run out
+    # (a second or less on a fast machine).
+    chain = ChainConfig(rpc_gas_cap=0)
+    config = NodeConfig(port=0, ipc_path=str(ipc), evm_timeout=EVM_TIMEOUT, chain=chain)
     with MockNode(config) as running:
         client = HttpClient(running)
         client.ask(request("anvil_setCode", [LOOP_AT, LOOP]))

@@ -20,19 +20,24 @@ from typing import Any
 import pytest
 from websockets.sync.client import connect
 
-from mocknode import MockNode, NodeConfig
+from mocknode import ChainConfig, MockNode, NodeConfig
 from mocknode.cli import build_parser, config_from_args
 
 LOOP = "0x5b600056"  # JUMPDEST PUSH1 0 JUMP: loops until the gas runs out
 LOOP_AT = "0x" + "10" * 20
 HUGE_GAS = "0xffffffffffffffff"
+# No gas cap and a huge block gas limit: a call or estimate of LOOP with huge gas ends
+# only at the time limit, however fast the machine loops (50M gas of it, the default
+# cap, is a second or less).
+UNCAPPED = ChainConfig(gas_limit=10**12, rpc_gas_cap=0)
 TIMEOUT_ERROR = {"code": -32000, "message": "execution aborted (timeout = 500ms)"}
 
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockNode]:
     ipc = tmp_path_factory.mktemp("bounded") / "node.ipc"
-    with MockNode(NodeConfig(port=0, ipc_path=str(ipc), evm_timeout=0.5)) as running:
+    config = NodeConfig(port=0, ipc_path=str(ipc), evm_timeout=0.5, chain=UNCAPPED)
+    with MockNode(config) as running:
         call(running, "anvil_setCode", [LOOP_AT, LOOP])
         yield running
 
@@ -138,7 +143,7 @@ def test_the_node_serves_on_after_a_timeout(node: MockNode) -> None:
 def test_mined_transactions_are_not_limited(node: MockNode) -> None:
     """The limit is the calls': a block runs its transactions whatever they take."""
     sender = call(node, "eth_accounts", [])[0]
-    gas = 3_000_000  # ~250,000 loop iterations: longer than the 500 ms limit here
+    gas = 30_000_000  # 2.5M loop iterations: longer than the 500 ms limit here
     tx = call(node, "eth_sendTransaction", [{"from": sender, "to": LOOP_AT, "gas": hex(gas)}])
     receipt = call(node, "eth_getTransactionReceipt", [tx])
     assert receipt["status"] == "0x0"
@@ -165,7 +170,7 @@ def test_the_limit_is_gethsdefault_and_a_flag() -> None:
 
 
 def test_the_message_names_the_limit_as_go_writes_it(tmp_path: Path) -> None:
-    with MockNode(NodeConfig(port=0, ipc_path=None, evm_timeout=1.25)) as other:
+    with MockNode(NodeConfig(port=0, ipc_path=None, evm_timeout=1.25, chain=UNCAPPED)) as other:
         call(other, "anvil_setCode", [LOOP_AT, LOOP])
         answer = error(other, "eth_call", [{"to": LOOP_AT, "gas": HUGE_GAS}, "latest"])
         assert answer == {"code": -32000, "message": "execution aborted (timeout = 1.25s)"}

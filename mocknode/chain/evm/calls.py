@@ -104,9 +104,9 @@ def call_request(
         max_fee_per_gas=max_fee,
         max_priority_fee_per_gas=tip,
         access_list=args.access_list or (),
-        authorization_list=tuple(
-            a for a in args.authorization_list or () if isinstance(a, Authorization)
-        ),
+        authorization_list=tuple(a for a in args.authorization_list if isinstance(a, Authorization))
+        if args.authorization_list
+        else (),
     )
     return call, env
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -113,12 +113,16 @@ def load_evm() -> None:
 def _import_evm() -> SimpleNamespace:
     from eth import exceptions as vm_errors
     from eth._utils.address import generate_contract_address
+    from eth._utils.generator import CachedIterable
+    from eth.vm.code_stream import CodeStream
     from eth.vm.computation import NO_RESULT
     from eth.vm.execution_context import ExecutionContext
     from eth.vm.forks.cancun.transaction_context import CancunTransactionContext
     from eth.vm.forks.prague.computation import PragueComputation
     from eth.vm.forks.prague.state import PragueState
     from eth.vm.forks.prague.transactions import Authorization as EvmAuthorization
+    from eth.vm.memory import Memory
+    from eth.vm.stack import Stack
     from eth_utils import get_extended_debug_logger
 
     from mocknode.chain.evm import interpreter
@@ -133,6 +137,24 @@ def _import_evm() -> SimpleNamespace:
         directly (not through a 7702 delegation); then the loop runs the code.
         """
 
+        def __init__(self, state: Any, message: Any, transaction_context: Any) -> None:
+            """py-evm's frame set-up (BaseComputation's, then Shanghai's warm coinbase,
+            EIP-3651) in one call, the coinbase read and warmed without the state's
+            forwarding properties: it runs for every frame."""
+            self.state = state
+            self.msg = message
+            self.transaction_context = transaction_context
+            self.code = CodeStream(message.code)
+            self._gas_meter = self._configure_gas_meter()
+            self.children: list[Any] = []
+            self.accounts_to_delete: list[Any] = []
+            self.beneficiaries: list[Any] = []
+            self._stack = Stack()
+            self._memory = Memory()
+            self._log_entries: list[Any] = []
+            self.data_floor_cost = 0
+            state._account_db.mark_address_warm(state.execution_context._coinbase)
+
         @classmethod
         def apply_computation(
             cls,
@@ -141,7 +163,11 @@ def _import_evm() -> SimpleNamespace:
             transaction_context: Any,
             parent_computation: Any = None,
         ) -> Any:
-            with cls(state, message, transaction_context) as computation:
+            computation = cls(state, message, transaction_context)
+            # py-evm's ``with computation``, whose __enter__ and successful __exit__
+            # only write debug logs: its __exit__ runs for a VM error alone, recording
+            # it, burning the gas and erasing the return data as the fork says.
+            try:
                 if computation.is_origin_computation:
                     # No initcode charge here (py-evm's origin frame makes one): our
                     # intrinsic gas already holds EIP-3860's, as geth's IntrinsicGas does.
@@ -156,6 +182,8 @@ def _import_evm() -> SimpleNamespace:
                         precompile(computation)
                     return computation
                 cls.run_code(computation)
+            except vm_errors.VMError as error:
+                computation.__exit__(type(error), error, error.__traceback__)
             return computation
 
         @classmethod
@@ -259,18 +287,37 @@ def _import_evm() -> SimpleNamespace:
             self._account_db = accounts
             if env.code_size_limit != CODE_SIZE_LIMIT:
                 self.computation_class = limited_computation(env.code_size_limit)
-            self.execution_context = ExecutionContext(
+            self.execution_context = execution_context(env)
+
+    # The last environment a state was built for and its ExecutionContext's fields: a
+    # state is built per call, and calls mostly hit one block (whose environment the
+    # chain keeps). One tuple, replaced whole, for calls in worker threads.
+    last_context: list[tuple[BlockEnv, dict[str, Any]] | None] = [None]
+
+    def execution_context(env: BlockEnv) -> Any:
+        """py-evm's ExecutionContext of ``env``: its fields copied from the last one
+        built for this same ``env`` (the constructor's ten keywords cost more), and
+        BLOCKHASH's ancestors a fresh iterable of its own, read on first use."""
+        cached = last_context[0]
+        if cached is None or cached[0] is not env:
+            built = ExecutionContext(
                 coinbase=env.coinbase,
                 timestamp=env.timestamp,
                 block_number=env.number,
                 difficulty=0,
                 mix_hash=env.prev_randao,
                 gas_limit=env.gas_limit,
-                prev_hashes=env.ancestor_hashes(),
+                prev_hashes=(),
                 chain_id=env.chain_id,
                 base_fee_per_gas=env.base_fee,
                 excess_blob_gas=env.excess_blob_gas,
             )
+            cached = (env, dict(vars(built)))
+            last_context[0] = cached
+        context = ExecutionContext.__new__(ExecutionContext)
+        vars(context).update(cached[1])
+        context._prev_hashes = CachedIterable(_ancestors(env))
+        return context
 
     # geth's texts for EVM failures (core/vm/errors.go), most specific first.
     messages = (
@@ -293,6 +340,11 @@ def _import_evm() -> SimpleNamespace:
     )
 
 
+def _ancestors(env: BlockEnv) -> Iterator[Hash32]:
+    """The hashes BLOCKHASH sees, asked of the chain only if BLOCKHASH runs."""
+    yield from env.ancestor_hashes()
+
+
 def _vm_error_message(error: Exception) -> str:
     for kind, message in _evm().messages:
         if isinstance(error, kind):
@@ -302,16 +354,22 @@ def _vm_error_message(error: Exception) -> str:
 
 
 def _outcome(computation: Any, gas_used: int) -> Outcome:
-    logs = tuple(
-        Log(Address(address), tuple(Hash32(t.to_bytes(32, "big")) for t in topics), bytes(data))
-        for address, topics, data in computation.get_log_entries()
-    )
-    if computation.is_error:
-        error = computation.error
+    error = computation._error  # is_error, error and output read once, not per property
+    if error is not None:
         reverted = isinstance(error, _evm().Revert)
         output = bytes(error.args[0]) if reverted and error.args else b""
         return Outcome(False, gas_used, output, (), _vm_error_message(error), reverted)
-    return Outcome(True, gas_used, bytes(computation.output), logs, None, False)
+    logs: tuple[Log, ...] = ()
+    if computation._log_entries or computation.children:  # most calls log nothing
+        logs = tuple(
+            Log(
+                Address(address),
+                tuple(Hash32(t.to_bytes(32, "big")) for t in topics),
+                bytes(data),
+            )
+            for address, topics, data in computation.get_log_entries()
+        )
+    return Outcome(True, gas_used, bytes(computation._output), logs, None, False)
 
 
 def _gas_used(transaction: Any, computation: Any) -> int:
@@ -519,15 +577,16 @@ def _direct_call(state: Any, accounts: JournalAccounts, call: CallRequest, to: A
         call.max_fee_per_gas,
         call.max_priority_fee_per_gas + state.execution_context.base_fee_per_gas,
     )
+    # The journal directly where py-evm's state would only forward to it.
     if price:
         state.delta_balance(sender, -gas * price)
-    state.increment_nonce(sender)
-    code = state.get_code(to)
+    accounts.increment_nonce(sender)
+    code = accounts.get_code(to)
     delegated = False
     if len(code) == 23 and code[:3] == _DELEGATION_PREFIX:  # EIP-7702 designation
         delegate = Address(code[3:])
-        state.mark_address_warm(delegate)
-        code, delegated = state.get_code(delegate), True
+        accounts.mark_address_warm(delegate)
+        code, delegated = accounts.get_code(delegate), True
     message = evm.top_message(
         gas=gas - intrinsic,
         to=to,
@@ -539,21 +598,29 @@ def _direct_call(state: Any, accounts: JournalAccounts, call: CallRequest, to: A
         refund=0,
         is_delegation=delegated,
     )
-    state.mark_address_warm(sender)
-    state.mark_address_warm(to)
+    accounts.mark_address_warm(sender)
+    accounts.mark_address_warm(to)
     for address, slots in call.access_list:
-        state.mark_address_warm(address)
+        accounts.mark_address_warm(address)
         for slot in slots:
-            state.mark_storage_warm(address, int.from_bytes(slot, "big"))
+            accounts.mark_storage_warm(address, int.from_bytes(slot, "big"))
     context = evm.CallContext(price, sender)
     if call.value:
         # the caller's precheck covered gas * max fee + value, so this cannot fail
         state.delta_balance(sender, -call.value)
         state.delta_balance(to, call.value)
-    state.touch_account(to)
+    if not code:  # an account with code exists already: touching it changes nothing
+        accounts.touch_account(to)
     computation = state.computation_class.apply_computation(state, message, context)
-    used = gas - computation.get_gas_remaining()
-    refund = min(int(computation.get_gas_refund()), used // 5)
+    if computation._error is None:  # get_gas_remaining and get_gas_refund, read once
+        used = gas - computation._gas_meter.gas_remaining
+        refund = computation._gas_meter.gas_refunded
+        if computation.children:
+            refund += sum(child.get_gas_refund() for child in computation.children)
+        refund = min(refund, used // 5)
+    else:  # the top message's refund is 0: a failed frame refunds nothing
+        used = gas - computation.get_gas_remaining()
+        refund = 0
     floor = 21000 + 10 * (zeros + 4 * (len(data) - zeros))
     return _outcome(computation, max(used - refund, floor))
 

@@ -18,6 +18,13 @@ Stack checks come first for every instruction, as in geth, with geth's texts
 ("stack underflow (1 <=> 2)"); a jump into push data is "invalid jump destination",
 as in geth (py-evm calls it an invalid instruction).
 
+Dispatch is a chain of tests, so each loop step costs ~50 bytecodes before any work:
+the loop takes fewer steps where that changes nothing observable. A PUSH whose next
+instruction is a jump to a valid destination runs with it (:func:`analyse` marks those),
+and a taken jump runs the JUMPDEST it lands on; the checks and the gas come in the
+order single steps would make them, so failures are the same (a traced run steps
+through every instruction in its own loop, mocknode.chain.evm.tracing.stepper).
+
 Only :mod:`mocknode.chain.evm.engine` imports this module (lazily, with py-evm), and
 this module alone imports :mod:`mocknode.chain.evm.interpreter_state`.
 """
@@ -38,6 +45,7 @@ from eth.exceptions import (
 from mocknode.chain.evm.deadline import CHECK_EVERY
 from mocknode.chain.evm.deadline import current as _deadline
 from mocknode.chain.evm.interpreter_state import HANDLERS
+from mocknode.chain.evm.interpreter_state import return_ as frame_return
 from mocknode.chain.primitives.hashing import keccak
 
 UINT_MAX = (1 << 256) - 1
@@ -157,25 +165,34 @@ for _op, _fn, _gas in (
     _BINARY[_op] = (_fn, _gas)
 
 _JUMPDEST = 0x5B
-Analysis = tuple[bytes, frozenset[int], dict[int, int]]
+# Pseudo-instructions of the analysed code (above any byte): PUSHn then JUMP or JUMPI to a
+# valid destination, run as one step; the low byte is n, the bytes of the immediate.
+_PUSH_JUMP = 0x100
+_PUSH_JUMPI = 0x200
+Analysis = tuple[list[int], frozenset[int], dict[int, int]]
 _analyses: dict[bytes, Analysis] = {}
-# An analysis holds an int per PUSH, ~50x the code's size at worst (all PUSH1): the
-# cache starts over past this much code, so it stays within tens of megabytes.
+# An analysis holds an int per PUSH (~50x the code's size at worst, all PUSH1) and a
+# list slot per byte (8x): the cache starts over past this much code, so it stays
+# within tens of megabytes.
 _ANALYSED_BYTES_LIMIT = 1 << 20
 _analysed_bytes = 0
 
 
 def analyse(code: bytes) -> Analysis:
-    """The code padded with zeros, its valid jump destinations (JUMPDEST bytes that are
-    not push data) and the value each PUSH1..PUSH32 pushes, by the offset just past
-    the opcode. Depends on the code alone, so it is cached by the code bytes: a call
-    decodes no immediate twice."""
+    """The code's instructions as a list of ints, padded with zeros (STOP); its valid
+    jump destinations (JUMPDEST bytes that are not push data) and the value each
+    PUSH1..PUSH32 pushes, by the offset just past the opcode. A PUSH whose value is a
+    valid destination and whose next instruction is JUMP or JUMPI becomes one
+    pseudo-instruction (:data:`_PUSH_JUMP`, :data:`_PUSH_JUMPI`): Solidity's jumps are
+    nearly all of this form. Depends on the code alone, so it is cached by the code
+    bytes: a call decodes no immediate twice."""
     found = _analyses.get(code)
     if found is not None:
         return found
     padded = code + _PAD
     targets = set()
     immediates: dict[int, int] = {}
+    pushes = []
     pc, size = 0, len(code)
     while pc < size:
         op = code[pc]
@@ -184,20 +201,26 @@ def analyse(code: bytes) -> Analysis:
         if 0x60 <= op <= 0x7F:
             end = pc + op - 0x5E
             immediates[pc + 1] = int.from_bytes(padded[pc + 1 : end], "big")
+            pushes.append(pc)
             pc = end
         else:
             pc += 1
+    ops = list(padded)
+    for pc in pushes:
+        width = ops[pc] - 0x5F
+        after = pc + 1 + width
+        if after < size and immediates[pc + 1] in targets:
+            if code[after] == 0x56:
+                ops[pc] = _PUSH_JUMP + width
+            elif code[after] == 0x57:
+                ops[pc] = _PUSH_JUMPI + width
     global _analysed_bytes
     _analysed_bytes += size
     if len(_analyses) >= 4096 or _analysed_bytes > _ANALYSED_BYTES_LIMIT:
         _analyses.clear()
         _analysed_bytes = size
-    found = _analyses[code] = (padded, frozenset(targets), immediates)
+    found = _analyses[code] = (ops, frozenset(targets), immediates)
     return found
-
-
-def _memory_cost(words: int) -> int:
-    return 3 * words + words * words // 512
 
 
 def _grow(memory: Any, end: int, gas: int) -> int:
@@ -206,7 +229,8 @@ def _grow(memory: Any, end: int, gas: int) -> int:
     if end <= have:
         return gas
     words = (end + 31) >> 5
-    cost = _memory_cost(words) - _memory_cost(have >> 5)
+    held = have >> 5
+    cost = 3 * (words - held) + words * words // 512 - held * held // 512  # yellow paper's C_mem
     if cost > gas:
         raise OutOfGas(f"Out of gas: needed {cost} to expand memory, {gas} left")
     extra = bytearray((words << 5) - have)
@@ -256,19 +280,21 @@ def run(computation: Any) -> None:
         while True:
             op = raw[pc]
             pc += 1
-            if 0x60 <= op <= 0x7F:  # PUSH1..PUSH32
-                if len(stack) >= STACK_LIMIT:
-                    raise FullStack(f"stack limit reached {len(stack)} ({STACK_LIMIT - 1})")
-                if gas < 3:
-                    raise _out_of_gas(3, gas)
-                gas -= 3
-                push(immediates[pc])
-                pc += op - 0x5F
-                continue
-            if 0x80 <= op <= 0x9F:  # DUP1..DUP16, SWAP1..SWAP16
-                depth = len(stack)
-                if op < 0x90:
+            # Dispatch by range first, most frequent instructions earliest: one
+            # comparison sends an instruction to its half of the opcode space.
+            if op >= 0x60:
+                if op < 0x80:  # PUSH1..PUSH32
+                    if len(stack) >= STACK_LIMIT:
+                        raise FullStack(f"stack limit reached {len(stack)} ({STACK_LIMIT - 1})")
+                    if gas < 3:
+                        raise _out_of_gas(3, gas)
+                    gas -= 3
+                    push(immediates[pc])
+                    pc += op - 0x5F
+                    continue
+                if op < 0x90:  # DUP1..DUP16
                     n = op - 0x7F
+                    depth = len(stack)
                     if depth < n:
                         raise InsufficientStack(f"stack underflow ({depth} <=> {n})")
                     if depth >= STACK_LIMIT:
@@ -277,100 +303,182 @@ def run(computation: Any) -> None:
                         raise _out_of_gas(3, gas)
                     gas -= 3
                     push(stack[-n])
-                else:
+                    continue
+                if op < 0xA0:  # SWAP1..SWAP16
                     n = op - 0x8E
+                    depth = len(stack)
                     if depth < n:
                         raise InsufficientStack(f"stack underflow ({depth} <=> {n})")
                     if gas < 3:
                         raise _out_of_gas(3, gas)
                     gas -= 3
                     stack[-1], stack[-n] = stack[-n], stack[-1]
-                continue
-            entry = binary[op]
-            if entry is not None:
-                depth = len(stack)
-                if depth < 2:
-                    raise InsufficientStack(f"stack underflow ({depth} <=> 2)")
-                cost = entry[1]
-                if gas < cost:
-                    raise _out_of_gas(cost, gas)
-                gas -= cost
-                top = pop()
-                stack[-1] = entry[0](top, stack[-1])
-                continue
-            if op == 0x5F:  # PUSH0
-                if len(stack) >= STACK_LIMIT:
-                    raise FullStack(f"stack limit reached {len(stack)} ({STACK_LIMIT - 1})")
-                if gas < 2:
-                    raise _out_of_gas(2, gas)
-                gas -= 2
-                push(0)
-                continue
-            if op == 0x5B:  # JUMPDEST
-                if gas < 1:
-                    raise _out_of_gas(1, gas)
-                gas -= 1
-                continue
-            if op == 0x56 or op == 0x57:  # JUMP, JUMPI
-                need, cost = (1, 8) if op == 0x56 else (2, 10)
-                depth = len(stack)
-                if depth < need:
-                    raise InsufficientStack(f"stack underflow ({depth} <=> {need})")
-                if gas < cost:
-                    raise _out_of_gas(cost, gas)
-                gas -= cost
-                target = pop()
-                if op == 0x57 and not pop():
                     continue
-                if target not in targets:
-                    raise InvalidJumpDestination("invalid jump destination")
-                pc = target
-                if deadline is not None:
-                    countdown -= 1
-                    if not countdown:
-                        countdown = CHECK_EVERY
-                        deadline.check()
-                continue
-            if op == 0x50:  # POP
-                if not stack:
-                    raise InsufficientStack("stack underflow (0 <=> 1)")
-                if gas < 2:
-                    raise _out_of_gas(2, gas)
-                gas -= 2
-                pop()
-                continue
-            if op == 0x00:  # STOP (and running off the end of the code)
-                break
+                if op >= _PUSH_JUMP:  # PUSHn and JUMP/JUMPI, the destination valid
+                    # PUSH's checks, then JUMPI's underflow (the pushed value is one of
+                    # its two), then the two instructions' gas together: the failures
+                    # come in the order they would one instruction at a time.
+                    if len(stack) >= STACK_LIMIT:
+                        raise FullStack(f"stack limit reached {len(stack)} ({STACK_LIMIT - 1})")
+                    if gas < 3:
+                        raise _out_of_gas(3, gas)
+                    if op < _PUSH_JUMPI:
+                        if gas < 11:
+                            raise _out_of_gas(8, gas - 3)
+                        gas -= 11
+                    else:
+                        if not stack:
+                            raise InsufficientStack("stack underflow (1 <=> 2)")
+                        if gas < 13:
+                            raise _out_of_gas(10, gas - 3)
+                        gas -= 13
+                        if not pop():
+                            pc += (op & 0xFF) + 1
+                            continue
+                    pc = immediates[pc]
+                    if deadline is not None:
+                        countdown -= 1
+                        if not countdown:
+                            countdown = CHECK_EVERY
+                            deadline.check()
+                    # A valid destination is a JUMPDEST: run it here too (1 gas, nothing
+                    # else), after the deadline's check as it would come.
+                    if gas < 1:
+                        raise _out_of_gas(1, gas)
+                    gas -= 1
+                    pc += 1
+                    continue
+            else:
+                entry = binary[op]
+                if entry is not None:
+                    depth = len(stack)
+                    if depth < 2:
+                        raise InsufficientStack(f"stack underflow ({depth} <=> 2)")
+                    cost = entry[1]
+                    if gas < cost:
+                        raise _out_of_gas(cost, gas)
+                    gas -= cost
+                    top = pop()
+                    stack[-1] = entry[0](top, stack[-1])
+                    continue
+                if op == 0x5B:  # JUMPDEST
+                    if gas < 1:
+                        raise _out_of_gas(1, gas)
+                    gas -= 1
+                    continue
+                if op == 0x57:  # JUMPI
+                    depth = len(stack)
+                    if depth < 2:
+                        raise InsufficientStack(f"stack underflow ({depth} <=> 2)")
+                    if gas < 10:
+                        raise _out_of_gas(10, gas)
+                    gas -= 10
+                    target = pop()
+                    if not pop():
+                        continue
+                    if target not in targets:
+                        raise InvalidJumpDestination("invalid jump destination")
+                    pc = target
+                    if deadline is not None:
+                        countdown -= 1
+                        if not countdown:
+                            countdown = CHECK_EVERY
+                            deadline.check()
+                    # A valid destination is a JUMPDEST: run it here too (1 gas, nothing
+                    # else), after the deadline's check as it would come.
+                    if gas < 1:
+                        raise _out_of_gas(1, gas)
+                    gas -= 1
+                    pc += 1
+                    continue
+                if op == 0x56:  # JUMP
+                    if not stack:
+                        raise InsufficientStack("stack underflow (0 <=> 1)")
+                    if gas < 8:
+                        raise _out_of_gas(8, gas)
+                    gas -= 8
+                    target = pop()
+                    if target not in targets:
+                        raise InvalidJumpDestination("invalid jump destination")
+                    pc = target
+                    if deadline is not None:
+                        countdown -= 1
+                        if not countdown:
+                            countdown = CHECK_EVERY
+                            deadline.check()
+                    # A valid destination is a JUMPDEST: run it here too (1 gas, nothing
+                    # else), after the deadline's check as it would come.
+                    if gas < 1:
+                        raise _out_of_gas(1, gas)
+                    gas -= 1
+                    pc += 1
+                    continue
+                if op == 0x50:  # POP
+                    if not stack:
+                        raise InsufficientStack("stack underflow (0 <=> 1)")
+                    if gas < 2:
+                        raise _out_of_gas(2, gas)
+                    gas -= 2
+                    pop()
+                    continue
+                if op == 0x5F:  # PUSH0
+                    if len(stack) >= STACK_LIMIT:
+                        raise FullStack(f"stack limit reached {len(stack)} ({STACK_LIMIT - 1})")
+                    if gas < 2:
+                        raise _out_of_gas(2, gas)
+                    gas -= 2
+                    push(0)
+                    continue
+                if op == 0x00:  # STOP (and running off the end of the code)
+                    break
+                if op == 0x15:  # ISZERO
+                    if not stack:
+                        raise InsufficientStack("stack underflow (0 <=> 1)")
+                    if gas < 3:
+                        raise _out_of_gas(3, gas)
+                    gas -= 3
+                    stack[-1] = 0 if stack[-1] else 1
+                    continue
+                if op == 0x52 or op == 0x51:  # MSTORE, MLOAD
+                    depth = len(stack)
+                    need = 2 if op == 0x52 else 1
+                    if depth < need:
+                        raise InsufficientStack(f"stack underflow ({depth} <=> {need})")
+                    if gas < 3:
+                        raise _out_of_gas(3, gas)
+                    offset = stack[-1]
+                    end = offset + 32
+                    buffer = memory._bytes
+                    if end > len(buffer):  # no call when the memory is big enough already
+                        gas = _grow(memory, end, gas - 3)
+                        buffer = memory._bytes
+                    else:
+                        gas -= 3
+                    if op == 0x51:
+                        stack[-1] = int.from_bytes(buffer[offset:end], "big")
+                    else:
+                        pop()
+                        buffer[offset:end] = pop().to_bytes(32, "big")
+                    continue
             depth = len(stack)
             if depth < min_stack[op]:
                 raise InsufficientStack(f"stack underflow ({depth} <=> {min_stack[op]})")
             if depth > max_stack[op]:
                 raise FullStack(f"stack limit reached {depth} ({max_stack[op]})")
-            if op == 0x15 or op == 0x19:  # ISZERO, NOT
-                if gas < 3:
-                    raise _out_of_gas(3, gas)
-                gas -= 3
-                stack[-1] = int(not stack[-1]) if op == 0x15 else UINT_MAX ^ stack[-1]
-            elif op == 0x51 or op == 0x52 or op == 0x53:  # MLOAD, MSTORE, MSTORE8
-                if gas < 3:
-                    raise _out_of_gas(3, gas)
-                offset = stack[-1]
-                end = offset + (1 if op == 0x53 else 32)
-                buffer = memory._bytes
-                if end > len(buffer):  # no call when the memory is big enough already
-                    gas = _grow(memory, end, gas - 3)
-                    buffer = memory._bytes
-                else:
-                    gas -= 3
-                if op == 0x51:
-                    stack[-1] = int.from_bytes(buffer[offset : offset + 32], "big")
-                else:
-                    pop()
-                    value = pop()
-                    if op == 0x52:
-                        buffer[offset : offset + 32] = value.to_bytes(32, "big")
-                    else:
-                        buffer[offset] = value & 0xFF
+            # The most frequent first: hashing (mappings), then storage, logs, copies.
+            if op == 0x20:  # KECCAK256
+                offset, size = stack[-1], stack[-2]
+                cost = 30 + 6 * ((size + 31) >> 5)
+                if gas < cost:
+                    raise _out_of_gas(cost, gas)
+                gas -= cost
+                end = offset + size
+                if size and end > len(memory._bytes):
+                    gas = _grow(memory, end, gas)
+                pop()
+                stack[-1] = int.from_bytes(keccak(memory._bytes[offset:end]), "big")
+            elif (handler := handlers[op]) is not None:  # state, logs, copies, REVERT
+                gas = handler(computation, stack, gas)
             elif op == 0x35:  # CALLDATALOAD
                 if gas < 3:
                     raise _out_of_gas(3, gas)
@@ -378,18 +486,23 @@ def run(computation: Any) -> None:
                 start = stack[-1]
                 word = calldata[start : start + 32]
                 stack[-1] = int.from_bytes(word, "big") << (8 * (32 - len(word)))
-            elif op == 0x20:  # KECCAK256
-                offset, size = stack[-1], stack[-2]
-                cost = 30 + 6 * ((size + 31) >> 5)
-                if gas < cost:
-                    raise _out_of_gas(cost, gas)
-                gas -= cost
-                if size:
-                    gas = _grow(memory, offset + size, gas)
+            elif op == 0x19:  # NOT
+                if gas < 3:
+                    raise _out_of_gas(3, gas)
+                gas -= 3
+                stack[-1] = UINT_MAX ^ stack[-1]
+            elif op == 0x53:  # MSTORE8
+                if gas < 3:
+                    raise _out_of_gas(3, gas)
+                offset = stack[-1]
+                buffer = memory._bytes
+                if offset + 1 > len(buffer):  # no call when the memory is big enough already
+                    gas = _grow(memory, offset + 1, gas - 3)
+                    buffer = memory._bytes
+                else:
+                    gas -= 3
                 pop()
-                stack[-1] = int.from_bytes(
-                    keccak(bytes(memory._bytes[offset : offset + size])), "big"
-                )
+                buffer[offset] = pop() & 0xFF
             elif op == 0x34 or op == 0x36 or op == 0x5A or op == 0x33:
                 # CALLVALUE, CALLDATASIZE, GAS, CALLER
                 if gas < 2:
@@ -420,8 +533,9 @@ def run(computation: Any) -> None:
                 gas -= cost
                 pop()
                 stack[-1] = pow(base, exponent, 1 << 256)
-            elif (handler := handlers[op]) is not None:  # state, logs, copies, RETURN
-                gas = handler(computation, stack, gas)
+            elif op == 0xF3:  # RETURN: the frame ends here, no Halt raised through the loop
+                gas = frame_return(computation, stack, gas)
+                break
             else:
                 function = opcodes.get(op)
                 if function is None:

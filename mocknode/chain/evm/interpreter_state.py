@@ -11,8 +11,10 @@ stack list and the gas counter; the differential tests in
 ``tests/chain/test_interpreter.py`` hold them to py-evm's own loop.
 
 A handler takes ``(computation, stack, gas)`` with the stack already checked by the loop
-(depth before anything else, as geth), and returns the gas left. RETURN and REVERT end
-the frame as py-evm's do: they settle the meter and raise ``Halt`` or ``Revert``.
+(depth before anything else, as geth), and returns the gas left. REVERT ends the frame
+as py-evm's does: it settles the meter and raises ``Revert``. RETURN sets the output and
+returns the gas; the loop ends the frame after it, settling the meter as py-evm's
+``Halt`` would.
 
 Not here, on purpose: TLOAD/TSTORE (py-evm's Cancun TSTORE omits the static-call check
 that geth makes; running it ourselves would make the oracle disagree, and they are rare),
@@ -25,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from eth.exceptions import Halt, OutOfGas, Revert, WriteProtection
+from eth.exceptions import OutOfGas, Revert, WriteProtection
 
 ADDRESS_MASK = (1 << 160) - 1
 
@@ -230,12 +232,14 @@ def _log(topics: int) -> Handler:
 
 
 def return_(computation: Any, stack: list[int], gas: int) -> int:
+    """RETURN, less the ending: the loop stops after it and settles the gas left, as
+    py-evm's Halt would (a raise and a catch per call otherwise). The output is set
+    on the computation directly: it is bytes, which py-evm's setter would check."""
     offset, size = stack.pop(), stack.pop()
     memory = computation._memory
     gas = _grow(memory, offset, size, gas)
-    computation.output = _read(memory, offset, size)
-    computation._gas_meter.gas_remaining = gas
-    raise Halt("RETURN")
+    computation._output = _read(memory, offset, size)
+    return gas
 
 
 def revert(computation: Any, stack: list[int], gas: int) -> int:
@@ -259,7 +263,6 @@ for _op, _handler in (
     (0x54, sload),
     (0x55, sstore),
     *((0xA0 + n, _log(n)) for n in range(5)),
-    (0xF3, return_),
     (0xFD, revert),
 ):
     HANDLERS[_op] = _handler

@@ -81,7 +81,8 @@ class JournalAccounts:
         self._set_account(address, account._replace(nonce=nonce))
 
     def increment_nonce(self, address: Address) -> None:
-        self.set_nonce(address, self.get_nonce(address) + 1)
+        account = self._account(address) or EMPTY_ACCOUNT  # one read, on every call
+        self._set_account(address, account._replace(nonce=account.nonce + 1))
 
     def get_code(self, address: Address) -> bytes:
         account = self._account(address)
