@@ -545,3 +545,20 @@ class SocketPool:
         for connections in parked.values():
             for connection in connections:
                 connection.close()
+
+
+class AsyncKept:
+    """What ``async_w3`` keeps for one pytest session (or worker): the parked connections,
+    the disconnected ``AsyncWeb3`` objects by WebSocket URL (each with its
+    :class:`Web3State` as built), and whether the test being set up is under faults, set
+    by ``async_w3`` for its asyncio half just before that runs (True otherwise: a
+    connection and object of its own is always safe)."""
+
+    def __init__(self) -> None:
+        self.pool = SocketPool()
+        self.objects: dict[str, tuple[Any, Web3State]] = {}
+        self.faulty = True
+
+    def close(self) -> None:
+        self.objects.clear()
+        self.pool.close()
