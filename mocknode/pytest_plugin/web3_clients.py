@@ -20,14 +20,16 @@ What is changed, and why it is invisible to a test:
   this machine; a ``requests`` session would send ``http://127.0.0.1`` through
   ``HTTP_PROXY`` when one is set, and the stock fixture did.
 - **chain id**: web3's own request cache, for ``eth_chainId`` only. A node's chain id is
-  fixed for its life (``ChainConfig``; no RPC method changes it), and each test gets its
-  own provider, so the cache lives no longer than a test.
+  fixed for its life (``ChainConfig``; no RPC method changes it), and a provider is only
+  ever reused by tests on the same node (kept by URL), so the cache never outlives it.
 - **Kept alive across tests**: HTTP holds no state per connection (filters and snapshots
   are the chain's; subscriptions need a WebSocket), so the threaded nodes' connections
   are shared by every test of the session and closed at its end; a trio test's node dies
   with the test, and its connections with it.
-- **WebSocket**: no proxy either (``websockets`` 15+ reads the proxy variables too), and
-  the same chain-id cache.
+- **WebSocket**: no proxy either (``websockets`` 15+ reads the proxy variables too), the
+  same chain-id cache, answers awaited rather than polled, and web3's per-request
+  bookkeeping without its needless hashing and piling-up
+  (:mod:`~mocknode.pytest_plugin.ws_bookkeeping`).
 - **``Web3`` itself** (:func:`web3_class`): ``eth`` is built with the object, the other
   modules (``net``, ``geth`` and its three, ``tracing``, ``testing``) when first used.
   Building all eight took half a millisecond a test, mostly ``inspect.signature``; a test
