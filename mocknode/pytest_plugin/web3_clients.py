@@ -20,14 +20,16 @@ What is changed, and why it is invisible to a test:
   this machine; a ``requests`` session would send ``http://127.0.0.1`` through
   ``HTTP_PROXY`` when one is set, and the stock fixture did.
 - **chain id**: web3's own request cache, for ``eth_chainId`` only. A node's chain id is
-  fixed for its life (``ChainConfig``; no RPC method changes it), and each test gets its
-  own provider, so the cache lives no longer than a test.
+  fixed for its life (``ChainConfig``; no RPC method changes it), and a provider is only
+  ever reused by tests on the same node (kept by URL), so the cache never outlives it.
 - **Kept alive across tests**: HTTP holds no state per connection (filters and snapshots
   are the chain's; subscriptions need a WebSocket), so the threaded nodes' connections
   are shared by every test of the session and closed at its end; a trio test's node dies
   with the test, and its connections with it.
-- **WebSocket**: no proxy either (``websockets`` 15+ reads the proxy variables too), and
-  the same chain-id cache.
+- **WebSocket**: no proxy either (``websockets`` 15+ reads the proxy variables too), the
+  same chain-id cache, answers awaited rather than polled, and web3's per-request
+  bookkeeping without its needless hashing and piling-up
+  (:mod:`~mocknode.pytest_plugin.ws_bookkeeping`).
 - **``Web3`` itself** (:func:`web3_class`): ``eth`` is built with the object, the other
   modules (``net``, ``geth`` and its three, ``tracing``, ``testing``) when first used.
   Building all eight took half a millisecond a test, mostly ``inspect.signature``; a test
@@ -210,6 +212,9 @@ def websocket_provider_class(websocket_provider: type[Any]) -> type[Any]:
     internals = ("_get_response_for_request_id", "_handle_listener_task_exceptions")
     if not all(hasattr(websocket_provider, name) for name in internals):
         return websocket_provider  # pragma: no cover - a web3 unlike 7 and 8
+    from mocknode.pytest_plugin import ws_bookkeeping
+
+    bookkeeping = ws_bookkeeping.available()
 
     class MockNodeWebSocketProvider(websocket_provider):  # type: ignore[misc,valid-type]
         """``WebSocketProvider`` for the test's node: no polling, no proxy, chain id cached."""
@@ -220,18 +225,19 @@ def websocket_provider_class(websocket_provider: type[Any]) -> type[Any]:
             super().__init__(endpoint_uri, **kwargs)
             self._pool = pool
             self._subscribed = False
-            self._arrived = asyncio.Event()
+            self._arrived = asyncio.Event()  # made again at each connect, on its loop
             processor = self._request_processor
             store = processor.cache_raw_response
-            arrived = self._arrived
 
             async def cache_raw_response(*args: Any, **kwargs: Any) -> Any:
                 try:
                     return await store(*args, **kwargs)
                 finally:
-                    arrived.set()
+                    self._arrived.set()
 
             processor.cache_raw_response = cache_raw_response
+            if bookkeeping:
+                ws_bookkeeping.install(self)
 
         async def socket_send(self, request_data: bytes) -> None:
             if b"eth_subscribe" in request_data:  # the node keeps state on this connection
@@ -256,10 +262,13 @@ def websocket_provider_class(websocket_provider: type[Any]) -> type[Any]:
             await super()._provider_specific_disconnect()
 
         async def connect(self) -> None:
+            # An asyncio.Event belongs to the loop it first waits on; a provider the
+            # plugin reuses connects again on the next test's loop.
+            arrived = self._arrived = asyncio.Event()
             await super().connect()
             task = self._message_listener_task
             if task is not None:  # its end (or failure) wakes every waiter too
-                task.add_done_callback(lambda _: self._arrived.set())
+                task.add_done_callback(lambda _: arrived.set())
 
         async def _get_response_for_request_id(
             self,
@@ -283,7 +292,9 @@ def websocket_provider_class(websocket_provider: type[Any]) -> type[Any]:
                     await arrived.wait()
 
             try:
-                return await asyncio.wait_for(answer(), timeout)
+                # A deadline on this task, not ``wait_for``'s task of its own per request.
+                async with asyncio.timeout(timeout):
+                    return await answer()
             except TimeoutError:
                 # Chained as web3 chains it (implicitly), so tracebacks read the same.
                 raise TimeExhausted(  # noqa: B904
@@ -295,6 +306,13 @@ def websocket_provider_class(websocket_provider: type[Any]) -> type[Any]:
                 )
 
     return MockNodeWebSocketProvider
+
+
+def reusable(async_w3: Any) -> bool:
+    """A disconnected ``AsyncWeb3`` of :func:`websocket_provider`'s that never subscribed:
+    nothing of a subscription (web3's subscription manager, handlers) stays behind on it."""
+    provider = getattr(async_w3, "provider", None)
+    return getattr(provider, "_subscribed", True) is False and getattr(provider, "_ws", 1) is None
 
 
 def websocket_provider(
@@ -334,14 +352,20 @@ class Web3State:
     chain-id cache is left out on purpose: the node's chain id is fixed for its life.
     """
 
-    # The chain-id cache, and web3's caches of the middleware chain it composed (keyed by
-    # the middleware, which is compared itself).
+    # The chain-id cache, web3's caches of the middleware chain it composed (keyed by
+    # the middleware, which is compared itself; the WebSocket provider makes its own on
+    # first use), and the event the WebSocket provider makes again at each connect.
     IGNORED = frozenset(
         {
             "_request_cache",
             "_request_cache_lock",
             "_request_func_cache",
             "_batch_request_func_cache",
+            "_send_func_cache",
+            "_recv_func_cache",
+            "_send_batch_func_cache",
+            "_recv_batch_func_cache",
+            "_arrived",
         }
     )
 
@@ -523,3 +547,20 @@ class SocketPool:
         for connections in parked.values():
             for connection in connections:
                 connection.close()
+
+
+class AsyncKept:
+    """What ``async_w3`` keeps for one pytest session (or worker): the parked connections,
+    the disconnected ``AsyncWeb3`` objects by WebSocket URL (each with its
+    :class:`Web3State` as built), and whether the test being set up is under faults, set
+    by ``async_w3`` for its asyncio half just before that runs (True otherwise: a
+    connection and object of its own is always safe)."""
+
+    def __init__(self) -> None:
+        self.pool = SocketPool()
+        self.objects: dict[str, tuple[Any, Web3State]] = {}
+        self.faulty = True
+
+    def close(self) -> None:
+        self.objects.clear()
+        self.pool.close()

@@ -22,7 +22,7 @@ from mocknode.pytest_plugin.options import faults_for_test, is_trio_test
 if TYPE_CHECKING:
     from mocknode.controls import NodeControls
     from mocknode.pytest_plugin.http_transport import KeptAliveTransport
-    from mocknode.pytest_plugin.web3_clients import SocketPool
+    from mocknode.pytest_plugin.web3_clients import AsyncKept, SocketPool
 
 HAVE_WEB3 = importlib.util.find_spec("web3") is not None
 HAVE_PYTEST_ASYNCIO = importlib.util.find_spec("pytest_asyncio") is not None
@@ -104,26 +104,29 @@ if HAVE_WEB3:
             _mocknode_w3s[url] = kept
 
     @pytest.fixture(scope="session")
-    def _mocknode_ws_pool(_mocknode_web3: Any) -> Iterator[SocketPool]:
-        """WebSocket connections parked between asyncio tests, closed at the session's end."""
-        from mocknode.pytest_plugin.web3_clients import SocketPool
+    def _mocknode_async(_mocknode_web3: Any) -> Iterator[AsyncKept]:
+        """What ``async_w3`` keeps between asyncio tests: WebSocket connections parked and
+        ``AsyncWeb3`` objects disconnected, closed (the connections) at the session's end."""
+        from mocknode.pytest_plugin.web3_clients import AsyncKept
 
-        pool = SocketPool()
+        kept = AsyncKept()
         try:
-            yield pool
+            yield kept
         finally:
-            pool.close()
+            kept.close()
 
     @pytest.fixture
-    def async_w3(request: pytest.FixtureRequest, _mocknode_web3: Any) -> Any:
+    def async_w3(request: pytest.FixtureRequest, _mocknode_async: AsyncKept) -> Any:
         """web3 ``AsyncWeb3`` over WebSocket to the test's node, connected (asyncio tests).
 
-        WebSocket rather than async HTTP so that ``eth_subscribe`` works. A new
-        ``AsyncWeb3`` each test, on the test's own asyncio loop (whatever its
-        ``loop_scope``); its WebSocket connection is kept for the next test when the test
-        left it quiet (no subscription ever made on it, nothing in flight; not under
-        faults), moved onto that test's loop, else closed (and every subscription with it).
-        Needs pytest-asyncio.
+        WebSocket rather than async HTTP so that ``eth_subscribe`` works. Connected on
+        the test's own asyncio loop (whatever its ``loop_scope``), disconnected after it.
+        Its WebSocket connection is kept for the next test when the test left it quiet
+        (no subscription ever made on it, nothing in flight; not under faults), moved
+        onto that test's loop, else closed (and every subscription with it). The
+        ``AsyncWeb3`` object itself is reused by the next test on the same node, as
+        ``w3`` is, only when this test left it as built and made no subscription; a test
+        under faults gets a new one. Needs pytest-asyncio.
         """
         item = request.node
         if is_trio_test(item):
@@ -151,6 +154,9 @@ if HAVE_WEB3:
             or item.config.getini("asyncio_default_test_loop_scope")
             or "function"
         )
+        # Told here, where the test is known, so that the asyncio half needs no
+        # ``request`` (pytest makes three fixture definitions a test for each user of it).
+        _mocknode_async.faulty = "faults" in item.fixturenames or faults_for_test(item) is not None
         return request.getfixturevalue(f"_mocknode_async_w3_{scope}")
 
 
@@ -166,21 +172,31 @@ if HAVE_WEB3 and HAVE_PYTEST_ASYNCIO:
         """
         import pytest_asyncio
 
-        async def connect(
-            request: pytest.FixtureRequest, mocknode: NodeControls, _mocknode_ws_pool: Any
-        ) -> AsyncIterator[Any]:
+        async def connect(mocknode: NodeControls, _mocknode_async: AsyncKept) -> AsyncIterator[Any]:
             from web3 import AsyncWeb3
 
             from mocknode.pytest_plugin import web3_clients
 
-            # A test under faults gets a connection of its own (ids from 1, nothing reused
-            # that rules may have broken), closed after it.
-            item = request.node
-            faulty = "faults" in item.fixturenames or faults_for_test(item) is not None
-            pool = None if faulty else _mocknode_ws_pool
-            provider = web3_clients.websocket_provider(mocknode.ws_url, pool=pool)
-            async with web3_clients.web3_class(AsyncWeb3)(provider) as aw3:
+            def build(pool: SocketPool | None) -> Any:
+                provider = web3_clients.websocket_provider(mocknode.ws_url, pool=pool)
+                return web3_clients.web3_class(AsyncWeb3)(provider)
+
+            # A test under faults gets a connection and object of its own (ids from 1,
+            # nothing reused that rules may have broken), closed after it.
+            faulty, _mocknode_async.faulty = _mocknode_async.faulty, True
+            if faulty:
+                async with build(None) as aw3:
+                    yield aw3
+                return
+            url = mocknode.ws_url
+            kept = _mocknode_async.objects.pop(url, None)  # popped: never handed out twice
+            if kept is None:
+                built = build(_mocknode_async.pool)
+                kept = (built, web3_clients.Web3State.of(built))
+            async with kept[0] as aw3:
                 yield aw3
+            if web3_clients.reusable(aw3) and kept[1].unchanged(aw3):
+                _mocknode_async.objects[url] = kept
 
         return pytest_asyncio.fixture(connect, loop_scope=scope, name=f"_mocknode_async_w3_{scope}")
 

@@ -122,6 +122,53 @@ def test_async_w3_keeps_its_connection_across_event_loops(pytester: pytest.Pytes
     pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=6)
 
 
+def test_async_w3_object_reused_until_a_test_changes_it(pytester: pytest.Pytester) -> None:
+    """The ``AsyncWeb3`` object, like ``w3``: the same one while tests leave it as built and
+    make no subscription, its chain id still an int on the next loop; a new one after a
+    change, a subscription, or under faults (and that test's object is not kept either)."""
+    pytester.makepyfile(
+        """
+        import pytest
+
+        SEEN = []
+        pytestmark = pytest.mark.asyncio
+
+        async def test_0_plain(async_w3):
+            SEEN.append(async_w3)
+            assert await async_w3.eth.chain_id == 31337
+
+        async def test_1_same_object(async_w3):
+            assert async_w3 is SEEN[-1]
+            assert await async_w3.eth.chain_id == 31337  # cached, formatted on this loop too
+            SEEN.append(async_w3)
+            async_w3.eth.default_account = (await async_w3.eth.accounts)[1]
+
+        async def test_2_new_object_no_default_account(async_w3):
+            assert async_w3 is not SEEN[-1]
+            assert not async_w3.eth.default_account
+            SEEN.append(async_w3)
+            await async_w3.eth.subscribe("newHeads")
+
+        async def test_3_new_object_after_a_subscription(async_w3):
+            assert async_w3 is not SEEN[-1]
+            assert not async_w3.provider._request_processor.active_subscriptions
+            SEEN.append(async_w3)
+
+        async def test_4_same_again(async_w3):
+            assert async_w3 is SEEN[-1]
+
+        async def test_5_faults_get_their_own(async_w3, faults):
+            assert async_w3 is not SEEN[-1]
+            SEEN.append(async_w3)
+
+        async def test_6_neither_reused_nor_kept_under_faults(async_w3):
+            assert async_w3 is SEEN[-2] and async_w3 is not SEEN[-1]
+            assert await async_w3.eth.block_number == 0
+        """
+    )
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=7)
+
+
 def test_async_w3_connection_on_a_module_loop(pytester: pytest.Pytester) -> None:
     """Tests sharing one loop (``loop_scope="module"``) reuse the connection too."""
     pytester.makepyfile(

@@ -328,6 +328,32 @@ def test_concurrent_websocket_requests_get_their_own_answers(clean: MockNode) ->
     assert len(set(got)) > 1
 
 
+def test_cached_chain_id_answers_run_each_middleware_once(clean: MockNode) -> None:
+    """web3 keeps the information of an answer it serves from its cache, and its middleware
+    appended their response processors to it on every call (the n-th ``chain_id`` ran 2n);
+    ours hands each answer its own. Through a reconnect the cached answer keeps what
+    formatting it needs (web3 alone returned the raw JSON-RPC dict then)."""
+
+    def processors(w3: Any) -> list[int]:
+        infos = w3.provider._request_processor._request_information_cache.items()
+        return [len(info.middleware_response_processors) for _, info in infos]
+
+    async def main() -> tuple[list[object], list[int]]:
+        w3 = ws_ours(clean.ws_url)
+        async with w3:
+            got: list[object] = [await w3.eth.chain_id for _ in range(20)]
+            counts = processors(w3)
+        async with w3:
+            got.append(await w3.eth.chain_id)
+        return got, counts
+
+    got, counts = asyncio.run(main())
+    assert got == [31337] * 21
+    assert all(type(value) is int for value in got)
+    assert counts
+    assert max(counts) == 0
+
+
 def test_no_answer_raises_time_exhausted_as_web3_does() -> None:
     """A WebSocket server that never answers: both providers give up after their timeout."""
 
