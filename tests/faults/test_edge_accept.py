@@ -23,11 +23,11 @@ def post(session: requests.Session, url: str, *, last: bool = False) -> Any:
     """One ``eth_blockNumber``; ``last`` asks the node to close the connection after it.
 
     Why ``last``: a test that waits for the node to journal a ``close`` needs the client's
-    socket closed, and leaving a ``requests.Session`` does not do it. urllib3 2.8's
+    socket closed, and leaving a ``requests.Session`` does not do it. Since urllib3 2.0,
     ``PoolManager.clear`` drops its pools without closing them (a pool closes its
-    sockets when it is collected), and a pool that a caught ``ConnectionError`` still
-    reaches through its traceback lives until the cyclic GC runs: the kept-alive
-    connection stayed open, and the node rightly journaled no close."""
+    sockets when it is collected, urllib3 #2661), and a pool that a caught
+    ``ConnectionError`` still reaches through its traceback lives until the cyclic GC
+    runs: the kept-alive connection stayed open, and the node rightly journaled no close."""
     headers = {"Connection": "close"} if last else None
     return session.post(url, json=BLOCK_NUMBER, headers=headers, timeout=5).json()
 
