@@ -190,6 +190,7 @@ def start_mocknode(workdir: Path, name: str = "mocknode") -> ProcessPeer:
                 "0",
                 "--ipc-path",
                 ipc_path,
+                "--silent",  # as anvil's --quiet: no banner, no line per request
             ],
             stdout=subprocess.PIPE,
             stderr=stderr,
@@ -227,11 +228,13 @@ def start_mocknode(workdir: Path, name: str = "mocknode") -> ProcessPeer:
 
 def mocknode_cli_argv(port: int) -> list[str]:
     """The CLI as the start-up workload runs it: no IPC, like anvil without ``--ipc``."""
-    return [sys.executable, "-m", "mocknode", "--host", HOST, "--port", str(port), "--no-ipc"]
+    argv = [sys.executable, "-m", "mocknode", "--host", HOST, "--port", str(port), "--no-ipc"]
+    return [*argv, "--silent"]  # as anvil's --quiet (anvil_argv)
 
 
 def anvil_argv(anvil: str, port: int, ipc_path: str | None = None) -> list[str]:
-    # --quiet: no per-request log lines; mocknode logs nothing per request either.
+    # --quiet: no banner and no line per request, as mocknode's --silent (both nodes log
+    # each request by default: a flushed write per request, which the bench must not time).
     argv = [anvil, "--host", HOST, "--port", str(port), "--quiet"]
     if ipc_path is not None:
         argv += ["--ipc", ipc_path]
