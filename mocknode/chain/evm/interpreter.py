@@ -366,38 +366,24 @@ def run(computation: Any) -> None:
                         raise _out_of_gas(1, gas)
                     gas -= 1
                     continue
-                if op == 0x57:  # JUMPI
+                if op == 0x56 or op == 0x57:  # JUMP, JUMPI (a destination from the stack)
                     depth = len(stack)
-                    if depth < 2:
-                        raise InsufficientStack(f"stack underflow ({depth} <=> 2)")
-                    if gas < 10:
-                        raise _out_of_gas(10, gas)
-                    gas -= 10
-                    target = pop()
-                    if not pop():
-                        continue
-                    if target not in targets:
-                        raise InvalidJumpDestination("invalid jump destination")
-                    pc = target
-                    if deadline is not None:
-                        countdown -= 1
-                        if not countdown:
-                            countdown = CHECK_EVERY
-                            deadline.check()
-                    # A valid destination is a JUMPDEST: run it here too (1 gas, nothing
-                    # else), after the deadline's check as it would come.
-                    if gas < 1:
-                        raise _out_of_gas(1, gas)
-                    gas -= 1
-                    pc += 1
-                    continue
-                if op == 0x56:  # JUMP
-                    if not stack:
-                        raise InsufficientStack("stack underflow (0 <=> 1)")
-                    if gas < 8:
-                        raise _out_of_gas(8, gas)
-                    gas -= 8
-                    target = pop()
+                    if op == 0x56:
+                        if not depth:
+                            raise InsufficientStack("stack underflow (0 <=> 1)")
+                        if gas < 8:
+                            raise _out_of_gas(8, gas)
+                        gas -= 8
+                        target = pop()
+                    else:
+                        if depth < 2:
+                            raise InsufficientStack(f"stack underflow ({depth} <=> 2)")
+                        if gas < 10:
+                            raise _out_of_gas(10, gas)
+                        gas -= 10
+                        target = pop()
+                        if not pop():
+                            continue
                     if target not in targets:
                         raise InvalidJumpDestination("invalid jump destination")
                     pc = target
