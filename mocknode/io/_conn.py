@@ -56,6 +56,7 @@ from typing import Final, Protocol
 
 import trio
 
+from mocknode.io._quiet import Poller, wait_alone
 from mocknode.io.limits import DEFAULT_MAX_QUEUED_BYTES, DEFAULT_WRITE_TIMEOUT
 from mocknode.io.reply import (
     CloseConnection,
@@ -154,6 +155,7 @@ class Connection:
         self._fd = stream.socket.fileno() if shortcut and type(stream) is trio.SocketStream else -1
         self._reset_socket = reset_socket
         self._reads_without_checkpoint = 0
+        self._poller = Poller(self._fd) if self._fd >= 0 else None
         # When the wait for the peer's next bytes must end (trio time), for the
         # :class:`Watchdog` to enforce; set by the transport loop, inf while it works.
         self.wait_deadline = math.inf
@@ -163,9 +165,11 @@ class Connection:
 
         On a socket, a read that finds data already there returns it at once: trio's
         stream layer would first pass through the scheduler (conflict detection, a
-        checkpoint) even then, a cost paid on every request. Fairness is kept by a real
-        checkpoint every :data:`READS_PER_CHECKPOINT` immediate reads, and a read that
-        finds nothing waits in trio (cancellable) like any other.
+        checkpoint) even then, a cost paid on every request. A read that finds nothing
+        first tries a quiet wait (:mod:`mocknode.io._quiet`: blocking in ``poll`` while
+        nothing else in the run has work), then waits in trio (cancellable) like any
+        other. Fairness is kept by a real checkpoint every :data:`READS_PER_CHECKPOINT`
+        reads that did not go through trio's wait.
         """
         fd = self._fd
         if fd < 0:
@@ -181,6 +185,8 @@ class Connection:
             try:
                 return os.read(fd, RECEIVE_SIZE)
             except BlockingIOError:
+                if self._poller is not None and wait_alone(self._poller):
+                    continue  # counted as an immediate read: see mocknode.io._quiet
                 self._reads_without_checkpoint = 0
                 await trio.lowlevel.wait_readable(fd)
             except OSError:  # reset, or the socket was closed under us
