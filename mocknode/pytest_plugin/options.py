@@ -14,6 +14,7 @@ ones before it and replacing the seed and persona when it gives them.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
@@ -173,10 +174,12 @@ class NodeSettings:
     chain: ChainConfig
     interval: float | None
 
-    @property
+    @functools.cached_property
     def key(self) -> tuple[object, ...]:
         # Clocks have no value equality; two FixedClocks with the same start and step are
-        # the same config, so that equal markers share a node.
+        # the same config, so that equal markers share a node. Cached: asked three times
+        # per test (which node, its kept snapshot, keeping it again), and the settings
+        # of unmarked tests are one object for the session.
         from mocknode.chain.clock import FixedClock, WallClock
 
         clock = self.chain.clock
