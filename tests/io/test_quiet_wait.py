@@ -58,6 +58,13 @@ def later(seconds: float, action: Callable[[], object]) -> threading.Thread:
     return thread
 
 
+def timed_wait(sock: socket.socket) -> tuple[bool, float]:
+    """One quiet wait on ``sock``, from inside the run: its answer and how long it took."""
+    start = time.monotonic()
+    woke = wait_alone(Poller(sock.fileno()))
+    return woke, time.monotonic() - start
+
+
 def test_quiet_waits_work_with_the_trio_this_project_installs() -> None:
     """The private run state it reads is there: a trio upgrade that moves it fails here,
     not silently in the benchmarks."""
@@ -76,9 +83,7 @@ def test_the_client_bytes_end_the_wait(
     async def main() -> tuple[bool, float]:
         await trio.testing.wait_all_tasks_blocked()
         later(0.05, lambda: peer.sendall(b"x"))
-        start = time.monotonic()
-        woke = wait_alone(Poller(ours.fileno()))
-        return woke, time.monotonic() - start
+        return timed_wait(ours)
 
     woke, seconds = trio.run(main)
     assert woke is True
@@ -94,9 +99,7 @@ def test_no_quiet_wait_while_another_task_is_runnable(
     async def main() -> tuple[bool, float]:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(trio.sleep, 0)  # runnable until its first step
-            start = time.monotonic()
-            woke = wait_alone(Poller(ours.fileno()))
-            return woke, time.monotonic() - start
+            return timed_wait(ours)
 
     woke, seconds = trio.run(main)
     assert woke is False
@@ -121,9 +124,7 @@ def test_bytes_for_another_task_end_the_wait(
             nursery.start_soon(reader)
             await trio.testing.wait_all_tasks_blocked()
             later(0.05, lambda: other_peer.sendall(b"y"))
-            start = time.monotonic()
-            woke = wait_alone(Poller(ours.fileno()))
-            seconds = time.monotonic() - start
+            woke, seconds = timed_wait(ours)
         return woke, seconds, got[0]
 
     try:
@@ -146,9 +147,7 @@ def test_a_call_from_another_thread_ends_the_wait(
         token = trio.lowlevel.current_trio_token()
         ran: list[str] = []
         later(0.05, lambda: token.run_sync_soon(ran.append, "called"))
-        start = time.monotonic()
-        woke = wait_alone(Poller(ours.fileno()))
-        seconds = time.monotonic() - start
+        woke, seconds = timed_wait(ours)
         await trio.lowlevel.checkpoint()  # the call queued from the thread runs
         return woke, seconds, ran
 
@@ -173,9 +172,7 @@ def test_the_next_deadline_ends_the_wait(
         async with trio.open_nursery() as nursery:
             nursery.start_soon(sleeper)
             await trio.testing.wait_all_tasks_blocked()
-            start = time.monotonic()
-            woke = wait_alone(Poller(ours.fileno()))
-            seconds = time.monotonic() - start
+            woke, seconds = timed_wait(ours)
         return woke, seconds, bool(slept)
 
     woke, seconds, slept = trio.run(main)
