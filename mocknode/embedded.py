@@ -11,6 +11,7 @@ trio run, is :func:`~mocknode.trio_node.open_mocknode`.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -19,6 +20,8 @@ import trio
 
 from mocknode.controls import NodeControls, node_config
 from mocknode.node import Node, NodeConfig, startup_error
+
+log = logging.getLogger("mocknode")
 
 T = TypeVar("T")
 
@@ -94,10 +97,22 @@ class MockNode(NodeControls):
     # -- crossing into trio's thread -----------------------------------------------
 
     def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(*args)`` in the node's thread (where the chain lives) and return its result."""
-        if self._token is None:
+        """Run ``fn(*args)`` in the node's thread (where the chain lives) and return its
+        result, after any revert :meth:`_revert_soon` left queued."""
+        if self._token is None or self._node is None:
             raise RuntimeError("MockNode is not running")
-        return trio.from_thread.run_sync(fn, *args, trio_token=self._token)
+        return trio.from_thread.run_sync(_settled, self._node, fn, args, trio_token=self._token)
+
+    def _revert_soon(self, snapshot: int) -> None:
+        """For the pytest plugin's teardown: queue a revert to ``snapshot`` and return
+        without waiting for the node's thread. It is made before anything else reaches
+        the chain (:meth:`mocknode.node.Node.revert_soon`), and at once if the node is
+        idle. The caller makes sure the snapshot is still reachable."""
+        node = self._served()
+        node.revert_soon(snapshot)
+        if self._token is not None:
+            with contextlib.suppress(trio.RunFinishedError):
+                self._token.run_sync_soon(_settle_now, node)
 
     def _served(self) -> Node:
         if self._node is None or self._thread is None:
@@ -117,3 +132,18 @@ class MockNode(NodeControls):
         import asyncio
 
         await asyncio.to_thread(self.close)
+
+
+def _settled(node: Node, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+    if node.deferred_reverts:
+        node.settle()
+    return fn(*args)
+
+
+def _settle_now(node: Node) -> None:
+    """Reverts queued from another thread, made as soon as the node's thread is free.
+    A failure is logged, never raised: trio would end the run for it."""
+    try:
+        node.settle()
+    except Exception:
+        log.exception("a deferred revert failed")

@@ -108,6 +108,10 @@ class Chain:
         # What anvil's environment cheats set beyond the config (:mod:`.devenv`).
         self.dev_env = DevEnv()
         self.resets = 0  # anvil_reset calls so far
+        # Every move that can take the chain below a snapshot (revert, reset, reorg, a
+        # state file loaded): a caller that saw it unchanged since it took a snapshot
+        # knows that snapshot is still reachable (the pytest plugin's deferred revert).
+        self.rewinds = 0
         self._snapshots = Snapshots()
         self._call_env: tuple[Block, BlockEnv] | None = None
         self._pending: tuple[tuple[object, ...], PendingBlock] | None = None
@@ -161,6 +165,7 @@ class Chain:
         ``evm_revert``."""
         self.canon, self.state, self.pool = canon, state, pool
         self._snapshots = Snapshots()
+        self.rewinds += 1
         self._call_env = None
 
     # -- lookups ------------------------------------------------------------------
@@ -644,6 +649,7 @@ class Chain:
             seed=seed,
         )
         added, waiting, discarded = self._replace_above(common, plan)
+        self.rewinds += 1
         pooled_now = rebranch.settle(
             added, (*waiting, *plan.unplaced), discarded, pool=self.pool, admit=self._admit
         )
@@ -783,6 +789,7 @@ class Chain:
         self._call_env = None
         self._pending = None
         self.resets += 1
+        self.rewinds += 1
 
     def snapshots_taken(self) -> list[tuple[int, Snapshot]]:
         """The snapshots not yet forgotten, by id, oldest first (anvil_metadata)."""
@@ -823,6 +830,7 @@ class Chain:
         snap = self._snapshots.reachable(target, canon=self.canon, state=self.state)
         if snap is None:
             return False
+        self.rewinds += 1
         rewind(snap, self.canon, self.state)
         self.pool = snap.pool.copy()
         self.automine = snap.automine

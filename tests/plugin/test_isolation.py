@@ -140,3 +140,50 @@ def test_a_lost_snapshot_is_reported(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest()
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*mocknode could not reset the chain: snapshot * is gone*"])
+
+
+def test_the_reset_is_left_to_the_node_and_made_before_the_next_test(
+    pytester: pytest.Pytester,
+) -> None:
+    """A test that only moved the chain forward is reset without waiting for the node's
+    thread (``MockNode._revert_soon``); the next test still starts from the clean chain,
+    over HTTP and from the plain methods."""
+    pytester.makepyfile(
+        """
+        def test_a_moves_forward(w3, mocknode):
+            alice, bob = w3.eth.accounts[:2]
+            w3.eth.send_transaction({"from": alice, "to": bob, "value": 1})
+            mocknode.mine(3)
+            assert w3.eth.block_number == 4
+
+        def test_b_starts_clean(w3, mocknode):
+            assert w3.eth.block_number == 0
+            assert mocknode.block_number() == 0
+            served = mocknode._served()
+            assert served.settled_reverts == 1  # the deferred path was taken
+            assert served.lost_reverts == []
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=2)
+
+
+def test_a_test_that_rewinds_by_itself_is_reset_the_waiting_way(
+    pytester: pytest.Pytester,
+) -> None:
+    """A test that reverted the chain itself may have taken it below the plugin's
+    snapshot: its reset waits for the node's thread, as before, and so can report a lost
+    snapshot at once (``test_a_lost_snapshot_is_reported``)."""
+    pytester.makepyfile(
+        """
+        def test_a_rewinds(w3, mocknode):
+            inner = mocknode.snapshot()
+            mocknode.mine(2)
+            assert mocknode.revert(inner)
+            mocknode.mine(1)
+
+        def test_b_starts_clean(w3, mocknode):
+            assert w3.eth.block_number == 0
+            assert mocknode._served().settled_reverts == 0  # reset the waiting way
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=2)
