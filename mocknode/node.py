@@ -298,6 +298,7 @@ class Node:
         # Reverts asked for from another thread and not yet made (revert_soon); what
         # was settled so far, and the snapshots a settle found gone.
         self.deferred_reverts: deque[int] = deque()
+        self.settles_started = 0  # with settled_reverts: a settle in progress shows
         self.settled_reverts = 0
         self.lost_reverts: list[int] = []
 
@@ -320,9 +321,12 @@ class Node:
         reverts = self.deferred_reverts
         while reverts:
             snapshot = reverts.popleft()
-            if not self.chain.revert(snapshot):
-                self.lost_reverts.append(snapshot)
-            self.settled_reverts += 1
+            self.settles_started += 1
+            try:
+                if not self.chain.revert(snapshot):
+                    self.lost_reverts.append(snapshot)
+            finally:
+                self.settled_reverts += 1
 
     def _conn_ids(self) -> int:
         return next(self._conn_counter)

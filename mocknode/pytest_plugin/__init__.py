@@ -128,6 +128,7 @@ import itertools
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -347,11 +348,16 @@ def mocknode(request: pytest.FixtureRequest, _mocknode_cache: _NodeCache) -> Ite
 
 def _foreign_rewinds(served: Node) -> int:
     """How often the chain went back other than by the plugin's own deferred reverts,
-    read from the test's thread. ``settled_reverts`` is read first: a settle landing
-    between the two reads can only make the count look higher (the test then resets
-    the old way, waiting), never hide another rewind."""
-    settled = served.settled_reverts
-    return served.chain.rewinds - settled
+    read from the test's thread while no settle is under way: a settle bumps
+    ``settles_started``, then the chain's ``rewinds``, then ``settled_reverts``, so equal
+    counts read around ``rewinds`` (settled first, started last) mean that no settle
+    started or ran between the reads, and ``rewinds`` holds exactly the settled ones."""
+    while True:
+        settled = served.settled_reverts
+        rewinds = served.chain.rewinds
+        if served.settles_started == settled:
+            return rewinds - settled
+        time.sleep(0)  # a settle is under way on the node's thread: it takes microseconds
 
 
 def _report_lost_reverts(served: Node) -> None:
