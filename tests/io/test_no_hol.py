@@ -124,7 +124,9 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockNode]:
 def heavy_requests(sender: str) -> dict[str, Any]:
     return {
         "call": request("eth_call", [{"to": LOOP_AT, "gas": "0xffffffffffffffff"}, "latest"]),
-        "mine": request("anvil_mine", [2000]),
+        # Long enough to outlast the 0.3 s head start by a second: 2000 blocks took
+        # 0.45 s here, leaving a window a loaded machine fitted only two reads into.
+        "mine": request("anvil_mine", [6000]),
         "batch": [
             request("eth_sendTransaction", [{"from": sender, "to": sender, "value": "0x1"}], i)
             for i in range(1000)
