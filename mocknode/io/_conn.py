@@ -155,7 +155,7 @@ class Connection:
         self._fd = stream.socket.fileno() if shortcut and type(stream) is trio.SocketStream else -1
         self._reset_socket = reset_socket
         self._reads_without_checkpoint = 0
-        self._poller = Poller(self._fd) if self._fd >= 0 else None
+        self._poller = Poller(self._fd)  # used only on the descriptor path (fd >= 0)
         # When the wait for the peer's next bytes must end (trio time), for the
         # :class:`Watchdog` to enforce; set by the transport loop, inf while it works.
         self.wait_deadline = math.inf
@@ -185,7 +185,7 @@ class Connection:
             try:
                 return os.read(fd, RECEIVE_SIZE)
             except BlockingIOError:
-                if self._poller is not None and wait_alone(self._poller):
+                if wait_alone(self._poller):
                     continue  # counted as an immediate read: see mocknode.io._quiet
                 self._reads_without_checkpoint = 0
                 await trio.lowlevel.wait_readable(fd)

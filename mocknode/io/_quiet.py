@@ -61,10 +61,14 @@ class Poller:
         self._fd = fd
         self._poll: Any = None
 
-    def wait(self, epoll_fd: int, timeout_ms: int) -> bool:
-        """Block up to ``timeout_ms``; True if the socket alone became readable."""
+    def wait(self, runner: Any, timeout_ms: int) -> bool:
+        """Block up to ``timeout_ms``; True if the socket alone became readable. The
+        run's epoll descriptor is looked up once, when the set is built."""
         poll = self._poll
         if poll is None:
+            epoll_fd = _epoll_fd(runner)
+            if epoll_fd < 0:
+                return False
             poll = self._poll = select.poll()
             poll.register(self._fd, _READABLE)
             poll.register(epoll_fd, select.POLLIN)
@@ -113,10 +117,9 @@ def wait_alone(poller: Poller) -> bool:
         return False
     try:
         seconds = _quiet_seconds(runner)
-        epoll_fd = _epoll_fd(runner)
     except AttributeError:
         return False
     milliseconds = int(seconds * 1000)  # down: a deadline is never passed in here
-    if milliseconds <= 0 or epoll_fd < 0:
+    if milliseconds <= 0:
         return False
-    return poller.wait(epoll_fd, milliseconds)
+    return poller.wait(runner, milliseconds)
