@@ -313,8 +313,15 @@ class Node:
         call into the node's thread (``MockNode.run``), every interval block and every
         state save: nothing can see the chain before it. The caller makes sure
         ``snapshot`` is still reachable (``Chain.rewinds`` unchanged since it was taken);
-        one that is not anyway is noted in :attr:`lost_reverts`."""
-        self.deferred_reverts.append(snapshot)
+        one that is not anyway is noted in :attr:`lost_reverts`.
+
+        A revert to the snapshot already last in the queue is not queued again: nothing
+        reached the chain since that one was queued (it would have been made first), so
+        the second would find the chain where the first leaves it. A run of tests that
+        make no request keeps one revert queued, not one per test."""
+        reverts = self.deferred_reverts
+        if not reverts or reverts[-1] != snapshot:
+            reverts.append(snapshot)
 
     def settle(self) -> None:
         """Make the reverts :meth:`revert_soon` queued, in order (node's thread)."""

@@ -47,8 +47,9 @@ set up or torn down in between (:func:`pytest_fixture_setup`). The teardown's re
 not wait for the node's thread either when the test took the chain no lower than its
 snapshot (the chain's ``rewinds`` count unchanged, no faults): it is queued
 (``MockNode._revert_soon``) and made before anything else reaches the chain, a request on
-any transport, a call into the node's thread, an interval block (``Node.revert_soon``).
-Waiting costs two thread wake-ups, about a quarter of a millisecond a test (issue 12). A
+any transport, a call into the node's thread, an interval block (``Node.revert_soon``);
+the node's thread is not woken for it. Waiting costs two thread wake-ups, about a quarter
+of a millisecond a test, and a wake-up alone more in asyncio tests (issue 12). A
 test that reverted or reorged the chain itself, or used faults, is reset the waiting way,
 so a lost snapshot is still reported at its own teardown. Not seen: code outside fixtures
 (a hook, a thread) changing a shared node between two tests; its change is undone by the

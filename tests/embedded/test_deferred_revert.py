@@ -3,8 +3,8 @@ before anything else reaches the chain, whichever way it is reached, over real s
 
 The pytest plugin queues its per-test reset this way instead of waiting for the node's
 thread (issue 12: fixture set-up plus teardown). The tests below queue with
-``Node.revert_soon`` alone, without the wake-up ``MockNode._revert_soon`` adds, so that
-only the path under test can make the revert: the answer then shows it was made first.
+``Node.revert_soon`` and nothing else wakes the node's thread, so only the path under
+test can make the revert: the answer then shows it was made first.
 """
 
 from __future__ import annotations
@@ -96,17 +96,36 @@ def test_queued_reverts_are_made_in_order_and_a_lost_one_is_noted(node: MockNode
     assert served.lost_reverts == [second]
 
 
-def test_the_plugin_entry_makes_it_at_once_on_an_idle_node(node: MockNode) -> None:
-    """``MockNode._revert_soon`` also wakes the node's thread: no request is needed."""
+def test_the_plugin_entry_leaves_it_to_the_next_request(node: MockNode) -> None:
+    """``MockNode._revert_soon`` does not wake the node's thread (a wake-up took the GIL
+    from the test's thread as it went on): the revert waits for the next request."""
     snapshot = node.snapshot()
     node.mine(2)
     served = node._served()
     node._revert_soon(snapshot)
-    deadline = time.monotonic() + 10
-    while served.settled_reverts == 0 and time.monotonic() < deadline:
-        time.sleep(0.005)
-    assert served.settled_reverts == 1
+    time.sleep(0.1)
+    assert served.settled_reverts == 0
+    assert list(served.deferred_reverts) == [snapshot]
     assert over_http(node) == "0x0"
+    assert served.settled_reverts == 1
+    assert served.lost_reverts == []
+
+
+def test_the_same_revert_is_queued_once(node: MockNode) -> None:
+    """Tests that make no request each queue the same revert: it is kept once, and the
+    chain ends where one revert leaves it."""
+    snapshot = node.snapshot()
+    node.mine(2)
+    served = node._served()
+    for _ in range(5):
+        node._revert_soon(snapshot)
+    assert list(served.deferred_reverts) == [snapshot]
+    assert over_ws(node) == "0x0"
+    assert served.settled_reverts == 1
+    node.mine()  # the snapshot is still there, and a revert to it works as before
+    node._revert_soon(snapshot)
+    assert over_ipc(node) == "0x0"
+    assert served.lost_reverts == []
 
 
 def test_an_interval_block_settles_first(node: MockNode) -> None:
