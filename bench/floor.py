@@ -20,7 +20,13 @@ For each it reports the round trip (median of rounds) and the server's own CPU p
 than the wall clock). WebSocket is left out: a floor would need its own framing, and the
 IPC row already shows the event loop's share.
 
-    python -m bench.floor [--anvil PATH] [--rounds 8] [--requests 2000]
+With ``--connections N`` it then measures the same four servers under N concurrent
+HTTP keep-alive clients, one process each (``bench.load``, as the bench's "8 connections"
+workload), in requests per second. On a two-core machine the clients and the server share
+the cores, so the machine is saturated and a server's CPU per request decides: this shows
+whether even a trio server that does nothing but write a fixed answer keeps up with anvil.
+
+    python -m bench.floor [--anvil PATH] [--rounds 8] [--requests 2000] [--connections 8]
 
 Why HTTP costs every server two wake-ups a request: Python's ``http.client`` (and urllib3,
 under ``requests`` and web3.py's ``HTTPProvider``) writes the head and the body in two
@@ -160,7 +166,11 @@ def _user_s(pid: int) -> float:
     return int(fields[11]) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(anvil: str, rounds: int, requests: int) -> list[dict[str, object]]:
+def measure(
+    anvil: str, rounds: int, requests: int, connections: int = 0, seconds: float = 2.0
+) -> tuple[list[dict[str, object]], dict[str, list[float]]]:
+    """Sequential round trips (rows), and with ``connections``, requests per second
+    under that many concurrent HTTP clients (per server, one figure a round)."""
     workdir = Path(tempfile.mkdtemp(prefix="bench-floor-"))
     anvil_peer = start_anvil(anvil, workdir)
     node = start_mocknode(workdir)
@@ -215,12 +225,31 @@ def measure(anvil: str, rounds: int, requests: int) -> list[dict[str, object]]:
                         "cpu_vs_anvil": (cpu[name] / total) / anvil_cpu,
                     }
                 )
+        throughput = _throughput(servers, connections, rounds, seconds) if connections else {}
     finally:
         for floor in floors.values():
             floor.close()
         node.close()
         anvil_peer.close()
-    return rows
+    return rows, throughput
+
+
+def _throughput(
+    servers: dict[str, tuple[int, int, str]], connections: int, rounds: int, seconds: float
+) -> dict[str, list[float]]:
+    """Requests per second of each server under ``connections`` concurrent HTTP clients,
+    servers interleaved round by round (the same clients for every one)."""
+    from bench.load import LoadGenerator
+
+    load = LoadGenerator(connections)
+    found: dict[str, list[float]] = {name: [] for name in servers}
+    try:
+        for _ in range(rounds):
+            for name, (_, port, _) in servers.items():
+                found[name].append(load.requests_per_second(HOST, port, REQUEST, 0.3, seconds))
+    finally:
+        load.close()
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -235,8 +264,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--anvil", help="anvil binary (default: as scripts/bench finds it)")
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--requests", type=int, default=2000, help="per round and server")
+    parser.add_argument(
+        "--connections", type=int, default=0, help="also measure N concurrent HTTP clients"
+    )
+    parser.add_argument("--seconds", type=float, default=2.0, help="per throughput round")
     options = parser.parse_args(args)
-    rows = measure(find_anvil(options.anvil), options.rounds, options.requests)
+    rows, throughput = measure(
+        find_anvil(options.anvil),
+        options.rounds,
+        options.requests,
+        options.connections,
+        options.seconds,
+    )
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print("| transport | server | round trip | vs anvil | server CPU / request (user) | vs anvil |")
     print("|---|---|---:|---:|---:|---:|")
@@ -246,6 +285,15 @@ def main(argv: list[str] | None = None) -> int:
             f"| {row['vs_anvil']:.2f}x | {row['server_cpu_us']:.1f} µs "
             f"({row['server_user_us']:.1f}) | {row['cpu_vs_anvil']:.2f}x |"
         )
+    if throughput:
+        anvil_rps = statistics.median(throughput["anvil"])
+        print(f"\nHTTP, {options.connections} connections (median of {options.rounds} rounds):")
+        print("| server | requests/s | vs anvil | rounds |")
+        print("|---|---:|---:|---|")
+        for name, rps in throughput.items():
+            median = statistics.median(rps)
+            each = ", ".join(f"{x:,.0f}" for x in rps)
+            print(f"| {name} | {median:,.0f} | {median / anvil_rps:.2f}x | {each} |")
     return 0
 
 
