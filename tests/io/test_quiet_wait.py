@@ -137,6 +137,47 @@ def test_bytes_for_another_task_end_the_wait(
     assert got == b"y"  # and trio then served the other task
 
 
+def test_a_wait_ended_by_other_work_backs_off(
+    long_waits: None, pair: tuple[socket.socket, socket.socket]
+) -> None:
+    """Other work ending a quiet wait means other clients are active: that connection
+    takes trio's wait for its next ``BACK_OFF`` reads (no ``poll`` first), then tries
+    quiet waits again."""
+    ours, peer = pair
+    other, other_peer = socket.socketpair()
+    other.setblocking(False)
+
+    async def main() -> tuple[bool, list[bool], float, bool]:
+        poller = Poller(ours.fileno())
+
+        async def reader() -> None:
+            await trio.lowlevel.wait_readable(other.fileno())
+            other.recv(10)
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(reader)
+            await trio.testing.wait_all_tasks_blocked()
+            later(0.05, lambda: other_peer.sendall(b"y"))
+            ended = wait_alone(poller)
+        await trio.testing.wait_all_tasks_blocked()
+        peer.sendall(b"x")  # readable now: a quiet wait would return True at once
+        start = time.monotonic()
+        skipped = [wait_alone(poller) for _ in range(_quiet.BACK_OFF)]
+        seconds = time.monotonic() - start
+        return ended, skipped, seconds, wait_alone(poller)
+
+    try:
+        ended, skipped, seconds, resumed = trio.run(main)
+    finally:
+        other.close()
+        other_peer.close()
+    assert ended is False
+    assert skipped == [False] * _quiet.BACK_OFF
+    assert seconds < LONG / 3
+    assert resumed is True
+    assert ours.recv(10) == b"x"
+
+
 def test_a_call_from_another_thread_ends_the_wait(
     long_waits: None, pair: tuple[socket.socket, socket.socket]
 ) -> None:
