@@ -156,6 +156,7 @@ class Connection:
         self._reset_socket = reset_socket
         self._reads_without_checkpoint = 0
         self._poller = Poller(self._fd)  # used only on the descriptor path (fd >= 0)
+        self._waits_first = False  # the peer's last read found nothing (see receive)
         # When the wait for the peer's next bytes must end (trio time), for the
         # :class:`Watchdog` to enforce; set by the transport loop, inf while it works.
         self.wait_deadline = math.inf
@@ -170,6 +171,13 @@ class Connection:
         nothing else in the run has work), then waits in trio (cancellable) like any
         other. Fairness is kept by a real checkpoint every :data:`READS_PER_CHECKPOINT`
         reads that did not go through trio's wait.
+
+        A peer whose last read found nothing (a sequential client: its next request
+        comes after our answer) is waited for first and read after: the read that
+        would find nothing again cost a system call and a ``BlockingIOError`` per
+        request. A wait finds bytes already there at once, so a peer that turns out
+        to be ahead loses nothing; one whose read finds bytes without waiting is read
+        first again.
         """
         fd = self._fd
         if fd < 0:
@@ -181,16 +189,27 @@ class Connection:
         if self._reads_without_checkpoint >= READS_PER_CHECKPOINT:
             self._reads_without_checkpoint = 0
             await trio.lowlevel.checkpoint()
+        # One quiet wait per call at most: one that ran out is not repeated at once.
+        quiet_tried = self._waits_first
+        if quiet_tried:
+            wait_alone(self._poller)  # whatever ended it, the read below tells
         while True:
             try:
-                return os.read(fd, RECEIVE_SIZE)
+                data = os.read(fd, RECEIVE_SIZE)
             except BlockingIOError:
-                if wait_alone(self._poller):
-                    continue  # counted as an immediate read: see mocknode.io._quiet
+                self._waits_first = True
+                if not quiet_tried:
+                    quiet_tried = True
+                    if wait_alone(self._poller):
+                        continue  # counted as an immediate read: see mocknode.io._quiet
                 self._reads_without_checkpoint = 0
                 await trio.lowlevel.wait_readable(fd)
+                continue
             except OSError:  # reset, or the socket was closed under us
                 return b""
+            if not quiet_tried:
+                self._waits_first = False
+            return data
 
     async def _send_now(self, data: bytes) -> None:
         """Write ``data``: straight to the socket when it takes it all, else via trio,
