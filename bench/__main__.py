@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
                 extra[GROWTH] = run_growth(
                     settings.growth_txs,
                     settings.growth_blocks,
-                    settings.rounds,
+                    settings.growth_rounds,
                     settings.growth_round_cpu_s,
                     log,
                 )
