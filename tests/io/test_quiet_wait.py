@@ -324,11 +324,16 @@ def read_calls() -> int:
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/io"), reason="needs Linux /proc/self/io")
-@pytest.mark.parametrize("transport", ["ipc", "http", "ws"])
+@pytest.mark.parametrize("transport", ["ipc", "ws"])
 def test_a_sequential_client_costs_one_read_per_request(transport: str, ipc_path: str) -> None:
     """The reading task waits first and reads after for a client whose last read found
     nothing: one ``read`` per request, not a failing one (EAGAIN) before the wait and a
-    second after it (measured before the change: 1.95 a request over IPC)."""
+    second after it (measured before the change: 598-599 for these 300 requests).
+
+    IPC and WebSocket clients write each request at once. ``http.client`` writes the
+    head and the body in two sends, so an HTTP request takes one read or two depending
+    on whether the body is already there, which depends on the machine's load: the
+    count could not tell the change from the timing."""
     requests = 300
 
     async def main() -> tuple[list[bytes], int]:
@@ -337,7 +342,6 @@ def test_a_sequential_client_costs_one_read_per_request(transport: str, ipc_path
             port = int(node.endpoints.http_url.rsplit(":", 1)[1])
             client: Callable[[], list[bytes]] = {
                 "ipc": lambda: ipc_client(ipc_path, requests),
-                "http": lambda: http_client(port, requests),
                 "ws": lambda: ws_client(port, requests),
             }[transport]
             await trio.to_thread.run_sync(client)  # warm-up
