@@ -27,7 +27,7 @@ from websockets.sync.client import connect as ws_connect
 
 from mocknode.io import _quiet
 from mocknode.io._quiet import Poller, available, wait_alone
-from mocknode.node import NodeConfig, open_node
+from mocknode.node import Node, NodeConfig, open_node
 
 LONG = 30.0
 CALL = b'{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}'
@@ -271,6 +271,22 @@ def ws_client(port: int, requests: int) -> list[bytes]:
         return answers
 
 
+def sequential_client(node: Node, transport: str, requests: int) -> Callable[[], list[bytes]]:
+    """``requests`` calls one after another to ``node`` over ``transport``, as a callable
+    for a worker thread."""
+    endpoints = node.endpoints
+    assert endpoints is not None
+    assert endpoints.ipc_path is not None
+    ipc_path = endpoints.ipc_path
+    port = int(endpoints.http_url.rsplit(":", 1)[1])
+    clients: dict[str, Callable[[], list[bytes]]] = {
+        "ipc": lambda: ipc_client(ipc_path, requests),
+        "http": lambda: http_client(port, requests),
+        "ws": lambda: ws_client(port, requests),
+    }
+    return clients[transport]
+
+
 @pytest.fixture
 def ipc_path() -> Iterator[str]:
     directory = tempfile.mkdtemp(prefix="mnq")
@@ -292,13 +308,7 @@ def test_a_sequential_client_costs_no_scheduler_pass_per_request(
 
     async def main() -> tuple[list[bytes], int]:
         async with open_node(NodeConfig(port=0, ipc_path=ipc_path)) as node:
-            assert node.endpoints is not None
-            port = int(node.endpoints.http_url.rsplit(":", 1)[1])
-            client: Callable[[], list[bytes]] = {
-                "ipc": lambda: ipc_client(ipc_path, requests),
-                "http": lambda: http_client(port, requests),
-                "ws": lambda: ws_client(port, requests),
-            }[transport]
+            client = sequential_client(node, transport, requests)
             await trio.to_thread.run_sync(client, abandon_on_cancel=False)  # warm-up
             trio.lowlevel.add_instrument(waits)
             try:
@@ -338,12 +348,7 @@ def test_a_sequential_client_costs_one_read_per_request(transport: str, ipc_path
 
     async def main() -> tuple[list[bytes], int]:
         async with open_node(NodeConfig(port=0, ipc_path=ipc_path)) as node:
-            assert node.endpoints is not None
-            port = int(node.endpoints.http_url.rsplit(":", 1)[1])
-            client: Callable[[], list[bytes]] = {
-                "ipc": lambda: ipc_client(ipc_path, requests),
-                "ws": lambda: ws_client(port, requests),
-            }[transport]
+            client = sequential_client(node, transport, requests)
             await trio.to_thread.run_sync(client)  # warm-up
             # The EVM import in the background reads files: done (or skipped) first.
             await trio.to_thread.run_sync(node.join_warm_up)
