@@ -41,7 +41,6 @@ import os
 import re
 import signal
 import sys
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import trio
@@ -66,6 +65,7 @@ from mocknode.offload import DEFAULT_EVM_TIMEOUT
 from mocknode.persist.errors import StateFileError
 from mocknode.rpc.jsonrpc import DEFAULT_BATCH_LIMIT, DEFAULT_BATCH_RESPONSE_LIMIT
 from mocknode.rpc.subscriptions import DEFAULT_MAX_SUBSCRIPTIONS
+from mocknode.values import replace
 from mocknode.wire.events import DEFAULT_MAX_MESSAGE
 from mocknode.wire.http import DEFAULT_MAX_BODY, LOCAL_HOSTS, LOCAL_ORIGINS, HttpOptions
 

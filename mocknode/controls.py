@@ -16,7 +16,6 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from mocknode.chain.chain import Chain
@@ -26,6 +25,7 @@ from mocknode.chain.tx.keys import DevAccount
 from mocknode.faults.controller import DEFAULT_JOURNAL_PAGE, FaultHandle, Faults
 from mocknode.node import Endpoints, Node, NodeConfig
 from mocknode.types import Address
+from mocknode.values import replace
 
 if TYPE_CHECKING:
     from mocknode.faults.engine import RuleStatus

@@ -20,7 +20,6 @@ import threading
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -50,6 +49,7 @@ from mocknode.rpc.registry import registry
 from mocknode.rpc.request_log import RequestLog
 from mocknode.rpc.stepwise import answer_decoded_stepwise, answer_stepwise
 from mocknode.rpc.subscriptions import DEFAULT_MAX_SUBSCRIPTIONS, Subscriptions
+from mocknode.values import dataclass, field, replace
 from mocknode.waiting import settle
 from mocknode.wire.http import HttpOptions
 

@@ -8,8 +8,9 @@ address from a hash.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal, NewType
+
+from mocknode.values import dataclass
 
 Address = NewType("Address", bytes)
 Hash32 = NewType("Hash32", bytes)

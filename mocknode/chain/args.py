@@ -9,10 +9,9 @@ which builds it, and those helpers, which read it, import it from here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from mocknode.chain.records import Authorization
 from mocknode.types import Address, Hash32
+from mocknode.values import dataclass
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,12 +15,11 @@ on the common block since. Inputs are explicit (the :class:`Canon` and the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from mocknode.chain.canon import Canon
 from mocknode.chain.records import Block
 from mocknode.chain.state.world import BlockDiff, WorldState
 from mocknode.types import Hash32
+from mocknode.values import dataclass
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,6 @@ rewinds, as anvil's ``evm_revert`` does, and reports nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -67,6 +66,7 @@ from mocknode.chain.tx.keys import DevAccount, derive_accounts
 from mocknode.chain.tx.pool import Hold, Pool
 from mocknode.chain.tx.signers import Signers
 from mocknode.types import ZERO_ADDRESS, ZERO_HASH, Address, BlockRef, Hash32
+from mocknode.values import replace
 
 if TYPE_CHECKING:
     from mocknode.chain.block.mining import TxSource

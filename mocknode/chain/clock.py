@@ -26,10 +26,10 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Protocol
 
 from mocknode.chain.errors import InvalidRequest
+from mocknode.values import dataclass
 
 
 class Clock(Protocol):

@@ -7,7 +7,6 @@ state machine that consumes it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Literal
 
 from mocknode.chain.clock import Clock, WallClock
@@ -15,6 +14,7 @@ from mocknode.chain.genesis_spec import Genesis
 from mocknode.chain.limits import CODE_SIZE_LIMIT
 from mocknode.chain.tx.keys import DEFAULT_MNEMONIC
 from mocknode.types import ZERO_ADDRESS, Address
+from mocknode.values import dataclass, field
 
 GWEI = 10**9
 ETHER = 10**18

@@ -15,10 +15,10 @@ the coinbase leaves the next test the node it had.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from mocknode.types import Hash32
+from mocknode.values import dataclass, replace
 
 if TYPE_CHECKING:
     from mocknode.chain.clock import TimeTravel

@@ -20,7 +20,6 @@ Pure functions over blocks; the chain is reached only through :class:`FeeSource`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Final, Protocol
 
 from mocknode.chain.errors import ChainError
@@ -34,6 +33,7 @@ from mocknode.chain.fees import (
 )
 from mocknode.chain.records import Block
 from mocknode.types import BlockRef
+from mocknode.values import dataclass
 
 __all__ = [
     "EMPTY_HISTORY",

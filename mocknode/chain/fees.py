@@ -7,11 +7,10 @@ configured tip), so the chain, the block builder and the tests all use one rule.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from mocknode.chain.args import TxArgs
 from mocknode.chain.errors import InvalidTxArgs
 from mocknode.chain.records import Header, Tx
+from mocknode.values import dataclass
 
 
 def next_base_fee(parent: Header) -> int:

@@ -10,9 +10,8 @@ built from it (:func:`mocknode.chain.block.genesis.genesis_block`). Reading the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from mocknode.types import Address
+from mocknode.values import dataclass
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,11 +10,11 @@ env's one-shot settings, calls.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from mocknode.chain.errors import InvalidTxArgs
 from mocknode.chain.limits import CODE_SIZE_LIMIT, MAX_TIMESTAMP
+from mocknode.values import replace
 
 if TYPE_CHECKING:
     from mocknode.chain.clock import TimeTravel

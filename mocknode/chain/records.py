@@ -5,11 +5,10 @@ These are what the RPC layer renders. They carry typed values only (bytes, ints)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from mocknode.chain.primitives import rlp
 from mocknode.chain.primitives.hashing import keccak
 from mocknode.types import Address, Hash32
+from mocknode.values import dataclass
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,6 @@ discarded.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 from random import Random
 from typing import TYPE_CHECKING, Final, Literal
 
@@ -34,6 +33,7 @@ from mocknode.chain.errors import InvalidRequest
 from mocknode.chain.fees import MAX_BLOB_GAS_PER_BLOCK, blob_tx_fits
 from mocknode.chain.records import Block, Tx
 from mocknode.types import Address, Hash32
+from mocknode.values import dataclass
 
 if TYPE_CHECKING:
     from mocknode.chain.evm.engine import BlockEnv

@@ -22,7 +22,6 @@ the ones a reverted frame dropped too); ``blobBaseFee`` is accepted and not appl
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
 
 from mocknode.chain.args import TxArgs
 from mocknode.chain.block.mining import Executed, seal_block, tx_receipt
@@ -45,6 +44,7 @@ from mocknode.chain.state.journal import JournalAccounts
 from mocknode.chain.state.world import BlockDiff, StateReader, WorldState
 from mocknode.chain.tx import codec
 from mocknode.types import ZERO_ADDRESS, ZERO_HASH, Address, Hash32
+from mocknode.values import dataclass, replace
 
 __all__ = [
     "MAX_BLOCKS",

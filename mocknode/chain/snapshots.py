@@ -21,7 +21,6 @@ so both operations only look at the snapshots they change.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
 from typing import Protocol
 
 from mocknode.chain.branch import Branch, restore
@@ -29,6 +28,7 @@ from mocknode.chain.canon import Canon
 from mocknode.chain.state.world import WorldState
 from mocknode.chain.tx.pool import Pool
 from mocknode.types import Address, Hash32
+from mocknode.values import dataclass, replace
 
 
 class SnapshotHook(Protocol):

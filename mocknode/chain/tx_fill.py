@@ -10,13 +10,13 @@ and in a given order (its errors come in that order).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from mocknode.chain import fees
 from mocknode.chain.args import TxArgs, UnsignedAuthorization
 from mocknode.chain.errors import ExecutionFailed, InvalidTxArgs, TxRejected
 from mocknode.chain.records import Authorization, Header, Tx
+from mocknode.values import replace
 
 if TYPE_CHECKING:
     from mocknode.chain.config import ChainConfig

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from mocknode.faults.request import (
@@ -31,6 +30,7 @@ from mocknode.faults.request import (
 )
 from mocknode.rpc.errors import SERVER_ERROR, RpcError
 from mocknode.rpc.jsonrpc import RawResponse, error_response
+from mocknode.values import dataclass
 
 if TYPE_CHECKING:
     from mocknode.chain.chain import Chain

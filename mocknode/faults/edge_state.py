@@ -16,8 +16,9 @@ so a connection that never meets such a fault carries nothing):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Protocol
+
+from mocknode.values import dataclass, field
 
 __all__ = ["EdgeState", "HasEdge", "edge_of"]
 

@@ -45,7 +45,6 @@ import fnmatch
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from random import Random
 from types import MappingProxyType
 from typing import Any, Final
@@ -54,6 +53,7 @@ from mocknode.faults.catalogue import KindSpec
 from mocknode.faults.events import POINTS, Event, Point
 from mocknode.faults.params import Int
 from mocknode.faults.rules import Action, Rule, is_control, render_rule
+from mocknode.values import dataclass, field
 
 __all__ = ["Decision", "FaultEngine", "RuleStatus", "draw", "is_control", "params_match"]
 

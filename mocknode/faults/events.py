@@ -30,8 +30,9 @@ the connection; ``connection`` ids come from the serving node's counter, startin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal
+
+from mocknode.values import dataclass
 
 __all__ = [
     "POINTS",

@@ -18,13 +18,13 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from mocknode.faults.engine import Decision
 from mocknode.faults.errors import FaultSpecError, join_path, show
 from mocknode.faults.events import Event, Transport
 from mocknode.faults.params import Int
+from mocknode.values import dataclass
 
 __all__ = [
     "DEFAULT_CAP",

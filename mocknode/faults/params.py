@@ -19,11 +19,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Final, Protocol
 
 from mocknode.faults.errors import FaultSpecError, join_path, show
+from mocknode.values import dataclass
 
 __all__ = [
     "MAX_SECONDS",

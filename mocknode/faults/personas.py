@@ -31,11 +31,11 @@ overridden by an explicit ``rate_limit`` rule when a test needs a particular num
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final, Literal
 
 from mocknode.faults.params import to_json
+from mocknode.values import dataclass, field
 
 __all__ = [
     "PERSONAS",

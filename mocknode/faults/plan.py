@@ -29,7 +29,6 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -38,6 +37,7 @@ from mocknode.faults.journal import DEFAULT_CAP
 from mocknode.faults.params import Choice, Int
 from mocknode.faults.personas import PERSONAS
 from mocknode.faults.rules import Rule, parse_rule, render_rule
+from mocknode.values import dataclass
 
 __all__ = ["FaultPlan", "PlanError", "load_plan", "loads_plan", "parse_plan", "render_plan"]
 

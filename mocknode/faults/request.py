@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from mocknode.io.reply import Reply
 from mocknode.io.session import ConnInfo, Push
 from mocknode.rpc.jsonrpc import ItemHook, Replacement
+from mocknode.values import dataclass
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final, Literal
 
@@ -46,6 +45,7 @@ from mocknode.faults.catalogue import KindSpec, parse_params, spec_for
 from mocknode.faults.errors import FaultSpecError, join_path, show
 from mocknode.faults.events import TRANSPORTS, Event, Point, ScopeMatch, TransportMatch
 from mocknode.faults.params import Choice, Int, Number, freeze_json, to_json
+from mocknode.values import dataclass, field
 
 __all__ = [
     "CONTROL_PREFIX",

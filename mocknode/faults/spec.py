@@ -20,12 +20,12 @@ values (a delay from a distribution, a replica).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from random import Random
 from typing import Any, Final, Literal
 
 from mocknode.faults.events import TRANSPORTS, Event, Point, Scope, Transport
 from mocknode.faults.params import MAX_SECONDS, Param
+from mocknode.values import dataclass
 
 __all__ = [
     "ALL",

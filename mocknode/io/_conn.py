@@ -51,7 +51,6 @@ import socket
 import struct
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Final, Protocol
 
 import trio
@@ -68,6 +67,7 @@ from mocknode.io.reply import (
     WsClose,
 )
 from mocknode.io.session import Push, Session
+from mocknode.values import dataclass
 from mocknode.wire.events import Closed, Garbage, Message, NeedData
 
 log = logging.getLogger("mocknode.io")

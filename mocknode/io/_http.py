@@ -10,13 +10,13 @@ connection are answered one at a time, in order, as HTTP/1.1 requires.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import math
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, cast
 
+from mocknode import values
 from mocknode.io._conn import (
     Connection,
     Watchdog,
@@ -115,7 +115,7 @@ async def serve_http(
                 if session is not None:
                     await close_session(session)
                     session = None
-                ws_info = dataclasses.replace(info, transport="ws")
+                ws_info = values.replace(info, transport="ws")
                 refusal = on_upgrade(ws_info) if on_upgrade is not None else None
                 if refusal is None or await refuse_upgrade(conn, refusal):
                     await _serve_ws(factory, ws_info, event.ws, conn)

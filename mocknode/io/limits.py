@@ -29,8 +29,9 @@ defaults are geth's where geth has one, and documented in ``docs/limits.md``:
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from typing import Final
+
+from mocknode.values import dataclass
 
 __all__ = [
     "DEFAULT_IDLE_TIMEOUT",

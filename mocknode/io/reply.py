@@ -45,8 +45,8 @@ not on the wire.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
+from mocknode.values import dataclass
 from mocknode.wire.http import encode_header
 
 __all__ = [

@@ -17,7 +17,6 @@ from 1 and a seeded fault plan replays identically.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from mocknode.io.reply import (
@@ -34,6 +33,7 @@ from mocknode.io.reply import (
     Truncated,
     WsClose,
 )
+from mocknode.values import dataclass
 
 __all__ = [
     "CloseConnection",

@@ -18,7 +18,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from functools import partial
 
 import trio
@@ -35,6 +34,7 @@ from mocknode.io._http import serve_http
 from mocknode.io.limits import ConnLimits, ConnSlots
 from mocknode.io.reply import Reply
 from mocknode.io.session import ConnInfo, SessionFactory
+from mocknode.values import replace
 from mocknode.wire.http import HttpOptions
 
 __all__ = ["TOO_MANY_CONNECTIONS", "serve_http_stream", "serve_tcp", "with_bound_name"]

@@ -22,7 +22,6 @@ What is stored, and why in that shape:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any, TypeVar
 
 from mocknode.chain.block.assembly import make_block, ordered_root
@@ -33,6 +32,7 @@ from mocknode.chain.state.world import Account, BlockDiff
 from mocknode.chain.tx import codec as txcodec
 from mocknode.persist.errors import StateFileError
 from mocknode.types import Address, Hash32
+from mocknode.values import replace
 
 T = TypeVar("T")
 

@@ -27,13 +27,12 @@ chain is only touched once the whole document has been read and checked.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import typing
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from mocknode import values
 from mocknode.chain.canon import Canon
 from mocknode.chain.chain import Chain
 from mocknode.chain.clock import TimeState, VirtualClock
@@ -64,6 +63,7 @@ from mocknode.persist.codec import (
 )
 from mocknode.persist.errors import StateFileError
 from mocknode.types import Address, Hash32
+from mocknode.values import dataclass
 
 FORMAT = "mocknode-state"
 VERSION = 1
@@ -159,7 +159,7 @@ def _dev_env_value(dev: DevEnv) -> dict[str, Any]:
 
 def _config_value(config: ChainConfig) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for f in dataclasses.fields(config):
+    for f in values.fields(config):
         if f.name in NODE_SETTINGS:
             continue
         value = getattr(config, f.name)
@@ -341,7 +341,7 @@ def _read_config(saved: dict[str, Any], config: ChainConfig) -> dict[str, Any]:
     """The saved chain settings this mocknode's :class:`ChainConfig` has, decoded to the
     types it declares (a field it lacks, from another version, is left out)."""
     hints = _config_hints()
-    names = {f.name for f in dataclasses.fields(config)} - NODE_SETTINGS
+    names = {f.name for f in values.fields(config)} - NODE_SETTINGS
     changes: dict[str, Any] = {}
     for name, value in saved.items():
         if name in names:
@@ -405,7 +405,7 @@ def install(chain: Chain, restored: Restored) -> None:
     keep their chain object); see :meth:`Chain.replace_history`."""
     chain.replace_history(restored.canon, restored.state, restored.pool)
     if restored.config:
-        chain.config = dataclasses.replace(chain.config, **restored.config)
+        chain.config = values.replace(chain.config, **restored.config)
     chain.dev_env = restored.dev_env
     chain.pool.fifo = chain.config.tx_order == "fifo"
     chain.time.restore(restored.time)

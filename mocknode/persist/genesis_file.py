@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, replace
 from typing import Any
 
 from mocknode.chain.config import ChainConfig
 from mocknode.chain.genesis_spec import Genesis, GenesisAccount
 from mocknode.persist.errors import GenesisFileError
 from mocknode.types import Address
+from mocknode.values import dataclass, replace
 
 _MAX_UINT256 = (1 << 256) - 1
 _MAX_UINT64 = (1 << 64) - 1

@@ -123,7 +123,6 @@ is made under a short temp root instead.
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import itertools
 import os
@@ -135,6 +134,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
+from mocknode import values
 from mocknode.pytest_plugin import options
 from mocknode.pytest_plugin.options import NodeSettings, is_trio_test
 
@@ -434,9 +434,7 @@ def _mocknode_in_trio_fixture(
     config = settings.node_config(_mocknode_cache.ipc_path("t"))
     plan = options.faults_for_test(item)
     if plan is not None or FAULTS_FIXTURE in item.fixturenames:
-        config = dataclasses.replace(
-            config, faults=plan, journal=FAULTS_FIXTURE in item.fixturenames
-        )
+        config = values.replace(config, faults=plan, journal=FAULTS_FIXTURE in item.fixturenames)
     return _serve_in_run(item, config, settings)
 
 

@@ -13,7 +13,6 @@ ones before it and replacing the seed and persona when it gives them.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import os
 from collections.abc import Iterable, Mapping
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from mocknode import values
 
 if TYPE_CHECKING:
     from mocknode.chain.config import ChainConfig
@@ -162,7 +163,7 @@ def _ether(raw: object) -> int:
 # -- config per test -------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
+@values.dataclass(frozen=True)
 class NodeSettings:
     """A test's resolved node config; ``key`` says which tests may share a node.
 
@@ -189,10 +190,10 @@ class NodeSettings:
             clock_key = ("fixed", clock.start, clock.step)
         else:
             clock_key = ("clock", clock)
-        values = tuple(
-            getattr(self.chain, f.name) for f in dataclasses.fields(self.chain) if f.name != "clock"
+        settings = tuple(
+            getattr(self.chain, f.name) for f in values.fields(self.chain) if f.name != "clock"
         )
-        return (*values, clock_key)
+        return (*settings, clock_key)
 
     def node_config(self, ipc_path: str) -> NodeConfig:
         from mocknode.node import NodeConfig
@@ -238,7 +239,7 @@ def for_test(item: pytest.Item) -> NodeSettings:
 def resolve(options: dict[str, Any], where: str) -> NodeSettings:
     from mocknode.chain.config import ChainConfig
 
-    valid = {f.name for f in dataclasses.fields(ChainConfig)} | {_INTERVAL}
+    valid = {f.name for f in values.fields(ChainConfig)} | {_INTERVAL}
     unknown = sorted(set(options) - valid)
     if unknown:
         raise pytest.UsageError(
@@ -359,4 +360,4 @@ def _apply_marker(plan: FaultPlan, mark: pytest.Mark, here: Path) -> FaultPlan:
                 f"got {arg!r}"
             )
     changes.update(mark.kwargs)
-    return dataclasses.replace(plan, rules=tuple(rules), **changes)
+    return values.replace(plan, rules=tuple(rules), **changes)

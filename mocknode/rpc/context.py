@@ -10,10 +10,10 @@ create a filter over one HTTP connection and poll it over another.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from mocknode.chain.chain import Chain
+from mocknode.values import dataclass, field
 
 if TYPE_CHECKING:
     from mocknode.chain.logs.query import Filters

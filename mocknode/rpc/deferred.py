@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Final
 
 from mocknode.rpc.errors import RpcError
 from mocknode.rpc.jsonrpc import RawJson, error_response
+from mocknode.values import dataclass, field
 
 __all__ = ["Deferred", "fill"]
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Final
 
 from mocknode.chain.args import TxArgs, UnsignedAuthorization
@@ -45,6 +44,7 @@ from mocknode.rpc import hexutil
 from mocknode.rpc.errors import SERVER_ERROR, RpcError
 from mocknode.rpc.hexutil import DecError, HexError
 from mocknode.types import Address, BlockRef, Hash32
+from mocknode.values import dataclass
 
 __all__ = [
     "ParamError",

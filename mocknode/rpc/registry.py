@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from mocknode.chain.errors import ChainError, ExecutionFailed
@@ -43,6 +42,7 @@ from mocknode.rpc.errors import (
 )
 from mocknode.rpc.params import ParamError
 from mocknode.rpc.steps import Deferred, Steps
+from mocknode.values import dataclass
 
 if TYPE_CHECKING:
     from mocknode.rpc.context import Context

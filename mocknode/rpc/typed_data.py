@@ -31,7 +31,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
 
@@ -39,6 +38,7 @@ from mocknode.chain.primitives.hashing import keccak
 from mocknode.rpc import hexutil
 from mocknode.rpc.errors import SERVER_ERROR, RpcError
 from mocknode.rpc.params import ParamError, json_kind
+from mocknode.values import dataclass
 
 __all__ = ["TypedData", "TypedDataError", "digest", "encode_type", "hash_struct", "parse"]
 

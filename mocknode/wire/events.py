@@ -13,8 +13,9 @@ the driver as an event: the connection answers it itself and only queues the byt
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Final
+
+from mocknode.values import dataclass, field
 
 # geth's read limit for WebSocket and IPC messages (32 MiB); both transports default to it.
 DEFAULT_MAX_MESSAGE: Final = 32 * 1024 * 1024

@@ -80,10 +80,10 @@ modes the same split byte streams and requires the same events and bytes at ever
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
+from mocknode.values import dataclass, field
 from mocknode.wire._http_head import (
     ACCEPTED_CONTENT_TYPES,
     encode_header,

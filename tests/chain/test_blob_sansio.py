@@ -7,7 +7,6 @@ and one changed by a bit does not.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -25,6 +24,7 @@ from mocknode.chain.tx import codec
 from mocknode.chain.tx.blobs import BlobSidecar, versioned_hash
 from mocknode.chain.tx.validation import validate_for_pool, validate_replacement
 from mocknode.types import Address, Hash32
+from mocknode.values import replace
 
 ALICE = DEV[0]
 TO = Address(bytes.fromhex("11" * 20))

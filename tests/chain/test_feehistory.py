@@ -6,7 +6,7 @@ each expectation is worked out from geth's rules in the test itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pytest
 from chain_helpers import CHAIN_ID, DEV, new_world
@@ -30,6 +30,7 @@ from mocknode.chain.fees import next_base_fee
 from mocknode.chain.records import Block, Receipt, Tx
 from mocknode.chain.tx import codec as txcodec
 from mocknode.types import Address, BlockRef
+from mocknode.values import replace
 
 GWEI = 10**9
 BASE = 10 * GWEI

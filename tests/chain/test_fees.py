@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from chain_helpers import new_world
 
@@ -13,6 +11,7 @@ from mocknode.chain.errors import InvalidTxArgs
 from mocknode.chain.fees import FeeFields, fee_defaults, gas_price, next_base_fee
 from mocknode.chain.records import Header
 from mocknode.types import Address
+from mocknode.values import replace
 
 BASE = 1_000_000_000
 TIP = 2 * GWEI

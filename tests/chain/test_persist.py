@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -29,6 +28,7 @@ from mocknode.persist.document import (
 from mocknode.persist.errors import StateFileError
 from mocknode.persist.files import decode_document, encode_document
 from mocknode.types import LATEST, Address, BlockRef
+from mocknode.values import replace
 
 LOGGER = Address(b"\x10" * 20)
 LOGGER_CODE = bytes.fromhex("60003560006000a100")  # LOG1(first calldata word); STOP

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from mocknode.chain.primitives.hashing import keccak
 from mocknode.persist.errors import GenesisFileError
 from mocknode.persist.genesis_file import apply_genesis, parse_genesis, read_genesis_file
 from mocknode.types import LATEST, Address
+from mocknode.values import replace
 
 CONTRACT = "0x" + "c0" * 20
 RUNTIME = "0x6000354060005260206000f3"

@@ -137,7 +137,7 @@ def test_high_s_signature_is_an_invalid_sender() -> None:
     signed = Account.sign_transaction(CASES["dynamic-fee"], KEY)
     tx = txcodec.decode(bytes(signed.raw_transaction))
     flipped = txcodec.SECP256K1_N - tx.s
-    from dataclasses import replace
+    from mocknode.values import replace
 
     forged = replace(tx, s=flipped, v=1 - tx.v)
     with pytest.raises(txcodec.TxDecodeError, match="invalid sender"):

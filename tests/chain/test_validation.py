@@ -7,8 +7,6 @@ eth-utils' EIP-55 encoding, not ours.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from chain_helpers import CHAIN_ID, DEV, FUNDS, GAS_LIMIT, install, new_world, signed
 from eth_utils import to_checksum_address
@@ -19,6 +17,7 @@ from mocknode.chain.records import Authorization, Tx
 from mocknode.chain.state.world import StateReader
 from mocknode.chain.tx.validation import validate_for_pool, validate_replacement
 from mocknode.types import Address
+from mocknode.values import replace
 
 BASE_FEE = 875_000_000
 ALICE = DEV[0]

@@ -78,6 +78,7 @@ def test_the_pytest_plugin_loads_no_node_trio_or_web3() -> None:
         "mocknode.pytest_plugin",
         "mocknode.pytest_plugin.options",
         "mocknode.pytest_plugin.web3_fixtures",
+        "mocknode.values",  # the plugin's option types: no dependency of its own
     }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -29,6 +29,7 @@ from wsproto.events import (
 from mocknode.io.ipc import serve_ipc
 from mocknode.io.session import ConnInfo, Push, Reply, Session
 from mocknode.io.tcp import serve_tcp
+from mocknode.values import replace
 from mocknode.wire.http import HttpOptions
 
 

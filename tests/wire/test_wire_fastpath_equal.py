@@ -14,13 +14,14 @@ the example and applied to both alike.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TypeVar
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wire_helpers import connected_ws, ws_client
 
+from mocknode.values import replace
 from mocknode.wire.events import NEED_DATA, Closed, Garbage, Message
 from mocknode.wire.http import LOCAL_HOSTS, LOCAL_ORIGINS, HttpConnection, HttpOptions, Upgraded
 from mocknode.wire.ipc import IpcConnection

@@ -24,7 +24,6 @@ and commits only long enough to learn its state root.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Protocol
 
 from mocknode.chain.block import system
@@ -44,6 +43,7 @@ from mocknode.chain.state.journal import JournalAccounts
 from mocknode.chain.state.world import BlockDiff, StateReader, WorldState
 from mocknode.chain.tx.pool import Pool
 from mocknode.types import ZERO_HASH, Address, Hash32
+from mocknode.values import dataclass
 
 
 def create_address(sender: Address, nonce: int) -> Address:

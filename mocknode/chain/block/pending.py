@@ -18,8 +18,6 @@ Its state root is real: the diff is committed to the world state and taken back 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from mocknode.chain.block import mining
 from mocknode.chain.evm.engine import BlockEnv
 from mocknode.chain.records import Block
@@ -27,6 +25,7 @@ from mocknode.chain.state.overlay import OverlayReader
 from mocknode.chain.state.world import BlockDiff, WorldState
 from mocknode.chain.tx.pool import Pool
 from mocknode.types import Hash32
+from mocknode.values import dataclass
 
 __all__ = ["PendingBlock", "build_pending"]
 

@@ -23,8 +23,6 @@ sees what geth's tracer sees.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-
 from mocknode.chain.args import TxArgs
 from mocknode.chain.block.mining import create_address
 from mocknode.chain.errors import ExecutionFailed
@@ -35,6 +33,7 @@ from mocknode.chain.primitives.hashing import checksum_address, keccak
 from mocknode.chain.state.journal import JournalAccounts
 from mocknode.chain.state.world import StateReader
 from mocknode.types import ZERO_ADDRESS, Address, Hash32
+from mocknode.values import dataclass, replace
 
 __all__ = ["AccessListResult", "create_access_list"]
 

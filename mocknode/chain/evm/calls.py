@@ -16,7 +16,6 @@ to the reader and environment handed in, never to the chain.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
 
 from mocknode.chain.args import TxArgs
 from mocknode.chain.errors import ExecutionFailed
@@ -30,6 +29,7 @@ from mocknode.chain.records import Authorization, Header
 from mocknode.chain.state.journal import JournalAccounts
 from mocknode.chain.state.world import StateReader
 from mocknode.types import ZERO_ADDRESS, Hash32
+from mocknode.values import dataclass, replace
 
 # geth's --rpc.gascap default: a call that names no gas may use this much.
 CALL_GAS_CAP = 50_000_000

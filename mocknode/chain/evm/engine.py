@@ -22,7 +22,6 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +34,7 @@ from mocknode.chain.records import Authorization, Log, Tx
 from mocknode.chain.state.journal import JournalAccounts
 from mocknode.chain.tx import codec as txcodec
 from mocknode.types import Address, Hash32
+from mocknode.values import dataclass
 
 if TYPE_CHECKING:
     from mocknode.chain.evm.tracing.hooks import Tracer, TxStart

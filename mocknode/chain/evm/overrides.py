@@ -14,8 +14,6 @@ precompile moves, never onto an address overridden itself or one a precompile mo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-
 from mocknode.chain.errors import ChainError
 from mocknode.chain.evm import engine
 from mocknode.chain.evm.variant import CallVariant
@@ -23,6 +21,7 @@ from mocknode.chain.primitives.hashing import checksum_address
 from mocknode.chain.state.journal import JournalAccounts
 from mocknode.chain.state.world import Account, BlockDiff, StateReader
 from mocknode.types import Address, Hash32
+from mocknode.values import dataclass, replace
 
 __all__ = [
     "AccountOverride",

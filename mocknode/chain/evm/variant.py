@@ -12,10 +12,10 @@ this module only knows the few attributes it overrides.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from mocknode.types import Address
+from mocknode.values import dataclass
 
 # ERC-7528's address for native ether, and keccak("Transfer(address,address,uint256)").
 TRANSFER_LOG_ADDRESS = Address(b"\xee" * 20)

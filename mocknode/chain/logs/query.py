@@ -18,7 +18,6 @@ because they register listeners that fire long after they are installed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from itertools import count
 from typing import Literal, Protocol
 
@@ -28,6 +27,7 @@ from mocknode.chain.primitives.hashing import keccak
 from mocknode.chain.records import Block, Log, Tx
 from mocknode.chain.snapshots import SnapshotHook
 from mocknode.types import Address, BlockRef, Hash32
+from mocknode.values import dataclass, field
 
 
 class LogSource(Protocol):

@@ -6,12 +6,11 @@ proof checks against the block header's ``stateRoot`` by construction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from mocknode.chain.primitives import rlp, trie
 from mocknode.chain.primitives.hashing import keccak
 from mocknode.chain.state.world import StateReader, WorldState
 from mocknode.types import Address
+from mocknode.values import dataclass
 
 
 @dataclass(frozen=True, slots=True)

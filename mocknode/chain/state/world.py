@@ -21,13 +21,13 @@ Older ones are rebuilt from the versions when asked for (:mod:`mocknode.chain.st
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from mocknode.chain.primitives import rlp, trie
 from mocknode.chain.primitives.hashing import BLANK_ROOT, EMPTY_CODE_HASH, keccak
 from mocknode.chain.state import rebuild
 from mocknode.types import Address
+from mocknode.values import dataclass, field
 
 
 class Account(NamedTuple):

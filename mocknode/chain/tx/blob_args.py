@@ -13,14 +13,13 @@ Only called for arguments that name blob fields, so other transactions pay nothi
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from mocknode.chain.args import TxArgs
 from mocknode.chain.errors import InvalidTxArgs
 from mocknode.chain.evm import kzg
 from mocknode.chain.fees import blob_base_fee
 from mocknode.chain.tx.blobs import MAX_BLOBS_PER_TX, BlobSidecar, versioned_hash
 from mocknode.types import Hash32
+from mocknode.values import replace
 
 __all__ = ["blob_defaults"]
 

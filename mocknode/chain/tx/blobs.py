@@ -27,12 +27,12 @@ go-eth-kzg would name the malformed value).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from typing import Final
 
 from mocknode.chain.errors import TxRejected
 from mocknode.chain.evm.kzg import CELLS_PER_EXT_BLOB, verify_blob_proof, verify_cell_proofs
 from mocknode.types import Hash32
+from mocknode.values import dataclass
 
 __all__ = [
     "BYTES_PER_BLOB",

@@ -15,13 +15,12 @@ Error texts follow geth's decoder (``rlp: ...``, ``transaction type not supporte
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from mocknode.chain.primitives import rlp
 from mocknode.chain.primitives.hashing import keccak, secp256k1
 from mocknode.chain.records import Authorization, Tx
 from mocknode.chain.tx.blobs import BYTES_PER_BLOB, COMMITMENT_SIZE, PROOF_SIZE, BlobSidecar
 from mocknode.types import Address, Hash32
+from mocknode.values import replace
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 _U64 = 64

@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 
 from mocknode.chain.primitives.hashing import keccak, secp256k1
 from mocknode.types import Address
+from mocknode.values import dataclass
 
 DEFAULT_MNEMONIC = "test test test test test test test test test test test junk"
 DEFAULT_PATH_PREFIX = "m/44'/60'/0'/0"

@@ -15,10 +15,10 @@ cost nothing while there are none (one falsy check per block).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 
 from mocknode.chain.records import Tx
 from mocknode.types import Address, Hash32
+from mocknode.values import dataclass
 
 # geth's default price bump for replacing a pooled transaction (txpool.PriceBump).
 PRICE_BUMP_PERCENT = 10

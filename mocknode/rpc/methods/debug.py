@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from mocknode.chain.args import TxArgs
@@ -36,6 +35,7 @@ from mocknode.rpc import params, params_overrides
 from mocknode.rpc.context import Context
 from mocknode.rpc.registry import method, optional
 from mocknode.types import BlockRef, Hash32
+from mocknode.values import dataclass, field, replace
 
 if TYPE_CHECKING:
     from mocknode.chain.chain import Chain

@@ -27,7 +27,6 @@ unknown hash to drop) are -32602, as anvil answers them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any, Literal
 
 from mocknode.chain.args import TxArgs
@@ -48,6 +47,7 @@ from mocknode.rpc.errors import INVALID_PARAMS, RpcError
 from mocknode.rpc.params import ParamError
 from mocknode.rpc.registry import method, optional
 from mocknode.types import BlockRef, Hash32
+from mocknode.values import replace
 
 Pair = tuple[bytes | TxArgs, int]  # a signed transaction or a request, and its offset
 

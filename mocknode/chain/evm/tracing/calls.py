@@ -5,11 +5,10 @@ sub-calls; logs of failed frames and their children dropped, as geth drops them)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from mocknode.chain.evm.revert import revert_reason
 from mocknode.chain.evm.tracing import hooks
 from mocknode.types import Address
+from mocknode.values import dataclass, field
 
 OP_NAMES = {
     hooks.CALL: "CALL",

@@ -15,10 +15,10 @@ keep steps (the struct logger) read ``cost`` when they render, after the run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from mocknode.types import Address
+from mocknode.values import dataclass, field
 
 # Frame kinds, by the opcode that opens them (geth passes the opcode byte).
 CALL = 0xF1

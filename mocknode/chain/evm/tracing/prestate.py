@@ -10,12 +10,11 @@ before the sender pays for gas, and before the instruction that touches).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from mocknode.chain.evm.tracing import hooks
 from mocknode.chain.primitives import rlp
 from mocknode.chain.primitives.hashing import EMPTY_CODE_HASH, keccak
 from mocknode.types import Address
+from mocknode.values import dataclass, field
 
 _ADDRESS_OPS = frozenset({0x31, 0x3B, 0x3C, 0x3F, 0xFF})  # BALANCE, EXTCODE*, SELFDESTRUCT
 _CALL_OPS = frozenset({0xF1, 0xF2, 0xF4, 0xFA})

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 
 from mocknode.chain.args import TxArgs
 from mocknode.chain.block.mining import block_system_writes
@@ -25,6 +24,7 @@ from mocknode.chain.records import Block, Tx
 from mocknode.chain.state.journal import JournalAccounts
 from mocknode.chain.state.world import StateReader
 from mocknode.types import ZERO_ADDRESS, ZERO_HASH, Hash32
+from mocknode.values import dataclass
 
 
 @dataclass(frozen=True, slots=True)

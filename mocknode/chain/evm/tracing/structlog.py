@@ -8,10 +8,9 @@ The steps are kept as :class:`~.hooks.Step` records; the JSON shape (and geth's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from mocknode.chain.evm.tracing import hooks
 from mocknode.types import Address
+from mocknode.values import dataclass
 
 SLOAD = 0x54
 SSTORE = 0x55
