@@ -38,6 +38,16 @@ def _pair(**options: Any) -> list[Any]:
     return made
 
 
+def _heated(cls: Any, hot: bool, *args: Any) -> Any:
+    """``cls`` after enough constructions (with ``args``) that mocknode.values compiled
+    its ``__init__`` (hot), or untouched: its generic ``__init__`` (cold). The standard
+    library's classes are the same either way."""
+    if hot:
+        for _ in range(values.COMPILE_AFTER):
+            cls(*args)
+    return cls
+
+
 KINDS = [
     {"frozen": True, "slots": True},
     {"frozen": True},
@@ -47,9 +57,12 @@ KINDS = [
 ]
 
 
+@pytest.mark.parametrize("hot", [False, True], ids=["generic-init", "compiled-init"])
 @pytest.mark.parametrize("options", KINDS, ids=str)
-def test_construction_equality_hash_and_repr_match_dataclasses(options: dict[str, Any]) -> None:
-    for cls in _pair(**options):
+def test_construction_equality_hash_and_repr_match_dataclasses(
+    options: dict[str, Any], hot: bool
+) -> None:
+    for cls in (_heated(made, hot, 0) for made in _pair(**options)):
         a, b, c = cls(1), cls(1, 2, ()), cls(x=1, y=5, tags=("t",))
         assert (a.x, a.y, a.tags, c.y, c.tags, a.norm()) == (1, 2, (), 5, ("t",), 3)
         assert repr(c) == "_pair.<locals>.Point(x=1, y=5, tags=('t',))"
@@ -113,7 +126,8 @@ def test_replace_fields_pickle_and_copy_match(options: dict[str, Any]) -> None:
         values._fields(object())
 
 
-def test_default_factory_init_false_and_post_init() -> None:
+@pytest.mark.parametrize("hot", [False, True], ids=["generic-init", "compiled-init"])
+def test_default_factory_init_false_and_post_init(hot: bool) -> None:
     made = []
     makers = ((dataclasses.dataclass, dataclasses.field), (values._dataclass, values._field))
     for make, field in makers:
@@ -129,7 +143,7 @@ def test_default_factory_init_false_and_post_init() -> None:
                 self.size = len(self.items)
 
         made.append(Bag)
-    for cls in made:
+    for cls in (_heated(bag, hot, "warm") for bag in made):
         one, two = cls("a"), cls("a")
         one.items.append(1)
         assert two.items == []  # a fresh list each
@@ -142,7 +156,8 @@ def test_default_factory_init_false_and_post_init() -> None:
         values._replace(made[1]("a"), size=4)
 
 
-def test_kw_only_and_frozen_post_init() -> None:
+@pytest.mark.parametrize("hot", [False, True], ids=["generic-init", "compiled-init"])
+def test_kw_only_and_frozen_post_init(hot: bool) -> None:
     @values._dataclass(frozen=True, slots=True, kw_only=True)
     class Rule:
         kind: str = "x"
@@ -151,6 +166,10 @@ def test_kw_only_and_frozen_post_init() -> None:
         def __post_init__(self) -> None:
             if self.times < 0:
                 raise ValueError("times")
+
+    if hot:
+        for _ in range(values.COMPILE_AFTER):
+            Rule(times=0)
 
     assert Rule(times=2) == Rule(kind="x", times=2)
     with pytest.raises(TypeError):
@@ -198,16 +217,38 @@ def test_inherited_fields_come_first() -> None:
     assert child != Base(1)
 
 
-def test_methods_are_compiled_on_first_use_only() -> None:
+@pytest.mark.parametrize("hot", [False, True], ids=["generic-init", "compiled-init"])
+def test_wrong_arguments_are_refused_as_python_refuses_them(hot: bool) -> None:
+    @values._dataclass(frozen=True, slots=True)
+    class Pair:
+        a: int
+        b: int = 0
+
+    _heated(Pair, hot, 1)
+    for args, kwargs, message in (
+        ((), {}, "missing 1 required .*'a'"),
+        ((1, 2, 3), {}, "takes from 2 to 3 positional arguments but 4 were given"),
+        ((1,), {"c": 1}, "unexpected keyword argument 'c'"),
+        ((1,), {"a": 1}, "multiple values for argument 'a'"),
+    ):
+        with pytest.raises(TypeError, match=message):
+            Pair(*args, **kwargs)
+    assert Pair(b=2, a=1) == Pair(1, 2)
+
+
+def test_methods_are_compiled_once_used() -> None:
     @values._dataclass(frozen=True, slots=True)
     class Lazy:
         a: int
 
     stubs = {name: Lazy.__dict__[name] for name in ("__init__", "__eq__", "__hash__")}
     one = Lazy(1)
+    assert Lazy.__dict__["__init__"] is stubs["__init__"]  # built once: nothing compiled
     assert Lazy.__dict__["__eq__"] is stubs["__eq__"]  # nothing compared yet
     assert one == Lazy(1)
     assert hash(one) == hash((1,))
+    for _ in range(values.COMPILE_AFTER):
+        Lazy(0)
     for name, stub in stubs.items():
         compiled = Lazy.__dict__[name]
         assert compiled is not stub
