@@ -55,7 +55,7 @@ _MISSING: Any = _Missing()
 class Field:
     """One field: its name and what ``field(...)`` said of it."""
 
-    __slots__ = ("compare", "default", "default_factory", "init", "name", "repr")
+    __slots__ = ("compare", "default", "default_factory", "init", "name", "repr", "type")
 
     def __init__(
         self, default: Any, default_factory: Any, init: bool, repr: bool, compare: bool
@@ -63,6 +63,7 @@ class Field:
         if default is not _MISSING and default_factory is not _MISSING:
             raise ValueError("cannot specify both default and default_factory")
         self.name = ""
+        self.type: Any = None  # the annotation as written (a string, mostly)
         self.default = default
         self.default_factory = default_factory
         self.init = init
@@ -298,6 +299,53 @@ def _on_first_use(
     return first_use
 
 
+class _Signature:
+    """``inspect.signature(cls)`` (and so ``help()``) reads ``cls.__signature__`` before
+    looking at ``__init__``, which is a stand-in here until compiled: this class attribute
+    builds, on first look, the signature ``dataclasses`` would give, then stays."""
+
+    def __get__(self, obj: Any, cls: type) -> Any:
+        if obj is not None:
+            raise AttributeError("__signature__")
+        import inspect
+
+        kind = (
+            inspect.Parameter.KEYWORD_ONLY
+            if self.kw_only
+            else inspect.Parameter.POSITIONAL_OR_KEYWORD
+        )
+        params = [
+            inspect.Parameter(
+                f.name,
+                kind,
+                default=(
+                    f.default
+                    if f.default is not _MISSING
+                    else _FACTORY_DEFAULT
+                    if f.default_factory is not _MISSING
+                    else inspect.Parameter.empty
+                ),
+                annotation=f.type,
+            )
+            for f in cls.__value_fields__  # type: ignore[attr-defined]
+            if f.init
+        ]
+        return inspect.Signature(params, return_annotation=None)
+
+    def __init__(self, kw_only: bool) -> None:
+        self.kw_only = kw_only
+
+
+class _FactoryDefault:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+_FACTORY_DEFAULT = _FactoryDefault()
+
+
 # --- the decorator -----------------------------------------------------------------------
 
 _CLASSVAR_PREFIXES = ("ClassVar", "typing.ClassVar", "t.ClassVar")
@@ -325,6 +373,7 @@ def _collect(cls: type) -> list[Field]:
                 )
             f = Field(given, _MISSING, True, True, True)
         f.name = name
+        f.type = annotation
         collected[name] = f
     return list(collected.values())
 
@@ -378,6 +427,7 @@ def _build(cls: type, frozen: bool, slots: bool, eq: bool, kw_only: bool) -> typ
     put("__value_fields__", tuple(found))
     put("__value_repr__", tuple(f.name for f in found if f.repr))
     put("__match_args__", tuple(f.name for f in found if f.init))
+    put("__signature__", _Signature(kw_only))
     put("__init__", _init_until_hot(cls, frozen, kw_only))
     put("__repr__", _repr)
     if eq:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import inspect
 import pickle
 from typing import Any, ClassVar
 
@@ -254,3 +255,24 @@ def test_methods_are_compiled_once_used() -> None:
         assert compiled is not stub
         assert compiled.__qualname__.endswith(f"Lazy.{name}")
     assert (Lazy(2).a, Lazy(2) == Lazy(3), hash(Lazy(2))) == (2, False, hash((2,)))
+
+
+@pytest.mark.parametrize("options", [{}, {"kw_only": True, "frozen": True, "slots": True}], ids=str)
+def test_signatures_read_as_the_dataclass_ones(options: dict[str, Any]) -> None:
+    """inspect.signature (so help()) sees the fields, not the stand-in __init__."""
+    made = []
+    makers = ((dataclasses.dataclass, dataclasses.field), (values._dataclass, values._field))
+    for make, field in makers:
+
+        @make(**options)
+        class Bag:
+            name: str
+            size: int = 0
+            items: list[int] = field(default_factory=list)
+            note: str = field(default="", init=False)
+
+        made.append(Bag)
+    std, ours = (str(inspect.signature(cls)) for cls in made)
+    assert ours == std
+    assert ours.startswith("(*, " if options else "(name: 'str', size: 'int' = 0, items")
+    assert "note" not in ours
