@@ -116,12 +116,22 @@ def _repr(self: Any) -> str:
     return f"{cls.__qualname__}({parts})"
 
 
-def _frozen_setattr(self: Any, name: str, value: Any) -> None:
-    raise FrozenInstanceError(f"cannot assign to field {name!r}")
+def _frozen(cls: type, names: frozenset[str]) -> tuple[Callable[..., None], Callable[..., None]]:
+    """``__setattr__`` and ``__delattr__`` that refuse as a frozen dataclass does: any
+    name on the class itself, only its fields on a subclass that is not a value class.
+    Closures, not compiled code: nothing to build at import but two function objects."""
 
+    def __setattr__(self: Any, name: str, value: Any) -> None:
+        if type(self) is cls or name in names:
+            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+        object.__setattr__(self, name, value)  # what super() reaches: value bases pass it on
 
-def _frozen_delattr(self: Any, name: str) -> None:
-    raise FrozenInstanceError(f"cannot delete field {name!r}")
+    def __delattr__(self: Any, name: str) -> None:
+        if type(self) is cls or name in names:
+            raise FrozenInstanceError(f"cannot delete field {name!r}")
+        object.__delattr__(self, name)
+
+    return __setattr__, __delattr__
 
 
 def _frozen_getstate(self: Any) -> tuple[Any, ...]:
@@ -437,8 +447,9 @@ def _build(cls: type, frozen: bool, slots: bool, eq: bool, kw_only: bool) -> typ
             hashed = _on_first_use(cls, "__hash__", _compile_hash, frozen, kw_only)
             type.__setattr__(cls, "__hash__", hashed if frozen else None)
     if frozen:
-        type.__setattr__(cls, "__setattr__", _frozen_setattr)
-        type.__setattr__(cls, "__delattr__", _frozen_delattr)
+        setattr_, delattr_ = _frozen(cls, frozenset(f.name for f in found))
+        type.__setattr__(cls, "__setattr__", setattr_)
+        type.__setattr__(cls, "__delattr__", delattr_)
         if slots:  # pickle and copy restore slots through setattr, which frozen refuses
             put("__getstate__", _frozen_getstate)
             put("__setstate__", _frozen_setstate)

@@ -203,6 +203,25 @@ def test_definition_errors_match() -> None:
                 def __setattr__(self, name: str, value: Any) -> None: ...
 
 
+def test_a_plain_subclass_of_a_frozen_class_may_add_attributes_but_not_change_fields() -> None:
+    for make in (dataclasses.dataclass, values._dataclass):
+
+        @make(frozen=True)
+        class Base:
+            a: int
+
+        class Plain(Base):
+            pass
+
+        plain = Plain(1)
+        plain.extra = 2  # type: ignore[attr-defined]
+        del plain.extra  # type: ignore[attr-defined]
+        with pytest.raises(AttributeError, match="'a'"):
+            plain.a = 3  # type: ignore[misc]
+        with pytest.raises(AttributeError, match="'extra'"):
+            Base(1).extra = 2  # type: ignore[attr-defined]
+
+
 def test_inherited_fields_come_first() -> None:
     @values._dataclass(frozen=True)
     class Base:
