@@ -12,7 +12,8 @@ This module gives the same classes for the options the project uses (``frozen``,
 ``slots``, ``eq``, ``kw_only``; ``field`` with ``default``, ``default_factory``,
 ``init``, ``repr``, ``compare``; ``__post_init__``; :func:`replace`, :func:`fields`):
 
-- ``__repr__`` and the frozen ``__setattr__``/``__delattr__`` are shared functions;
+- ``__repr__`` is a shared function, and the frozen ``__setattr__``/``__delattr__`` are
+  closures over the class and its field names;
 - ``__init__``, ``__eq__`` and ``__hash__`` are the methods whose speed counts per object
   (a transaction builds a few records; blocks and hashes are compared and used as keys),
   so they are still compiled, to the code ``dataclasses`` writes, but only once used:
@@ -274,13 +275,15 @@ def _init_until_hot(cls: type, frozen: bool, kw_only: bool) -> Callable[..., Non
     """The generic ``__init__`` for the first :data:`COMPILE_AFTER` constructions, then the
     compiled one: a class built once at start-up (most of those the node builds before
     its first answer) compiles nothing; a record built per transaction gets the fast one."""
-    generic = _generic_init(cls, frozen, kw_only)
+    generic: Callable[..., None] | None = None  # built on the first construction
     calls = 0
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        nonlocal calls
+        nonlocal calls, generic
         calls += 1
         if calls < COMPILE_AFTER:
+            if generic is None:
+                generic = _generic_init(cls, frozen, kw_only)
             generic(self, *args, **kwargs)
             return
         init = _compile_init(cls, frozen, kw_only)
@@ -312,7 +315,8 @@ def _on_first_use(
 class _Signature:
     """``inspect.signature(cls)`` (and so ``help()``) reads ``cls.__signature__`` before
     looking at ``__init__``, which is a stand-in here until compiled: this class attribute
-    builds, on first look, the signature ``dataclasses`` would give, then stays."""
+    builds the signature ``dataclasses`` would give when it is looked at (rarely: by
+    inspect, help() or a documentation tool), never at import."""
 
     def __get__(self, obj: Any, cls: type) -> Any:
         if obj is not None:
