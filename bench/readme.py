@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.report import fmt
+
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 BEGIN = "<!-- bench:begin (scripts/bench --readme rewrites this section) -->"
@@ -48,10 +50,6 @@ def _ratio(value: float | None) -> str:
     return f"{value:.2f}x"
 
 
-def _seconds(value: float) -> str:
-    return f"{value * 1000:.0f} ms" if value >= 0.0995 else f"{value * 1000:.1f} ms"
-
-
 def table(data: dict[str, Any]) -> str:
     """The section's text for one run's JSON: the table and the line naming the run.
 
@@ -76,7 +74,7 @@ def table(data: dict[str, Any]) -> str:
             continue
         median = medians.get((workload, phase))
         if workload.startswith("start-up") and median is not None:
-            label = f"{label} (mocknode: {_seconds(median)}, target {row.get('target')})"
+            label = f"{label} (mocknode: {fmt(median, 's')}, target {row.get('target')})"
         lines.append(f"| {label} | {_ratio(vs_anvil)} | {_ratio(vs_tester)} |")
     machine = data.get("machine", {})
     settings = data.get("settings", {})

@@ -199,7 +199,7 @@ def _compared(cls: type, of: str) -> str:
     return "(" + "".join(f"{of}.{f.name}, " for f in cls.__value_fields__ if f.compare) + ")"  # type: ignore[attr-defined]
 
 
-def _compile_eq(cls: type, frozen: bool, kw_only: bool) -> Callable[..., Any]:
+def _compile_eq(cls: type) -> Callable[..., Any]:
     source = (
         "def __eq__(self, other):\n"
         "    if other.__class__ is self.__class__:\n"
@@ -209,7 +209,7 @@ def _compile_eq(cls: type, frozen: bool, kw_only: bool) -> Callable[..., Any]:
     return _compiled(cls, "__eq__", source, {})
 
 
-def _compile_hash(cls: type, frozen: bool, kw_only: bool) -> Callable[..., Any]:
+def _compile_hash(cls: type) -> Callable[..., Any]:
     return _compiled(
         cls, "__hash__", f"def __hash__(self):\n    return hash({_compared(cls, 'self')})", {}
     )
@@ -296,15 +296,13 @@ def _init_until_hot(cls: type, frozen: bool, kw_only: bool) -> Callable[..., Non
 def _on_first_use(
     cls: type,
     name: str,
-    compile: Callable[[type, bool, bool], Callable[..., Any]],
-    frozen: bool,
-    kw_only: bool,
+    compile: Callable[[type], Callable[..., Any]],
 ) -> Callable[..., Any]:
     """A stand-in for method ``name`` that compiles the real one, installs it on ``cls``
     and runs it: the class pays for the compile only if the method is ever called."""
 
     def first_use(self: Any, *args: Any, **kwargs: Any) -> Any:
-        method = compile(cls, frozen, kw_only)
+        method = compile(cls)
         type.__setattr__(cls, name, method)
         return method(self, *args, **kwargs)
 
@@ -445,10 +443,10 @@ def _build(cls: type, frozen: bool, slots: bool, eq: bool, kw_only: bool) -> typ
     put("__init__", _init_until_hot(cls, frozen, kw_only))
     put("__repr__", _repr)
     if eq:
-        put("__eq__", _on_first_use(cls, "__eq__", _compile_eq, frozen, kw_only))
+        put("__eq__", _on_first_use(cls, "__eq__", _compile_eq))
         if "__hash__" not in own or own["__hash__"] is None:
             # dataclasses: eq and frozen hash the fields; eq alone is unhashable
-            hashed = _on_first_use(cls, "__hash__", _compile_hash, frozen, kw_only)
+            hashed = _on_first_use(cls, "__hash__", _compile_hash)
             type.__setattr__(cls, "__hash__", hashed if frozen else None)
     if frozen:
         setattr_, delattr_ = _frozen(cls, frozenset(f.name for f in found))
