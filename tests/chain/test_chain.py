@@ -289,3 +289,67 @@ def test_built_in_default_accounts_are_what_derivation_gives() -> None:
     )
     assert derive_accounts(DEFAULT_MNEMONIC, 21)[:20] == derive_accounts(DEFAULT_MNEMONIC, 20)
     assert derive_accounts()[0].address.hex() == "f39fd6e51aad88f6f4ce6ab8827279cfffb92266"
+
+
+def test_snapshots_taken_at_the_same_point_share_one_record() -> None:
+    """A snapshot per test over JSON-RPC (setup) reverted at teardown: every one is taken
+    at the same clean state, and each would otherwise stay in memory for good."""
+    chain = fixed_chain()
+    alice, bob = addresses(chain)
+    ids = []
+    for _ in range(50):
+        ids.append(chain.snapshot())
+        chain.send_transaction(TxArgs(sender=alice, to=bob, value=1))
+        assert chain.revert(ids[-1])
+    records = dict(chain.snapshots_taken())
+    assert list(records) == ids
+    assert len({id(records[i]) for i in ids}) == 1
+    # Every id still names its snapshot.
+    for snap_id in (ids[0], ids[-1], ids[25]):
+        chain.send_transaction(TxArgs(sender=alice, to=bob, value=1))
+        assert chain.revert(snap_id)
+        assert chain.head.number == 0
+        assert chain.balance(bob, LATEST) == 10_000 * 10**18
+
+
+def test_snapshots_at_different_points_keep_their_own_records() -> None:
+    chain = fixed_chain()
+    alice, bob = addresses(chain)
+    first = chain.snapshot()
+    chain.set_automine(False)
+    pending = chain.snapshot()  # the mining mode differs
+    chain.send_transaction(TxArgs(sender=alice, to=bob, value=1, gas=21000))
+    with_tx = chain.snapshot()  # the pool differs
+    chain.time.increase(60)
+    later = chain.snapshot()  # the time differs
+    chain.set_automine(True)
+    chain.mine()
+    mined = chain.snapshot()  # the head differs
+    chain.set_balance(bob, 5)
+    edited = chain.snapshot()  # the state differs
+    records = dict(chain.snapshots_taken())
+    ids = [first, pending, with_tx, later, mined, edited]
+    assert len({id(records[i]) for i in ids}) == len(ids)
+    assert chain.revert(with_tx)
+    assert [tx.value for tx in chain.pool] == [1]
+    assert not chain.automine
+    assert chain.time.offset == 0
+    assert chain.revert(first)
+    assert len(chain.pool) == 0
+    assert chain.automine
+
+
+def test_a_reorg_keeps_shared_snapshot_records_shared() -> None:
+    chain = fixed_chain()
+    alice, bob = addresses(chain)
+    chain.send_transaction(TxArgs(sender=alice, to=bob, value=1))
+    chain.send_transaction(TxArgs(sender=alice, to=bob, value=2))
+    head = chain.head.hash
+    ids = [chain.snapshot() for _ in range(3)]
+    chain.reorg(1)
+    assert chain.head.hash != head
+    records = dict(chain.snapshots_taken())
+    assert len({id(records[i]) for i in ids}) == 1
+    for snap_id in ids:
+        assert chain.revert(snap_id)
+        assert chain.head.hash == head

@@ -75,6 +75,28 @@ def test_snapshot_and_revert(w3: Web3, take: str, back: str, shape: Any) -> None
     assert number(w3) == start
 
 
+def test_a_snapshot_per_test_keeps_every_id_and_one_record(w3: Web3, node: MockNode) -> None:
+    """The fixture users bring from anvil: ``evm_snapshot`` at setup, a transaction,
+    ``evm_revert`` at teardown. Every id stays usable, and the node keeps one record for
+    all of them (they name the same state), so a long suite does not grow the node."""
+    start = number(w3)
+    ids = []
+    for _ in range(30):
+        ids.append(call(w3, "evm_snapshot", []))
+        call(w3, "eth_sendTransaction", [{"from": DEV[0], "to": FRESH, "value": "0x1"}])
+        assert number(w3) == start + 1
+        assert call(w3, "evm_revert", [ids[-1]]) is True
+    assert len(set(ids)) == 30
+    assert (number(w3), balance(w3, FRESH)) == (start, 0)
+    taken = dict(node.with_chain(lambda chain: chain.snapshots_taken()))
+    assert len({id(taken[int(i, 16)]) for i in ids}) == 1
+    listed = call(w3, "anvil_metadata", [])["snapshots"]
+    assert set(ids) <= set(listed)
+    call(w3, "evm_mine", [])
+    assert call(w3, "evm_revert", [ids[0]]) is True
+    assert number(w3) == start
+
+
 def test_revert_to_an_unknown_snapshot_is_false(w3: Web3) -> None:
     assert call(w3, "evm_revert", ["0x7fffffff"]) is False
     assert call(w3, "anvil_revert", [2**31]) is False

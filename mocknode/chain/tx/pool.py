@@ -209,6 +209,14 @@ class Pool:
         pool._holds = {h: hold for h, hold in holds.items() if h in pool._by_hash}
         return pool
 
+    def same_as(self, other: Pool) -> bool:
+        """Same transactions in the same order, same holds, same ordering rule."""
+        return (
+            self.fifo == other.fifo
+            and list(self._by_hash) == list(other._by_hash)
+            and self._holds == other._holds
+        )
+
     def copy(self) -> Pool:
         clone = Pool(fifo=self.fifo)
         for tx in self._by_hash.values():
