@@ -45,6 +45,7 @@ from mocknode.rpc.jsonrpc import (
     ItemHook,
     handle_payload,
 )
+from mocknode.rpc.memo import MEMO_METHODS, ReadMemo, split_id
 from mocknode.rpc.registry import registry
 from mocknode.rpc.request_log import RequestLog
 from mocknode.rpc.stepwise import answer_decoded_stepwise, answer_stepwise
@@ -186,6 +187,8 @@ class RpcSession:
         self._batch_bytes = node.config.batch_response_limit
         self._reverts = node.deferred_reverts  # settled before any request is answered
         self._settle = node.settle
+        self._chain = node.chain
+        self._memo = node.memo
 
     def answer(self, payload: bytes, item_hook: ItemHook | None = None) -> bytes | None:
         """The answer to one message, computed in place: one call is atomic. A call that
@@ -212,6 +215,9 @@ class RpcSession:
         not held up behind it."""
         if self._reverts:
             self._settle()
+        cut = split_id(payload)
+        if cut is not None and (kept := self._kept(cut)) is not None:
+            return kept
         dispatch = self._stepwise_logged if self._log.enabled else self._stepwise
         steps = answer_stepwise(
             payload,
@@ -221,7 +227,11 @@ class RpcSession:
         )
         # A cheap read is answered at once: bytes, no steps to drive (no await).
         reply = steps if type(steps) is bytes else await drive(steps)
-        return self._later(reply) if self.context.deferred else reply
+        if self.context.deferred:
+            return self._later(reply)
+        if cut is not None and type(steps) is bytes:  # answered at once: it may be kept
+            self._remember(cut, payload, steps)
+        return reply
 
     async def handle(self, payload: bytes) -> bytes | None:
         """:meth:`handle_later`, its waiting call awaited here (in-process callers)."""
@@ -243,7 +253,42 @@ class RpcSession:
             batch_response_limit=self._batch_bytes,
         )
         reply = steps if type(steps) is bytes else await drive(steps)
-        return self._later(reply) if self.context.deferred else reply
+        if self.context.deferred:
+            return self._later(reply)
+        if (
+            type(steps) is bytes  # answered at once: it may be kept
+            and type(value) is dict
+            and value.get("method") in MEMO_METHODS
+            and (cut := split_id(payload)) is not None
+        ):
+            self._remember(cut, payload, steps)
+        return reply
+
+    def quick(self, message: bytes) -> bytes | None:
+        """The kept answer to ``message`` (:mod:`mocknode.rpc.memo`), or None: the
+        transports' way past framing and parsing for a read asked again (io.session)."""
+        if self._reverts:
+            return None  # a revert is queued: the full path makes it first
+        cut = split_id(message)
+        return None if cut is None else self._kept(cut)
+
+    def _kept(self, cut: tuple[bytes, bytes]) -> bytes | None:
+        """The kept answer to the message ``cut`` (its key and id), logged as served."""
+        if self.context.chain is not self._chain:
+            return None
+        kept = self._memo.lookup(cut[0], cut[1], self._chain.read_stamp())
+        if kept is None:
+            return None
+        if self._log.enabled:
+            self._log.write(self._log.line(kept[1]))
+        return kept[0]
+
+    def _remember(self, cut: tuple[bytes, bytes], payload: bytes, answer: bytes) -> None:
+        """Keep a read's answer for the next identical message (rpc.memo): only one
+        computed from the node's own chain, never from a fault layer's view of it. The
+        call ran synchronously just now, so the stamp read here is the one it saw."""
+        if self.context.chain is self._chain:
+            self._memo.remember(cut[0], cut[1], payload, answer, self._chain.read_stamp())
 
     def _settle_now(self, reply: bytes | None) -> bytes | None:
         entries = self.context.deferred[:]
@@ -276,6 +321,9 @@ class Node:
             self.chain, ids=self.ids, clock=self._clock, timeout=self.config.filter_timeout
         )
         self.request_log = RequestLog(enabled=self.config.log_requests)
+        # Answers to reads asked again while the chain is unchanged (rpc.memo), shared by
+        # every connection; off with the other fast paths.
+        self.memo = ReadMemo(enabled=self.config.fast_paths)
         self.endpoints: Endpoints | None = None
         self._warm_up: threading.Thread | None = None
         self._warm_up_cancelled = threading.Event()

@@ -170,6 +170,13 @@ class Chain:
 
     # -- lookups ------------------------------------------------------------------
 
+    def read_stamp(self) -> tuple[object, ...]:
+        """A value that changes whenever anything a read of blocks, state or settings
+        could see changes; the pool and the clock are not in it. Answers kept between
+        requests are kept under it (:mod:`mocknode.rpc.memo`). Blocks only change at the
+        head, state changes move its version, settings are replaced, never edited."""
+        return (self.canon.blocks[-1], self.state.version, self.config, self.dev_env)
+
     @property
     def head(self) -> Block:
         return self.canon.blocks[-1]

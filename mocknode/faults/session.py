@@ -77,6 +77,10 @@ class Inner(Protocol):
         """The answer to a message the framing already parsed (IPC: see io.session)."""
         ...
 
+    def quick(self, message: bytes) -> bytes | None:
+        """A kept answer to ``message``, or None (io.session's QuickSession)."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -114,6 +118,13 @@ class FaultSession:
         if not self.faults.armed:
             return await self.inner.handle_parsed(payload, value, text)
         return await _armed_path()(self, payload)
+
+    def quick(self, message: bytes) -> bytes | None:
+        """Unarmed, the node's kept answer, if any (io.session's QuickSession); armed,
+        None: every message then goes through the fault layer's own path."""
+        if self.faults.armed:
+            return None
+        return self.inner.quick(message)
 
     async def close(self) -> None:
         self.faults.detach(self)

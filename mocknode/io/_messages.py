@@ -11,6 +11,7 @@ pending are let finish before the connection closes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import trio
 
@@ -30,7 +31,7 @@ from mocknode.io.reply import (
     Truncated,
     WsClose,
 )
-from mocknode.io.session import HandleParsed, Session
+from mocknode.io.session import HandleParsed, Quick, Session
 from mocknode.wire.events import Closed, Garbage, Message, NeedData
 
 log = logging.getLogger("mocknode.io")
@@ -46,8 +47,17 @@ async def serve_messages(conn: Connection, proto: MessageProtocol, session: Sess
 
     A message that carries its decoded value (IPC) goes to the session's
     ``handle_parsed`` when it has one (:class:`~mocknode.io.session.ParsedSession`),
-    so it is not parsed twice; every other message to ``handle``."""
+    so it is not parsed twice; every other message to ``handle``.
+
+    A read that the framing takes for one whole message (``candidate``, IPC) is first
+    offered to the session's ``quick`` (:class:`~mocknode.io.session.QuickSession`):
+    when that answers, the answer is written and the next read follows at once, with no
+    framing, no event and no await in between."""
     handle_parsed: HandleParsed | None = getattr(session, "handle_parsed", None)
+    quick: Quick | None = getattr(session, "quick", None)
+    candidate: Callable[[bytes], bytes | None] | None = getattr(proto, "candidate", None)
+    if candidate is None:
+        quick = None
     async with trio.open_nursery() as later:
         while True:
             event = proto.next_event()
@@ -55,7 +65,18 @@ async def serve_messages(conn: Connection, proto: MessageProtocol, session: Sess
             if out:
                 await conn.put(out)
             if isinstance(event, NeedData):
-                proto.receive_data(await conn.receive())
+                data = await conn.receive()
+                while quick is not None and not conn.closed:
+                    message = candidate(data)  # type: ignore[misc]
+                    answer = None if message is None else quick(message)
+                    if answer is None:
+                        break
+                    proto.send_message(answer)
+                    rest = conn.write_now(proto.data_to_send())
+                    if rest:
+                        await conn.put(rest)
+                    data = await conn.receive()
+                proto.receive_data(data)
                 continue
             if isinstance(event, Closed):
                 log.debug("connection closed: %s", event.reason)

@@ -46,6 +46,8 @@ __all__ = [
     "Later",
     "ParsedSession",
     "Push",
+    "Quick",
+    "QuickSession",
     "RawBytes",
     "Reply",
     "ResetConnection",
@@ -111,7 +113,29 @@ class ParsedSession(Session, Protocol):
         ...
 
 
+class QuickSession(Session, Protocol):
+    """A session that may answer a message at once from bytes alone, before any framing.
+
+    The IPC transport reads a sequential client's request in one piece. Before feeding
+    it to the framing, io offers those bytes (``candidate``, the framing's guess at one
+    whole message) to ``quick``: bytes back mean the session knows them as exactly one
+    whole message and this is its whole answer (:mod:`mocknode.rpc.memo`), and the read
+    is then done with; ``None`` means nothing happened, and the bytes take the usual path.
+
+    Optional, like ``handle_parsed``: a wrapper (the fault layer) offers it only where
+    it would pass the message through untouched, so it still sees every message it acts
+    on."""
+
+    def quick(self, message: bytes) -> bytes | None:
+        """The whole answer to ``message`` if it is known at once, else None (and
+        nothing was done)."""
+        ...
+
+
 HandleParsed = Callable[[bytes, object, str], Awaitable[bytes | Reply | None]]
 """The type of a :class:`ParsedSession`'s bound ``handle_parsed``."""
+
+Quick = Callable[[bytes], bytes | None]
+"""The type of a :class:`QuickSession`'s bound ``quick``."""
 
 SessionFactory = Callable[[ConnInfo, Push | None], Session]

@@ -144,6 +144,19 @@ class IpcConnection:
         del buf[:end]
         return Message(payload, value, text)
 
+    def candidate(self, data: bytes) -> bytes | None:
+        """The one message ``data`` would be, read whole between two messages: ``data``
+        without trailing whitespace, when nothing is buffered and it ends as a value
+        ends; else None. Nothing is consumed: a session that can answer those exact
+        bytes at once (:meth:`mocknode.io.session.QuickSession.quick`, which knows them
+        as one whole call) answers them, and then ``data`` is not fed here at all;
+        otherwise it is fed to :meth:`receive_data` as usual. Off with the fast path."""
+        if not self._fast or self._buf or self._closed is not None or len(data) > self._max:
+            return None
+        if data[-1:] == b"\n":
+            data = data.rstrip(_WHITESPACE)
+        return data if data[-1:] == b"}" and data[:1] == b"{" else None
+
     def send_message(self, payload: bytes) -> None:
         """Queue one outbound message followed by the newline clients split on.
 

@@ -177,3 +177,47 @@ def test_nesting_past_the_limit_is_garbage_however_it_arrives(new_ipc: NewIpc) -
     assert feed(new_ipc(), deep[:300], deep[300:]) == [Garbage(deep)]
     wide = b"[" + b"[]," * 600 + b"[]]"  # many brackets, shallow: fine
     assert payloads(feed(new_ipc(), wide)) == [wide]
+
+
+# -- candidate: what a read would be as one whole message (io's quick answers) -------------
+
+CALL = b'{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber"}'
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (CALL, CALL),
+        (CALL + b"\n", CALL),
+        (CALL + b" \r\n", CALL),
+        (CALL + CALL, CALL + CALL),  # a guess: only the session knows it as one message
+        (b"[" + CALL + b"]", None),  # a batch: never one the session keeps
+        (CALL[:-1], None),
+        (b" " + CALL, None),
+        (b"", None),
+        (b"\n", None),
+    ],
+)
+def test_candidate_is_the_read_without_trailing_whitespace(data: bytes, message: bytes) -> None:
+    conn = IpcConnection()
+    assert conn.candidate(data) == message
+    assert conn.next_event() == NEED_DATA  # nothing was consumed
+
+
+def test_no_candidate_while_a_message_is_half_read_or_after_the_end() -> None:
+    conn = IpcConnection()
+    conn.receive_data(CALL[:10])
+    assert conn.next_event() == NEED_DATA
+    assert conn.candidate(CALL) is None
+    conn.receive_data(CALL[10:])
+    assert isinstance(conn.next_event(), Message)
+    assert conn.candidate(CALL) == CALL
+    conn.receive_data(b"\x00garbage")
+    assert isinstance(conn.next_event(), Garbage)
+    assert conn.candidate(CALL) is None
+
+
+def test_no_candidate_past_the_size_limit_or_without_fast_paths() -> None:
+    assert IpcConnection(max_message=len(CALL)).candidate(CALL) == CALL
+    assert IpcConnection(max_message=len(CALL) - 1).candidate(CALL) is None
+    assert IpcConnection(fast_path=False).candidate(CALL) is None

@@ -20,6 +20,7 @@ Older ones are rebuilt from the versions when asked for (:mod:`mocknode.chain.st
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_left, bisect_right
 from typing import NamedTuple
 
@@ -43,6 +44,7 @@ EMPTY_ACCOUNT = Account(0, 0, EMPTY_CODE_HASH)
 # memory on every block; 1,024 covers a test that snapshots, mines a thousand blocks and
 # reverts.
 KEEP_TRIES = 1024
+_VERSIONS = itertools.count()
 
 _Versions = list[tuple[int, "Account | None"]]
 _SlotVersions = list[tuple[int, int]]
@@ -126,6 +128,10 @@ class WorldState:
         self._account_trie: trie.Node | None = None
         self._storage_tries: dict[Address, trie.Node | None] = {}
         self.head = -1  # the latest commit
+        # Moves on every commit and every revert, and never repeats, not even across
+        # WorldState objects (a loaded state file): a commit number can come back with
+        # other contents after a revert, a version cannot (Chain.read_stamp).
+        self.version = next(_VERSIONS)
 
     def reader(self, commit: int | None = None) -> StateReader:
         return StateReader(self, self.head if commit is None else commit)
@@ -172,6 +178,7 @@ class WorldState:
         self._account_trie = node
         self._changes.append(record)
         self.head = number
+        self.version = next(_VERSIONS)
         if number >= self.keep_tries:
             old = self._changes[number - self.keep_tries]
             if old.kept:
@@ -201,6 +208,7 @@ class WorldState:
             self.head -= 1
         if rebuilt:
             self._account_trie, self._storage_tries = self._tries_as_of(self.head)
+        self.version = next(_VERSIONS)
 
     def _tries_as_of(self, commit: int) -> tuple[trie.Node | None, dict[Address, trie.Node | None]]:
         """The account trie and every storage trie as of ``commit``, rebuilt from the
