@@ -42,7 +42,7 @@ from mocknode.io.reply import (
     Truncated,
     WsClose,
 )
-from mocknode.io.session import ConnInfo, Session, SessionFactory
+from mocknode.io.session import ConnInfo, Quick, Session, SessionFactory
 from mocknode.wire.events import Closed, NeedData
 from mocknode.wire.http import HttpConnection, HttpOptions, Upgraded, encode_header
 
@@ -76,6 +76,7 @@ async def serve_http(
     one); a WebSocket, once upgraded, has none."""
     http = HttpConnection(opts)
     session: Session | None = None
+    quick: Quick | None = None
     lim = limits or ConnLimits()
     read_timeout = math.inf if lim.read_timeout is None else lim.read_timeout
     idle_timeout = math.inf if lim.idle_timeout is None else lim.idle_timeout
@@ -127,13 +128,17 @@ async def serve_http(
                 conn.wait_deadline = math.inf  # armed again when the next wait begins
             if session is None:
                 session = factory(info, None)
-            try:
-                reply = await session.handle(event.payload)
-            except Exception:
-                log.exception("session failed on an HTTP request; answering 500")
-                http.fail(500, "internal server error")
-                await conn.put(http.data_to_send())
-                return
+                quick = getattr(session, "quick", None)
+            # A read the session knows at once (io.session's QuickSession): no await.
+            reply: bytes | Reply | None = None if quick is None else quick(event.payload)
+            if reply is None:
+                try:
+                    reply = await session.handle(event.payload)
+                except Exception:
+                    log.exception("session failed on an HTTP request; answering 500")
+                    http.fail(500, "internal server error")
+                    await conn.put(http.data_to_send())
+                    return
             if type(reply) is bytes:
                 http.respond(reply)
                 rest = conn.write_now(http.data_to_send())

@@ -33,7 +33,7 @@ Why the checks on filling (:meth:`ReadMemo.remember`) are what make a hit safe:
 Who may use it: the node's session, before and after its full path, and only when the
 answer would come from the node's own chain (the fault layer, armed, answers from its own
 views and never reaches the memo; see :mod:`mocknode.node`). The memo holds at most
-:data:`MAX_ENTRIES` answers and starts afresh when full.
+:data:`MAX_ENTRIES` answers and :data:`MAX_BYTES` bytes, and starts afresh when full.
 """
 
 from __future__ import annotations
@@ -62,7 +62,10 @@ MEMO_METHODS: Final = frozenset(
 settings alone (the stamp), never from the pool, the clock or the connection."""
 
 MAX_ENTRIES: Final = 512
-MAX_ANSWER: Final = 1 << 16
+MAX_ANSWER: Final = 1 << 14
+MAX_BYTES: Final = 1 << 21
+"""At most 512 answers of at most 16 KiB each, 2 MiB in all: a block with its
+transactions in full is not kept, a head or a balance always is."""
 
 PREFIX: Final = b'{"jsonrpc":"2.0","id":'
 _RESULT: Final = b',"result":'
@@ -93,10 +96,11 @@ def split_id(payload: bytes) -> tuple[bytes, bytes] | None:
 class ReadMemo:
     """The kept answers (see the module docstring)."""
 
-    __slots__ = ("_entries", "enabled")
+    __slots__ = ("_bytes", "_entries", "enabled")
 
     def __init__(self, *, enabled: bool = True) -> None:
         self._entries: dict[bytes, tuple[object, bytes, str]] = {}
+        self._bytes = 0  # keys and answers kept, in bytes
         self.enabled = enabled
         """False: nothing is kept, so nothing is found (the node's ``fast_paths=False``,
         which proves the fast paths give the bytes the general path gives)."""
@@ -147,9 +151,16 @@ class ReadMemo:
         elif type(request_id) is not str or b'"' + request_id.encode() + b'"' != ident:
             return
         entries = self._entries
-        if len(entries) >= MAX_ENTRIES:
-            entries.clear()
-        entries[key] = (stamp, answer[len(PREFIX) + len(ident) :], method)
+        rest = answer[len(PREFIX) + len(ident) :]
+        size = len(key) + len(rest)
+        old = entries.pop(key, None)
+        if old is not None:
+            self._bytes -= len(key) + len(old[1])
+        if len(entries) >= MAX_ENTRIES or self._bytes + size > MAX_BYTES:
+            self.clear()
+        entries[key] = (stamp, rest, method)
+        self._bytes += size
 
     def clear(self) -> None:
         self._entries.clear()
+        self._bytes = 0

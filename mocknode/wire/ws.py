@@ -263,6 +263,30 @@ class WsConnection:
             # Pong: nothing to do, we never ping first.
         return NEED_DATA
 
+    def candidate(self, data: bytes) -> bytes | None:
+        """The one message ``data`` would be: its payload, unmasked, when it is exactly
+        one whole final masked text or binary frame read between frames on the fast
+        path; else None. Nothing is consumed: a session that knows the payload as one
+        whole call answers it at once (io.session's ``QuickSession``), and otherwise
+        ``data`` is fed to :meth:`receive_data` as usual. A payload such a session knows
+        is valid JSON, so valid UTF-8: a text frame it matches is one wsproto takes."""
+        if not self._pending.active or self._pending.buffer or self._closed is not None:
+            return None
+        if len(data) < 6 or data[0] not in (0x81, 0x82) or not data[1] & 0x80:
+            return None
+        length = data[1] & 0x7F
+        start = 2
+        if length == 126:
+            start = 4
+            length = int.from_bytes(data[2:4], "big")
+            if length < 126:
+                return None
+        elif length == 127:
+            return None
+        if length > self._max_message or start + 4 + length != len(data):
+            return None
+        return _unmask(data[start + 4 :], data[start : start + 4])
+
     def send_message(self, payload: bytes) -> None:
         """Queue one outbound message as a single text frame; dropped once closing."""
         if self._closed is not None or self._conn.state is not ConnectionState.OPEN:

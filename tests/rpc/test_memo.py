@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from mocknode.rpc.memo import MAX_ENTRIES, ReadMemo, split_id
+from mocknode.rpc.memo import MAX_ANSWER, MAX_BYTES, MAX_ENTRIES, ReadMemo, split_id
 
 CALL = b'{"jsonrpc":"2.0","id":7,"method":"eth_blockNumber","params":[]}'
 ANSWER = b'{"jsonrpc":"2.0","id":7,"result":"0x5"}'
@@ -131,7 +131,7 @@ def balance_call(tag: str, ident: object = 1) -> bytes:
         (b'{"jsonrpc":"2.0","id":7,"method":"eth_blockNumber","params":[]', ANSWER),
         # an answer that is not this message's
         (CALL, ANSWER.replace(b'"id":7', b'"id":8')),
-        (CALL, b'{"jsonrpc":"2.0","id":7,"result":"' + b"0" * 70_000 + b'"}'),
+        (CALL, b'{"jsonrpc":"2.0","id":7,"result":"' + b"0" * MAX_ANSWER + b'"}'),
     ],
 )
 def test_what_is_not_kept(payload: bytes, answer: bytes) -> None:
@@ -160,3 +160,25 @@ def test_a_full_memo_starts_afresh() -> None:
     assert len(memo) == 1
     assert ask(memo, balance_call(hex(MAX_ENTRIES))) is not None
     assert ask(memo, balance_call("0x0")) is None
+
+
+def test_the_memo_holds_a_bounded_number_of_bytes() -> None:
+    memo = ReadMemo()
+    big = b"0" * (MAX_ANSWER - 64)
+    count = MAX_BYTES // MAX_ANSWER + 2
+    for n in range(count):
+        payload = balance_call(hex(n))
+        answer = b'{"jsonrpc":"2.0","id":1,"result":"' + big + b'"}'
+        memo.remember(*split_id(payload), payload, answer, 1)  # type: ignore[misc]
+    assert len(memo) < count
+    assert ask(memo, balance_call(hex(count - 1))) is not None
+    # The same message kept again replaces its answer; it does not count twice.
+    again = ReadMemo()
+    for _ in range(count * 2):
+        payload = balance_call("0x1")
+        again.remember(
+            *split_id(payload), payload, b'{"jsonrpc":"2.0","id":1,"result":"' + big + b'"}', 1
+        )  # type: ignore[misc]
+    payload = balance_call("0x2")
+    again.remember(*split_id(payload), payload, b'{"jsonrpc":"2.0","id":1,"result":"0x0"}', 1)  # type: ignore[misc]
+    assert len(again) == 2

@@ -135,3 +135,46 @@ def test_a_frame_split_anywhere_stays_on_the_fast_path(
         _, ws = connect_ws()
         assert pump(ws, frame[:cut], frame[cut:]) == [Message(payload)]
         assert ws._fast is fast_path, cut
+
+
+# -- candidate: what a read would be as one whole message (io's quick answers) -------------
+
+
+def test_candidate_is_the_payload_of_exactly_one_whole_data_frame(
+    connect_ws: ConnectWs, fast_path: bool
+) -> None:
+    _, ws = connect_ws()
+    call = b'{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber"}'
+    medium = b'{"x":"' + b"a" * 300 + b'"}'
+    expected = call if fast_path else None
+    assert ws.candidate(masked_frame(1, call)) == expected
+    assert ws.candidate(masked_frame(2, call)) == expected
+    assert ws.candidate(masked_frame(1, medium)) == (medium if fast_path else None)
+    for other in (
+        masked_frame(1, call)[:-1],  # cut short
+        masked_frame(1, call) + masked_frame(1, call),  # two frames
+        masked_frame(1, call, fin=False),  # a fragment
+        masked_frame(1, call, rsv=0x40),
+        masked_frame(9, b"ping"),
+        masked_frame(8, b"\x03\xe8"),  # a close
+        masked_frame(1, b"x" * 70000),  # the 8-byte length form
+        b"\x81\x05hello",  # not masked
+        b"",
+    ):
+        assert ws.candidate(other) is None
+    # Nothing was consumed: the frames still arrive as usual.
+    assert pump(ws, masked_frame(1, call)) == [Message(call)]
+
+
+def test_no_candidate_while_a_frame_is_half_read_or_after_a_close(
+    connect_ws: ConnectWs, fast_path: bool
+) -> None:
+    _, ws = connect_ws()
+    call = b'{"id":1}'
+    frame = masked_frame(1, call)
+    assert pump(ws, frame[:3]) == []
+    assert ws.candidate(frame) is None
+    assert pump(ws, frame[3:]) == [Message(call)]
+    assert ws.candidate(frame) == (call if fast_path else None)
+    assert isinstance(pump(ws, masked_frame(8, b"\x03\xe8"))[-1], Closed)
+    assert ws.candidate(frame) is None
