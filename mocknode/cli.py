@@ -196,7 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument(
         "--no-fast-paths",
         action="store_true",
-        help="parse every request with h11/wsproto (same answers, slower; for debugging)",
+        help="parse every request with h11/wsproto and answer every read in full, even "
+        "one asked again (same answers, slower; for debugging)",
     )
 
     accounts = parser.add_argument_group("accounts")
