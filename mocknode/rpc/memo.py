@@ -27,8 +27,10 @@ Why the checks on filling (:meth:`ReadMemo.remember`) are what make a hit safe:
   the top-level id, in the message filled and in every message that matches it;
 - the parameters do not say ``pending`` (those answers follow the pool and the clock,
   which the stamp does not cover);
+- the message is strict UTF-8 (an encoded surrogate, which ``json.loads`` takes from
+  bytes, is refused: a WebSocket text frame carrying one must still be closed with 1007);
 - the answer is a result (``{"jsonrpc":"2.0","id":<id>,"result":...}``), not an error,
-  and no larger than :data:`MAX_ANSWER`.
+  and neither it nor the message is larger than :data:`MAX_ANSWER`.
 
 Who may use it: the node's session, before and after its full path, and only when the
 answer would come from the node's own chain (the fault layer, armed, answers from its own
@@ -129,13 +131,17 @@ class ReadMemo:
         method = found.group(1).decode()
         if method not in MEMO_METHODS:
             return
-        if len(answer) > MAX_ANSWER or b"\\" in payload or b"pending" in payload:
+        if len(answer) > MAX_ANSWER or len(payload) > MAX_ANSWER:
+            return
+        if b"\\" in payload or b"pending" in payload:
             return
         if payload.count(b'"id"') != 1 or not answer.startswith(PREFIX + ident + _RESULT):
             return
         try:
-            value = json.loads(payload)
-        except ValueError:
+            # Strict UTF-8 first: json.loads on bytes lets an encoded surrogate through,
+            # which a WebSocket text frame may not carry (the full path closes with 1007).
+            value = json.loads(payload.decode("utf-8"))
+        except ValueError:  # UnicodeDecodeError included
             return
         if type(value) is not dict or not value.keys() <= _KEYS:
             return

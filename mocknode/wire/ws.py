@@ -268,8 +268,8 @@ class WsConnection:
         one whole final masked text or binary frame read between frames on the fast
         path; else None. Nothing is consumed: a session that knows the payload as one
         whole call answers it at once (io.session's ``QuickSession``), and otherwise
-        ``data`` is fed to :meth:`receive_data` as usual. A payload such a session knows
-        is valid JSON, so valid UTF-8: a text frame it matches is one wsproto takes."""
+        ``data`` is fed to :meth:`receive_data` as usual. A text frame whose payload is
+        not UTF-8 is never a candidate: the full path closes the connection for it."""
         if not self._pending.active or self._pending.buffer or self._closed is not None:
             return None
         if len(data) < 6 or data[0] not in (0x81, 0x82) or not data[1] & 0x80:
@@ -285,7 +285,10 @@ class WsConnection:
             return None
         if length > self._max_message or start + 4 + length != len(data):
             return None
-        return _unmask(data[start + 4 :], data[start : start + 4])
+        payload = _unmask(data[start + 4 :], data[start : start + 4])
+        if data[0] == 0x81 and not payload.isascii() and not _is_utf8(payload):
+            return None  # the full path closes with 1007 at this frame
+        return payload
 
     def send_message(self, payload: bytes) -> None:
         """Queue one outbound message as a single text frame; dropped once closing."""

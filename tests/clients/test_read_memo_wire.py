@@ -202,3 +202,73 @@ def test_without_fast_paths_nothing_is_kept(tmp_path: Any) -> None:
         finally:
             client.close()
         assert served.run(lambda: len(served._served().memo)) == 0
+
+
+def ws_frame(opcode: int, payload: bytes) -> bytes:
+    """One final masked client frame (under 64 KiB), built by hand: a WebSocket library
+    will not send a text frame that is not UTF-8."""
+    mask = b"\x01\x02\x03\x04"
+    size = len(payload)
+    head = (
+        bytes((0x80 | opcode, 0x80 | size))
+        if size < 126
+        else (bytes((0x80 | opcode, 0x80 | 126)) + size.to_bytes(2, "big"))
+    )
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def ws_open(url: str) -> socket.socket:
+    host, port = url.removeprefix("ws://").split(":")
+    sock = socket.create_connection((host, int(port.rstrip("/"))), timeout=10)
+    sock.sendall(
+        b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += sock.recv(1)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return sock
+
+
+def ws_read(sock: socket.socket) -> tuple[int, bytes]:
+    """One unmasked server frame: its opcode and payload."""
+
+    def exactly(count: int) -> bytes:
+        data = b""
+        while len(data) < count:
+            chunk = sock.recv(count - len(data))
+            assert chunk, "the node closed the connection"
+            data += chunk
+        return data
+
+    first, second = exactly(2)
+    size = second & 0x7F
+    if size == 126:
+        size = int.from_bytes(exactly(2), "big")
+    return first & 0x0F, exactly(size)
+
+
+def test_a_text_frame_that_is_not_utf8_is_closed_even_when_its_bytes_were_answered(
+    node: MockNode,
+) -> None:
+    """The same bytes are a fine message over HTTP, IPC or a binary frame; a text frame
+    carrying them is a protocol error (1007), memo or not."""
+    address = "0x" + "00" * 19 + "01"
+    body = (
+        b'{"jsonrpc":"2.0","id":1,"method":"eth_getBalance","params":["%s",'
+        b'{"blockNumber":"0x0","x":"\xed\xa0\x80"}]}' % address.encode()
+    )
+    sock = ws_open(node.ws_url)
+    try:
+        for _ in range(2):  # binary frames: answered, then asked again
+            sock.sendall(ws_frame(2, body))
+            opcode, payload = ws_read(sock)
+            assert opcode == 1
+            assert json.loads(payload)["result"] == "0x0"
+        sock.sendall(ws_frame(1, body))
+        opcode, payload = ws_read(sock)
+        assert opcode == 8
+        assert int.from_bytes(payload[:2], "big") == 1007
+    finally:
+        sock.close()

@@ -129,6 +129,14 @@ def balance_call(tag: str, ident: object = 1) -> bytes:
         (b'{"jsonrpc":"2.0","id":7,"method":"eth_blockNumber","params":{}}', ANSWER),
         (b'{"jsonrpc":"2.0","id":7,"method":"eth_blockNumber","extra":1}', ANSWER),
         (b'{"jsonrpc":"2.0","id":7,"method":"eth_blockNumber","params":[]', ANSWER),
+        # not strict UTF-8 (an encoded surrogate, which json.loads takes from bytes)
+        (
+            b'{"jsonrpc":"2.0","id":7,"method":"eth_getBalance",'
+            b'"params":["0xab",{"blockNumber":"0x0","x":"\xed\xa0\x80"}]}',
+            ANSWER,
+        ),
+        # a message larger than any answer kept
+        (CALL.replace(b"[]", b"[" + b" " * MAX_ANSWER + b"]"), ANSWER),
         # an answer that is not this message's
         (CALL, ANSWER.replace(b'"id":7', b'"id":8')),
         (CALL, b'{"jsonrpc":"2.0","id":7,"result":"' + b"0" * MAX_ANSWER + b'"}'),

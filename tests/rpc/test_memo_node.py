@@ -46,9 +46,11 @@ def read_params(method: str, draw: st.DrawFn, accounts: list[str]) -> list[Any]:
     if method == "eth_getBlockByNumber":
         return [tag, draw(st.booleans())]
     if method == "eth_getBlockByHash":
-        return ["0x" + "00" * 32, False]
+        return [draw(st.sampled_from(["$head", "$parent", "0x" + "00" * 32])), draw(st.booleans())]
     if method in ("eth_getTransactionReceipt", "eth_getTransactionByHash"):
-        return ["0x" + "11" * 32]
+        return [draw(st.sampled_from(["$tx", "0x" + "11" * 32]))]
+    if method == "eth_getBalance" and draw(st.booleans()):  # EIP-1898, as viem sends it
+        return [address, {"blockHash": "$head", "requireCanonical": draw(st.booleans())}]
     return []
 
 
@@ -83,11 +85,16 @@ CHANGES = st.sampled_from(
         "chain_id",
         "automine_off",
         "automine_on",
+        "set_nonce",
+        "increase_time",
+        "reset",
     ]
 )
 
 
-def change(node: Node, session: RpcSession, kind: str, snapshots: list[str]) -> None:
+def change(
+    node: Node, session: RpcSession, kind: str, snapshots: list[str], sent: list[str]
+) -> None:
     accounts = node.chain.accounts
 
     def call(method: str, *params: Any) -> Any:
@@ -98,7 +105,13 @@ def change(node: Node, session: RpcSession, kind: str, snapshots: list[str]) -> 
 
     sender, receiver = "0x" + accounts[0].address.hex(), "0x" + accounts[1].address.hex()
     if kind == "send":
-        call("eth_sendTransaction", {"from": sender, "to": receiver, "value": "0x1"})
+        sent.append(call("eth_sendTransaction", {"from": sender, "to": receiver, "value": "0x1"}))
+    elif kind == "set_nonce":
+        call("anvil_setNonce", FRESH, "0x3")
+    elif kind == "increase_time":
+        call("evm_increaseTime", 60)
+    elif kind == "reset":
+        call("anvil_reset")
     elif kind == "mine":
         call("evm_mine")
     elif kind in ("set_balance", "set_balance_again"):
@@ -135,11 +148,22 @@ def test_every_kept_answer_is_the_full_paths_answer(data: st.DataObject) -> None
     reads = st.lists(read(accounts), min_size=1, max_size=4)
     steps = data.draw(st.lists(st.tuples(CHANGES, reads), min_size=1, max_size=12))
     snapshots: list[str] = []
+    sent: list[str] = []
+
+    def filled(message: bytes) -> bytes:
+        """Real hashes where the read names the head, its parent or the last transaction."""
+        blocks = node.chain.blocks
+        parent = blocks[-2] if len(blocks) > 1 else blocks[-1]
+        return (
+            message.replace(b"$head", b"0x" + blocks[-1].hash.hex().encode())
+            .replace(b"$parent", b"0x" + parent.hash.hex().encode())
+            .replace(b"$tx", (sent[-1] if sent and sent[-1] else "0x" + "22" * 32).encode())
+        )
 
     async def main() -> None:
-        for kind, messages in steps:
-            change(node, reference, kind, snapshots)
-            for message in messages:
+        for kind, templates in steps:
+            change(node, reference, kind, snapshots, sent)
+            for message in map(filled, templates):
                 first = session.quick(message)
                 if first is None:
                     first = await session.handle_later(message)

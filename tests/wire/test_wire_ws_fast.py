@@ -159,9 +159,14 @@ def test_candidate_is_the_payload_of_exactly_one_whole_data_frame(
         masked_frame(8, b"\x03\xe8"),  # a close
         masked_frame(1, b"x" * 70000),  # the 8-byte length form
         b"\x81\x05hello",  # not masked
+        masked_frame(1, b'{"x":"\xed\xa0\x80"}'),  # a text frame that is not UTF-8
         b"",
     ):
         assert ws.candidate(other) is None
+    # The same bytes in a binary frame are a message like any other.
+    assert ws.candidate(masked_frame(2, b'{"x":"\xed\xa0\x80"}')) == (
+        b'{"x":"\xed\xa0\x80"}' if fast_path else None
+    )
     # Nothing was consumed: the frames still arrive as usual.
     assert pump(ws, masked_frame(1, call)) == [Message(call)]
 
