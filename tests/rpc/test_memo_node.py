@@ -2,11 +2,13 @@
 that moment, whatever happened to the chain in between.
 
 Each example drives one node with random reads (the methods the memo keeps and some it
-does not, with ids and spacings as clients write them) between random changes (blocks,
-dev edits, snapshots and reverts, reorgs, the chain id, pending transactions, a revert
-queued from another thread). Every read goes first to ``quick``, the IPC transport's way
-in, then to ``handle_later``, the HTTP and WebSocket one; the answer must be the bytes
-the synchronous path (``answer``, which never looks at the memo) gives at that moment.
+does not, with ids and spacings as clients write them, by real block and transaction
+hashes too) between random changes (blocks, dev edits, snapshots and reverts, reorgs and
+rollbacks, the chain id, pending transactions, a revert queued from another thread, time
+moves, ``anvil_reset``, a dumped state loaded back). Every read goes first to
+``quick``, the IPC transport's way in, then to ``handle_later``, the HTTP and WebSocket
+one; the answer must be the bytes the synchronous path (``answer``, which never looks at
+the memo) gives at that moment.
 """
 
 from __future__ import annotations
@@ -88,12 +90,19 @@ CHANGES = st.sampled_from(
         "set_nonce",
         "increase_time",
         "reset",
+        "dump",
+        "load",
     ]
 )
 
 
 def change(
-    node: Node, session: RpcSession, kind: str, snapshots: list[str], sent: list[str]
+    node: Node,
+    session: RpcSession,
+    kind: str,
+    snapshots: list[str],
+    sent: list[str],
+    dumps: list[str],
 ) -> None:
     accounts = node.chain.accounts
 
@@ -112,6 +121,10 @@ def change(
         call("evm_increaseTime", 60)
     elif kind == "reset":
         call("anvil_reset")
+    elif kind == "dump":
+        dumps.append(call("anvil_dumpState"))
+    elif kind == "load" and dumps:
+        assert call("anvil_loadState", dumps[-1]) is True  # new objects, the same contents
     elif kind == "mine":
         call("evm_mine")
     elif kind in ("set_balance", "set_balance_again"):
@@ -149,6 +162,7 @@ def test_every_kept_answer_is_the_full_paths_answer(data: st.DataObject) -> None
     steps = data.draw(st.lists(st.tuples(CHANGES, reads), min_size=1, max_size=12))
     snapshots: list[str] = []
     sent: list[str] = []
+    dumps: list[str] = []
 
     def filled(message: bytes) -> bytes:
         """Real hashes where the read names the head, its parent or the last transaction."""
@@ -162,7 +176,7 @@ def test_every_kept_answer_is_the_full_paths_answer(data: st.DataObject) -> None
 
     async def main() -> None:
         for kind, templates in steps:
-            change(node, reference, kind, snapshots, sent)
+            change(node, reference, kind, snapshots, sent, dumps)
             for message in map(filled, templates):
                 first = session.quick(message)
                 if first is None:
