@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import socket
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -168,16 +170,24 @@ def test_an_armed_fault_layer_sees_every_read(ipc: Ipc, node: MockNode) -> None:
         assert ipc.ask(call) == head_answer(node, "9")
 
 
-def test_kept_answers_are_logged_as_served(tmp_path: Any, capsys: Any) -> None:
-    config = NodeConfig(port=0, ipc_path=str(tmp_path / "n.ipc"), log_requests=True)
+@contextmanager
+def own_node(tmp_path: Any, **options: Any) -> Iterator[tuple[MockNode, Ipc]]:
+    """A node of the test's own (options the session node does not have), with an IPC
+    client."""
+    config = NodeConfig(port=0, ipc_path=str(tmp_path / "n.ipc"), **options)
     with MockNode(config) as served:
         assert served.ipc_path is not None
         client = Ipc(served.ipc_path)
         try:
-            for ident in range(3):
-                client.ask(rpc("eth_chainId", [], ident))
+            yield served, client
         finally:
             client.close()
+
+
+def test_kept_answers_are_logged_as_served(tmp_path: Any, capsys: Any) -> None:
+    with own_node(tmp_path, log_requests=True) as (served, client):
+        for ident in range(3):
+            client.ask(rpc("eth_chainId", [], ident))
         body = rpc("eth_getBalance", [FRESH, "latest"])
         for _ in range(3):
             request = urllib.request.Request(
@@ -190,17 +200,11 @@ def test_kept_answers_are_logged_as_served(tmp_path: Any, capsys: Any) -> None:
 
 
 def test_without_fast_paths_nothing_is_kept(tmp_path: Any) -> None:
-    config = NodeConfig(port=0, ipc_path=str(tmp_path / "n.ipc"), fast_paths=False)
-    with MockNode(config) as served:
-        assert served.ipc_path is not None
-        client = Ipc(served.ipc_path)
-        try:
-            for ident in range(3):
-                assert client.ask(rpc("eth_blockNumber", [], ident)) == (
-                    b'{"jsonrpc":"2.0","id":%d,"result":"0x0"}' % ident
-                )
-        finally:
-            client.close()
+    with own_node(tmp_path, fast_paths=False) as (served, client):
+        for ident in range(3):
+            assert client.ask(rpc("eth_blockNumber", [], ident)) == (
+                b'{"jsonrpc":"2.0","id":%d,"result":"0x0"}' % ident
+            )
         assert served.run(lambda: len(served._served().memo)) == 0
 
 
