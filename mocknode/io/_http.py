@@ -129,16 +129,16 @@ async def serve_http(
             if session is None:
                 session = factory(info, None)
                 quick = getattr(session, "quick", None)
-            # A read the session knows at once (io.session's QuickSession): no await.
-            reply: bytes | Reply | None = None if quick is None else quick(event.payload)
-            if reply is None:
-                try:
+            try:
+                # A read the session knows at once (io.session's QuickSession): no await.
+                reply: bytes | Reply | None = None if quick is None else quick(event.payload)
+                if reply is None:
                     reply = await session.handle(event.payload)
-                except Exception:
-                    log.exception("session failed on an HTTP request; answering 500")
-                    http.fail(500, "internal server error")
-                    await conn.put(http.data_to_send())
-                    return
+            except Exception:
+                log.exception("session failed on an HTTP request; answering 500")
+                http.fail(500, "internal server error")
+                await conn.put(http.data_to_send())
+                return
             if type(reply) is bytes:
                 http.respond(reply)
                 rest = conn.write_now(http.data_to_send())

@@ -49,15 +49,14 @@ async def serve_messages(conn: Connection, proto: MessageProtocol, session: Sess
     ``handle_parsed`` when it has one (:class:`~mocknode.io.session.ParsedSession`),
     so it is not parsed twice; every other message to ``handle``.
 
-    A read that the framing takes for one whole message (``candidate``, IPC) is first
+    A read that the framing takes for one whole message (``candidate``: IPC, WebSocket
+    frames on their fast path) is first
     offered to the session's ``quick`` (:class:`~mocknode.io.session.QuickSession`):
     when that answers, the answer is written and the next read follows at once, with no
     framing, no event and no await in between."""
     handle_parsed: HandleParsed | None = getattr(session, "handle_parsed", None)
-    quick: Quick | None = getattr(session, "quick", None)
     candidate: Callable[[bytes], bytes | None] | None = getattr(proto, "candidate", None)
-    if candidate is None:
-        quick = None
+    quick: Quick | None = getattr(session, "quick", None) if candidate is not None else None
     async with trio.open_nursery() as later:
         while True:
             event = proto.next_event()
@@ -66,8 +65,8 @@ async def serve_messages(conn: Connection, proto: MessageProtocol, session: Sess
                 await conn.put(out)
             if isinstance(event, NeedData):
                 data = await conn.receive()
-                while quick is not None and not conn.closed:
-                    message = candidate(data)  # type: ignore[misc]
+                while quick is not None and candidate is not None and not conn.closed:
+                    message = candidate(data)
                     answer = None if message is None else quick(message)
                     if answer is None:
                         break

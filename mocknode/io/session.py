@@ -116,9 +116,10 @@ class ParsedSession(Session, Protocol):
 class QuickSession(Session, Protocol):
     """A session that may answer a message at once from bytes alone, before any framing.
 
-    The IPC transport reads a sequential client's request in one piece. Before feeding
-    it to the framing, io offers those bytes (``candidate``, the framing's guess at one
-    whole message) to ``quick``: bytes back mean the session knows them as exactly one
+    The IPC and WebSocket transports read a sequential client's request in one piece.
+    Before feeding it to the framing, io offers the message those bytes would be
+    (``candidate``, the framing's guess at one whole message; HTTP offers each body) to
+    ``quick``: bytes back mean the session knows them as exactly one
     whole message and this is its whole answer (:mod:`mocknode.rpc.memo`), and the read
     is then done with; ``None`` means nothing happened, and the bytes take the usual path.
 
