@@ -44,6 +44,8 @@ import json
 import re
 from typing import Final
 
+from mocknode.rpc.stepwise import plain_call_id
+
 __all__ = ["MEMO_METHODS", "ReadMemo", "split_id"]
 
 MEMO_METHODS: Final = frozenset(
@@ -71,7 +73,6 @@ transactions in full is not kept, a head or a balance always is."""
 
 PREFIX: Final = b'{"jsonrpc":"2.0","id":'
 _RESULT: Final = b',"result":'
-_KEYS: Final = frozenset({"jsonrpc", "id", "method", "params"})
 
 # The id member at the first "id": an integer without sign or leading zero, or a string
 # of printable ASCII without quote or backslash (both written back as they came, which
@@ -140,21 +141,14 @@ class ReadMemo:
         try:
             # Strict UTF-8 first: json.loads on bytes lets an encoded surrogate through,
             # which a WebSocket text frame may not carry (the full path closes with 1007).
-            value = json.loads(payload.decode("utf-8"))
+            text = payload.decode("utf-8")
+            value = json.loads(text)
         except ValueError:  # UnicodeDecodeError included
             return
-        if type(value) is not dict or not value.keys() <= _KEYS:
+        if type(value) is not dict or value.get("method") != method:
             return
-        if value.get("jsonrpc") != "2.0" or value.get("method") != method:
-            return
-        params = value.get("params")
-        if params is not None and type(params) is not list:
-            return
-        request_id = value.get("id")
-        if type(request_id) is int:
-            if str(request_id).encode() != ident:
-                return
-        elif type(request_id) is not str or b'"' + request_id.encode() + b'"' != ident:
+        # A plain call as the envelope's short lane defines it, whose id is the one cut.
+        if plain_call_id(value, text) != ident.decode():
             return
         entries = self._entries
         rest = answer[len(PREFIX) + len(ident) :]

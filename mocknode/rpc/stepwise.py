@@ -46,7 +46,7 @@ from mocknode.rpc.jsonrpc import (
 )
 from mocknode.rpc.steps import CHECKPOINT, Deferred, Steps
 
-__all__ = ["answer_decoded_stepwise", "answer_stepwise"]
+__all__ = ["answer_decoded_stepwise", "answer_stepwise", "plain_call_id"]
 
 
 def _call_stepwise(msg: _Msg, id_text: str, dispatch: Dispatch) -> tuple[str, int] | Steps:
@@ -152,6 +152,12 @@ def _plain_call_id(obj: dict[str, Any], src: _Source) -> str | None:
     if type(ident) is str and not src.has_backslash():
         return '"' + ident + '"'
     return None
+
+
+def plain_call_id(obj: dict[str, Any], text: str) -> str | None:
+    """:func:`_plain_call_id` for ``obj`` decoded from ``text``: the id's text when it
+    is a plain call, else None (the read memo keeps plain calls only)."""
+    return _plain_call_id(obj, _Source(text, False))
 
 
 # Names this short pass _call_check's length test whatever their encoding.
