@@ -30,6 +30,11 @@ HEADLINES: tuple[tuple[str, str, str], ...] = (
     ("suite sync, -n 2: wall time", "early", "the same with `-n 2`, wall time"),
     ("suite asyncio, serial: wall time", "early", "its asyncio variant (`async_w3`), wall time"),
     ("suite asyncio, serial: CPU time, every process", "early", "the same, CPU time"),
+    (
+        "suite asyncio, serial: CPU of the test thread (a floor of the wall time)",
+        "early",
+        "the same: CPU of the test thread alone, against the peers' wall times",
+    ),
     ("start-up: CLI to first answer", "early", "CLI start-up to first answer"),
     ("start-up: embedded, to first answer", "early", "embedded node, construction to first answer"),
     ("eth_blockNumber http", "early", "`eth_blockNumber` over HTTP"),
