@@ -129,6 +129,7 @@ class Connection:
         max_queued_bytes: int = DEFAULT_MAX_QUEUED_BYTES,
         *,
         write_timeout: float | None = DEFAULT_WRITE_TIMEOUT,
+        busy_poll: float = 0.0,
         shortcut: bool = True,
         reset_socket: trio.socket.SocketType | None = None,
     ) -> None:
@@ -155,7 +156,8 @@ class Connection:
         self._fd = stream.socket.fileno() if shortcut and type(stream) is trio.SocketStream else -1
         self._reset_socket = reset_socket
         self._reads_without_checkpoint = 0
-        self._poller = Poller(self._fd)  # used only on the descriptor path (fd >= 0)
+        # Used only on the descriptor path (fd >= 0).
+        self._poller = Poller(self._fd, busy_poll)
         self._waits_first = False  # the peer's last read found nothing (see receive)
         # When the wait for the peer's next bytes must end (trio time), for the
         # :class:`Watchdog` to enforce; set by the transport loop, inf while it works.
@@ -553,6 +555,7 @@ async def run_connection(
     *,
     max_queued_bytes: int = DEFAULT_MAX_QUEUED_BYTES,
     write_timeout: float | None = DEFAULT_WRITE_TIMEOUT,
+    busy_poll: float = 0.0,
     shortcut: bool = True,
     reset_socket: trio.socket.SocketType | None = None,
     accept_reply: Reply | None = None,
@@ -560,6 +563,7 @@ async def run_connection(
 ) -> None:
     """Run one connection's reading ``body`` beside its writer; contain every failure.
 
+    ``busy_poll`` is the connection's :class:`~mocknode.io._quiet.Poller` spin (seconds);
     ``shortcut=False`` keeps even a plain socket stream on trio's general path;
     ``reset_socket`` is the accepted socket (under any wrapper) that
     :meth:`Connection.reset` aborts; ``accept_reply`` is applied before ``body`` runs;
@@ -572,6 +576,7 @@ async def run_connection(
                 nursery.cancel_scope,
                 max_queued_bytes,
                 write_timeout=write_timeout,
+                busy_poll=busy_poll,
                 shortcut=shortcut,
                 reset_socket=reset_socket,
             )

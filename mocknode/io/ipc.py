@@ -232,6 +232,7 @@ async def serve_ipc_stream(
         partial(_serve_ipc, session_factory, info, max_message, fast_path),
         max_queued_bytes=(limits or ConnLimits()).max_queued_bytes,
         write_timeout=(limits or ConnLimits()).write_timeout,
+        busy_poll=(limits or ConnLimits()).busy_poll,
         shortcut=fast_path,
         reset_socket=reset_socket,
         accept_reply=accept_reply,

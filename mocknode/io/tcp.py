@@ -211,6 +211,7 @@ async def serve_http_stream(
         ),
         max_queued_bytes=lim.max_queued_bytes,
         write_timeout=lim.write_timeout,
+        busy_poll=lim.busy_poll,
         shortcut=opts.fast_path,
         reset_socket=reset_socket,
         accept_reply=accept_reply,

@@ -10,11 +10,14 @@ end-to-end tests serve the real node and count trio's I/O waits with an instrume
 
 from __future__ import annotations
 
+import gc
 import http.client
 import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -219,6 +222,191 @@ def test_the_next_deadline_ends_the_wait(
     woke, seconds, slept = trio.run(main)
     assert woke is False
     assert 0.1 < seconds < LONG / 3  # waited, but no further than the sleeper's deadline
+    assert slept
+
+
+# -- busy polling (Poller's busy_poll) ------------------------------------------------
+
+
+def test_a_busy_poll_finds_bytes_already_there(pair: tuple[socket.socket, socket.socket]) -> None:
+    """The first non-blocking poll of a spin finds bytes waiting: the wait says so, and a
+    spin that found its bytes starts no back-off."""
+    ours, peer = pair
+    peer.sendall(b"x")
+
+    async def main() -> tuple[bool, int]:
+        await trio.testing.wait_all_tasks_blocked()
+        poller = Poller(ours.fileno(), busy_poll=LONG)
+        return wait_alone(poller), poller.spin_skip
+
+    woke, skip = trio.run(main)
+    assert woke is True
+    assert skip == 0
+    assert ours.recv(10) == b"x"
+
+
+def test_a_busy_poll_the_client_outlasts_blocks_then_backs_off(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    """Nothing comes within the spin (2 ms): the wait blocks for the rest of the quiet
+    wait, and the connection's next ``SPIN_BACK_OFF`` waits block without spinning; then
+    it spins again, and a spin that finds its bytes leaves the count at 0."""
+    ours, peer = pair
+
+    async def main() -> tuple[bool, int, list[bool], int, bool, int]:
+        await trio.testing.wait_all_tasks_blocked()
+        poller = Poller(ours.fileno(), busy_poll=0.002)
+        first = wait_alone(poller)
+        after_first = poller.spin_skip
+        skipped = [wait_alone(poller) for _ in range(_quiet.SPIN_BACK_OFF)]
+        after_back_off = poller.spin_skip
+        peer.sendall(b"x")
+        return first, after_first, skipped, after_back_off, wait_alone(poller), poller.spin_skip
+
+    first, after_first, skipped, after_back_off, found, last = trio.run(main)
+    assert first is False
+    assert after_first == _quiet.SPIN_BACK_OFF
+    assert skipped == [False] * _quiet.SPIN_BACK_OFF
+    assert after_back_off == 0
+    assert found is True
+    assert last == 0
+    assert ours.recv(10) == b"x"
+
+
+# Run by another process: says it is ready, waits for the go, sleeps 50 ms, then writes
+# one byte to the socket it is given (descriptors: ready pipe, go pipe, socket).
+WRITE_LATER = """
+import os, sys, time
+ready, go, sock = map(int, sys.argv[1:])
+os.write(ready, b"r")
+os.read(go, 1)
+time.sleep(0.05)
+os.write(sock, b"x")
+"""
+
+
+def thread_blocked() -> int:
+    """How often this thread has blocked (voluntary context switches, ``/proc``)."""
+    with open(f"/proc/self/task/{threading.get_native_id()}/status") as status:
+        for line in status:
+            if line.startswith("voluntary_ctxt_switches:"):
+                return int(line.split()[1])
+    raise AssertionError("no voluntary_ctxt_switches")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="needs Linux /proc")
+@pytest.mark.parametrize("busy_poll", [2.0, 0.0])
+def test_a_busy_poll_waits_through_the_clients_pause_without_blocking(
+    long_waits: None, pair: tuple[socket.socket, socket.socket], busy_poll: float
+) -> None:
+    """Bytes that another process writes 50 ms into a 2 s spin are found by the spin
+    itself: the thread never blocked, and no back-off started (as after a spin that ran
+    out or was preempted). Without a spin the same wait blocks. (Another process: a
+    thread of this one would need the GIL, which the spin takes back between its polls;
+    started and ready before the wait, so that its start-up does not compete for the
+    CPUs.) A spin gives way to other work for its CPU by design, so a busy machine gets
+    five tries."""
+    ours, peer = pair
+    results = []
+    for _ in range(5):
+        ready_r, ready_w = os.pipe()
+        go_r, go_w = os.pipe()
+        fds = (ready_w, go_r, peer.fileno())
+        writer = subprocess.Popen([sys.executable, "-c", WRITE_LATER, *map(str, fds)], pass_fds=fds)
+        try:
+            assert os.read(ready_r, 1) == b"r"
+
+            async def main(go: int = go_w) -> tuple[bool, int, int]:
+                await trio.testing.wait_all_tasks_blocked()
+                poller = Poller(ours.fileno(), busy_poll=busy_poll)
+                # A full collection of this test process's objects can stall the spin
+                # longer than a preemption takes (PREEMPTED): not what is tested here.
+                gc.disable()
+                try:
+                    os.write(go, b"g")
+                    before = thread_blocked()
+                    woke = wait_alone(poller)
+                    return woke, poller.spin_skip, thread_blocked() - before
+                finally:
+                    gc.enable()
+
+            results.append(trio.run(main))
+        finally:
+            writer.wait(timeout=10)
+            for fd in (ready_r, ready_w, go_r, go_w):
+                os.close(fd)
+        assert ours.recv(10) == b"x"
+        if busy_poll == 0.0 or results[-1] == (True, 0, 0):
+            break
+    if busy_poll:
+        assert results[-1] == (True, 0, 0), results
+    else:
+        woke, skip, blocked = results[0]
+        assert (woke, skip) == (True, 0)
+        assert blocked >= 1
+
+
+def test_bytes_for_another_task_end_a_busy_poll(
+    long_waits: None, pair: tuple[socket.socket, socket.socket]
+) -> None:
+    """A spin of up to 30 s ends as soon as trio has other work (another connection's
+    bytes), as a quiet wait does, and starts the same back-off of quiet waits."""
+    ours, _ = pair
+    other, other_peer = socket.socketpair()
+    other.setblocking(False)
+
+    async def main() -> tuple[bool, float, int, bytes]:
+        poller = Poller(ours.fileno(), busy_poll=LONG)
+        got: list[bytes] = []
+
+        async def reader() -> None:
+            await trio.lowlevel.wait_readable(other.fileno())
+            got.append(other.recv(10))
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(reader)
+            await trio.testing.wait_all_tasks_blocked()
+            later(0.05, lambda: other_peer.sendall(b"y"))
+            start = time.monotonic()
+            woke = wait_alone(poller)
+            seconds = time.monotonic() - start
+        return woke, seconds, poller.skip, got[0]
+
+    try:
+        woke, seconds, skip, got = trio.run(main)
+    finally:
+        other.close()
+        other_peer.close()
+    assert woke is False
+    assert seconds < LONG / 3
+    assert skip == _quiet.BACK_OFF
+    assert got == b"y"
+
+
+def test_the_next_deadline_ends_a_busy_poll(
+    long_waits: None, pair: tuple[socket.socket, socket.socket]
+) -> None:
+    """A spin never runs past trio's next deadline (a sleeper due in 0.2 s)."""
+    ours, _ = pair
+
+    async def main() -> tuple[bool, float, bool]:
+        slept: list[bool] = []
+
+        async def sleeper() -> None:
+            await trio.sleep(0.2)
+            slept.append(True)
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(sleeper)
+            await trio.testing.wait_all_tasks_blocked()
+            start = time.monotonic()
+            woke = wait_alone(Poller(ours.fileno(), busy_poll=LONG))
+            seconds = time.monotonic() - start
+        return woke, seconds, bool(slept)
+
+    woke, seconds, slept = trio.run(main)
+    assert woke is False
+    assert 0.1 < seconds < LONG / 3
     assert slept
 
 
