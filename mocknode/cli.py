@@ -111,6 +111,18 @@ def _natural(text: str) -> int:
     return _integer(text, 0)
 
 
+MAX_BUSY_POLL_US = 5000  # a quiet wait's own bound (mocknode.io._quiet.QUIET_WAIT)
+DEFAULT_BUSY_POLL_US = 200
+
+
+def _busy_poll(text: str) -> int:
+    """Microseconds, 0 to MAX_BUSY_POLL_US."""
+    value = _integer(text, 0)
+    if value > MAX_BUSY_POLL_US:
+        raise argparse.ArgumentTypeError(f"at most {MAX_BUSY_POLL_US} microseconds")
+    return value
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -328,6 +340,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="let Python's full garbage collections walk the whole chain (pauses of up to "
         "seconds on a big chain) instead of only what was made since the last one "
         "(mocknode.gcpause says what that costs)",
+    )
+    limits.add_argument(
+        "--busy-poll",
+        type=_busy_poll,
+        default=DEFAULT_BUSY_POLL_US,
+        metavar="MICROSECONDS",
+        help="after each answer, poll the connection this long without blocking before "
+        "waiting for its next request: a client that sends again at once is read without "
+        "waking an idle CPU, for up to this much CPU per request (0: off; at most "
+        f"{MAX_BUSY_POLL_US}; default: %(default)s; mocknode.io._quiet says why)",
     )
 
     output = parser.add_argument_group("output")
@@ -698,6 +720,7 @@ def apply_access_arguments(args: argparse.Namespace, config: NodeConfig) -> Node
         idle_timeout=args.idle_timeout,
         max_connections=args.max_connections,
         max_connections_per_address=args.max_connections_per_address,
+        busy_poll=args.busy_poll / 1e6,
     )
     return replace(
         config,

@@ -147,6 +147,7 @@ def test_limit_flags_reach_the_config() -> None:
         idle_timeout=None,
         max_connections=9,
         max_connections_per_address=4,
+        busy_poll=200e-6,  # the command's own default (tests/cli/test_busy_poll.py)
     )
     http = config.http
     assert (http.max_body, http.max_header_bytes, http.max_ws_message) == (1000, 2000, 3000)
@@ -158,7 +159,8 @@ def test_limit_flags_reach_the_config() -> None:
 
 def test_defaults_are_geths_and_local() -> None:
     config = config_from_args(build_parser().parse_args([]))
-    assert config.limits == ConnLimits()
+    # The Python API's limits, but for the command's busy poll (tests/cli/test_busy_poll.py).
+    assert config.limits == ConnLimits(busy_poll=200e-6)
     assert config.limits.read_timeout == 30.0
     assert config.limits.idle_timeout == 120.0
     assert config.http.cors_origins == config.http.ws_origins == LOCAL_ORIGINS
