@@ -143,8 +143,8 @@ class Poller:
         """Poll without blocking for up to ``busy_poll`` seconds (within ``timeout_ms``):
         what became ready, and what is left of ``timeout_ms`` for a blocking wait."""
         seconds = min(self._busy_poll, timeout_ms / 1000)
-        last = time.perf_counter()
-        end = last + seconds
+        start = last = time.perf_counter()
+        end = start + seconds
         while True:
             ready: list[tuple[int, int]] = poll.poll(0)
             if ready:
@@ -154,8 +154,8 @@ class Poller:
             # has other work for this CPU): block, and for a while block at once.
             if now >= end or now - last > PREEMPTED:
                 self.spin_skip = SPIN_BACK_OFF
-                spent = math.ceil((now - end + seconds) * 1000)
-                return ready, max(0, timeout_ms - spent)
+                spent_ms = math.ceil((now - start) * 1000)
+                return ready, max(0, timeout_ms - spent_ms)
             last = now
 
 

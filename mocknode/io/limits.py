@@ -23,8 +23,9 @@ defaults are geth's where geth has one, and documented in ``docs/limits.md``:
   of a full geth answers), IPC by closing the socket. IPC connections count towards the
   total, under the address ``"ipc"``.
 
-- ``busy_poll`` (0: off; the ``mocknode`` command's default is 200 µs): how long a
-  connection's reading task keeps polling its socket without blocking after an answer,
+- ``busy_poll`` (seconds; 0: off; the ``mocknode`` command's default is 200 µs, given
+  there in microseconds): how long a connection's reading task keeps polling its socket
+  without blocking after an answer,
   for a client that sends its next request at once (:mod:`mocknode.io._quiet` says why
   and what it costs). Not a limit on the client but on the node's own spinning; it sits
   here because every listener hands these values to each connection it serves.

@@ -174,11 +174,11 @@ def test_a_client_that_sends_at_once_is_read_without_the_node_blocking(
     blocks before most requests (measured: 271-300 voluntary switches for 300 over IPC,
     170-298 over HTTP, where the next request is sometimes in before the node is done
     with the last); with one it polls through the client's pause and blocks only when it
-    loses its CPU or the spin backs off (measured: 0-1 on an idle machine, 1-12 beside a
-    CPU hog). Losing the CPU to other work is what the spin must give way to, so a busy
-    machine gets five tries. A transaction first: the node imports the EVM in a thread
-    of its own after start-up, and its waits for the GIL meanwhile are voluntary
-    switches too."""
+    loses its CPU or the spin backs off (measured: 0-25 on an idle machine, 1-13 beside
+    a CPU hog or pinned to one CPU). Losing the CPU to other work is what the spin must
+    give way to, so a busy machine gets five tries. A transaction first: the node
+    imports the EVM in a thread of its own after start-up, and its waits for the GIL
+    meanwhile are voluntary switches too."""
     requests = 300
     server = start("--ipc-path", str(tmp_path / "node.ipc"), "--silent", "--busy-poll", busy_poll)
     tries = []
