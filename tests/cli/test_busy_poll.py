@@ -176,7 +176,7 @@ def test_a_client_that_sends_at_once_is_read_without_the_node_blocking(
     with the last); with one it polls through the client's pause and blocks only when it
     loses its CPU or the spin backs off (measured: 0-25 on an idle machine, 1-13 beside
     a CPU hog or pinned to one CPU). Losing the CPU to other work is what the spin must
-    give way to, so a busy machine gets five tries. A transaction first: the node
+    give way to, so a busy machine gets eight tries. A transaction first: the node
     imports the EVM in a thread of its own after start-up, and its waits for the GIL
     meanwhile are voluntary switches too."""
     requests = 300
@@ -188,7 +188,7 @@ def test_a_client_that_sends_at_once_is_read_without_the_node_blocking(
         assert server.ipc_path is not None
         sock, send = ipc_sender(server.ipc_path) if transport == "ipc" else http_sender(server.port)
         with sock:
-            for _ in range(5 if busy_poll != "0" else 1):
+            for _ in range(8 if busy_poll != "0" else 1):
                 for _ in range(50):  # the spin's back-off from the pause before, spent
                     send(json.dumps({**CALL, "id": 0}).encode())
                 before = voluntary_switches(server.proc.pid)
