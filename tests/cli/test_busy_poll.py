@@ -1,20 +1,20 @@
 """``mocknode --busy-poll``: after each answer the command polls the connection without
 blocking for a while (``mocknode.io._quiet``), so a client that sends again at once is
-read without the node's CPU going idle. Checked on the real command: the flag's values,
-answers that stay right whatever the client's pace on every transport, and the spin
-itself, seen in the node's voluntary context switches (a wait that blocks is one).
+read without the node's CPU going idle. Checked on the real command: the flag's values
+and answers that stay right whatever the client's pace, on every transport. The spin
+itself is tested in ``tests/io/test_quiet_wait.py`` (on a steady clock: whether it
+blocks depends on what else the machine runs, by design) and measured by the
+benchmark's IPC row, not here.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from cli_helpers import Server, start
@@ -65,9 +65,10 @@ def test_the_embedded_node_does_not_spin() -> None:
 
 @pytest.fixture(scope="module")
 def spinning(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The command with a 2 ms spin, longer than any pause of these clients but one."""
+    """The command with its default spin (200 µs): back-to-back calls come within it,
+    the 5 ms pauses outlast it and start its back-off."""
     ipc = str(tmp_path_factory.mktemp("bp") / "node.ipc")
-    server = start("--ipc-path", ipc, "--silent", "--busy-poll", "2000")
+    server = start("--ipc-path", ipc, "--silent")
     try:
         yield server
     finally:
@@ -152,55 +153,3 @@ def test_answers_stay_right_at_any_pace(spinning: Server, transport: str) -> Non
         with sock:
             answers = paced(send, requests)
     assert [{k: v for k, v in a.items() if k != "id"} for a in answers] == [expected] * requests
-
-
-def voluntary_switches(pid: int) -> int:
-    """Times the node's main thread (trio's) gave up its CPU to wait (``/proc``)."""
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("voluntary_ctxt_switches:"):
-                return int(line.split()[1])
-    raise AssertionError("no voluntary_ctxt_switches in /proc/PID/status")
-
-
-@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux /proc")
-@pytest.mark.parametrize("busy_poll", ["2000", "0"])
-@pytest.mark.parametrize("transport", ["ipc", "http"])
-def test_a_client_that_sends_at_once_is_read_without_the_node_blocking(
-    tmp_path: Path, transport: str, busy_poll: str
-) -> None:
-    """300 calls one after another (IPC, and keep-alive HTTP written in one send per
-    request), each sent as soon as the last answer is read. Without a spin the node
-    blocks before most requests (measured: 271-300 voluntary switches for 300 over IPC,
-    170-298 over HTTP, where the next request is sometimes in before the node is done
-    with the last); with one it polls through the client's pause and blocks only when it
-    loses its CPU or the spin backs off (measured: 0-25 on an idle machine, 1-13 beside
-    a CPU hog or pinned to one CPU). Losing the CPU to other work is what the spin must
-    give way to, so a busy machine gets eight tries. A transaction first: the node
-    imports the EVM in a thread of its own after start-up, and its waits for the GIL
-    meanwhile are voluntary switches too."""
-    requests = 300
-    server = start("--ipc-path", str(tmp_path / "node.ipc"), "--silent", "--busy-poll", busy_poll)
-    tries = []
-    try:
-        sender = server.rpc("eth_accounts")[0]
-        server.rpc("eth_sendTransaction", [{"from": sender, "to": sender, "value": "0x1"}])
-        assert server.ipc_path is not None
-        sock, send = ipc_sender(server.ipc_path) if transport == "ipc" else http_sender(server.port)
-        with sock:
-            for _ in range(8 if busy_poll != "0" else 1):
-                for _ in range(50):  # the spin's back-off from the pause before, spent
-                    send(json.dumps({**CALL, "id": 0}).encode())
-                before = voluntary_switches(server.proc.pid)
-                for number in range(requests):
-                    answer = json.loads(send(json.dumps({**CALL, "id": number}).encode()))
-                    assert answer == {"jsonrpc": "2.0", "id": number, "result": "0x1"}
-                tries.append(voluntary_switches(server.proc.pid) - before)
-                if tries[-1] < requests / 6:
-                    break
-    finally:
-        server.stop()
-    if busy_poll == "0":
-        assert tries[0] > requests / 3, tries
-    else:
-        assert min(tries) < requests / 6, tries

@@ -28,8 +28,9 @@ import trio
 import trio.testing
 from websockets.sync.client import connect as ws_connect
 
-from mocknode.io import _quiet
+from mocknode.io import _conn, _quiet
 from mocknode.io._quiet import Poller, available, wait_alone
+from mocknode.io.limits import ConnLimits
 from mocknode.node import Node, NodeConfig, open_node
 
 LONG = 30.0
@@ -594,6 +595,37 @@ def test_a_sequential_client_costs_one_read_per_request(transport: str, ipc_path
     answers, reads = trio.run(main)
     assert [json.loads(a) for a in answers] == [json.loads(ANSWER)] * requests
     assert reads < requests * 1.25, reads
+
+
+@pytest.mark.parametrize("busy_poll", [0.0042, 0.0])
+def test_the_nodes_busy_poll_reaches_every_transports_connections(
+    monkeypatch: pytest.MonkeyPatch, ipc_path: str, busy_poll: float
+) -> None:
+    """``NodeConfig.limits.busy_poll`` is what each IPC, HTTP and WebSocket connection's
+    poller spins for (the ``mocknode`` command sets it from ``--busy-poll``), and 0 when
+    not asked for. The pollers are the real ones, noted as they are made."""
+    made: list[float] = []
+
+    class Noted(Poller):
+        __slots__ = ()
+
+        def __init__(self, fd: int, busy_poll: float = 0.0) -> None:
+            super().__init__(fd, busy_poll)
+            made.append(busy_poll)
+
+    monkeypatch.setattr(_conn, "Poller", Noted)
+    limits = ConnLimits(busy_poll=busy_poll)
+
+    async def main() -> list[list[bytes]]:
+        async with open_node(NodeConfig(port=0, ipc_path=ipc_path, limits=limits)) as node:
+            return [
+                await trio.to_thread.run_sync(sequential_client(node, transport, 20))
+                for transport in ("ipc", "http", "ws")
+            ]
+
+    answers = trio.run(main)
+    assert [[json.loads(a) for a in each] for each in answers] == [[json.loads(ANSWER)] * 20] * 3
+    assert made == [busy_poll] * 3
 
 
 def test_a_busy_client_does_not_keep_another_waiting(ipc_path: str) -> None:
