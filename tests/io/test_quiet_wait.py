@@ -110,12 +110,15 @@ def test_no_quiet_wait_while_another_task_is_runnable(
     assert seconds < LONG / 3
 
 
+@pytest.mark.parametrize("busy_poll", [0.0, LONG], ids=["quiet wait", "busy poll"])
 def test_bytes_for_another_task_end_the_wait(
-    long_waits: None, pair: tuple[socket.socket, socket.socket]
+    long_waits: None, pair: tuple[socket.socket, socket.socket], busy_poll: float
 ) -> None:
+    """Another task's bytes end the wait (a 30 s spin too), and start the back-off."""
     ours, _ = pair
     other, other_peer = socket.socketpair()
     other.setblocking(False)
+    poller = Poller(ours.fileno(), busy_poll)
 
     async def main() -> tuple[bool, float, bytes]:
         got: list[bytes] = []
@@ -128,7 +131,9 @@ def test_bytes_for_another_task_end_the_wait(
             nursery.start_soon(reader)
             await trio.testing.wait_all_tasks_blocked()
             later(0.05, lambda: other_peer.sendall(b"y"))
-            woke, seconds = timed_wait(ours)
+            start = time.monotonic()
+            woke = wait_alone(poller)
+            seconds = time.monotonic() - start
         return woke, seconds, got[0]
 
     try:
@@ -138,6 +143,7 @@ def test_bytes_for_another_task_end_the_wait(
         other_peer.close()
     assert woke is False
     assert seconds < LONG / 3
+    assert poller.skip == _quiet.BACK_OFF
     assert got == b"y"  # and trio then served the other task
 
 
@@ -202,9 +208,11 @@ def test_a_call_from_another_thread_ends_the_wait(
     assert ran == ["called"]
 
 
+@pytest.mark.parametrize("busy_poll", [0.0, LONG], ids=["quiet wait", "busy poll"])
 def test_the_next_deadline_ends_the_wait(
-    long_waits: None, pair: tuple[socket.socket, socket.socket]
+    long_waits: None, pair: tuple[socket.socket, socket.socket], busy_poll: float
 ) -> None:
+    """The wait, spin and blocking part together, ends by trio's next deadline."""
     ours, _ = pair
 
     async def main() -> tuple[bool, float, bool]:
@@ -217,12 +225,14 @@ def test_the_next_deadline_ends_the_wait(
         async with trio.open_nursery() as nursery:
             nursery.start_soon(sleeper)
             await trio.testing.wait_all_tasks_blocked()
-            woke, seconds = timed_wait(ours)
+            start = time.monotonic()
+            woke = wait_alone(Poller(ours.fileno(), busy_poll))
+            seconds = time.monotonic() - start
         return woke, seconds, bool(slept)
 
     woke, seconds, slept = trio.run(main)
     assert woke is False
-    assert 0.1 < seconds < LONG / 3  # waited, but no further than the sleeper's deadline
+    assert 0.1 < seconds < 0.35  # waited, but no further than the sleeper's deadline
     assert slept
 
 
@@ -359,70 +369,6 @@ def test_a_busy_poll_waits_through_the_clients_pause_without_blocking(
         assert blocked == 0
     else:
         assert blocked >= 1
-
-
-def test_bytes_for_another_task_end_a_busy_poll(
-    long_waits: None, pair: tuple[socket.socket, socket.socket]
-) -> None:
-    """A spin of up to 30 s ends as soon as trio has other work (another connection's
-    bytes), as a quiet wait does, and starts the same back-off of quiet waits."""
-    ours, _ = pair
-    other, other_peer = socket.socketpair()
-    other.setblocking(False)
-
-    async def main() -> tuple[bool, float, int, bytes]:
-        poller = Poller(ours.fileno(), busy_poll=LONG)
-        got: list[bytes] = []
-
-        async def reader() -> None:
-            await trio.lowlevel.wait_readable(other.fileno())
-            got.append(other.recv(10))
-
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(reader)
-            await trio.testing.wait_all_tasks_blocked()
-            later(0.05, lambda: other_peer.sendall(b"y"))
-            start = time.monotonic()
-            woke = wait_alone(poller)
-            seconds = time.monotonic() - start
-        return woke, seconds, poller.skip, got[0]
-
-    try:
-        woke, seconds, skip, got = trio.run(main)
-    finally:
-        other.close()
-        other_peer.close()
-    assert woke is False
-    assert seconds < LONG / 3
-    assert skip == _quiet.BACK_OFF
-    assert got == b"y"
-
-
-def test_the_next_deadline_ends_a_busy_poll(
-    long_waits: None, pair: tuple[socket.socket, socket.socket]
-) -> None:
-    """A spin never runs past trio's next deadline (a sleeper due in 0.2 s)."""
-    ours, _ = pair
-
-    async def main() -> tuple[bool, float, bool]:
-        slept: list[bool] = []
-
-        async def sleeper() -> None:
-            await trio.sleep(0.2)
-            slept.append(True)
-
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(sleeper)
-            await trio.testing.wait_all_tasks_blocked()
-            start = time.monotonic()
-            woke = wait_alone(Poller(ours.fileno(), busy_poll=LONG))
-            seconds = time.monotonic() - start
-        return woke, seconds, bool(slept)
-
-    woke, seconds, slept = trio.run(main)
-    assert woke is False
-    assert 0.1 < seconds < 0.35  # spin and blocking wait together end by the deadline
-    assert slept
 
 
 def test_a_spin_leaves_the_blocking_wait_only_what_remains(
