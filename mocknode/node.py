@@ -189,6 +189,9 @@ class RpcSession:
         self._settle = node.settle
         self._chain = node.chain
         self._memo = node.memo
+        # The message ``quick`` last looked up in vain, and its cut: the full path that
+        # follows for it (handle_later, handle_parsed) neither cuts nor looks it up again.
+        self._missed: tuple[bytes, tuple[bytes, bytes]] | None = None
 
     def answer(self, payload: bytes, item_hook: ItemHook | None = None) -> bytes | None:
         """The answer to one message, computed in place: one call is atomic. A call that
@@ -215,9 +218,11 @@ class RpcSession:
         not held up behind it."""
         if self._reverts:
             self._settle()
-        cut = split_id(payload)
-        if cut is not None and (kept := self._kept(cut)) is not None:
-            return kept
+        cut = self._missed_cut(payload)
+        if cut is None:
+            cut = split_id(payload)
+            if cut is not None and (kept := self._kept(cut)) is not None:
+                return kept
         dispatch = self._stepwise_logged if self._log.enabled else self._stepwise
         steps = answer_stepwise(
             payload,
@@ -244,6 +249,7 @@ class RpcSession:
         # IPC parsed the message to frame it; answer from that parse (io.session).
         if self._reverts:
             self._settle()
+        missed = self._missed_cut(payload)
         dispatch = self._stepwise_logged if self._log.enabled else self._stepwise
         steps = answer_decoded_stepwise(
             value,
@@ -259,7 +265,7 @@ class RpcSession:
             type(steps) is bytes  # answered at once: it may be kept
             and type(value) is dict
             and value.get("method") in MEMO_METHODS
-            and (cut := split_id(payload)) is not None
+            and (cut := missed or split_id(payload)) is not None
         ):
             self._remember(cut, payload, steps)
         return reply
@@ -270,7 +276,19 @@ class RpcSession:
         if self._reverts:
             return None  # a revert is queued: the full path makes it first
         cut = split_id(message)
-        return None if cut is None else self._kept(cut)
+        if cut is None:
+            return None
+        kept = self._kept(cut)
+        if kept is None:
+            self._missed = (message, cut)
+        return kept
+
+    def _missed_cut(self, payload: bytes) -> tuple[bytes, bytes] | None:
+        """The cut of ``payload`` when ``quick`` just looked it up in vain (None
+        otherwise); forgets that miss either way. Skipping a look-up is always safe:
+        the full path answers."""
+        missed, self._missed = self._missed, None
+        return missed[1] if missed is not None and missed[0] == payload else None
 
     def _kept(self, cut: tuple[bytes, bytes]) -> bytes | None:
         """The kept answer to the message ``cut`` (its key and id), logged as served."""

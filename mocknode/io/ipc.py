@@ -227,12 +227,13 @@ async def serve_ipc_stream(
 ) -> None:
     """Serve one connected stream with IPC framing until it ends (see
     :func:`~mocknode.io.tcp.serve_http_stream`). The caller closes ``stream``."""
+    lim = limits or ConnLimits()
     await run_connection(
         stream,
         partial(_serve_ipc, session_factory, info, max_message, fast_path),
-        max_queued_bytes=(limits or ConnLimits()).max_queued_bytes,
-        write_timeout=(limits or ConnLimits()).write_timeout,
-        busy_poll=(limits or ConnLimits()).busy_poll,
+        max_queued_bytes=lim.max_queued_bytes,
+        write_timeout=lim.write_timeout,
+        busy_poll=lim.busy_poll,
         shortcut=fast_path,
         reset_socket=reset_socket,
         accept_reply=accept_reply,

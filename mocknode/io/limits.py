@@ -25,10 +25,10 @@ defaults are geth's where geth has one, and documented in ``docs/limits.md``:
 
 - ``busy_poll`` (seconds; 0: off; the ``mocknode`` command's default is 200 µs, given
   there in microseconds): how long a connection's reading task keeps polling its socket
-  without blocking after an answer,
-  for a client that sends its next request at once (:mod:`mocknode.io._quiet` says why
-  and what it costs). Not a limit on the client but on the node's own spinning; it sits
-  here because every listener hands these values to each connection it serves.
+  without blocking after an answer, for a client that sends its next request at once
+  (:mod:`mocknode.io._quiet` says why and what it costs). Not a limit on the client but
+  on the node's own spinning; it sits here because every listener hands these values to
+  each connection it serves.
 
 ``None`` or 0 turns a limit off (for the timeouts: ``None``).
 """
